@@ -1,0 +1,68 @@
+/**
+ * Exit codes and the errors that carry them: the one place that decides what
+ * a failure looks like to a shell. Every command throws these; `main` turns
+ * them into one line on stderr (or one JSON object with --json) and a code.
+ */
+export const EXIT = {
+  OK: 0,
+  /** runtime failure: database unreachable, table missing, row not found */
+  FAILURE: 1,
+  /** usage error: unknown flag, bad value */
+  USAGE: 2,
+  /** interrupted by the user (128 + SIGINT) */
+  INTERRUPTED: 130,
+} as const;
+
+export type ExitCode = number;
+
+export class TasklogError extends Error {
+  readonly exitCode: ExitCode;
+  readonly kind: string;
+  constructor(message: string, exitCode: ExitCode = EXIT.FAILURE, kind = 'error') {
+    super(message);
+    this.name = 'TasklogError';
+    this.exitCode = exitCode;
+    this.kind = kind;
+  }
+}
+
+/** A bad flag or value. The message names the flag and what it accepts. */
+export class UsageError extends TasklogError {
+  constructor(message: string) {
+    super(message, EXIT.USAGE, 'usage');
+    this.name = 'UsageError';
+  }
+}
+
+/** Something outside the user's command line went wrong (database, network, file). */
+export class RuntimeFailure extends TasklogError {
+  constructor(message: string, kind = 'runtime') {
+    super(message, EXIT.FAILURE, kind);
+    this.name = 'RuntimeFailure';
+  }
+}
+
+/** One line, never a stack trace; the message of an unexpected error is kept. */
+export function describeError(err: unknown): { message: string; exitCode: ExitCode; kind: string } {
+  if (err instanceof TasklogError) return { message: err.message, exitCode: err.exitCode, kind: err.kind };
+  const e = err as { message?: unknown; code?: unknown } | undefined;
+  const message = typeof e?.message === 'string' && e.message ? e.message : String(err);
+  const code = typeof e?.code === 'string' ? ` (${e.code})` : '';
+  return { message: cleanDbMessage(message) + code, exitCode: EXIT.FAILURE, kind: 'internal' };
+}
+
+/**
+ * A database error as one short line: knex prefixes the driver's message with
+ * the whole SQL statement (which can be megabytes for a bulk insert); keep the
+ * driver's words only, and never more than 300 characters.
+ */
+export function cleanDbMessage(message: string): string {
+  const m = /^\s*(?:select|insert|update|delete|with|create|alter|drop|pragma|set|begin|commit)\b[\s\S]* - ([^\n]*)$/i.exec(message);
+  const text = firstLine(m ? m[1] : message);
+  return text.length > 300 ? text.slice(0, 297) + '…' : text;
+}
+
+export function firstLine(s: string): string {
+  const line = s.split('\n').find((l) => l.trim() !== '') ?? s;
+  return line.trim();
+}

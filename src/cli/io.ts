@@ -1,0 +1,77 @@
+/**
+ * The command context: streams, environment and clock, injected so that tests
+ * run commands in-process and every command sees the same terminal facts.
+ */
+export interface OutStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface InStream {
+  isTTY?: boolean;
+}
+
+export interface Ctx {
+  stdout: OutStream;
+  stderr: OutStream;
+  stdin: InStream;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** The current time. TASKLOG_NOW (ISO 8601) pins it, for reproducible output and tests. */
+  now(): Date;
+  /** Aborted on Ctrl-C; long work checks it between batches. */
+  signal?: AbortSignal;
+}
+
+export function processCtx(): Ctx {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    now: clockFromEnv(process.env),
+  };
+}
+
+export function clockFromEnv(env: Record<string, string | undefined>): () => Date {
+  const pinned = env.TASKLOG_NOW;
+  if (pinned) {
+    const ms = Date.parse(pinned);
+    if (!Number.isNaN(ms)) return () => new Date(ms);
+  }
+  return () => new Date();
+}
+
+/**
+ * Color level for stdout: NO_COLOR and --no-color win, FORCE_COLOR forces,
+ * otherwise color only on a terminal (https://no-color.org, https://force-color.org).
+ */
+export function colorLevel(ctx: Ctx, noColorFlag = false): 0 | 1 | 2 | 3 {
+  if (noColorFlag) return 0;
+  const env = ctx.env;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) {
+    if (force === '0' || force === 'false') return 0;
+    if (force === '2' || force === '3') return Number(force) as 2 | 3;
+    return 1;
+  }
+  if (!ctx.stdout.isTTY) return 0;
+  if (env.TERM === 'dumb') return 0;
+  return 1;
+}
+
+/** Width to fit tables and charts into: the terminal's, COLUMNS, or 100 off a terminal. */
+export function terminalWidth(ctx: Ctx): number {
+  const cols = ctx.stdout.columns;
+  if (ctx.stdout.isTTY && cols && cols > 0) return cols;
+  const env = Number(ctx.env.COLUMNS);
+  if (Number.isInteger(env) && env > 0) return env;
+  return 100;
+}
+
+export function isInteractive(ctx: Ctx): boolean {
+  return Boolean(ctx.stdout.isTTY && ctx.stdin.isTTY);
+}

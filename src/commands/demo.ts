@@ -1,0 +1,121 @@
+import type { ConnectionFlags } from '../cli/config.js';
+import { withDb } from '../cli/database.js';
+import { RuntimeFailure } from '../cli/errors.js';
+import type { Ctx } from '../cli/io.js';
+import { JSON_OPTION, nonNegativeInt, positiveInt, type CommandSpec } from '../cli/spec.js';
+
+interface Opts extends ConnectionFlags {
+  rows: number;
+  days: number;
+  seed: number;
+  append?: boolean;
+  json?: boolean;
+  color?: boolean;
+}
+
+export const DEMO_DEFAULT_ROWS = 5000;
+export const DEMO_MAX_ROWS = 100_000_000;
+
+export const spec: CommandSpec = {
+  path: ['demo'],
+  summary: 'create the table and fill it with realistic, deterministic demo data, then print the overview',
+  description:
+    'Migrates the chosen database (creating a minimal auth_user table when there is none) and inserts --rows ' +
+    'task log rows spread over the last --days days: named tasks on the critical, high, default, low and ' +
+    'background queues, a realistic status mix, log-normal durations and queue waits, retries, repeating and ' +
+    'non-ASCII error messages and a few stuck in_progress rows. The same --seed gives the same data relative ' +
+    'to now. Refuses a table that already has rows unless --append.',
+  options: [
+    { flags: '--rows <n>', description: 'rows to insert', default: DEMO_DEFAULT_ROWS, parse: (v) => positiveInt(v, `a whole number from 1 to ${DEMO_MAX_ROWS}`) },
+    { flags: '--days <d>', description: 'spread the rows over this many days before now', default: 7, parse: (v) => positiveInt(v, 'a whole number of days greater than 0') },
+    { flags: '--seed <s>', description: 'random seed (same seed, same data)', default: 1, parse: (v) => nonNegativeInt(v, 'a whole number ≥ 0') },
+    { flags: '--append', description: 'add to a table that already has rows' },
+    JSON_OPTION,
+  ],
+  examples: [
+    { command: 'tasklog demo', description: 'fill ./tasklog.sqlite with 5,000 rows and show the overview' },
+    { command: 'tasklog demo --rows 50000 --days 30 --db postgres://localhost/tasks', description: 'a bigger demo on PostgreSQL' },
+  ],
+  async run(opts: Opts, ctx: Ctx) {
+    if (opts.rows > DEMO_MAX_ROWS) {
+      const { UsageError } = await import('../cli/errors.js');
+      throw new UsageError(`option '--rows <n>' argument '${opts.rows}' is invalid. expects a whole number from 1 to ${DEMO_MAX_ROWS}`);
+    }
+    const { migrateTaskTable, ensureUserTable } = await import('../db/migrate.js');
+    const { insertRows } = await import('../db/insert.js');
+    const { generateRows, DEMO_USERS } = await import('../../fixtures/generate.js');
+    const { overview } = await import('../query/overview.js');
+    const { progress } = await import('../render/progress.js');
+    const { formatInt } = await import('../render/format.js');
+    const now = ctx.now();
+
+    const result = await withDb(opts, ctx, { create: true }, async (db) => {
+      const createdUsers = await ensureUserTable(db);
+      const migration = await migrateTaskTable(db);
+      const existing = Number((await db.knex(db.table).count({ n: '*' }))[0].n);
+      if (existing > 0 && !opts.append) {
+        throw new RuntimeFailure(
+          `table ${db.table} in ${db.target.display} already has ${formatInt(existing)} rows; pass --append to add more, or choose another --db`,
+          'not_empty',
+        );
+      }
+      const userIds = await demoUsers(db, createdUsers, DEMO_USERS, now);
+      const started = Date.now();
+      const bar = progress(ctx, `Inserting ${formatInt(opts.rows)} demo rows`, opts.rows);
+      let inserted: number;
+      try {
+        inserted = await insertRows(
+          db,
+          generateRows({ rows: opts.rows, days: opts.days, seed: opts.seed, now, userIds, salt: existing }),
+          (done) => bar.update(done),
+        );
+      } catch (err) {
+        bar.fail();
+        throw err;
+      }
+      const seconds = (Date.now() - started) / 1000;
+      bar.succeed(`Inserted ${formatInt(inserted)} demo rows into ${db.table} (${db.target.display}) in ${seconds.toFixed(1)} s`);
+      return { inserted, created_table: migration.created, database: db.target.display, table: db.table, overview: await overview(db, now) };
+    });
+
+    if (opts.json) {
+      const { writeJson } = await import('../render/output.js');
+      writeJson(ctx, result);
+      return;
+    }
+    const { printOverview } = await import('./overview.js');
+    ctx.stdout.write('\n');
+    await printOverview(result.overview, opts, ctx);
+  },
+};
+
+async function demoUsers(
+  db: import('../db/connect.js').Db,
+  created: boolean,
+  users: typeof import('../../fixtures/generate.js').DEMO_USERS,
+  now: Date,
+): Promise<number[]> {
+  if (!db.userTable) return [];
+  const { instantFromDate } = await import('../db/time.js');
+  const table = db.userTable;
+  const count = Number((await db.knex(table).count({ n: '*' }))[0].n);
+  if (created || count === 0) {
+    const joined = db.dialect.encodeTime(instantFromDate(now));
+    await db.knex(table).insert(
+      users.map((u) => ({
+        password: '!',
+        last_login: null,
+        is_superuser: db.dialect.encodeBool(u.is_superuser),
+        username: u.username,
+        first_name: u.first_name,
+        last_name: u.last_name,
+        email: u.email,
+        is_staff: db.dialect.encodeBool(u.is_staff),
+        is_active: db.dialect.encodeBool(true),
+        date_joined: joined,
+      })),
+    );
+  }
+  const rows = await db.knex(table).select('id').orderBy('id').limit(20);
+  return rows.map((r: { id: unknown }) => Number(r.id));
+}

@@ -1,0 +1,55 @@
+import type { ConnectionFlags } from '../cli/config.js';
+import { resolveConnection } from '../cli/config.js';
+import { withDb } from '../cli/database.js';
+import type { Ctx } from '../cli/io.js';
+import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+
+interface Opts extends ConnectionFlags {
+  sql?: boolean;
+  json?: boolean;
+}
+
+export const spec: CommandSpec = {
+  path: ['migrate'],
+  summary: "create the task log table as Django's migration does (idempotent)",
+  description:
+    "Creates the table with the columns, types, nullability and indexes that Django's migration creates on this " +
+    'database, with the index names Django gives them. A table that exists is never altered. On PostgreSQL and ' +
+    'MySQL the user_id foreign key is added when the user table exists. --sql prints the statements instead.',
+  options: [{ flags: '--sql', description: 'print the SQL without running it (like Django\'s sqlmigrate)' }, JSON_OPTION],
+  examples: [
+    { command: 'tasklog migrate --db postgres://app@db/app', description: 'create the table on PostgreSQL' },
+    { command: 'tasklog migrate --sql --db mysql://root@localhost/app', description: 'show the DDL for MySQL' },
+  ],
+  async run(opts: Opts, ctx: Ctx) {
+    const { writeJson } = await import('../render/output.js');
+    if (opts.sql) {
+      const settings = resolveConnection(opts, ctx);
+      const { parseDatabaseUrl } = await import('../db/url.js');
+      const { loadDialect } = await import('../db/connect.js');
+      const target = parseDatabaseUrl(settings.url, ctx.cwd);
+      const dialect = await loadDialect(target);
+      const statements = dialect.createTaskTableSql(settings.table, settings.userTable);
+      if (opts.json) writeJson(ctx, { backend: target.backend, statements });
+      else ctx.stdout.write(statements.map((s) => s + ';').join('\n') + '\n');
+      return;
+    }
+    const { migrateTaskTable } = await import('../db/migrate.js');
+    const result = await withDb(opts, ctx, { create: true }, async (db) => ({
+      ...(await migrateTaskTable(db)),
+      database: db.target.display,
+      backend: db.dialect.backend,
+    }));
+    if (opts.json) {
+      const { statements: _omit, ...rest } = result;
+      writeJson(ctx, rest);
+      return;
+    }
+    if (!result.created) {
+      ctx.stdout.write(`Table ${result.table} already exists in ${result.database}; nothing changed.\n`);
+      return;
+    }
+    const fk = result.foreign_key ? '' : ' (no user table yet: the user_id foreign key was left out)';
+    ctx.stdout.write(`Created table ${result.table} with ${result.indexes.length} indexes in ${result.database}${fk}.\n`);
+  },
+};

@@ -1,0 +1,38 @@
+import type { ConnectionFlags } from '../cli/config.js';
+import { withDb } from '../cli/database.js';
+import type { Ctx } from '../cli/io.js';
+import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import type { Overview } from '../query/overview.js';
+
+interface Opts extends ConnectionFlags {
+  json?: boolean;
+  color?: boolean;
+}
+
+export const spec: CommandSpec = {
+  path: ['overview'],
+  summary: 'totals by queue and status, active queues and failures of the last 24 h',
+  description:
+    'The seed\'s system overview: total_tasks, active_queues, recent_failures (rows created in the last 24 hours ' +
+    'that failed: status failed or expired, or success false), tasks_by_queue and tasks_by_status.',
+  options: [JSON_OPTION],
+  examples: [
+    { command: 'tasklog overview', description: 'the overview as a table' },
+    { command: "tasklog overview --json | jq '.recent_failures'", description: 'one number for a script' },
+  ],
+  async run(opts: Opts, ctx: Ctx) {
+    const { overview } = await import('../query/overview.js');
+    const data = await withDb(opts, ctx, { requireTable: true }, (db) => overview(db, ctx.now()));
+    await printOverview(data, opts, ctx);
+  },
+};
+
+export async function printOverview(data: Overview, opts: { json?: boolean; color?: boolean }, ctx: Ctx): Promise<void> {
+  if (opts.json) {
+    const { writeJson } = await import('../render/output.js');
+    writeJson(ctx, data);
+    return;
+  }
+  const { renderOverview } = await import('../render/overview.js');
+  ctx.stdout.write(renderOverview(data, ctx, opts.color === false));
+}

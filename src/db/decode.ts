@@ -1,0 +1,87 @@
+/**
+ * Row decoding, in one place for every command: whatever the driver hands
+ * back, a task log row leaves here with ISO 8601 UTC times (microseconds
+ * kept), JSON values, true/false/null booleans and numbers.
+ */
+import { decodeJson } from './json.js';
+import { decodeTime } from './time.js';
+
+export interface TaskLogRow {
+  id: number;
+  job_id: string;
+  task_name: string;
+  queue_name: string;
+  args: unknown;
+  kwargs: unknown;
+  status: string;
+  duration_ms: number | null;
+  job_retry: number;
+  job_retries: number;
+  job_retry_after: number;
+  success: boolean | null;
+  result: string | null;
+  error_message: string | null;
+  worker_id: string | null;
+  enqueue_time: string | null;
+  expire_time: string | null;
+  start_time: string | null;
+  finish_time: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+  user_id: number | null;
+  /** from the user table when it exists */
+  username?: string | null;
+  email?: string | null;
+}
+
+export function decodeBool(value: unknown): boolean | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return Number(value) !== 0;
+  if (Buffer.isBuffer(value)) return value.length > 0 && value[0] !== 0;
+  const s = String(value).trim().toLowerCase();
+  if (s === '' ) return null;
+  return !(s === '0' || s === 'f' || s === 'false');
+}
+
+export function decodeInt(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+function text(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return String(value);
+}
+
+export function decodeRow(raw: Record<string, unknown>): TaskLogRow {
+  const row: TaskLogRow = {
+    id: decodeInt(raw.id) ?? 0,
+    job_id: text(raw.job_id) ?? '',
+    task_name: text(raw.task_name) ?? '',
+    queue_name: text(raw.queue_name) ?? '',
+    args: decodeJson(raw.args),
+    kwargs: decodeJson(raw.kwargs),
+    status: text(raw.status) ?? '',
+    duration_ms: decodeInt(raw.duration_ms),
+    job_retry: decodeInt(raw.job_retry) ?? 0,
+    job_retries: decodeInt(raw.job_retries) ?? 0,
+    job_retry_after: decodeInt(raw.job_retry_after) ?? 0,
+    success: decodeBool(raw.success),
+    result: text(raw.result),
+    error_message: text(raw.error_message),
+    worker_id: text(raw.worker_id),
+    enqueue_time: decodeTime(raw.enqueue_time),
+    expire_time: decodeTime(raw.expire_time),
+    start_time: decodeTime(raw.start_time),
+    finish_time: decodeTime(raw.finish_time),
+    created_at: decodeTime(raw.created_at),
+    updated_at: decodeTime(raw.updated_at),
+    user_id: decodeInt(raw.user_id),
+  };
+  if ('username' in raw) row.username = text(raw.username);
+  if ('email' in raw) row.email = text(raw.email);
+  return row;
+}

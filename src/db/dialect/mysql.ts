@@ -1,0 +1,124 @@
+import type { Knex } from 'knex';
+import { pythonJsonDumps } from '../json.js';
+import { createIndexName, metaIndexName } from '../schema.js';
+import { toMysqlText, type Instant } from '../time.js';
+import type { Target } from '../url.js';
+import { describeNetworkError, errorCode, errorMessage, type Dialect } from './types.js';
+
+/**
+ * MySQL and MariaDB: Django stores naive UTC in datetime(6); tasklog reads it
+ * as text (`dateStrings`) so neither the driver nor the process's TZ shifts
+ * it, and JSON as text (`jsonStrings`; MariaDB's json is longtext anyway).
+ */
+export class MysqlDialect implements Dialect {
+  readonly backend = 'mysql' as const;
+  readonly client = 'mysql2';
+  readonly maxNameLength = 64;
+
+  async knexConfig(target: Target, timeoutMs: number): Promise<Knex.Config> {
+    const s = target.server!;
+    return {
+      client: this.client,
+      connection: {
+        host: s.host,
+        port: s.port,
+        socketPath: s.socketPath,
+        user: s.user,
+        password: s.password,
+        database: s.database,
+        connectTimeout: timeoutMs,
+        dateStrings: true,
+        jsonStrings: true,
+        supportBigNumbers: true,
+        bigNumberStrings: false,
+        decimalNumbers: true,
+        timezone: 'Z',
+        charset: 'utf8mb4',
+      } as Knex.MySql2ConnectionConfig,
+      pool: {
+        min: 0,
+        max: 4,
+        afterCreate(conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
+          // NOW() and friends are never used for data, but keep the session in UTC regardless.
+          conn.query("SET time_zone = '+00:00'", (err) => done(err, conn));
+        },
+      },
+      acquireConnectionTimeout: timeoutMs + 2000,
+    };
+  }
+
+  encodeTime(t: Instant): string {
+    return toMysqlText(t);
+  }
+
+  encodeBool(b: boolean | null): unknown {
+    return b === null ? null : b ? 1 : 0;
+  }
+
+  encodeJson(v: unknown): unknown {
+    return pythonJsonDumps(v);
+  }
+
+  quote(identifier: string): string {
+    return identifier
+      .split('.')
+      .map((p) => '`' + p.replace(/`/g, '``') + '`')
+      .join('.');
+  }
+
+  createTaskTableSql(table: string, userTable: string | null): string[] {
+    const t = this.quote(table);
+    const idx = (c: string, suffix = '') => createIndexName(table, [c], suffix, this.maxNameLength);
+    const stmts = [
+      `CREATE TABLE ${t} (\`id\` bigint AUTO_INCREMENT NOT NULL PRIMARY KEY, \`job_id\` varchar(100) NOT NULL UNIQUE, \`task_name\` varchar(200) NOT NULL, \`queue_name\` varchar(100) NOT NULL, \`args\` json NOT NULL, \`kwargs\` json NOT NULL, \`status\` varchar(20) NOT NULL, \`duration_ms\` integer NULL, \`job_retry\` integer NOT NULL, \`job_retries\` integer NOT NULL, \`job_retry_after\` integer NOT NULL, \`success\` bool NULL, \`result\` longtext NULL, \`error_message\` longtext NULL, \`worker_id\` varchar(100) NULL, \`enqueue_time\` datetime(6) NOT NULL, \`expire_time\` datetime(6) NULL, \`start_time\` datetime(6) NULL, \`finish_time\` datetime(6) NULL, \`created_at\` datetime(6) NOT NULL, \`updated_at\` datetime(6) NOT NULL, \`user_id\` integer NULL)`,
+      `CREATE INDEX \`${metaIndexName(table, ['task_name', '-enqueue_time'])}\` ON ${t} (\`task_name\`, \`enqueue_time\` DESC)`,
+      `CREATE INDEX \`${metaIndexName(table, ['status', '-enqueue_time'])}\` ON ${t} (\`status\`, \`enqueue_time\` DESC)`,
+      `CREATE INDEX \`${metaIndexName(table, ['queue_name', 'status'])}\` ON ${t} (\`queue_name\`, \`status\`)`,
+      `CREATE INDEX \`${metaIndexName(table, ['success', '-enqueue_time'])}\` ON ${t} (\`success\`, \`enqueue_time\` DESC)`,
+      `CREATE INDEX \`${metaIndexName(table, ['-created_at'])}\` ON ${t} (\`created_at\` DESC)`,
+    ];
+    if (userTable) {
+      stmts.push(
+        `ALTER TABLE ${t} ADD CONSTRAINT \`${idx('user_id', `_fk_${userTable}_id`)}\` FOREIGN KEY (\`user_id\`) REFERENCES ${this.quote(userTable)} (\`id\`)`,
+      );
+    }
+    stmts.push(
+      ...['task_name', 'queue_name', 'status', 'enqueue_time'].map((c) => `CREATE INDEX \`${idx(c)}\` ON ${t} (\`${c}\`)`),
+    );
+    return stmts;
+  }
+
+  createUserTableSql(userTable: string): string[] {
+    return [
+      `CREATE TABLE ${this.quote(userTable)} (\`id\` integer AUTO_INCREMENT NOT NULL PRIMARY KEY, \`password\` varchar(128) NOT NULL, \`last_login\` datetime(6) NULL, \`is_superuser\` bool NOT NULL, \`username\` varchar(150) NOT NULL UNIQUE, \`first_name\` varchar(150) NOT NULL, \`last_name\` varchar(150) NOT NULL, \`email\` varchar(254) NOT NULL, \`is_staff\` bool NOT NULL, \`is_active\` bool NOT NULL, \`date_joined\` datetime(6) NOT NULL)`,
+    ];
+  }
+
+  async tableExists(knex: Knex, table: string): Promise<boolean> {
+    const dot = table.indexOf('.');
+    const schema = dot >= 0 ? table.slice(0, dot) : null;
+    const name = dot >= 0 ? table.slice(dot + 1) : table;
+    const [rows] = await knex.raw(
+      `SELECT 1 AS found FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
+      [schema, name],
+    );
+    return rows.length > 0;
+  }
+
+  async serverVersion(knex: Knex): Promise<string> {
+    const [rows] = await knex.raw('SELECT VERSION() AS v');
+    const v = String(rows[0].v);
+    return /mariadb/i.test(v) ? `MariaDB ${v.replace(/-MariaDB.*$/i, '')}` : `MySQL ${v}`;
+  }
+
+  describeConnectError(err: unknown, target: Target, timeoutMs: number): string {
+    const where = target.display;
+    const net = describeNetworkError(err, where, timeoutMs);
+    if (net) return net;
+    const code = errorCode(err);
+    const msg = errorMessage(err);
+    if (code === 'ER_ACCESS_DENIED_ERROR') return `cannot connect to ${where}: access denied`;
+    if (code === 'ER_BAD_DB_ERROR') return `cannot connect to ${where}: ${msg}`;
+    return `cannot connect to ${where}: ${msg}`;
+  }
+}

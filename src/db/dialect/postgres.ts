@@ -1,0 +1,133 @@
+import type { Knex } from 'knex';
+import { createIndexName, metaIndexName } from '../schema.js';
+import { toIso, type Instant } from '../time.js';
+import type { Target } from '../url.js';
+import { describeNetworkError, errorCode, errorMessage, type Dialect } from './types.js';
+
+const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
+
+/**
+ * PostgreSQL: timestamptz is read as text in a UTC session so microseconds
+ * survive (node-postgres' Date keeps only milliseconds); bigint counts become
+ * numbers; jsonb arrives parsed.
+ */
+export class PostgresDialect implements Dialect {
+  readonly backend = 'postgres' as const;
+  readonly client = 'pg';
+  readonly maxNameLength = 63;
+
+  async knexConfig(target: Target, timeoutMs: number): Promise<Knex.Config> {
+    const s = target.server!;
+    const pg = (await import('pg')).default;
+    const types = {
+      getTypeParser(oid: number, format?: 'text' | 'binary') {
+        if (oid === OID.TIMESTAMPTZ || oid === OID.TIMESTAMP) return (v: string) => v;
+        if (oid === OID.INT8) return (v: string) => Number(v);
+        if (oid === OID.NUMERIC) return (v: string) => Number(v);
+        return pg.types.getTypeParser(oid, format ?? 'text');
+      },
+    };
+    let ssl: boolean | { rejectUnauthorized: boolean } = false;
+    if (s.sslmode === 'require') ssl = { rejectUnauthorized: false };
+    else if (s.sslmode === 'verify-ca' || s.sslmode === 'verify-full') ssl = { rejectUnauthorized: true };
+    return {
+      client: this.client,
+      connection: {
+        host: s.socketPath ?? s.host,
+        port: s.port,
+        user: s.user,
+        password: s.password,
+        database: s.database,
+        ssl,
+        connectionTimeoutMillis: timeoutMs,
+        application_name: 'tasklog',
+        options: '-c TimeZone=UTC',
+        types,
+      } as Knex.PgConnectionConfig,
+      pool: { min: 0, max: 4 },
+      acquireConnectionTimeout: timeoutMs + 2000,
+    };
+  }
+
+  encodeTime(t: Instant): string {
+    return toIso(t);
+  }
+
+  encodeBool(b: boolean | null): unknown {
+    return b;
+  }
+
+  encodeJson(v: unknown): unknown {
+    return JSON.stringify(v);
+  }
+
+  quote(identifier: string): string {
+    return identifier
+      .split('.')
+      .map((p) => `"${p.replace(/"/g, '""')}"`)
+      .join('.');
+  }
+
+  createTaskTableSql(table: string, userTable: string | null): string[] {
+    const t = this.quote(table);
+    const idx = (c: string, suffix = '') => createIndexName(table, [c], suffix, this.maxNameLength);
+    const stmts = [
+      `CREATE TABLE ${t} ("id" bigserial NOT NULL PRIMARY KEY, "job_id" varchar(100) NOT NULL UNIQUE, "task_name" varchar(200) NOT NULL, "queue_name" varchar(100) NOT NULL, "args" jsonb NOT NULL, "kwargs" jsonb NOT NULL, "status" varchar(20) NOT NULL, "duration_ms" integer NULL, "job_retry" integer NOT NULL, "job_retries" integer NOT NULL, "job_retry_after" integer NOT NULL, "success" boolean NULL, "result" text NULL, "error_message" text NULL, "worker_id" varchar(100) NULL, "enqueue_time" timestamp with time zone NOT NULL, "expire_time" timestamp with time zone NULL, "start_time" timestamp with time zone NULL, "finish_time" timestamp with time zone NULL, "created_at" timestamp with time zone NOT NULL, "updated_at" timestamp with time zone NOT NULL, "user_id" integer NULL)`,
+      `CREATE INDEX "${metaIndexName(table, ['task_name', '-enqueue_time'])}" ON ${t} ("task_name", "enqueue_time" DESC)`,
+      `CREATE INDEX "${metaIndexName(table, ['status', '-enqueue_time'])}" ON ${t} ("status", "enqueue_time" DESC)`,
+      `CREATE INDEX "${metaIndexName(table, ['queue_name', 'status'])}" ON ${t} ("queue_name", "status")`,
+      `CREATE INDEX "${metaIndexName(table, ['success', '-enqueue_time'])}" ON ${t} ("success", "enqueue_time" DESC)`,
+      `CREATE INDEX "${metaIndexName(table, ['-created_at'])}" ON ${t} ("created_at" DESC)`,
+    ];
+    if (userTable) {
+      stmts.push(
+        `ALTER TABLE ${t} ADD CONSTRAINT "${idx('user_id', `_fk_${userTable}_id`)}" FOREIGN KEY ("user_id") REFERENCES ${this.quote(userTable)} ("id") DEFERRABLE INITIALLY DEFERRED`,
+      );
+    }
+    stmts.push(
+      `CREATE INDEX "${idx('job_id', '_like')}" ON ${t} ("job_id" varchar_pattern_ops)`,
+      `CREATE INDEX "${idx('task_name')}" ON ${t} ("task_name")`,
+      `CREATE INDEX "${idx('task_name', '_like')}" ON ${t} ("task_name" varchar_pattern_ops)`,
+      `CREATE INDEX "${idx('queue_name')}" ON ${t} ("queue_name")`,
+      `CREATE INDEX "${idx('queue_name', '_like')}" ON ${t} ("queue_name" varchar_pattern_ops)`,
+      `CREATE INDEX "${idx('status')}" ON ${t} ("status")`,
+      `CREATE INDEX "${idx('status', '_like')}" ON ${t} ("status" varchar_pattern_ops)`,
+      `CREATE INDEX "${idx('enqueue_time')}" ON ${t} ("enqueue_time")`,
+      `CREATE INDEX "${idx('user_id')}" ON ${t} ("user_id")`,
+    );
+    return stmts;
+  }
+
+  createUserTableSql(userTable: string): string[] {
+    return [
+      `CREATE TABLE ${this.quote(userTable)} ("id" serial NOT NULL PRIMARY KEY, "password" varchar(128) NOT NULL, "last_login" timestamp with time zone NULL, "is_superuser" boolean NOT NULL, "username" varchar(150) NOT NULL UNIQUE, "first_name" varchar(150) NOT NULL, "last_name" varchar(150) NOT NULL, "email" varchar(254) NOT NULL, "is_staff" boolean NOT NULL, "is_active" boolean NOT NULL, "date_joined" timestamp with time zone NOT NULL)`,
+    ];
+  }
+
+  async tableExists(knex: Knex, table: string): Promise<boolean> {
+    const dot = table.indexOf('.');
+    const schema = dot >= 0 ? table.slice(0, dot) : null;
+    const name = dot >= 0 ? table.slice(dot + 1) : table;
+    const res = await knex.raw(
+      `SELECT 1 FROM information_schema.tables WHERE table_schema = COALESCE(?, current_schema()) AND table_name = ?`,
+      [schema, name],
+    );
+    return res.rows.length > 0;
+  }
+
+  async serverVersion(knex: Knex): Promise<string> {
+    const res = await knex.raw('SELECT version() AS v');
+    return String(res.rows[0].v).split(' on ')[0];
+  }
+
+  describeConnectError(err: unknown, target: Target, timeoutMs: number): string {
+    const where = target.display;
+    const net = describeNetworkError(err, where, timeoutMs);
+    if (net) return net;
+    const code = errorCode(err);
+    const msg = errorMessage(err);
+    if (code === '3D000') return `cannot connect to ${where}: ${msg}`;
+    if (code === '28P01' || code === '28000') return `cannot connect to ${where}: authentication failed (${msg})`;
+    return `cannot connect to ${where}: ${msg}`;
+  }
+}

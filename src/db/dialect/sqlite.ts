@@ -1,0 +1,102 @@
+import type { Knex } from 'knex';
+import { existsSync } from 'node:fs';
+import { pythonJsonDumps } from '../json.js';
+import { createIndexName, metaIndexName } from '../schema.js';
+import { toDjangoText, type Instant } from '../time.js';
+import type { Target } from '../url.js';
+import { errorMessage, type Dialect } from './types.js';
+
+/**
+ * SQLite as Django uses it: times are naive UTC text in Django's own format
+ * (compared as text, so every bound is written in that same format), JSON is
+ * text, booleans are 0/1.
+ */
+export class SqliteDialect implements Dialect {
+  readonly backend = 'sqlite' as const;
+  readonly client = 'better-sqlite3';
+  readonly maxNameLength = null;
+
+  async knexConfig(target: Target): Promise<Knex.Config> {
+    return {
+      client: this.client,
+      useNullAsDefault: true,
+      connection: { filename: target.filename ?? ':memory:' },
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          try {
+            // Workers may be writing the same file: wait for their locks instead of failing at once.
+            conn.pragma('busy_timeout = 5000');
+            // better-sqlite3 enforces foreign keys by default; the sqlite3 CLI and most tools do not.
+            // A log row whose user is gone (or a table migrated before auth_user) must stay readable and writable.
+            conn.pragma('foreign_keys = OFF');
+            done(null, conn);
+          } catch (err) {
+            done(err as Error, conn);
+          }
+        },
+      },
+    };
+  }
+
+  encodeTime(t: Instant): string {
+    return toDjangoText(t);
+  }
+
+  encodeBool(b: boolean | null): unknown {
+    return b === null ? null : b ? 1 : 0;
+  }
+
+  encodeJson(v: unknown): unknown {
+    return pythonJsonDumps(v);
+  }
+
+  quote(identifier: string): string {
+    return identifier
+      .split('.')
+      .map((p) => `"${p.replace(/"/g, '""')}"`)
+      .join('.');
+  }
+
+  createTaskTableSql(table: string, userTable: string | null): string[] {
+    const t = this.quote(table);
+    const u = this.quote(userTable ?? 'auth_user');
+    return [
+      `CREATE TABLE ${t} ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "job_id" varchar(100) NOT NULL UNIQUE, "task_name" varchar(200) NOT NULL, "queue_name" varchar(100) NOT NULL, "args" text NOT NULL CHECK ((JSON_VALID("args") OR "args" IS NULL)), "kwargs" text NOT NULL CHECK ((JSON_VALID("kwargs") OR "kwargs" IS NULL)), "status" varchar(20) NOT NULL, "duration_ms" integer NULL, "job_retry" integer NOT NULL, "job_retries" integer NOT NULL, "job_retry_after" integer NOT NULL, "success" bool NULL, "result" text NULL, "error_message" text NULL, "worker_id" varchar(100) NULL, "enqueue_time" datetime NOT NULL, "expire_time" datetime NULL, "start_time" datetime NULL, "finish_time" datetime NULL, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "user_id" integer NULL REFERENCES ${u} ("id") DEFERRABLE INITIALLY DEFERRED)`,
+      `CREATE INDEX "${metaIndexName(table, ['task_name', '-enqueue_time'])}" ON ${t} ("task_name", "enqueue_time" DESC)`,
+      `CREATE INDEX "${metaIndexName(table, ['status', '-enqueue_time'])}" ON ${t} ("status", "enqueue_time" DESC)`,
+      `CREATE INDEX "${metaIndexName(table, ['queue_name', 'status'])}" ON ${t} ("queue_name", "status")`,
+      `CREATE INDEX "${metaIndexName(table, ['success', '-enqueue_time'])}" ON ${t} ("success", "enqueue_time" DESC)`,
+      `CREATE INDEX "${metaIndexName(table, ['-created_at'])}" ON ${t} ("created_at" DESC)`,
+      ...['task_name', 'queue_name', 'status', 'enqueue_time', 'user_id'].map(
+        (c) => `CREATE INDEX "${createIndexName(table, [c], '', this.maxNameLength)}" ON ${t} ("${c}")`,
+      ),
+    ];
+  }
+
+  createUserTableSql(userTable: string): string[] {
+    return [
+      `CREATE TABLE ${this.quote(userTable)} ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "password" varchar(128) NOT NULL, "last_login" datetime NULL, "is_superuser" bool NOT NULL, "username" varchar(150) NOT NULL UNIQUE, "last_name" varchar(150) NOT NULL, "email" varchar(254) NOT NULL, "is_staff" bool NOT NULL, "is_active" bool NOT NULL, "date_joined" datetime NOT NULL, "first_name" varchar(150) NOT NULL)`,
+    ];
+  }
+
+  async tableExists(knex: Knex, table: string): Promise<boolean> {
+    const rows = await knex.raw(`SELECT 1 AS found FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?`, [table]);
+    return rows.length > 0;
+  }
+
+  async serverVersion(knex: Knex): Promise<string> {
+    const rows = await knex.raw('SELECT sqlite_version() AS v');
+    return `SQLite ${rows[0].v}`;
+  }
+
+  describeConnectError(err: unknown, target: Target): string {
+    const msg = errorMessage(err);
+    if (target.filename && target.filename !== ':memory:' && !existsSync(target.filename)) {
+      return `cannot open ${target.display}: no such file`;
+    }
+    if (/not a database|file is encrypted/i.test(msg)) return `cannot open ${target.display}: not a SQLite database`;
+    return `cannot open ${target.display}: ${msg}`;
+  }
+}

@@ -1,0 +1,51 @@
+import type { Knex } from 'knex';
+import type { Instant } from '../time.js';
+import type { Backend, Target } from '../url.js';
+
+/** Everything that differs between databases lives behind this interface, one class per database. */
+export interface Dialect {
+  readonly backend: Backend;
+  /** knex client name; knex loads the driver of that name only when it is used */
+  readonly client: string;
+  /** Django's max_name_length for index names (null: unlimited, SQLite) */
+  readonly maxNameLength: number | null;
+  knexConfig(target: Target, timeoutMs: number): Promise<Knex.Config>;
+  /** a time as a bind value the column compares correctly against */
+  encodeTime(t: Instant): string;
+  encodeBool(b: boolean | null): unknown;
+  /** the text a JSON column is written with */
+  encodeJson(v: unknown): unknown;
+  quote(identifier: string): string;
+  /** Django's CREATE TABLE and CREATE INDEX statements for the model on this database */
+  createTaskTableSql(table: string, userTable: string | null): string[];
+  /** a minimal Django auth_user table (demo creates one when there is none) */
+  createUserTableSql(userTable: string): string[];
+  tableExists(knex: Knex, table: string): Promise<boolean>;
+  serverVersion(knex: Knex): Promise<string>;
+  /** Turns a driver error into one line a user can act on. */
+  describeConnectError(err: unknown, target: Target, timeoutMs: number): string;
+}
+
+export function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; errno?: unknown } | undefined;
+  return typeof e?.code === 'string' ? e.code : undefined;
+}
+
+export function errorMessage(err: unknown): string {
+  const e = err as { message?: unknown } | undefined;
+  return typeof e?.message === 'string' ? e.message : String(err);
+}
+
+/** Common network failure wording for the two servers. */
+export function describeNetworkError(err: unknown, where: string, timeoutMs: number): string | null {
+  const code = errorCode(err);
+  const msg = errorMessage(err);
+  if (code === 'ECONNREFUSED') return `cannot connect to ${where}: connection refused (is the server running?)`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot connect to ${where}: unknown host`;
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `cannot connect to ${where}: host unreachable`;
+  if (code === 'ETIMEDOUT' || /timeout|timed out/i.test(msg)) {
+    return `cannot connect to ${where}: no answer within ${timeoutMs / 1000} s (--connect-timeout)`;
+  }
+  if (code === 'ECONNRESET' || /Connection terminated/i.test(msg)) return `cannot connect to ${where}: the server closed the connection`;
+  return null;
+}

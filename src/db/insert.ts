@@ -1,0 +1,102 @@
+/**
+ * Writing task log rows: values encoded for the dialect (Django's formats),
+ * inserted in multi-row batches inside one transaction.
+ */
+import type { Knex } from 'knex';
+import type { Db } from './connect.js';
+import type { Dialect } from './dialect/types.js';
+import type { Instant } from './time.js';
+
+/** A row to write; times are microseconds since the epoch. */
+export interface WritableRow {
+  job_id: string;
+  task_name: string;
+  queue_name: string;
+  args: unknown;
+  kwargs: unknown;
+  status: string;
+  duration_ms: number | null;
+  job_retry: number;
+  job_retries: number;
+  job_retry_after: number;
+  success: boolean | null;
+  result: string | null;
+  error_message: string | null;
+  worker_id: string | null;
+  enqueue_time: number;
+  expire_time: number | null;
+  start_time: number | null;
+  finish_time: number | null;
+  created_at: number;
+  updated_at: number;
+  user_id: number | null;
+}
+
+export function instantFromMicros(us: number): Instant {
+  const micros = ((us % 1_000_000) + 1_000_000) % 1_000_000;
+  return { ms: Math.floor(us / 1000), micros };
+}
+
+function time(dialect: Dialect, us: number | null): string | null {
+  return us === null ? null : dialect.encodeTime(instantFromMicros(us));
+}
+
+export function encodeRow(dialect: Dialect, row: WritableRow): Record<string, unknown> {
+  return {
+    job_id: row.job_id,
+    task_name: row.task_name,
+    queue_name: row.queue_name,
+    args: dialect.encodeJson(row.args),
+    kwargs: dialect.encodeJson(row.kwargs),
+    status: row.status,
+    duration_ms: row.duration_ms,
+    job_retry: row.job_retry,
+    job_retries: row.job_retries,
+    job_retry_after: row.job_retry_after,
+    success: dialect.encodeBool(row.success),
+    result: row.result,
+    error_message: row.error_message,
+    worker_id: row.worker_id,
+    enqueue_time: time(dialect, row.enqueue_time),
+    expire_time: time(dialect, row.expire_time),
+    start_time: time(dialect, row.start_time),
+    finish_time: time(dialect, row.finish_time),
+    created_at: time(dialect, row.created_at),
+    updated_at: time(dialect, row.updated_at),
+    user_id: row.user_id,
+  };
+}
+
+/** Rows per INSERT: SQLite binds at most 32,766 values, PostgreSQL 65,535; 22 columns each. */
+export function batchSize(dialect: Dialect): number {
+  return dialect.backend === 'sqlite' ? 500 : 1000;
+}
+
+export async function insertRows(
+  db: Db,
+  rows: Iterable<WritableRow>,
+  onProgress?: (done: number) => void,
+  trx?: Knex.Transaction,
+): Promise<number> {
+  const run = async (t: Knex.Transaction) => {
+    const size = batchSize(db.dialect);
+    let batch: Record<string, unknown>[] = [];
+    let done = 0;
+    for (const row of rows) {
+      batch.push(encodeRow(db.dialect, row));
+      if (batch.length >= size) {
+        await t(db.table).insert(batch);
+        done += batch.length;
+        batch = [];
+        onProgress?.(done);
+      }
+    }
+    if (batch.length > 0) {
+      await t(db.table).insert(batch);
+      done += batch.length;
+      onProgress?.(done);
+    }
+    return done;
+  };
+  return trx ? run(trx) : db.knex.transaction(run);
+}

@@ -1,0 +1,93 @@
+/**
+ * The TaskLog table as Django's migration creates it: column list and the
+ * index names Django derives from the table name (so a custom --table gets
+ * the names Django itself would give it).
+ */
+import { createHash } from 'node:crypto';
+
+export const COLUMNS = [
+  'id',
+  'job_id',
+  'task_name',
+  'queue_name',
+  'args',
+  'kwargs',
+  'status',
+  'duration_ms',
+  'job_retry',
+  'job_retries',
+  'job_retry_after',
+  'success',
+  'result',
+  'error_message',
+  'worker_id',
+  'enqueue_time',
+  'expire_time',
+  'start_time',
+  'finish_time',
+  'created_at',
+  'updated_at',
+  'user_id',
+] as const;
+
+export type Column = (typeof COLUMNS)[number];
+
+export const TIME_COLUMNS = ['enqueue_time', 'expire_time', 'start_time', 'finish_time', 'created_at', 'updated_at'] as const;
+export const JSON_COLUMNS = ['args', 'kwargs'] as const;
+
+/** django.db.backends.utils.names_digest */
+function namesDigest(args: string[], length: number): string {
+  const h = createHash('md5');
+  for (const a of args) h.update(a);
+  return h.digest('hex').slice(0, length);
+}
+
+/** The unqualified part of a possibly schema-qualified table name. */
+export function bareTable(table: string): string {
+  const dot = table.lastIndexOf('.');
+  return dot >= 0 ? table.slice(dot + 1) : table;
+}
+
+/** models.Index(fields=[...]).set_name_with_model: `django_cfg__task_na_e84031_idx`. */
+export function metaIndexName(table: string, fields: string[]): string {
+  const t = bareTable(table);
+  const columns = fields.map((f) => f.replace(/^-/, ''));
+  const hash = namesDigest([t, ...fields, 'idx'], 6);
+  let name = `${t.slice(0, 11)}_${columns[0].slice(0, 7)}_${hash}_idx`;
+  if (name[0] === '_' || /\d/.test(name[0])) name = 'D' + name.slice(1);
+  return name;
+}
+
+/** BaseDatabaseSchemaEditor._create_index_name: `django_cfg_task_log_status_33f79925[suffix]`. */
+export function createIndexName(table: string, columns: string[], suffix: string, maxLength: number | null): string {
+  const t = bareTable(table);
+  let hashSuffix = namesDigest([t, ...columns], 8) + suffix;
+  const max = maxLength ?? 200;
+  let name = `${t}_${columns.join('_')}_${hashSuffix}`;
+  if (name.length <= max) return name;
+  if (hashSuffix.length > max / 3) hashSuffix = hashSuffix.slice(0, Math.floor(max / 3));
+  const other = Math.floor((max - hashSuffix.length) / 2) - 1;
+  name = `${t.slice(0, other)}_${columns.join('_').slice(0, other)}_${hashSuffix}`;
+  if (name[0] === '_' || /\d/.test(name[0])) name = 'D' + name.slice(0, -1);
+  return name;
+}
+
+/** Meta.indexes of the model, in declaration order. */
+export const META_INDEXES: string[][] = [
+  ['task_name', '-enqueue_time'],
+  ['status', '-enqueue_time'],
+  ['queue_name', 'status'],
+  ['success', '-enqueue_time'],
+  ['-created_at'],
+];
+
+/** Fields with db_index=True (job_id is unique, which is its own index) and the FK. */
+export const DB_INDEX_COLUMNS = ['task_name', 'queue_name', 'status', 'enqueue_time', 'user_id'] as const;
+
+/** Every index a fast tasklog relies on, by name, with its columns (for doctor and tests). */
+export function expectedIndexes(table: string, maxLength: number | null): { name: string; columns: string[] }[] {
+  return [
+    ...META_INDEXES.map((fields) => ({ name: metaIndexName(table, fields), columns: fields.map((f) => f.replace(/^-/, '')) })),
+    ...DB_INDEX_COLUMNS.map((c) => ({ name: createIndexName(table, [c], '', maxLength), columns: [c] })),
+  ];
+}

@@ -1,0 +1,102 @@
+/**
+ * Time values, decoded and encoded in one place.
+ *
+ * Inside tasklog an instant is an ISO 8601 UTC string as Django REST framework
+ * writes it: `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, the fraction left out when the
+ * microseconds are 0. Databases hand us:
+ *  - PostgreSQL timestamptz as text (the session runs in UTC; any offset is honoured),
+ *  - MySQL/MariaDB datetime(6) as naive UTC text (`dateStrings`),
+ *  - SQLite text in Django's format `YYYY-MM-DD HH:MM:SS[.ffffff]`, naive UTC.
+ * Nothing here reads the process's time zone.
+ */
+
+const DB_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?(?:[.,](\d{1,9}))?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+export interface Instant {
+  /** whole milliseconds since the epoch, rounded down */
+  ms: number;
+  /** microseconds within the second, 0..999999 */
+  micros: number;
+}
+
+export function parseInstant(text: string): Instant | null {
+  const m = DB_TIME.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s = '0', frac = '', zone] = m;
+  const micros = Number((frac + '000000').slice(0, 6));
+  let seconds = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
+  if (Number.isNaN(seconds)) return null;
+  if (zone && zone !== 'Z' && zone !== 'z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const offset = Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2, 4) || '0') * 60;
+    seconds -= sign * offset;
+  }
+  return { ms: seconds * 1000 + Math.floor(micros / 1000), micros };
+}
+
+export function instantFromDate(date: Date): Instant {
+  const ms = date.getTime();
+  return { ms, micros: (((ms % 1000) + 1000) % 1000) * 1000 };
+}
+
+export function instantFromMs(ms: number): Instant {
+  return instantFromDate(new Date(Math.floor(ms)));
+}
+
+/** Shifts an instant by whole milliseconds, keeping the sub-millisecond part. */
+export function addMs(t: Instant, deltaMs: number): Instant {
+  const sub = t.micros % 1000;
+  const ms = t.ms + Math.round(deltaMs);
+  return { ms, micros: (((ms % 1000) + 1000) % 1000) * 1000 + sub };
+}
+
+function parts(t: Instant): { date: string; time: string; frac: string } {
+  const iso = new Date(t.ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  const frac = t.micros === 0 ? '' : '.' + String(t.micros).padStart(6, '0');
+  return { date: iso.slice(0, 10), time: iso.slice(11, 19), frac };
+}
+
+/** `2025-10-30T10:00:01.250000Z`, or `2025-10-30T10:00:01Z` when the microseconds are 0. */
+export function toIso(t: Instant): string {
+  const p = parts(t);
+  return `${p.date}T${p.time}${p.frac}Z`;
+}
+
+/** Django's SQLite text: `2025-10-30 10:00:01.250000`, no fraction when it is 0. */
+export function toDjangoText(t: Instant): string {
+  const p = parts(t);
+  return `${p.date} ${p.time}${p.frac}`;
+}
+
+/** MySQL datetime(6) literal, naive UTC, always six digits. */
+export function toMysqlText(t: Instant): string {
+  const p = parts(t);
+  return `${p.date} ${p.time}.${String(t.micros).padStart(6, '0')}`;
+}
+
+/** Decodes any database time value into tasklog's ISO form (null stays null). */
+export function decodeTime(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : toIso(instantFromDate(value));
+  const text = String(value);
+  const t = parseInstant(text);
+  return t ? toIso(t) : text;
+}
+
+/** Milliseconds since the epoch of a decoded ISO time. */
+export function isoToMs(iso: string): number {
+  const t = parseInstant(iso);
+  return t ? t.ms : Number.NaN;
+}
+
+/** Difference b − a in milliseconds with microsecond precision. */
+export function diffMs(a: string, b: string): number | null {
+  const ta = parseInstant(a);
+  const tb = parseInstant(b);
+  if (!ta || !tb) return null;
+  const secA = Math.floor(ta.ms / 1000);
+  const secB = Math.floor(tb.ms / 1000);
+  return (secB - secA) * 1000 + (tb.micros - ta.micros) / 1000;
+}

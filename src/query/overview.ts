@@ -1,0 +1,62 @@
+/**
+ * The seed's overview: total_tasks, active_queues, recent_failures,
+ * tasks_by_queue, tasks_by_status. One GROUP BY over (queue, status) gives
+ * the first, second, fourth and fifth; recent_failures uses the created_at index.
+ */
+import { selectRows, type Db } from '../db/connect.js';
+import { addMs, instantFromDate } from '../db/time.js';
+import { groupSql } from './status.js';
+
+export interface Overview {
+  total_tasks: number;
+  active_queues: string[];
+  recent_failures: number;
+  tasks_by_queue: Record<string, number>;
+  tasks_by_status: Record<string, number>;
+}
+
+export const RECENT_FAILURE_HOURS = 24;
+
+export async function overview(db: Db, now: Date): Promise<Overview> {
+  const q = (c: string) => db.dialect.quote(c);
+  const table = q(db.table);
+  const since = db.dialect.encodeTime(addMs(instantFromDate(now), -RECENT_FAILURE_HOURS * 3600_000));
+  const [groups, recent] = await Promise.all([
+    selectRows<{ queue_name: string; status: string; n: number }>(
+      db,
+      `SELECT ${q('queue_name')} AS queue_name, ${q('status')} AS status, COUNT(*) AS n FROM ${table} GROUP BY ${q('queue_name')}, ${q('status')}`,
+    ),
+    selectRows<{ n: number }>(
+      db,
+      `SELECT COUNT(*) AS n FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', db.dialect)}`,
+      [since],
+    ),
+  ]);
+  const byQueue = new Map<string, number>();
+  const byStatus = new Map<string, number>();
+  let total = 0;
+  for (const g of groups) {
+    const n = Number(g.n);
+    total += n;
+    byQueue.set(g.queue_name, (byQueue.get(g.queue_name) ?? 0) + n);
+    byStatus.set(g.status, (byStatus.get(g.status) ?? 0) + n);
+  }
+  return {
+    total_tasks: total,
+    active_queues: [...byQueue.keys()].sort(compareText),
+    recent_failures: Number(recent[0]?.n ?? 0),
+    tasks_by_queue: sortedCounts(byQueue),
+    tasks_by_status: sortedCounts(byStatus),
+  };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Largest count first, then by name, so output is stable across databases. */
+function sortedCounts(m: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of [...m.entries()].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))) out[k] = v;
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * Statuses and the seed's status groups, defined once. Every command that
+ * counts or filters "completed", "successful" or "failed" rows uses these.
+ *
+ *   is_completed  = status in (success, failed, expired, canceled)
+ *   is_successful = status = success AND success IS TRUE
+ *   is_failed     = status in (failed, expired) OR success IS FALSE
+ */
+import type { Dialect } from '../db/dialect/types.js';
+
+export const STATUSES = ['deferred', 'queued', 'in_progress', 'success', 'failed', 'expired', 'canceled'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const STATUS_DISPLAY: Record<Status, string> = {
+  deferred: 'Deferred',
+  queued: 'Queued',
+  in_progress: 'In Progress',
+  success: 'Success',
+  failed: 'Failed',
+  expired: 'Expired',
+  canceled: 'Canceled',
+};
+
+export const COMPLETED_STATUSES: readonly Status[] = ['success', 'failed', 'expired', 'canceled'];
+export const FAILED_STATUSES: readonly Status[] = ['failed', 'expired'];
+
+export function statusDisplay(status: string): string {
+  return (STATUS_DISPLAY as Record<string, string>)[status] ?? status;
+}
+
+export type StatusGroup = 'completed' | 'successful' | 'failed';
+
+/** The same rule in JavaScript, for rows already read. */
+export function inGroup(group: StatusGroup, row: { status: string; success: boolean | null }): boolean {
+  switch (group) {
+    case 'completed':
+      return (COMPLETED_STATUSES as readonly string[]).includes(row.status);
+    case 'successful':
+      return row.status === 'success' && row.success === true;
+    case 'failed':
+      return (FAILED_STATUSES as readonly string[]).includes(row.status) || row.success === false;
+  }
+}
+
+function list(values: readonly string[]): string {
+  return values.map((v) => `'${v}'`).join(', ');
+}
+
+/**
+ * The group as a SQL condition that is never NULL (so NOT of it is the exact
+ * complement, null `success` included). `col` quotes a column, optionally
+ * qualified by an alias.
+ */
+export function groupSql(group: StatusGroup, dialect: Dialect, alias?: string): string {
+  const col = (c: string) => (alias ? `${alias}.` : '') + dialect.quote(c);
+  const t = dialect.backend === 'postgres' ? 'TRUE' : '1';
+  const f = dialect.backend === 'postgres' ? 'FALSE' : '0';
+  switch (group) {
+    case 'completed':
+      return `(${col('status')} IN (${list(COMPLETED_STATUSES)}))`;
+    case 'successful':
+      return `(${col('status')} = 'success' AND COALESCE(${col('success')} = ${t}, ${f}) = ${t})`;
+    case 'failed':
+      return `(${col('status')} IN (${list(FAILED_STATUSES)}) OR COALESCE(${col('success')} = ${f}, ${f}) = ${t})`;
+  }
+}
