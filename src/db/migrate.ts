@@ -20,7 +20,7 @@ export function taskTableStatements(db: Pick<Db, 'dialect' | 'table' | 'userTabl
 }
 
 export async function migrateTaskTable(db: Db): Promise<MigrateResult> {
-  const indexes = expectedIndexes(db.table, db.dialect.maxNameLength).map((i) => i.name);
+  const indexes = expectedIndexes(db.table, db.dialect.maxNameLength, db.dialect.backend).map((i) => i.name);
   const fk = db.dialect.backend === 'sqlite' || db.userTable !== null;
   if (await db.dialect.tableExists(db.knex, db.table)) {
     return { created: false, table: db.table, indexes, foreign_key: fk, statements: [] };

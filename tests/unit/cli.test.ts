@@ -1,0 +1,143 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveConnection } from '../../src/cli/config.js';
+import type { Ctx } from '../../src/cli/io.js';
+import { COMMANDS } from '../../src/commands/index.js';
+import { run } from '../helpers/run.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'tasklog-cli-'));
+
+describe('help and version', () => {
+  it('prints help listing every command, exit 0', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    for (const spec of COMMANDS) expect(r.stdout).toContain(spec.path.join(' ').split(' ')[0]);
+    expect(r.stdout).toContain('--db <url>');
+  });
+
+  it.each(COMMANDS.map((c) => c.path))('%s --help lists its flags', async (...path) => {
+    const spec = COMMANDS.find((c) => c.path.join(' ') === path.join(' '))!;
+    const r = await run([...path, '--help']);
+    expect(r.code).toBe(0);
+    for (const o of spec.options) expect(r.stdout).toContain(o.flags.split(' ')[0]);
+  });
+
+  it('prints the version from package.json', async () => {
+    const r = await run(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('usage errors exit 2 with one line naming the flag', () => {
+  it.each([
+    [['overview', '--bogus'], /^tasklog: unknown option '--bogus'/],
+    [['demo', '--rows', 'abc'], /^tasklog: option '--rows <n>' argument 'abc' is invalid\. expects a whole number/],
+    [['demo', '--rows', '0'], /--rows <n>.*expects a whole number/],
+    [['demo', '--rows'], /^tasklog: option '--rows <n>' argument missing/],
+    [['demo', '--days', '-3'], /--days <d>/],
+    [['overview', '--connect-timeout', 'soon'], /--connect-timeout <seconds>.*number of seconds/],
+    [['nosuchcommand'], /^tasklog: unknown command 'nosuchcommand'/],
+    [['overview', '--db', 'redis://x/0'], /^tasklog: option --db: unsupported scheme 'redis:'/],
+    [['overview', '--table', 'x; drop table y'], /^tasklog: option --table: 'x; drop table y' is not a table name/],
+  ])('%j', async (argv, message) => {
+    const r = await run(argv as string[], { cwd: tmp() });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('with --json, the error is a JSON object on stderr and stdout stays empty', async () => {
+    const r = await run(['overview', '--json', '--bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(JSON.parse(r.stderr)).toMatchObject({ error: { kind: 'usage', exit_code: 2 } });
+  });
+});
+
+describe('runtime failures exit 1 with one line', () => {
+  it('a missing default database says how to make one', async () => {
+    const r = await run(['overview'], { cwd: tmp() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('tasklog: no database at tasklog.sqlite (run `tasklog demo` to create one, or point --db at your database)\n');
+  });
+
+  it('a database without the table names the table, the database and the fix', async () => {
+    const dir = tmp();
+    const file = join(dir, 'other.sqlite');
+    const Database = (await import('better-sqlite3')).default;
+    new Database(file).exec('CREATE TABLE unrelated (id integer)');
+    const r = await run(['overview', '--db', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`tasklog: table django_cfg_task_log not found in ${file} (run \`tasklog migrate\` to create it, or point --db/--table at the database that has it)\n`);
+  });
+
+  it('a folder given as the database is refused', async () => {
+    const dir = tmp();
+    const r = await run(['overview', '--db', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/is a folder, not a SQLite file/);
+  });
+
+  it('a file that is not SQLite is one line, no stack', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'junk.sqlite'), 'this is not a database at all, just some text '.repeat(100));
+    const r = await run(['overview', '--db', join(dir, 'junk.sqlite')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/not a SQLite database|file is not a database/);
+  });
+});
+
+describe('--db is accepted before and after the command', () => {
+  it.each([
+    [['--db', 'DB', 'migrate']],
+    [['migrate', '--db', 'DB']],
+  ])('%j', async (argv) => {
+    const dir = tmp();
+    const file = join(dir, 'x.sqlite');
+    const r = await run(argv.map((a) => (a === 'DB' ? file : a)));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`Created table django_cfg_task_log with 10 indexes in ${file}`);
+  });
+});
+
+describe('choosing the database', () => {
+  const ctxFor = (cwd: string, env: Record<string, string>): Ctx => ({
+    stdout: { write: () => true },
+    stderr: { write: () => true },
+    stdin: {},
+    env,
+    cwd,
+    now: () => new Date(),
+  });
+
+  it('follows --db, TASKLOG_DATABASE_URL, DATABASE_URL, ./tasklog.config.json, XDG config, ./tasklog.sqlite', () => {
+    const cwd = tmp();
+    const xdg = tmp();
+    mkdirSync(join(xdg, 'tasklog'));
+    writeFileSync(join(xdg, 'tasklog', 'config.json'), JSON.stringify({ database: 'xdg.sqlite', table: 'xdg_table' }));
+    const env: Record<string, string> = { XDG_CONFIG_HOME: xdg, TASKLOG_DATABASE_URL: 'postgres://a/one', DATABASE_URL: 'mysql://b/two' };
+    expect(resolveConnection({ db: 'flag.sqlite' }, ctxFor(cwd, env))).toMatchObject({ url: 'flag.sqlite', source: '--db', table: 'xdg_table' });
+    expect(resolveConnection({}, ctxFor(cwd, env))).toMatchObject({ url: 'postgres://a/one', source: 'TASKLOG_DATABASE_URL' });
+    delete env.TASKLOG_DATABASE_URL;
+    expect(resolveConnection({}, ctxFor(cwd, env))).toMatchObject({ url: 'mysql://b/two', source: 'DATABASE_URL' });
+    delete env.DATABASE_URL;
+    expect(resolveConnection({}, ctxFor(cwd, env))).toMatchObject({ url: 'xdg.sqlite', table: 'xdg_table' });
+    writeFileSync(join(cwd, 'tasklog.config.json'), JSON.stringify({ database: 'local.sqlite', connectTimeout: 3 }));
+    expect(resolveConnection({}, ctxFor(cwd, env))).toMatchObject({ url: 'local.sqlite', table: 'django_cfg_task_log', connectTimeoutMs: 3000 });
+    expect(resolveConnection({ table: 'mine', connectTimeout: 0.5 }, ctxFor(cwd, env))).toMatchObject({ table: 'mine', connectTimeoutMs: 500 });
+    expect(resolveConnection({}, ctxFor(tmp(), {}))).toMatchObject({ url: 'tasklog.sqlite', source: 'default', userTable: 'auth_user', connectTimeoutMs: 10000 });
+  });
+
+  it('a broken config file is one line naming the file', async () => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'tasklog.config.json'), '{ not json');
+    const r = await run(['overview'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^tasklog: config file .*tasklog\.config\.json is not valid JSON/);
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { parseDatabaseUrl, redact } from '../../src/db/url.js';
+import { UsageError } from '../../src/cli/errors.js';
+
+describe('database URLs', () => {
+  it('takes a plain path as a SQLite file relative to the working folder', () => {
+    const t = parseDatabaseUrl('data/logs.sqlite', '/srv/app');
+    expect(t).toMatchObject({ backend: 'sqlite', filename: '/srv/app/data/logs.sqlite' });
+  });
+
+  it('follows dj-database-url for sqlite:///relative and sqlite:////absolute', () => {
+    expect(parseDatabaseUrl('sqlite:///db.sqlite3', '/srv/app').filename).toBe('/srv/app/db.sqlite3');
+    expect(parseDatabaseUrl('sqlite:////var/lib/app/db.sqlite3', '/srv/app').filename).toBe('/var/lib/app/db.sqlite3');
+    expect(parseDatabaseUrl('sqlite://', '/srv').filename).toBe(':memory:');
+  });
+
+  it('parses PostgreSQL URLs with sslmode and percent-encoded credentials', () => {
+    for (const scheme of ['postgres', 'postgresql']) {
+      const t = parseDatabaseUrl(`${scheme}://app%40corp:p%40ss%3Aw0rd@db.example.com:6432/tasks?sslmode=require`, '/');
+      expect(t.backend).toBe('postgres');
+      expect(t.server).toMatchObject({ host: 'db.example.com', port: 6432, user: 'app@corp', password: 'p@ss:w0rd', database: 'tasks', sslmode: 'require' });
+      expect(t.display).not.toContain('w0rd');
+      expect(t.display).toContain('***');
+    }
+    expect(parseDatabaseUrl('postgres://localhost/tasks', '/').server?.port).toBe(5432);
+  });
+
+  it('parses MySQL and MariaDB URLs', () => {
+    for (const scheme of ['mysql', 'mariadb']) {
+      const t = parseDatabaseUrl(`${scheme}://root:secret@127.0.0.1/app`, '/');
+      expect(t).toMatchObject({ backend: 'mysql', server: { host: '127.0.0.1', port: 3306, user: 'root', password: 'secret', database: 'app' } });
+      expect(t.display).toBe(`${scheme}://root:***@127.0.0.1/app`);
+    }
+  });
+
+  it.each([
+    ['redis://localhost/0', /unsupported scheme 'redis:'/],
+    ['postgres://localhost', /names no database/],
+    ['postgres://localhost/db?sslmode=sometimes', /sslmode 'sometimes' is not one of/],
+    ['', /empty/],
+  ])('rejects %j as a usage error', (url, message) => {
+    expect(() => parseDatabaseUrl(url, '/')).toThrow(UsageError);
+    expect(() => parseDatabaseUrl(url, '/')).toThrow(message);
+  });
+
+  it('redacts the password from any message', () => {
+    const t = parseDatabaseUrl('postgres://u:hunter2@h/db', '/');
+    expect(redact('auth failed for hunter2 at postgres://u:hunter2@h/db', t)).toBe('auth failed for *** at postgres://u:***@h/db');
+  });
+});
