@@ -60,6 +60,9 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
   const knexModule = await import('knex');
   const knexFactory = (knexModule.default ?? knexModule) as unknown as (c: Knex.Config) => Knex;
   const config = await dialect.knexConfig(target, settings.connectTimeoutMs);
+  // knex prints pool errors and warnings itself; tasklog reports every failure as one line of its own.
+  const quiet = () => undefined;
+  config.log = { warn: quiet, error: quiet, deprecate: quiet, debug: quiet };
   let knex: Knex;
   try {
     knex = knexFactory(config);

@@ -1,0 +1,155 @@
+/**
+ * Databases that Django itself created and filled: the shared sample.sqlite,
+ * and on every backend a database made by fixtures/django/django_fixture.py
+ * through Django's ORM. tasklog's overview must equal what the ORM counts,
+ * and every decoded row must equal what Django REST framework would print.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConnection } from '../../src/cli/config.js';
+import { connect } from '../../src/db/connect.js';
+import { decodeRow } from '../../src/db/decode.js';
+import { parseInstant } from '../../src/db/time.js';
+import { inGroup } from '../../src/query/status.js';
+import { backendsUnderTest, createDatabase, REQUIRE_ALL, type BackendName, type TestDatabase } from '../helpers/databases.js';
+import { runJson } from '../helpers/run.js';
+import { DJANGO_SCHEMA, REPO_ROOT, sharedMissing } from '../helpers/shared.js';
+
+const SCRIPT = join(REPO_ROOT, 'fixtures', 'django', 'django_fixture.py');
+const DRIVER_MODULE: Record<BackendName, string> = { sqlite: 'sqlite3', postgres: 'psycopg2', mysql: 'MySQLdb' };
+const ENGINE: Record<BackendName, string> = { sqlite: 'sqlite', postgres: 'postgresql', mysql: 'mysql' };
+
+/** A Python that has Django and the backend's driver (Debian's python3-django etc.), or why there is none. */
+function findPython(backend: BackendName): { python: string | null; why: string | null } {
+  const candidates = [process.env.TASKLOG_TEST_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[];
+  for (const python of candidates) {
+    const r = spawnSync(python, ['-c', `import django, ${DRIVER_MODULE[backend]}`], { encoding: 'utf8' });
+    if (r.status === 0) return { python, why: null };
+  }
+  const why = `no python3 with Django and ${DRIVER_MODULE[backend]} (apt-get install python3-django python3-psycopg2 python3-mysqldb)`;
+  if (REQUIRE_ALL) throw new Error(`TASKLOG_TEST_REQUIRE_ALL=1 but ${why}`);
+  console.warn(`\n*** SKIPPING Django ORM comparison on ${backend}: ${why}\n`);
+  return { python: null, why };
+}
+
+function connectionArgs(db: TestDatabase): string[] {
+  if (db.backend === 'sqlite') return ['--engine', 'sqlite', '--name', db.url];
+  const u = new URL(db.url);
+  return ['--engine', ENGINE[db.backend], '--name', db.name, '--host', u.hostname, '--port', u.port || (db.backend === 'postgres' ? '5432' : '3306'), '--user', decodeURIComponent(u.username)];
+}
+
+function django(python: string, db: TestDatabase, ...args: string[]): any {
+  const out = execFileSync(python, [SCRIPT, ...connectionArgs(db), ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'Asia/Kolkata' } });
+  return JSON.parse(out);
+}
+
+const OVERVIEW_KEYS = ['total_tasks', 'active_queues', 'recent_failures', 'tasks_by_queue', 'tasks_by_status'] as const;
+const pick = (o: Record<string, unknown>) => Object.fromEntries(OVERVIEW_KEYS.map((k) => [k, o[k]]));
+
+async function decodedRows(url: string) {
+  const ctx = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: {}, env: {}, cwd: process.cwd(), now: () => new Date() };
+  const db = await connect(resolveConnection({ db: url }, ctx), process.cwd(), { requireTable: true });
+  try {
+    return (await db.knex(db.table).select('*').orderBy('id')).map(decodeRow);
+  } finally {
+    await db.close();
+  }
+}
+
+function ormRowShape(rows: ReturnType<typeof decodeRow>[]) {
+  return rows.map((r) => ({
+    id: r.id,
+    job_id: r.job_id,
+    created_at: r.created_at,
+    start_time: r.start_time,
+    success: r.success,
+    args: r.args,
+    kwargs: r.kwargs,
+    error_message: r.error_message,
+  }));
+}
+
+const sampleMissing = sharedMissing();
+
+describe.skipIf(sampleMissing)('the Django-written sample.sqlite', () => {
+  const NOW = '2026-11-27T20:30:00Z';
+  let file: string;
+  beforeAll(() => {
+    file = join(mkdtempSync(join(tmpdir(), 'tasklog-sample-')), 'sample.sqlite');
+    copyFileSync(join(DJANGO_SCHEMA, 'sample.sqlite'), file);
+  });
+
+  it('overview equals counts made in JavaScript from the raw text rows', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(file, { readonly: true }).prepare('SELECT queue_name, status, success, created_at FROM django_cfg_task_log').all() as {
+      queue_name: string;
+      status: string;
+      success: number | null;
+      created_at: string;
+    }[];
+    const since = Date.parse(NOW) - 24 * 3600_000;
+    const byQueue: Record<string, number> = {};
+    const byStatus: Record<string, number> = {};
+    let recent = 0;
+    for (const r of raw) {
+      byQueue[r.queue_name] = (byQueue[r.queue_name] ?? 0) + 1;
+      byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+      const created = parseInstant(r.created_at)!;
+      if (created.ms >= since && inGroup('failed', { status: r.status, success: r.success === null ? null : r.success === 1 })) recent++;
+    }
+    const got = await runJson(['overview', '--db', file], { now: NOW });
+    expect(got).toEqual({
+      total_tasks: raw.length,
+      active_queues: Object.keys(byQueue).sort(),
+      recent_failures: recent,
+      tasks_by_queue: byQueue,
+      tasks_by_status: byStatus,
+    });
+    expect(got.total_tasks).toBe(300);
+  });
+
+  const { python } = findPython('sqlite');
+  it.skipIf(!python)('overview and every decoded row equal what the Django ORM reads', async () => {
+    const orm = django(python!, { backend: 'sqlite', url: file, name: file, drop: async () => undefined }, 'counts', '--now', NOW);
+    const got = await runJson(['overview', '--db', file], { now: NOW });
+    expect(got).toEqual(pick(orm));
+    expect(ormRowShape(await decodedRows(file))).toEqual(orm.rows);
+  });
+});
+
+const backends = await backendsUnderTest();
+
+describe.each(backends)('a database Django created and filled on $backend', ({ backend, skip }) => {
+  const NOW = '2026-06-01T08:15:30.250000Z';
+  const { python } = skip ? { python: null } : findPython(backend);
+  let tdb: TestDatabase;
+
+  beforeAll(async () => {
+    if (!python) return;
+    tdb = await createDatabase(backend, 'django');
+    django(python, tdb, 'create', '--rows', '150', '--seed', '3', '--now', NOW);
+  }, 180_000);
+  afterAll(async () => {
+    await tdb?.drop();
+  });
+
+  it.skipIf(!python)('overview --json equals the Django ORM counts', async () => {
+    const orm = django(python!, tdb, 'counts', '--now', NOW);
+    const got = await runJson(['overview', '--db', tdb.url], { now: NOW });
+    expect(got).toEqual(pick(orm));
+    expect(got.total_tasks).toBe(150);
+    expect(got.recent_failures).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!python)('every row decodes to what Django REST framework prints (times, JSON, booleans)', async () => {
+    const orm = django(python!, tdb, 'counts', '--now', NOW);
+    const rows = await decodedRows(tdb.url);
+    expect(ormRowShape(rows)).toEqual(orm.rows);
+    // the fixture has rows whose microseconds are 0 and rows with null success
+    expect(rows.some((r) => r.created_at && !r.created_at.includes('.'))).toBe(true);
+    expect(rows.some((r) => r.success === null)).toBe(true);
+  });
+});
