@@ -99,6 +99,28 @@ export function intInRange(raw: string, min: number, max: number): number {
   return n;
 }
 
+/** true/false for flags like --is-failed [bool]; a bare flag is true (commander passes no value). */
+export function parseBool(raw: string): boolean {
+  const s = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'y', 't'].includes(s)) return true;
+  if (['false', '0', 'no', 'n', 'f'].includes(s)) return false;
+  throw new InvalidValue('expects true or false');
+}
+
+/** a comma-separated list, each item checked against the allowed values when given */
+export function csvList(raw: string, allowed?: readonly string[]): string[] {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new InvalidValue(allowed ? `expects a comma-separated list of ${allowed.join(', ')}` : 'expects a comma-separated list');
+  if (allowed) {
+    const bad = items.filter((i) => !allowed.includes(i));
+    if (bad.length) throw new InvalidValue(`'${bad.join(',')}' is not one of ${allowed.join(', ')}`);
+  }
+  return items;
+}
+
 /** The long flag's attribute name as commander stores it: '--user-table <n>' → 'userTable'. */
 export function attributeName(flags: string): string {
   const long = flags.split(/[ ,|]+/).find((f) => f.startsWith('--')) ?? flags;

@@ -74,6 +74,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
   };
   try {
     await withTimeout(knex.raw('SELECT 1'), settings.connectTimeoutMs + 1000);
+    await dialect.init?.(knex);
   } catch (err) {
     await close().catch(() => undefined);
     throw new RuntimeFailure(redact(dialect.describeConnectError(err, target, settings.connectTimeoutMs), target), 'connect');

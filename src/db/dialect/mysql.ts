@@ -94,6 +94,15 @@ export class MysqlDialect implements Dialect {
     ];
   }
 
+  foldContains(columnSql: string, term: string): { sql: string; term: string } {
+    return { sql: `LOCATE(?, LOWER(${columnSql})) > 0`, term: term.toLowerCase() };
+  }
+
+  binaryText(columnSql: string): string {
+    // byte order of UTF-8 (utf8mb3 or utf8mb4 alike) is code point order
+    return `CAST(${columnSql} AS BINARY)`;
+  }
+
   async tableExists(knex: Knex, table: string): Promise<boolean> {
     const dot = table.indexOf('.');
     const schema = dot >= 0 ? table.slice(0, dot) : null;

@@ -15,6 +15,22 @@ export class PostgresDialect implements Dialect {
   readonly backend = 'postgres' as const;
   readonly client = 'pg';
   readonly maxNameLength = 63;
+  /** an ICU collation folds case for all of Unicode even in a database created with LC_CTYPE=C */
+  private icu = false;
+
+  async init(knex: Knex): Promise<void> {
+    const res = await knex.raw(`SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu') AS icu`);
+    this.icu = Boolean(res.rows[0]?.icu);
+  }
+
+  foldContains(columnSql: string, term: string): { sql: string; term: string } {
+    const folded = this.icu ? `lower(${columnSql} COLLATE "und-x-icu")` : `lower(${columnSql})`;
+    return { sql: `strpos(${folded}, ?) > 0`, term: term.toLowerCase() };
+  }
+
+  binaryText(columnSql: string): string {
+    return `${columnSql} COLLATE "C"`;
+  }
 
   async knexConfig(target: Target, timeoutMs: number): Promise<Knex.Config> {
     const s = target.server!;

@@ -24,13 +24,17 @@ export class SqliteDialect implements Dialect {
       pool: {
         min: 1,
         max: 1,
-        afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        afterCreate(
+          conn: { pragma(s: string): unknown; function(name: string, opts: object, fn: (v: unknown) => unknown): unknown },
+          done: (err: Error | null, conn: unknown) => void) {
           try {
             // Workers may be writing the same file: wait for their locks instead of failing at once.
             conn.pragma('busy_timeout = 5000');
             // better-sqlite3 enforces foreign keys by default; the sqlite3 CLI and most tools do not.
             // A log row whose user is gone (or a table migrated before auth_user) must stay readable and writable.
             conn.pragma('foreign_keys = OFF');
+            // SQLite's lower() and LIKE fold ASCII only: search folds with JavaScript's Unicode rules.
+            conn.function('tasklog_fold', { deterministic: true }, (v) => (v === null || v === undefined ? null : String(v).toLowerCase()));
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);
@@ -79,6 +83,14 @@ export class SqliteDialect implements Dialect {
     return [
       `CREATE TABLE ${this.quote(userTable)} ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "password" varchar(128) NOT NULL, "last_login" datetime NULL, "is_superuser" bool NOT NULL, "username" varchar(150) NOT NULL UNIQUE, "last_name" varchar(150) NOT NULL, "email" varchar(254) NOT NULL, "is_staff" bool NOT NULL, "is_active" bool NOT NULL, "date_joined" datetime NOT NULL, "first_name" varchar(150) NOT NULL)`,
     ];
+  }
+
+  foldContains(columnSql: string, term: string): { sql: string; term: string } {
+    return { sql: `instr(tasklog_fold(${columnSql}), ?) > 0`, term: term.toLowerCase() };
+  }
+
+  binaryText(columnSql: string): string {
+    return columnSql; // SQLite's default collation is BINARY
   }
 
   async tableExists(knex: Knex, table: string): Promise<boolean> {

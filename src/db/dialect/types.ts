@@ -21,6 +21,16 @@ export interface Dialect {
   /** a minimal Django auth_user table (demo creates one when there is none) */
   createUserTableSql(userTable: string): string[];
   tableExists(knex: Knex, table: string): Promise<boolean>;
+  /** runs once after connecting (feature detection) */
+  init?(knex: Knex): Promise<void>;
+  /**
+   * "column contains term", case-insensitive for all of Unicode, with no
+   * wildcard characters (% and _ are plain text): the SQL has one ? for the
+   * returned (folded) term.
+   */
+  foldContains(columnSql: string, term: string): { sql: string; term: string };
+  /** a text column compared byte by byte (code point order), the same on every database */
+  binaryText(columnSql: string): string;
   serverVersion(knex: Knex): Promise<string>;
   /** Turns a driver error into one line a user can act on. */
   describeConnectError(err: unknown, target: Target, timeoutMs: number): string;

@@ -1,0 +1,102 @@
+import { withDb } from '../cli/database.js';
+import type { Ctx } from '../cli/io.js';
+import { intInRange, JSON_OPTION, positiveInt, type CommandSpec } from '../cli/spec.js';
+import { activeFilters, FILTERS } from '../query/filters.js';
+import { DEFAULT_ORDERING, ORDERING_FIELDS, parseOrdering, type OrderTerm } from '../query/logs.js';
+import { FIELDS_OPTION, OUTPUT_OPTION, outputFormat, viewOptions, type OutputFlags } from './logs-shared.js';
+
+interface Opts extends OutputFlags {
+  ordering?: OrderTerm[];
+  page: number;
+  pageSize: number;
+  all?: boolean;
+  [filter: string]: unknown;
+}
+
+export const MAX_PAGE_SIZE = 1000;
+
+export const spec: CommandSpec = {
+  path: ['logs', 'list'],
+  summary: 'list task log rows: every filter of the API, search, ordering, pages, streaming',
+  description:
+    'Filters combine with AND. Times take ISO 8601 (UTC unless an offset is given), a date (midnight UTC) or a ' +
+    'span before now (90s, 30m, 24h, 7d, 2w). On a terminal the rows are a table like the admin list; piped, the ' +
+    'same table without color. --json prints {count, page, page_size, results}; -o jsonl and -o csv print one row ' +
+    'per line, meant for --all, which streams every matching row in constant memory.',
+  options: [
+    ...FILTERS.map((f) => f.option),
+    {
+      flags: '--ordering <fields>',
+      description: `sort by FIELD[,FIELD…], - for descending: ${ORDERING_FIELDS.join(', ')} (default ${DEFAULT_ORDERING}; ties by id; nulls last)`,
+      parse: parseOrdering,
+    },
+    { flags: '--page <n>', description: 'page number', default: 1, parse: (v) => positiveInt(v, 'a whole number ≥ 1') },
+    { flags: '--page-size <n>', description: `rows per page, at most ${MAX_PAGE_SIZE}`, default: 20, parse: (v) => intInRange(v, 1, MAX_PAGE_SIZE) },
+    { flags: '--all', description: 'every matching row, streamed (keyset pagination); ignores --page' },
+    OUTPUT_OPTION,
+    FIELDS_OPTION,
+    JSON_OPTION,
+  ],
+  examples: [
+    { command: 'tasklog logs list --is-failed --since 24h', description: 'failures of the last day' },
+    { command: 'tasklog logs list --duration-min 30000 --ordering -duration_ms', description: 'the slowest jobs' },
+    { command: "tasklog logs list --search 'timeout payments' --json | jq '.results[].job_id'", description: 'search, for a script' },
+    { command: 'tasklog logs list --all -o jsonl --since 7d > week.jsonl', description: 'export a week, streamed' },
+  ],
+  async run(opts: Opts, ctx: Ctx) {
+    const { LogReader } = await import('../query/logs.js');
+    const { toDetail, pick, LIST_FIELDS } = await import('../query/present.js');
+    const format = outputFormat(opts);
+    const fields = opts.fields ?? [...LIST_FIELDS];
+    const query = { filters: activeFilters(opts), order: opts.ordering ?? parseOrdering(DEFAULT_ORDERING) };
+    const view = await viewOptions(opts, ctx);
+    await withDb(opts, ctx, { requireTable: true }, async (db) => {
+      const reader = new LogReader(db, ctx.now());
+      if (opts.all) {
+        const out = await import('../render/output.js');
+        if (format === 'table') {
+          const { renderList, listColumns, fieldColumns } = await import('../render/logs.js');
+          const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(view);
+          let batch: Awaited<ReturnType<typeof reader.page>> = [];
+          let first = true;
+          const flush = () => {
+            if (!batch.length) return;
+            const text = renderList(batch, columns, { ...view, width: undefined });
+            ctx.stdout.write(first ? text : text.split('\n').slice(view.decorate ? 2 : 1).join('\n'));
+            first = false;
+            batch = [];
+          };
+          for await (const row of reader.stream(query)) {
+            batch.push(row);
+            if (batch.length >= 1000) flush();
+          }
+          flush();
+          return;
+        }
+        const writer = out.recordWriter(ctx, format, fields);
+        for await (const row of reader.stream(query)) writer.write(pick(toDetail(row), fields));
+        writer.end();
+        return;
+      }
+      const [count, rows] = await Promise.all([reader.count(query), reader.page(query, opts.page, opts.pageSize)]);
+      if (format === 'json') {
+        const { writeJson } = await import('../render/output.js');
+        writeJson(ctx, { count, page: opts.page, page_size: opts.pageSize, results: rows.map((r) => pick(toDetail(r), fields)) });
+        return;
+      }
+      if (format === 'jsonl' || format === 'csv') {
+        const { recordWriter } = await import('../render/output.js');
+        const writer = recordWriter(ctx, format, fields);
+        for (const r of rows) writer.write(pick(toDetail(r), fields));
+        writer.end();
+        return;
+      }
+      const { renderList, listColumns, fieldColumns, pageFooter } = await import('../render/logs.js');
+      const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(view);
+      if (rows.length) ctx.stdout.write(renderList(rows, columns, view));
+      const footer = pageFooter(opts.page, opts.pageSize, rows.length, count);
+      if (view.decorate) ctx.stdout.write(view.style.c.gray(footer) + '\n');
+      else if (!rows.length) ctx.stderr.write(footer + '\n');
+    });
+  },
+};

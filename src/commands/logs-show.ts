@@ -1,0 +1,37 @@
+import { RuntimeFailure } from '../cli/errors.js';
+import { withDb } from '../cli/database.js';
+import type { Ctx } from '../cli/io.js';
+import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { viewOptions, type OutputFlags } from './logs-shared.js';
+
+export const spec: CommandSpec = {
+  path: ['logs', 'show'],
+  summary: 'one row in full: task, arguments, performance, result, error',
+  description:
+    'Takes a row id or a job_id. --json prints the API\'s detail fields: the list fields plus args, kwargs, result, ' +
+    'error_message, duration_seconds, job_retry, job_retry_after, worker_id, expire_time, created_at, updated_at, ' +
+    'user and user_display.',
+  args: [{ name: 'id|job_id', description: 'the row id or its job_id', required: true }],
+  options: [JSON_OPTION],
+  examples: [
+    { command: 'tasklog logs show 123', description: 'by id' },
+    { command: 'tasklog logs show efdfd9dc3a2e4c68a92a6362d83cd9c7 --json', description: 'by job id, as JSON' },
+  ],
+  async run(opts: OutputFlags, ctx: Ctx, args: string[]) {
+    const ref = args[0];
+    const { LogReader } = await import('../query/logs.js');
+    const row = await withDb(opts, ctx, { requireTable: true }, async (db) => {
+      const found = await new LogReader(db, ctx.now()).find(ref);
+      if (!found) throw new RuntimeFailure(`no task log with id or job_id '${ref}' in ${db.table} (${db.target.display})`, 'not_found');
+      return found;
+    });
+    if (opts.json) {
+      const { writeJson } = await import('../render/output.js');
+      const { toDetail } = await import('../query/present.js');
+      writeJson(ctx, toDetail(row));
+      return;
+    }
+    const { renderDetail } = await import('../render/logs.js');
+    ctx.stdout.write(renderDetail(row, await viewOptions(opts, ctx)));
+  },
+};

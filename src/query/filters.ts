@@ -1,0 +1,185 @@
+/**
+ * The filters of `logs list`, declared once: each is a flag (named after the
+ * seed API's query parameter, kebab-case), its parser and the SQL it adds.
+ * All filters combine with AND. Values always travel as bindings; table and
+ * column names are quoted by the dialect.
+ */
+import type { Knex } from 'knex';
+import { csvList, InvalidValue, nonNegativeInt, parseBool, type OptionSpec } from '../cli/spec.js';
+import type { Db } from '../db/connect.js';
+import { groupSql, STATUSES, type StatusGroup } from './status.js';
+import { parseTimeArg, resolveTimeArg, TIME_ARG_HELP, type TimeArg } from './timearg.js';
+
+export interface FilterEnv {
+  db: Db;
+  now: Date;
+  /** a quoted column of the task table (alias t) */
+  col(c: string): string;
+  /** a quoted column of the user table (alias u); only when the filter says needsUser */
+  ucol(c: string): string;
+}
+
+export interface FilterDef {
+  option: OptionSpec;
+  /** needs the user table joined */
+  needsUser?: boolean;
+  apply(qb: Knex.QueryBuilder, value: any, env: FilterEnv): void;
+}
+
+const key = (flags: string) => flags.split(' ')[0];
+
+function exact(column: string, flags: string, description: string): FilterDef {
+  return { option: { flags, description }, apply: (qb, v: string, e) => void qb.whereRaw(`${e.col(column)} = ?`, [v]) };
+}
+
+function group(name: StatusGroup, flags: string, description: string): FilterDef {
+  return {
+    option: { flags, description: `${description}; false: every other row`, parse: parseBool },
+    apply: (qb, v: boolean, e) => {
+      const sql = groupSql(name, e.db.dialect, e.db.dialect.quote('t'));
+      qb.whereRaw(v === false ? `NOT ${sql}` : sql);
+    },
+  };
+}
+
+function timeBound(column: string, op: '>=' | '<=', flags: string, description: string): FilterDef {
+  return {
+    option: { flags, description: `${description} (${TIME_ARG_HELP})`, parse: parseTimeArg },
+    apply: (qb, v: TimeArg, e) => void qb.whereRaw(`${e.col(column)} ${op} ?`, [e.db.dialect.encodeTime(resolveTimeArg(v, e.now))]),
+  };
+}
+
+function numberBound(column: string, op: '>=' | '<=', flags: string, description: string): FilterDef {
+  return {
+    option: { flags, description, parse: (raw) => nonNegativeInt(raw, 'a whole number ≥ 0') },
+    apply: (qb, v: number, e) => void qb.whereRaw(`${e.col(column)} ${op} ?`, [v]),
+  };
+}
+
+/** Words of --search: split on spaces and commas. */
+export function searchTerms(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+export const SEARCH_COLUMNS = ['task_name', 'job_id', 'queue_name', 'error_message', 'worker_id'] as const;
+
+export const FILTERS: FilterDef[] = [
+  exact('task_name', '--task <name>', 'task name, exact (ReArq\'s "task")'),
+  {
+    option: { flags: '--task-name <text>', description: 'task name contains TEXT, case-insensitive' },
+    apply: (qb, v: string, e) => {
+      const { sql, term } = e.db.dialect.foldContains(e.col('task_name'), v);
+      qb.whereRaw(sql, [term]);
+    },
+  },
+  exact('task_name', '--task-name-exact <name>', 'task name, exact'),
+  exact('queue_name', '--queue-name <queue>', 'queue, exact'),
+  {
+    option: { flags: '--queue-name-in <a,b>', description: 'any of these queues', parse: (raw) => csvList(raw) },
+    apply: (qb, v: string[], e) => void qb.whereRaw(`${e.col('queue_name')} IN (${v.map(() => '?').join(', ')})`, v),
+  },
+  {
+    option: { flags: '--status <status>', description: `status, one of ${STATUSES.join(', ')}`, choices: STATUSES },
+    apply: (qb, v: string, e) => void qb.whereRaw(`${e.col('status')} = ?`, [v]),
+  },
+  {
+    option: { flags: '--status-in <a,b>', description: 'any of these statuses', parse: (raw) => csvList(raw, STATUSES) },
+    apply: (qb, v: string[], e) => void qb.whereRaw(`${e.col('status')} IN (${v.map(() => '?').join(', ')})`, v),
+  },
+  exact('job_id', '--job-id <id>', 'job id, exact'),
+  exact('worker_id', '--worker <id>', 'worker id, exact'),
+  exact('worker_id', '--worker-id <id>', 'worker id, exact (same as --worker)'),
+  {
+    option: {
+      flags: '--success [value]',
+      description: 'the success column: true (bare flag), false or null',
+      parse: (raw) => {
+        if (raw.trim().toLowerCase() === 'null') return null;
+        return parseBool(raw);
+      },
+    },
+    apply: (qb, v: boolean | null, e) => {
+      if (v === null) qb.whereRaw(`${e.col('success')} IS NULL`);
+      else qb.whereRaw(`${e.col('success')} = ?`, [e.db.dialect.encodeBool(v) as Knex.Value]);
+    },
+  },
+  group('completed', '--is-completed [bool]', 'status success, failed, expired or canceled'),
+  group('successful', '--is-successful [bool]', 'status success and success true'),
+  group('failed', '--is-failed [bool]', 'status failed or expired, or success false'),
+  {
+    option: { flags: '--has-error [bool]', description: 'error_message is neither null nor empty; false: every other row', parse: parseBool },
+    apply: (qb, v: boolean, e) => {
+      const sql = `(${e.col('error_message')} IS NOT NULL AND ${e.col('error_message')} <> '')`;
+      qb.whereRaw(v === false ? `NOT ${sql}` : sql);
+    },
+  },
+  timeBound('enqueue_time', '>=', '--start-time <time>', 'enqueued at or after (ReArq\'s name)'),
+  timeBound('enqueue_time', '<=', '--end-time <time>', 'enqueued at or before (ReArq\'s name)'),
+  timeBound('enqueue_time', '>=', '--enqueue-after <time>', 'enqueued at or after'),
+  timeBound('enqueue_time', '<=', '--enqueue-before <time>', 'enqueued at or before'),
+  timeBound('start_time', '>=', '--start-after <time>', 'started at or after'),
+  timeBound('start_time', '<=', '--start-before <time>', 'started at or before'),
+  timeBound('finish_time', '>=', '--finish-after <time>', 'finished at or after'),
+  timeBound('finish_time', '<=', '--finish-before <time>', 'finished at or before'),
+  timeBound('created_at', '>=', '--created-after <time>', 'created at or after'),
+  timeBound('created_at', '<=', '--created-before <time>', 'created at or before'),
+  timeBound('created_at', '>=', '--since <time>', 'created at or after'),
+  timeBound('created_at', '<=', '--until <time>', 'created at or before'),
+  numberBound('duration_ms', '>=', '--duration-min <ms>', 'duration at least MS milliseconds'),
+  numberBound('duration_ms', '<=', '--duration-max <ms>', 'duration at most MS milliseconds'),
+  numberBound('job_retries', '>=', '--job-retries-min <n>', 'retried at least N times'),
+  numberBound('job_retries', '<=', '--job-retries-max <n>', 'retried at most N times'),
+  {
+    option: { flags: '--user <name|email|id>', description: "the user's username, email or id (needs the user table)" },
+    needsUser: true,
+    apply: (qb, v: string, e) => {
+      const parts = [`${e.ucol('username')} = ?`, `${e.ucol('email')} = ?`];
+      const binds: Knex.Value[] = [v, v];
+      if (/^\d+$/.test(v)) {
+        parts.push(`${e.col('user_id')} = ?`);
+        binds.push(Number(v));
+      }
+      qb.whereRaw(`(${parts.join(' OR ')})`, binds);
+    },
+  },
+  {
+    option: {
+      flags: '--search <text>',
+      description: 'every word (split on spaces and commas) occurs, case-insensitively, in task name, job id, queue, error, worker, username or email',
+      parse: (raw) => {
+        const terms = searchTerms(raw);
+        if (terms.length === 0) throw new InvalidValue('expects at least one word');
+        return terms;
+      },
+    },
+    needsUser: true,
+    apply: (qb, terms: string[], e) => {
+      for (const term of terms) {
+        const cols = SEARCH_COLUMNS.map((c) => e.col(c));
+        if (e.db.userTable) cols.push(e.ucol('username'), e.ucol('email'));
+        const parts = cols.map((c) => e.db.dialect.foldContains(c, term));
+        qb.whereRaw(`(${parts.map((p) => p.sql).join(' OR ')})`, parts.map((p) => p.term));
+      }
+    },
+  },
+];
+
+/** The attribute commander stores a filter's value under: '--task-name <text>' → 'taskName'. */
+export function filterKey(def: FilterDef): string {
+  return key(def.option.flags)
+    .replace(/^--/, '')
+    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export interface ActiveFilter {
+  def: FilterDef;
+  value: unknown;
+}
+
+/** The filters set in parsed options, in declaration order. */
+export function activeFilters(opts: Record<string, unknown>): ActiveFilter[] {
+  return FILTERS.filter((f) => opts[filterKey(f)] !== undefined).map((def) => ({ def, value: opts[filterKey(def)] }));
+}

@@ -1,0 +1,187 @@
+/**
+ * Reading task log rows: filters, ordering, pages, keyset streaming, one row
+ * by id or job_id, and related rows. Ties always break by id so pages are
+ * stable; NULLs sort last in both directions on every database; text sorts
+ * by code point on every database.
+ */
+import type { Knex } from 'knex';
+import { InvalidValue } from '../cli/spec.js';
+import { RuntimeFailure } from '../cli/errors.js';
+import type { Db } from '../db/connect.js';
+import { decodeRow, type TaskLogRow } from '../db/decode.js';
+import type { ActiveFilter, FilterEnv } from './filters.js';
+
+export const ORDERING_FIELDS = [
+  'enqueue_time',
+  'start_time',
+  'finish_time',
+  'duration_ms',
+  'job_retries',
+  'created_at',
+  'task_name',
+  'queue_name',
+  'status',
+  'id',
+] as const;
+export const DEFAULT_ORDERING = '-enqueue_time';
+
+const NULLABLE = new Set(['start_time', 'finish_time', 'duration_ms']);
+const TEXT = new Set(['task_name', 'queue_name', 'status']);
+
+export interface OrderTerm {
+  field: string;
+  desc: boolean;
+}
+
+export function parseOrdering(raw: string): OrderTerm[] {
+  const terms = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => ({ field: s.replace(/^[-+]/, ''), desc: s.startsWith('-') }));
+  if (terms.length === 0) throw new InvalidValue(`expects FIELD[,FIELD…] with - for descending; fields: ${ORDERING_FIELDS.join(', ')}`);
+  const bad = terms.filter((t) => !(ORDERING_FIELDS as readonly string[]).includes(t.field));
+  if (bad.length) throw new InvalidValue(`'${bad.map((b) => b.field).join(',')}' is not one of ${ORDERING_FIELDS.join(', ')}`);
+  return terms;
+}
+
+/** The terms with the id tie-breaker appended (in the direction of the last term). */
+function withTieBreak(order: OrderTerm[]): OrderTerm[] {
+  if (order.some((o) => o.field === 'id')) return order.slice(0, order.findIndex((o) => o.field === 'id') + 1);
+  return [...order, { field: 'id', desc: order[order.length - 1]?.desc ?? true }];
+}
+
+export interface LogQuery {
+  filters: ActiveFilter[];
+  order: OrderTerm[];
+}
+
+export class LogReader {
+  readonly env: FilterEnv;
+  constructor(
+    readonly db: Db,
+    now: Date,
+  ) {
+    const q = (s: string) => db.dialect.quote(s);
+    this.env = { db, now, col: (c) => `${q('t')}.${q(c)}`, ucol: (c) => `${q('u')}.${q(c)}` };
+  }
+
+  private base(query: LogQuery, forCount: boolean): Knex.QueryBuilder {
+    const { db } = this;
+    const qb = db.knex({ t: db.table });
+    const needsUser = query.filters.some((f) => f.def.needsUser);
+    if (db.userTable && (needsUser || !forCount)) {
+      qb.leftJoin({ u: db.userTable }, 'u.id', 't.user_id');
+    } else if (needsUser && query.filters.some((f) => f.def.option.flags.startsWith('--user '))) {
+      throw new RuntimeFailure(`--user needs the user table ${db.userTableName}, which is not in ${db.target.display} (see --user-table)`, 'no_user_table');
+    }
+    for (const f of query.filters) f.def.apply(qb, f.value, this.env);
+    return qb;
+  }
+
+  private columns(qb: Knex.QueryBuilder): Knex.QueryBuilder {
+    qb.select('t.*');
+    if (this.db.userTable) qb.select({ username: 'u.username', email: 'u.email' });
+    return qb;
+  }
+
+  private orderSql(order: OrderTerm[]): string {
+    const parts: string[] = [];
+    for (const o of withTieBreak(order)) {
+      const col = this.sortExpr(o.field);
+      if (NULLABLE.has(o.field)) parts.push(`(${this.env.col(o.field)} IS NULL) ASC`);
+      parts.push(`${col} ${o.desc ? 'DESC' : 'ASC'}`);
+    }
+    return parts.join(', ');
+  }
+
+  private sortExpr(field: string): string {
+    const col = this.env.col(field);
+    return TEXT.has(field) ? this.db.dialect.binaryText(col) : col;
+  }
+
+  async count(query: LogQuery): Promise<number> {
+    const qb = this.base(query, true).count({ n: '*' });
+    const rows = await qb;
+    return Number((rows[0] as { n: unknown }).n);
+  }
+
+  async page(query: LogQuery, page: number, pageSize: number): Promise<TaskLogRow[]> {
+    const qb = this.columns(this.base(query, false))
+      .orderByRaw(this.orderSql(query.order))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize);
+    return (await qb).map(decodeRow);
+  }
+
+  /**
+   * Every matching row, in order, a batch at a time: keyset pagination (each
+   * batch starts after the last row of the one before), so memory stays flat
+   * and no OFFSET grows with depth.
+   */
+  async *stream(query: LogQuery, batchSize = 1000): AsyncGenerator<TaskLogRow> {
+    const order = withTieBreak(query.order);
+    let last: Record<string, unknown> | null = null;
+    for (;;) {
+      const qb = this.columns(this.base(query, false));
+      if (last) {
+        const { sql, bindings } = this.after(order, last);
+        qb.whereRaw(sql, bindings as Knex.RawBinding[]);
+      }
+      const rows: Record<string, unknown>[] = await qb.orderByRaw(this.orderSql(query.order)).limit(batchSize);
+      for (const r of rows) yield decodeRow(r);
+      if (rows.length < batchSize) return;
+      last = rows[rows.length - 1];
+    }
+  }
+
+  /** SQL for "comes after this row" in the given order, NULLs last. */
+  private after(order: OrderTerm[], last: Record<string, unknown>): { sql: string; bindings: unknown[] } {
+    const alternatives: string[] = [];
+    const bindings: unknown[] = [];
+    const equalSoFar: string[] = [];
+    const equalBindings: unknown[] = [];
+    for (const o of order) {
+      const expr = this.sortExpr(o.field);
+      const value = last[o.field];
+      const isNull = value === null || value === undefined;
+      if (isNull) {
+        // after a NULL comes nothing else of this field (NULLs are last); equal means IS NULL
+        equalSoFar.push(`${this.env.col(o.field)} IS NULL`);
+        continue;
+      }
+      const cmp = `${expr} ${o.desc ? '<' : '>'} ?`;
+      const beyond = NULLABLE.has(o.field) ? `(${cmp} OR ${this.env.col(o.field)} IS NULL)` : cmp;
+      alternatives.push([...equalSoFar, beyond].join(' AND '));
+      bindings.push(...equalBindings, value);
+      equalSoFar.push(`${expr} = ?`);
+      equalBindings.push(value);
+    }
+    return { sql: alternatives.length ? `(${alternatives.map((a) => `(${a})`).join(' OR ')})` : '1 = 0', bindings };
+  }
+
+  /** One row by id (all digits) or job_id. */
+  async find(ref: string): Promise<TaskLogRow | null> {
+    const tryBy = async (column: string, value: unknown) => {
+      const rows = await this.columns(this.base({ filters: [], order: [] }, false))
+        .whereRaw(`${this.env.col(column)} = ?`, [value as Knex.Value])
+        .limit(1);
+      return rows.length ? decodeRow(rows[0]) : null;
+    };
+    if (/^\d{1,15}$/.test(ref)) {
+      const byId = await tryBy('id', Number(ref));
+      if (byId) return byId;
+    }
+    return tryBy('job_id', ref);
+  }
+
+  /** Other rows with the same job_id or task_name, newest created first (ties: id descending). */
+  async related(row: TaskLogRow, limit: number): Promise<TaskLogRow[]> {
+    const { col } = this.env;
+    const rows = await this.columns(this.base({ filters: [], order: [] }, false))
+      .whereRaw(`(${col('job_id')} = ? OR ${col('task_name')} = ?) AND ${col('id')} <> ?`, [row.job_id, row.task_name, row.id])
+      .orderByRaw(`${col('created_at')} DESC, ${col('id')} DESC`)
+      .limit(limit);
+    return rows.map(decodeRow);
+  }
+}

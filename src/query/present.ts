@@ -1,0 +1,99 @@
+/**
+ * The shapes rows leave tasklog in, as the seed's API serializes them: the
+ * list fields, and the detail fields (list fields plus the rest).
+ */
+import type { TaskLogRow } from '../db/decode.js';
+import { statusDisplay } from './status.js';
+
+export const LIST_FIELDS = [
+  'id',
+  'job_id',
+  'task_name',
+  'queue_name',
+  'status',
+  'status_display',
+  'success',
+  'job_retries',
+  'duration_ms',
+  'enqueue_time',
+  'start_time',
+  'finish_time',
+] as const;
+
+export const DETAIL_FIELDS = [
+  'id',
+  'job_id',
+  'task_name',
+  'queue_name',
+  'status',
+  'status_display',
+  'success',
+  'args',
+  'kwargs',
+  'result',
+  'error_message',
+  'duration_ms',
+  'duration_seconds',
+  'job_retry',
+  'job_retries',
+  'job_retry_after',
+  'worker_id',
+  'enqueue_time',
+  'expire_time',
+  'start_time',
+  'finish_time',
+  'created_at',
+  'updated_at',
+  'user',
+  'user_display',
+] as const;
+
+export type DetailField = (typeof DETAIL_FIELDS)[number];
+export type Detail = Record<DetailField, unknown>;
+
+/** "admin (admin@example.com)", as the seed's serializer shows a user. */
+export function userDisplay(row: TaskLogRow): string | null {
+  if (row.user_id === null) return null;
+  if (row.username === undefined || row.username === null) return null;
+  return row.email ? `${row.username} (${row.email})` : row.username;
+}
+
+export function toDetail(row: TaskLogRow): Detail {
+  return {
+    id: row.id,
+    job_id: row.job_id,
+    task_name: row.task_name,
+    queue_name: row.queue_name,
+    status: row.status,
+    status_display: statusDisplay(row.status),
+    success: row.success,
+    args: row.args,
+    kwargs: row.kwargs,
+    result: row.result,
+    error_message: row.error_message,
+    duration_ms: row.duration_ms,
+    duration_seconds: row.duration_ms === null ? null : Math.round(row.duration_ms / 10) / 100,
+    job_retry: row.job_retry,
+    job_retries: row.job_retries,
+    job_retry_after: row.job_retry_after,
+    worker_id: row.worker_id,
+    enqueue_time: row.enqueue_time,
+    expire_time: row.expire_time,
+    start_time: row.start_time,
+    finish_time: row.finish_time,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    user: row.user_id,
+    user_display: userDisplay(row),
+  };
+}
+
+export function pick(detail: Detail, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) out[f] = detail[f as DetailField];
+  return out;
+}
+
+export function toListItem(row: TaskLogRow): Record<string, unknown> {
+  return pick(toDetail(row), LIST_FIELDS);
+}

@@ -1,0 +1,78 @@
+/**
+ * Tables for the terminal. On a terminal: a bold header, a rule, colored
+ * cells, columns fitted to the width (the flexible ones shortened with …).
+ * Piped: the same columns, no color, no rule, no truncation — plain text for
+ * grep and awk.
+ */
+import Table from 'cli-table3';
+import { visibleLength } from './overview.js';
+import type { Style } from './style.js';
+
+export interface Column<R> {
+  header: string;
+  /** the cell's text, possibly colored */
+  cell(row: R): string;
+  align?: 'left' | 'right';
+  /** may be shortened to fit the terminal; the widest flexible column gives way first */
+  flexible?: boolean;
+  /** narrowest it may become */
+  min?: number;
+}
+
+export interface TableOptions {
+  style: Style;
+  /** terminal width to fit into; undefined: no fitting */
+  width?: number;
+  /** header rule and truncation (a terminal) or plain (piped) */
+  decorate: boolean;
+}
+
+export function renderTable<R>(columns: Column<R>[], rows: R[], opts: TableOptions): string {
+  const cells = rows.map((r) => columns.map((c) => c.cell(r) ?? ''));
+  const natural = columns.map((c, i) => Math.max(visibleLength(c.header), ...cells.map((row) => visibleLength(row[i]))));
+  const gap = 2;
+  let widths = natural;
+  if (opts.decorate && opts.width) widths = fit(columns, natural, opts.width - gap * (columns.length - 1));
+  const { c } = opts.style;
+  const table = new Table({
+    head: columns.map((col) => (opts.decorate ? c.bold(col.header) : col.header)),
+    colWidths: widths.map((w) => w + gap),
+    colAligns: columns.map((col) => col.align ?? 'left'),
+    wordWrap: false,
+    truncate: '…',
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': gap },
+    chars: {
+      top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
+      bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+      left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
+    },
+  });
+  for (const row of cells) table.push(row);
+  const lines = table
+    .toString()
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''));
+  if (opts.decorate && lines.length > 0) {
+    const ruleWidth = Math.min(widths.reduce((a, b) => a + b, 0) + gap * (columns.length - 1), opts.width ?? Infinity);
+    lines.splice(1, 0, c.gray('─'.repeat(ruleWidth)));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Shrinks flexible columns, widest first, until the row fits (never below their minimum). */
+function fit<R>(columns: Column<R>[], natural: number[], room: number): number[] {
+  const widths = [...natural];
+  let total = widths.reduce((a, b) => a + b, 0);
+  while (total > room) {
+    let widest = -1;
+    for (let i = 0; i < columns.length; i++) {
+      if (!columns[i].flexible || widths[i] <= (columns[i].min ?? 8)) continue;
+      if (widest < 0 || widths[i] > widths[widest]) widest = i;
+    }
+    if (widest < 0) break;
+    const step = Math.min(total - room, widths[widest] - (columns[widest].min ?? 8));
+    widths[widest] -= Math.max(1, Math.min(step, Math.ceil(widths[widest] / 4)));
+    total = widths.reduce((a, b) => a + b, 0);
+  }
+  return widths;
+}
