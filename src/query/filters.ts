@@ -96,13 +96,18 @@ export const FILTERS: FilterDef[] = [
     option: {
       flags: '--success [value]',
       description: 'the success column: true (bare flag), false or null',
+      // commander turns a parsed null into true for an optional value, so null travels as 'null'
       parse: (raw) => {
-        if (raw.trim().toLowerCase() === 'null') return null;
-        return parseBool(raw);
+        if (raw.trim().toLowerCase() === 'null') return 'null';
+        try {
+          return parseBool(raw);
+        } catch {
+          throw new InvalidValue('expects true, false or null');
+        }
       },
     },
-    apply: (qb, v: boolean | null, e) => {
-      if (v === null) qb.whereRaw(`${e.col('success')} IS NULL`);
+    apply: (qb, v: boolean | 'null', e) => {
+      if (v === 'null') qb.whereRaw(`${e.col('success')} IS NULL`);
       else qb.whereRaw(`${e.col('success')} = ?`, [e.db.dialect.encodeBool(v) as Knex.Value]);
     },
   },

@@ -47,3 +47,25 @@ export function formatRelative(ms: number, nowMs: number): string {
   }
   return 'just now';
 }
+
+/** "22m ago", "5h ago", "3d ago": relative time for narrow table columns. */
+export function formatRelativeShort(ms: number, nowMs: number): string {
+  const diff = nowMs - ms;
+  const abs = Math.abs(diff);
+  const units: [number, string][] = [
+    [86_400_000 * 365, 'y'],
+    [86_400_000 * 30, 'mo'],
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'm'],
+    [1000, 's'],
+  ];
+  if (abs < 1000) return 'now';
+  for (const [size, name] of units) {
+    if (abs >= size) {
+      const label = `${Math.floor(abs / size)}${name}`;
+      return diff >= 0 ? `${label} ago` : `in ${label}`;
+    }
+  }
+  return 'now';
+}

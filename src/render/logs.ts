@@ -2,7 +2,7 @@
 import type { TaskLogRow } from '../db/decode.js';
 import { diffMs, isoToMs } from '../db/time.js';
 import { toDetail, userDisplay } from '../query/present.js';
-import { formatDuration, formatInt, formatRelative } from './format.js';
+import { formatDuration, formatInt, formatRelative, formatRelativeShort } from './format.js';
 import { prettyJson } from './jsoncolor.js';
 import { paintDuration, paintRetries, queueBadge, statusBadge, type Style } from './style.js';
 import { renderTable, type Column } from './table.js';
@@ -18,6 +18,10 @@ function when(iso: string | null, now: Date): string {
   return iso ? formatRelative(isoToMs(iso), now.getTime()) : '—';
 }
 
+function whenShort(iso: string | null, now: Date): string {
+  return iso ? formatRelativeShort(isoToMs(iso), now.getTime()) : '—';
+}
+
 /** The list columns: like the admin's list view, with the id first (what `logs show` takes). */
 export function listColumns(o: ViewOptions): Column<TaskLogRow>[] {
   const { style, now } = o;
@@ -26,11 +30,11 @@ export function listColumns(o: ViewOptions): Column<TaskLogRow>[] {
     { header: 'TASK', cell: (r) => r.task_name, flexible: true, min: 12 },
     { header: 'QUEUE', cell: (r) => queueBadge(style, r.queue_name) },
     { header: 'STATUS', cell: (r) => statusBadge(style, r.status) },
-    { header: 'USER', cell: (r) => r.username ?? (r.user_id === null ? '—' : `#${r.user_id}`), flexible: true, min: 6 },
+    { header: 'USER', cell: (r) => r.username ?? (r.user_id === null ? '—' : `#${r.user_id}`), flexible: true, min: 6, droppable: true },
     { header: 'DURATION', cell: (r) => paintDuration(style, r.duration_ms, formatDuration(r.duration_ms)), align: 'right' },
     { header: 'RETRIES', cell: (r) => paintRetries(style, r.job_retries, String(r.job_retries)), align: 'right' },
-    { header: 'CREATED', cell: (r) => when(r.created_at, now) },
-    { header: 'FINISHED', cell: (r) => when(r.finish_time, now) },
+    { header: 'CREATED', cell: (r) => whenShort(r.created_at, now) },
+    { header: 'FINISHED', cell: (r) => whenShort(r.finish_time, now), droppable: true },
   ];
 }
 

@@ -17,6 +17,8 @@ export interface Column<R> {
   flexible?: boolean;
   /** narrowest it may become */
   min?: number;
+  /** left out (last first) when the terminal is too narrow even for the shortened row */
+  droppable?: boolean;
 }
 
 export interface TableOptions {
@@ -27,12 +29,30 @@ export interface TableOptions {
   decorate: boolean;
 }
 
-export function renderTable<R>(columns: Column<R>[], rows: R[], opts: TableOptions): string {
-  const cells = rows.map((r) => columns.map((c) => c.cell(r) ?? ''));
-  const natural = columns.map((c, i) => Math.max(visibleLength(c.header), ...cells.map((row) => visibleLength(row[i]))));
-  const gap = 2;
+const GAP = 2;
+
+export function renderTable<R>(allColumns: Column<R>[], rows: R[], opts: TableOptions): string {
+  let columns = allColumns;
+  const measure = (cols: Column<R>[]) => {
+    const cells = rows.map((r) => cols.map((c) => c.cell(r) ?? ''));
+    const natural = cols.map((c, i) => Math.max(visibleLength(c.header), ...cells.map((row) => visibleLength(row[i]))));
+    return { cells, natural };
+  };
+  let { cells, natural } = measure(columns);
+  const gap = GAP;
   let widths = natural;
-  if (opts.decorate && opts.width) widths = fit(columns, natural, opts.width - gap * (columns.length - 1));
+  if (opts.decorate && opts.width) {
+    const width = opts.width;
+    const room = (cols: Column<R>[]) => width - gap * (cols.length - 1);
+    widths = fit(columns, natural, room(columns));
+    // still too wide: leave out droppable columns, rightmost first
+    while (widths.reduce((a, b) => a + b, 0) > room(columns) && columns.some((c) => c.droppable)) {
+      const drop = columns.map((c) => c.droppable).lastIndexOf(true);
+      columns = columns.filter((_, i) => i !== drop);
+      ({ cells, natural } = measure(columns));
+      widths = fit(columns, natural, room(columns));
+    }
+  }
   const { c } = opts.style;
   const table = new Table({
     head: columns.map((col) => (opts.decorate ? c.bold(col.header) : col.header)),
