@@ -4,31 +4,12 @@
  * kept), JSON values, true/false/null booleans and numbers.
  */
 import { decodeJson } from './json.js';
+import type { TaskLogColumns } from './schema.js';
 import { decodeTime } from './time.js';
 
-export interface TaskLogRow {
+/** A row as every command sees it: ISO 8601 UTC times (null where the database has none). */
+export interface TaskLogRow extends TaskLogColumns<string | null> {
   id: number;
-  job_id: string;
-  task_name: string;
-  queue_name: string;
-  args: unknown;
-  kwargs: unknown;
-  status: string;
-  duration_ms: number | null;
-  job_retry: number;
-  job_retries: number;
-  job_retry_after: number;
-  success: boolean | null;
-  result: string | null;
-  error_message: string | null;
-  worker_id: string | null;
-  enqueue_time: string | null;
-  expire_time: string | null;
-  start_time: string | null;
-  finish_time: string | null;
-  created_at: string | null;
-  updated_at: string | null;
-  user_id: number | null;
   /** from the user table when it exists */
   username?: string | null;
   email?: string | null;

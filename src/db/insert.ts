@@ -5,32 +5,11 @@
 import type { Knex } from 'knex';
 import type { Db } from './connect.js';
 import type { Dialect } from './dialect/types.js';
+import type { TaskLogColumns } from './schema.js';
 import type { Instant } from './time.js';
 
 /** A row to write; times are microseconds since the epoch. */
-export interface WritableRow {
-  job_id: string;
-  task_name: string;
-  queue_name: string;
-  args: unknown;
-  kwargs: unknown;
-  status: string;
-  duration_ms: number | null;
-  job_retry: number;
-  job_retries: number;
-  job_retry_after: number;
-  success: boolean | null;
-  result: string | null;
-  error_message: string | null;
-  worker_id: string | null;
-  enqueue_time: number;
-  expire_time: number | null;
-  start_time: number | null;
-  finish_time: number | null;
-  created_at: number;
-  updated_at: number;
-  user_id: number | null;
-}
+export type WritableRow = TaskLogColumns<number>;
 
 export function instantFromMicros(us: number): Instant {
   const micros = ((us % 1_000_000) + 1_000_000) % 1_000_000;

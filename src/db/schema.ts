@@ -32,6 +32,35 @@ export const COLUMNS = [
 
 export type Column = (typeof COLUMNS)[number];
 
+/**
+ * The columns of a task log row other than id, with the type its times take:
+ * T for the NOT NULL times (enqueue_time, created_at, updated_at), N for the
+ * nullable ones. Read rows carry ISO strings; rows to write carry microseconds.
+ */
+export interface TaskLogColumns<T, N = T | null> {
+  job_id: string;
+  task_name: string;
+  queue_name: string;
+  args: unknown;
+  kwargs: unknown;
+  status: string;
+  duration_ms: number | null;
+  job_retry: number;
+  job_retries: number;
+  job_retry_after: number;
+  success: boolean | null;
+  result: string | null;
+  error_message: string | null;
+  worker_id: string | null;
+  enqueue_time: T;
+  expire_time: N;
+  start_time: N;
+  finish_time: N;
+  created_at: T;
+  updated_at: T;
+  user_id: number | null;
+}
+
 export const TIME_COLUMNS = ['enqueue_time', 'expire_time', 'start_time', 'finish_time', 'created_at', 'updated_at'] as const;
 export const JSON_COLUMNS = ['args', 'kwargs'] as const;
 

@@ -3,7 +3,7 @@ import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toMysqlText, type Instant } from '../time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect } from './types.js';
+import { describeNetworkError, errorCode, errorMessage, type Dialect, quoteIdentifier } from './types.js';
 
 /**
  * MySQL and MariaDB: Django stores naive UTC in datetime(6); tasklog reads it
@@ -60,10 +60,7 @@ export class MysqlDialect implements Dialect {
   }
 
   quote(identifier: string): string {
-    return identifier
-      .split('.')
-      .map((p) => '`' + p.replace(/`/g, '``') + '`')
-      .join('.');
+    return quoteIdentifier(identifier, '`');
   }
 
   createTaskTableSql(table: string, userTable: string | null): string[] {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toIso, type Instant } from '../time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect } from './types.js';
+import { describeNetworkError, errorCode, errorMessage, type Dialect, quoteIdentifier } from './types.js';
 
 const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
 
@@ -78,10 +78,7 @@ export class PostgresDialect implements Dialect {
   }
 
   quote(identifier: string): string {
-    return identifier
-      .split('.')
-      .map((p) => `"${p.replace(/"/g, '""')}"`)
-      .join('.');
+    return quoteIdentifier(identifier, '"');
   }
 
   createTaskTableSql(table: string, userTable: string | null): string[] {

@@ -4,7 +4,7 @@ import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toDjangoText, type Instant } from '../time.js';
 import type { Target } from '../url.js';
-import { errorMessage, type Dialect } from './types.js';
+import { errorMessage, type Dialect, quoteIdentifier } from './types.js';
 
 /**
  * SQLite as Django uses it: times are naive UTC text in Django's own format
@@ -57,10 +57,7 @@ export class SqliteDialect implements Dialect {
   }
 
   quote(identifier: string): string {
-    return identifier
-      .split('.')
-      .map((p) => `"${p.replace(/"/g, '""')}"`)
-      .join('.');
+    return quoteIdentifier(identifier, '"');
   }
 
   createTaskTableSql(table: string, userTable: string | null): string[] {

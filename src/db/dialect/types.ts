@@ -59,3 +59,11 @@ export function describeNetworkError(err: unknown, where: string, timeoutMs: num
   if (code === 'ECONNRESET' || /Connection terminated/i.test(msg)) return `cannot connect to ${where}: the server closed the connection`;
   return null;
 }
+
+/** Quotes a possibly schema-qualified identifier with the database's quote character. */
+export function quoteIdentifier(identifier: string, q: '"' | '`'): string {
+  return identifier
+    .split('.')
+    .map((p) => q + p.split(q).join(q + q) + q)
+    .join('.');
+}
