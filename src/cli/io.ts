@@ -6,6 +6,17 @@ export interface OutStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  once?(event: 'drain', listener: () => void): unknown;
+}
+
+/**
+ * Writes with backpressure: when the stream's buffer is full (a slow pipe),
+ * wait for it to drain, so streaming a whole table never piles up in memory.
+ */
+export async function writeOut(stream: OutStream, chunk: string): Promise<void> {
+  if (stream.write(chunk) === false && stream.once) {
+    await new Promise<void>((resolve) => stream.once!('drain', resolve));
+  }
 }
 
 export interface InStream {
@@ -25,6 +36,13 @@ export interface Ctx {
 }
 
 export function processCtx(): Ctx {
+  // `tasklog … | head`: the reader went away; stop quietly, as Unix tools do.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   return {
     stdout: process.stdout,
     stderr: process.stderr,

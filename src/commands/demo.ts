@@ -73,6 +73,8 @@ export const spec: CommandSpec = {
         bar.fail();
         throw err;
       }
+      // fresh statistics, or the planner guesses from an empty table (PostgreSQL scans instead of using indexes)
+      await db.knex.raw(db.dialect.analyzeSql(db.table));
       const seconds = (Date.now() - started) / 1000;
       bar.succeed(`Inserted ${formatInt(inserted)} demo rows into ${db.table} (${db.target.display}) in ${seconds.toFixed(1)} s`);
       return { inserted, created_table: migration.created, database: db.target.display, table: db.table, overview: await overview(db, now) };

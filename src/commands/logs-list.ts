@@ -1,5 +1,5 @@
 import { withDb } from '../cli/database.js';
-import type { Ctx } from '../cli/io.js';
+import { writeOut, type Ctx } from '../cli/io.js';
 import { intInRange, JSON_OPTION, positiveInt, type CommandSpec } from '../cli/spec.js';
 import { activeFilters, FILTERS } from '../query/filters.js';
 import { DEFAULT_ORDERING, ORDERING_FIELDS, parseOrdering, type OrderTerm } from '../query/logs.js';
@@ -59,22 +59,22 @@ export const spec: CommandSpec = {
           const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(view);
           let batch: Awaited<ReturnType<typeof reader.page>> = [];
           let first = true;
-          const flush = () => {
+          const flush = async () => {
             if (!batch.length) return;
             const text = renderList(batch, columns, { ...view, width: undefined });
-            ctx.stdout.write(first ? text : text.split('\n').slice(view.decorate ? 2 : 1).join('\n'));
+            await writeOut(ctx.stdout, first ? text : text.split('\n').slice(view.decorate ? 2 : 1).join('\n'));
             first = false;
             batch = [];
           };
           for await (const row of reader.stream(query)) {
             batch.push(row);
-            if (batch.length >= 1000) flush();
+            if (batch.length >= 1000) await flush();
           }
-          flush();
+          await flush();
           return;
         }
         const writer = out.recordWriter(ctx, format, fields);
-        for await (const row of reader.stream(query)) writer.write(pick(toDetail(row), fields));
+        for await (const row of reader.stream(query)) await writer.write(pick(toDetail(row), fields));
         writer.end();
         return;
       }
@@ -87,7 +87,7 @@ export const spec: CommandSpec = {
       if (format === 'jsonl' || format === 'csv') {
         const { recordWriter } = await import('../render/output.js');
         const writer = recordWriter(ctx, format, fields);
-        for (const r of rows) writer.write(pick(toDetail(r), fields));
+        for (const r of rows) await writer.write(pick(toDetail(r), fields));
         writer.end();
         return;
       }

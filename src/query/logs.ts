@@ -157,7 +157,17 @@ export class LogReader {
       equalSoFar.push(`${expr} = ?`);
       equalBindings.push(value);
     }
-    return { sql: alternatives.length ? `(${alternatives.map((a) => `(${a})`).join(' OR ')})` : '1 = 0', bindings };
+    if (alternatives.length === 0) return { sql: '1 = 0', bindings };
+    let sql = `(${alternatives.map((a) => `(${a})`).join(' OR ')})`;
+    // A plain range on the first field in front of the OR lets every database
+    // walk its index from where the last batch stopped instead of sorting again.
+    const first = order[0];
+    const firstValue = last[first.field];
+    if (!NULLABLE.has(first.field) && firstValue !== null && firstValue !== undefined) {
+      sql = `${this.sortExpr(first.field)} ${first.desc ? '<=' : '>='} ? AND ${sql}`;
+      bindings.unshift(firstValue);
+    }
+    return { sql, bindings };
   }
 
   /** One row by id (all digits) or job_id. */

@@ -4,7 +4,7 @@
  *   jsonl  one compact JSON object per line
  *   csv    a header line, then one line per row (RFC 4180 quoting; objects as JSON)
  */
-import type { Ctx } from '../cli/io.js';
+import { writeOut, type Ctx } from '../cli/io.js';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'jsonl', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -35,13 +35,13 @@ export function csvLine(values: unknown[]): string {
 export function recordWriter(ctx: Ctx, format: 'json' | 'jsonl' | 'csv', fields: readonly string[]) {
   let n = 0;
   return {
-    write(record: Record<string, unknown>) {
-      if (format === 'jsonl') ctx.stdout.write(jsonLine(record));
-      else if (format === 'csv') {
-        if (n === 0) ctx.stdout.write(csvLine([...fields]));
-        ctx.stdout.write(csvLine(fields.map((f) => record[f])));
-      } else ctx.stdout.write((n === 0 ? '[\n  ' : ',\n  ') + JSON.stringify(record));
+    async write(record: Record<string, unknown>): Promise<void> {
+      let text: string;
+      if (format === 'jsonl') text = jsonLine(record);
+      else if (format === 'csv') text = (n === 0 ? csvLine([...fields]) : '') + csvLine(fields.map((f) => record[f]));
+      else text = (n === 0 ? '[\n  ' : ',\n  ') + JSON.stringify(record);
       n++;
+      await writeOut(ctx.stdout, text);
     },
     end() {
       if (format === 'csv' && n === 0) ctx.stdout.write(csvLine([...fields]));

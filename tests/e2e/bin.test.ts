@@ -43,6 +43,22 @@ describe('bin/tasklog', () => {
     expect(JSON.parse(ov.stdout).total_tasks).toBe(2000);
   });
 
+  it('a closed pipe (| head) ends the stream quietly, exit 0', async () => {
+    const r = await execa('sh', ['-c', `${JSON.stringify(BIN)} logs list --all -o jsonl | head -n 3`], { cwd: dir, reject: false, env: { TASKLOG_NOW: NOW } });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n')).toHaveLength(3);
+    expect(r.stderr).toBe('');
+  });
+
+  it('piped, the list is a plain table: header, no color, no rule', async () => {
+    const r = await tasklog(['logs', 'list', '--page-size', '3'], { cwd: dir, env: { TASKLOG_NOW: NOW, FORCE_COLOR: '0' } });
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^\s*ID\s+TASK\s+QUEUE\s+STATUS\s+USER\s+DURATION\s+RETRIES\s+CREATED\s+FINISHED$/);
+    expect(r.stdout).not.toMatch(/\u001b\[|─/);
+  });
+
   it('gives the same answer in every process time zone', async () => {
     const outputs = await Promise.all(
       ['UTC', 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Kiritimati'].map((TZ) => tasklog(['overview', '--json'], { cwd: dir, env: { TASKLOG_NOW: NOW, TZ } })),

@@ -100,6 +100,10 @@ export class MysqlDialect implements Dialect {
     return `CAST(${columnSql} AS BINARY)`;
   }
 
+  analyzeSql(table: string): string {
+    return `ANALYZE TABLE ${this.quote(table)}`;
+  }
+
   async tableExists(knex: Knex, table: string): Promise<boolean> {
     const dot = table.indexOf('.');
     const schema = dot >= 0 ? table.slice(0, dot) : null;

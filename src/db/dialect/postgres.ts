@@ -117,6 +117,10 @@ export class PostgresDialect implements Dialect {
     ];
   }
 
+  analyzeSql(table: string): string {
+    return `ANALYZE ${this.quote(table)}`;
+  }
+
   async tableExists(knex: Knex, table: string): Promise<boolean> {
     const dot = table.indexOf('.');
     const schema = dot >= 0 ? table.slice(0, dot) : null;

@@ -90,6 +90,10 @@ export class SqliteDialect implements Dialect {
     return columnSql; // SQLite's default collation is BINARY
   }
 
+  analyzeSql(table: string): string {
+    return `ANALYZE ${this.quote(table)}`;
+  }
+
   async tableExists(knex: Knex, table: string): Promise<boolean> {
     const rows = await knex.raw(`SELECT 1 AS found FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?`, [table]);
     return rows.length > 0;

@@ -21,6 +21,8 @@ export interface Dialect {
   /** a minimal Django auth_user table (demo creates one when there is none) */
   createUserTableSql(userTable: string): string[];
   tableExists(knex: Knex, table: string): Promise<boolean>;
+  /** refreshes the planner's statistics after a bulk load */
+  analyzeSql(table: string): string;
   /** runs once after connecting (feature detection) */
   init?(knex: Knex): Promise<void>;
   /**
