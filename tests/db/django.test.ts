@@ -15,7 +15,7 @@ import { decodeRow } from '../../src/db/decode.js';
 import { parseInstant } from '../../src/db/time.js';
 import { inGroup } from '../../src/query/status.js';
 import { backendsUnderTest, createDatabase, REQUIRE_ALL, type BackendName, type TestDatabase } from '../helpers/databases.js';
-import { runJson } from '../helpers/run.js';
+import { run, runJson } from '../helpers/run.js';
 import { DJANGO_SCHEMA, REPO_ROOT, sharedMissing } from '../helpers/shared.js';
 
 const SCRIPT = join(REPO_ROOT, 'fixtures', 'django', 'django_fixture.py');
@@ -151,5 +151,47 @@ describe.each(backends)('a database Django created and filled on $backend', ({ b
     // the fixture has rows whose microseconds are 0 and rows with null success
     expect(rows.some((r) => r.created_at && !r.created_at.includes('.'))).toBe(true);
     expect(rows.some((r) => r.success === null)).toBe(true);
+  });
+});
+
+/** tasklog flags and the ORM filter (in django_fixture.py's `filters`) that must select the same rows. */
+const FILTER_FLAGS: [string, string[]][] = [
+  ['is_failed', ['--is-failed']],
+  ['not_failed', ['--is-failed', 'false']],
+  ['is_successful', ['--is-successful']],
+  ['not_successful', ['--is-successful', 'false']],
+  ['is_completed', ['--is-completed']],
+  ['has_error', ['--has-error']],
+  ['success_null', ['--success', 'null']],
+  ['created_after_24h', ['--created-after', '24h']],
+  ['task_name_contains_data', ['--task-name', 'DATA']],
+  ['duration_min_1000', ['--duration-min', '1000']],
+  ['queue_in_high_low', ['--queue-name-in', 'high,low']],
+  ['user_alice', ['--user', 'alice']],
+  ['search_timeout', ['--search', 'timeout']],
+];
+
+describe.each(backends)('logs list filters on the Django-made database on $backend', ({ backend, skip }) => {
+  const NOW = '2026-06-01T08:15:30.250000Z';
+  const { python } = skip ? { python: null } : findPython(backend);
+  let tdb: TestDatabase;
+  let orm: any;
+
+  beforeAll(async () => {
+    if (!python) return;
+    tdb = await createDatabase(backend, 'djfilter');
+    django(python, tdb, 'create', '--rows', '200', '--seed', '9', '--now', NOW);
+    orm = django(python, tdb, 'counts', '--now', NOW);
+  }, 180_000);
+  afterAll(async () => {
+    await tdb?.drop();
+  });
+
+  it.skipIf(!python).each(FILTER_FLAGS)('%s', async (name, flags) => {
+    const r = await run(['logs', 'list', '--db', tdb.url, '--all', '-o', 'jsonl', '--fields', 'id', ...flags], { now: NOW });
+    expect(r.code).toBe(0);
+    const ids = r.stdout.trim() ? r.stdout.trim().split('\n').map((l) => JSON.parse(l).id as number) : [];
+    expect([...ids].sort((a, b) => a - b)).toEqual(orm.filters[name]);
+    expect(orm.filters[name].length).toBeGreaterThan(0);
   });
 });
