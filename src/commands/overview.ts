@@ -2,11 +2,13 @@ import type { ConnectionFlags } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
 import type { Ctx } from '../cli/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { watch, WATCH_OPTION, watchSeconds } from '../cli/watch.js';
 import type { Overview } from '../query/overview.js';
 
 interface Opts extends ConnectionFlags {
   json?: boolean;
   color?: boolean;
+  watch?: boolean | number;
 }
 
 export const spec: CommandSpec = {
@@ -15,13 +17,21 @@ export const spec: CommandSpec = {
   description:
     'The seed\'s system overview: total_tasks, active_queues, recent_failures (rows created in the last 24 hours ' +
     'that failed: status failed or expired, or success false), tasks_by_queue and tasks_by_status.',
-  options: [JSON_OPTION],
+  options: [JSON_OPTION, WATCH_OPTION],
   examples: [
     { command: 'tasklog overview', description: 'the overview as a table' },
     { command: "tasklog overview --json | jq '.recent_failures'", description: 'one number for a script' },
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { overview } = await import('../query/overview.js');
+    const seconds = watchSeconds(opts.watch);
+    if (seconds !== null) {
+      const { renderOverview } = await import('../render/overview.js');
+      await withDb(opts, ctx, { requireTable: true }, (db) =>
+        watch(ctx, seconds, async () => renderOverview(await overview(db, ctx.now()), ctx, opts.color === false)),
+      );
+      return;
+    }
     const data = await withDb(opts, ctx, { requireTable: true }, (db) => overview(db, ctx.now()));
     await printOverview(data, opts, ctx);
   },

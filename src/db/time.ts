@@ -100,3 +100,14 @@ export function diffMs(a: string, b: string): number | null {
   const secB = Math.floor(tb.ms / 1000);
   return (secB - secA) * 1000 + (tb.micros - ta.micros) / 1000;
 }
+
+/** Orders two decoded ISO times (null first); string order is wrong when one has no fraction. */
+export function compareIso(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  const ta = parseInstant(a);
+  const tb = parseInstant(b);
+  if (!ta || !tb) return a < b ? -1 : 1;
+  return Math.floor(ta.ms / 1000) - Math.floor(tb.ms / 1000) || ta.micros - tb.micros;
+}

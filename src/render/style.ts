@@ -78,6 +78,14 @@ export function paintHealth(style: Style, health: Health, text: string): string 
   }
 }
 
+/** Success rate health: ≥ 95 % good, ≥ 80 % warning, below that bad. */
+export function successRateHealth(rate: number, total: number): Health {
+  if (total === 0) return 'neutral';
+  if (rate >= 95) return 'good';
+  if (rate >= 80) return 'warn';
+  return 'bad';
+}
+
 export function durationHealth(ms: number): 'green' | 'blue' | 'yellow' | 'red' {
   if (ms < 1000) return 'green';
   if (ms < 5000) return 'blue';

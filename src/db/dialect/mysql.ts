@@ -100,6 +100,19 @@ export class MysqlDialect implements Dialect {
     return `CAST(${columnSql} AS BINARY)`;
   }
 
+  microsBetweenSql(fromSql: string, toSql: string): string {
+    return `TIMESTAMPDIFF(MICROSECOND, ${fromSql}, ${toSql})`;
+  }
+
+  epochSecondsSql(columnSql: string): string {
+    // the session runs at +00:00, so a naive UTC datetime maps to its true epoch
+    return `FLOOR(UNIX_TIMESTAMP(${columnSql}))`;
+  }
+
+  intDivSql(a: string, b: string): string {
+    return `((${a}) DIV (${b}))`;
+  }
+
   analyzeSql(table: string): string {
     return `ANALYZE TABLE ${this.quote(table)}`;
   }

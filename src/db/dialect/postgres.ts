@@ -117,6 +117,19 @@ export class PostgresDialect implements Dialect {
     ];
   }
 
+  microsBetweenSql(fromSql: string, toSql: string): string {
+    // EXTRACT(EPOCH …) is numeric (exact) since PostgreSQL 14
+    return `(ROUND(EXTRACT(EPOCH FROM ${toSql}) * 1000000) - ROUND(EXTRACT(EPOCH FROM ${fromSql}) * 1000000))::bigint`;
+  }
+
+  epochSecondsSql(columnSql: string): string {
+    return `FLOOR(EXTRACT(EPOCH FROM ${columnSql}))::bigint`;
+  }
+
+  intDivSql(a: string, b: string): string {
+    return `((${a})::bigint / (${b})::bigint)`;
+  }
+
   analyzeSql(table: string): string {
     return `ANALYZE ${this.quote(table)}`;
   }

@@ -90,6 +90,20 @@ export class SqliteDialect implements Dialect {
     return columnSql; // SQLite's default collation is BINARY
   }
 
+  microsBetweenSql(fromSql: string, toSql: string): string {
+    // Django's text keeps microseconds after the 19th character; strftime('%s') has whole seconds.
+    const frac = (c: string) => `(CASE WHEN length(${c}) > 19 THEN CAST(substr(${c} || '000000', 21, 6) AS INTEGER) ELSE 0 END)`;
+    return `((CAST(strftime('%s', ${toSql}) AS INTEGER) - CAST(strftime('%s', ${fromSql}) AS INTEGER)) * 1000000 + ${frac(toSql)} - ${frac(fromSql)})`;
+  }
+
+  epochSecondsSql(columnSql: string): string {
+    return `CAST(strftime('%s', ${columnSql}) AS INTEGER)`;
+  }
+
+  intDivSql(a: string, b: string): string {
+    return `((${a}) / (${b}))`;
+  }
+
   analyzeSql(table: string): string {
     return `ANALYZE ${this.quote(table)}`;
   }

@@ -21,6 +21,12 @@ export interface Dialect {
   /** a minimal Django auth_user table (demo creates one when there is none) */
   createUserTableSql(userTable: string): string[];
   tableExists(knex: Knex, table: string): Promise<boolean>;
+  /** whole microseconds from `fromSql` to `toSql` (NULL when either is NULL), exact */
+  microsBetweenSql(fromSql: string, toSql: string): string;
+  /** whole seconds since the epoch of a time column (UTC) */
+  epochSecondsSql(columnSql: string): string;
+  /** integer division of non-negative integers */
+  intDivSql(a: string, b: string): string;
   /** refreshes the planner's statistics after a bulk load */
   analyzeSql(table: string): string;
   /** runs once after connecting (feature detection) */

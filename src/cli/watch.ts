@@ -1,0 +1,55 @@
+/**
+ * --watch [SECONDS]: redraw a view in place on a terminal until Ctrl-C,
+ * with the time the data was last read. Shared by stats, overview, timeline
+ * and errors.
+ */
+import { UsageError } from './errors.js';
+import { isInteractive, type Ctx } from './io.js';
+import { InvalidValue, positiveNumber, type OptionSpec } from './spec.js';
+
+export const DEFAULT_WATCH_SECONDS = 5;
+
+export const WATCH_OPTION: OptionSpec = {
+  flags: '--watch [seconds]',
+  description: `redraw every SECONDS (default ${DEFAULT_WATCH_SECONDS}) on a terminal until Ctrl-C`,
+  parse: (raw) => {
+    const n = positiveNumber(raw, 'a number of seconds ≥ 0.5');
+    if (n < 0.5) throw new InvalidValue('expects a number of seconds ≥ 0.5');
+    return n;
+  },
+};
+
+export function watchSeconds(value: unknown): number | null {
+  if (value === undefined || value === false) return null;
+  return value === true ? DEFAULT_WATCH_SECONDS : Number(value);
+}
+
+/**
+ * Calls `draw` (which reads the database and returns the screen's text) every
+ * `seconds` until Ctrl-C (or the context's signal), clearing the screen each time.
+ */
+export async function watch(ctx: Ctx, seconds: number, draw: () => Promise<string>): Promise<void> {
+  if (!isInteractive(ctx)) throw new UsageError('--watch needs a terminal (stdout and stdin); drop it to print once');
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
+  ctx.signal?.addEventListener('abort', onSigint);
+  ctx.stdout.write('\u001b[?25l'); // hide the cursor while redrawing
+  try {
+    while (!stop.signal.aborted) {
+      const text = await draw();
+      const stamp = new Date().toISOString().slice(11, 19);
+      ctx.stdout.write(`\u001b[H\u001b[2J${text}\nupdated ${stamp} UTC · every ${seconds} s · Ctrl-C to quit\n`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, seconds * 1000);
+        stop.signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    ctx.stdout.write('\u001b[?25h');
+  }
+}

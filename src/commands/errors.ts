@@ -1,0 +1,60 @@
+import { withDb } from '../cli/database.js';
+import { terminalWidth, type Ctx } from '../cli/io.js';
+import { intInRange, JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { watch, WATCH_OPTION, watchSeconds } from '../cli/watch.js';
+import type { TimeArg } from '../query/timearg.js';
+import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
+import type { OutputFlags } from './logs-shared.js';
+
+interface Opts extends OutputFlags {
+  periodHours: number;
+  since?: TimeArg;
+  taskName?: string;
+  limit: number;
+  watch?: boolean | number;
+}
+
+export const spec: CommandSpec = {
+  path: ['errors'],
+  summary: 'failures of the window grouped by error signature, and by task',
+  description:
+    'Failed rows (status failed or expired, or success false) created in the window, grouped by a normalized ' +
+    'error signature — numbers, hex ids, UUIDs, quoted values, paths, URLs and e-mail addresses folded — with count, ' +
+    'tasks affected, first and last seen and an example job_id; plus failures by task. --json: total_failures, ' +
+    'by_task, top_errors, period_hours.',
+  options: [
+    PERIOD_OPTION,
+    SINCE_OPTION,
+    { flags: '--task-name <name>', description: 'only this task (exact)' },
+    { flags: '--limit <n>', description: 'how many error groups', default: 10, parse: (v) => intInRange(v, 1, 1000) },
+    JSON_OPTION,
+    WATCH_OPTION,
+  ],
+  examples: [
+    { command: 'tasklog errors', description: 'what failed in the last 24 hours, and why' },
+    { command: "tasklog errors --period-hours 168 --json | jq '.top_errors[0]'", description: 'the most common failure of the week' },
+  ],
+  async run(opts: Opts, ctx: Ctx) {
+    const { errorReport } = await import('../query/errors.js');
+    const seconds = watchSeconds(opts.watch);
+    await withDb(opts, ctx, { requireTable: true }, async (db) => {
+      const compute = async () => {
+        const window = resolveWindow(opts, ctx.now());
+        return { window, report: await errorReport(db, window, opts.limit, opts.taskName) };
+      };
+      const draw = async () => {
+        const { renderErrors } = await import('../render/errors.js');
+        const { makeStyle } = await import('../render/style.js');
+        const { window, report } = await compute();
+        return renderErrors(report, window, { style: makeStyle(ctx, opts.color === false), now: ctx.now(), width: terminalWidth(ctx) });
+      };
+      if (seconds !== null) return watch(ctx, seconds, draw);
+      if (opts.json) {
+        const { writeJson } = await import('../render/output.js');
+        writeJson(ctx, (await compute()).report);
+        return;
+      }
+      ctx.stdout.write(await draw());
+    });
+  },
+};

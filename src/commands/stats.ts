@@ -1,0 +1,67 @@
+import { withDb } from '../cli/database.js';
+import { terminalWidth, type Ctx } from '../cli/io.js';
+import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { watch, WATCH_OPTION, watchSeconds } from '../cli/watch.js';
+import type { TimeArg } from '../query/timearg.js';
+import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
+import type { OutputFlags } from './logs-shared.js';
+
+interface Opts extends OutputFlags {
+  periodHours: number;
+  since?: TimeArg;
+  taskName?: string;
+  queue?: string;
+  by?: 'task' | 'queue';
+  watch?: boolean | number;
+}
+
+export const spec: CommandSpec = {
+  path: ['stats'],
+  summary: 'success rate, durations and percentiles, queue wait, retries — for a window, a task or a queue',
+  description:
+    'The seed\'s statistics (total, successful, failed, in_progress, success_rate, avg_duration_ms, ' +
+    'avg_duration_seconds, period_hours) over rows created in the window, and more: duration min/max/p50/p95/p99 ' +
+    '(exact, interpolated like PostgreSQL\'s percentile_cont), queue wait avg/p50/p95, retries, counts by status and ' +
+    'throughput. --by task|queue gives one row per group. Computed in the database.',
+  options: [
+    PERIOD_OPTION,
+    SINCE_OPTION,
+    { flags: '--task-name <name>', description: 'only this task (exact, as in the seed)' },
+    { flags: '--queue <queue>', description: 'only this queue' },
+    { flags: '--by <group>', description: 'one row per task or per queue', choices: ['task', 'queue'] },
+    JSON_OPTION,
+    WATCH_OPTION,
+  ],
+  examples: [
+    { command: 'tasklog stats --period-hours 168', description: 'the last week' },
+    { command: 'tasklog stats --by task --since 7d', description: 'success rate and latency by task' },
+    { command: "tasklog stats --json | jq '.success_rate'", description: 'one number for a script' },
+  ],
+  async run(opts: Opts, ctx: Ctx) {
+    const { StatsQuery } = await import('../query/stats.js');
+    const seconds = watchSeconds(opts.watch);
+    await withDb(opts, ctx, { requireTable: true }, async (db) => {
+      const compute = async () => {
+        const window = resolveWindow(opts, ctx.now());
+        const q = new StatsQuery(db, { window, taskName: opts.taskName, queue: opts.queue });
+        const [summary, groups] = await Promise.all([q.summary(), opts.by ? q.groups(opts.by) : Promise.resolve(undefined)]);
+        return { window, summary, groups };
+      };
+      const draw = async () => {
+        const { renderStats } = await import('../render/stats.js');
+        const { makeStyle } = await import('../render/style.js');
+        const r = await compute();
+        return renderStats(r.summary, r.window, r.groups, opts.by, { style: makeStyle(ctx, opts.color === false), width: terminalWidth(ctx), scope: { task: opts.taskName, queue: opts.queue } });
+      };
+      if (seconds !== null) return watch(ctx, seconds, draw);
+      if (opts.json) {
+        const { writeJson } = await import('../render/output.js');
+        const { windowJson } = await import('../query/window.js');
+        const r = await compute();
+        writeJson(ctx, { ...r.summary, window: windowJson(r.window), ...(r.groups ? { by: opts.by, groups: r.groups } : {}) });
+        return;
+      }
+      ctx.stdout.write(await draw());
+    });
+  },
+};

@@ -1,0 +1,70 @@
+import { UsageError } from '../cli/errors.js';
+import { withDb } from '../cli/database.js';
+import { terminalWidth, type Ctx } from '../cli/io.js';
+import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { watch, WATCH_OPTION, watchSeconds } from '../cli/watch.js';
+import { checkTimeZone, INTERVALS, type Interval } from '../query/buckets.js';
+import type { TimeArg } from '../query/timearg.js';
+import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
+import type { OutputFlags } from './logs-shared.js';
+
+interface Opts extends OutputFlags {
+  periodHours: number;
+  since?: TimeArg;
+  interval: Interval;
+  tz: string;
+  taskName?: string;
+  watch?: boolean | number;
+}
+
+export const MAX_MINUTE_WINDOW_HOURS = 24;
+
+export const spec: CommandSpec = {
+  path: ['timeline'],
+  summary: 'tasks per minute, hour or day: total, successful, failed, average duration — as a chart',
+  description:
+    'Buckets of created_at, truncated in UTC or in --tz, every bucket of the window present (empty ones are zeros). ' +
+    'Each bucket: timestamp (ISO 8601 UTC), total, successful, failed, avg_duration_ms. --json prints the array.',
+  options: [
+    PERIOD_OPTION,
+    SINCE_OPTION,
+    { flags: '--interval <unit>', description: `bucket size: ${INTERVALS.join(', ')} (minute only for windows up to 24 h)`, default: 'hour', choices: INTERVALS },
+    { flags: '--tz <zone>', description: 'truncate buckets in this IANA time zone', default: 'UTC', parse: checkTimeZone },
+    { flags: '--task-name <name>', description: 'only this task (exact)' },
+    JSON_OPTION,
+    WATCH_OPTION,
+  ],
+  examples: [
+    { command: 'tasklog timeline', description: 'the last 24 hours, hour by hour' },
+    { command: 'tasklog timeline --period-hours 168 --interval day --tz Europe/Berlin', description: 'a week, by Berlin day' },
+  ],
+  async run(opts: Opts, ctx: Ctx) {
+    const { timeline } = await import('../query/timeline.js');
+    const seconds = watchSeconds(opts.watch);
+    const first = resolveWindow(opts, ctx.now());
+    if (opts.interval === 'minute' && first.hours > MAX_MINUTE_WINDOW_HOURS) {
+      throw new UsageError(`option '--interval <unit>' argument 'minute' is invalid for a ${first.period_hours} h window. expects hour or day for windows over ${MAX_MINUTE_WINDOW_HOURS} h`);
+    }
+    await withDb(opts, ctx, { requireTable: true }, async (db) => {
+      const compute = async () => {
+        const window = resolveWindow(opts, ctx.now());
+        return { window, buckets: await timeline(db, window, opts.interval, opts.tz, opts.taskName) };
+      };
+      const draw = async () => {
+        const { renderTimeline } = await import('../render/timeline.js');
+        const { makeStyle } = await import('../render/style.js');
+        const { describeWindow } = await import('../render/stats.js');
+        const { window, buckets } = await compute();
+        const title = describeWindow(window) + (opts.taskName ? ` · task ${opts.taskName}` : '');
+        return renderTimeline(buckets, { style: makeStyle(ctx, opts.color === false), width: terminalWidth(ctx), interval: opts.interval, tz: opts.tz }, title);
+      };
+      if (seconds !== null) return watch(ctx, seconds, draw);
+      if (opts.json) {
+        const { writeJson } = await import('../render/output.js');
+        writeJson(ctx, (await compute()).buckets);
+        return;
+      }
+      ctx.stdout.write(await draw());
+    });
+  },
+};

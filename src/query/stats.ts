@@ -1,0 +1,248 @@
+/**
+ * The seed's statistics and more, computed in the database: one aggregate
+ * query, one GROUP BY status, and the exact percentiles (linear
+ * interpolation between the two nearest ranks, as PostgreSQL's
+ * percentile_cont) read by rank with ROW_NUMBER() — the same numbers on
+ * every backend, without pulling rows into Node.
+ */
+import { selectRows, type Db } from '../db/connect.js';
+import { groupSql } from './status.js';
+import { pyInt, pyRound } from './round.js';
+import type { Window } from './window.js';
+
+export interface Scope {
+  window: Window;
+  taskName?: string;
+  queue?: string;
+}
+
+/** Percentiles in per-mille, so positions are exact integer arithmetic everywhere. */
+export const PERCENTILES = { p50: 500, p95: 950, p99: 990 } as const;
+
+export interface Stats {
+  total: number;
+  successful: number;
+  failed: number;
+  in_progress: number;
+  success_rate: number;
+  avg_duration_ms: number;
+  avg_duration_seconds: number;
+  period_hours: number;
+  duration_ms: { min: number | null; max: number | null; p50: number | null; p95: number | null; p99: number | null };
+  queue_wait_ms: { avg: number | null; p50: number | null; p95: number | null };
+  retries: { avg: number; max: number; retried: number };
+  by_status: Record<string, number>;
+  throughput_per_hour: number;
+}
+
+export interface GroupStats {
+  name: string;
+  total: number;
+  successful: number;
+  failed: number;
+  success_rate: number;
+  avg_duration_ms: number | null;
+  p95_duration_ms: number | null;
+  max_duration_ms: number | null;
+  avg_retries: number;
+}
+
+export class StatsQuery {
+  private readonly where: string;
+  private readonly bindings: unknown[];
+  constructor(
+    private readonly db: Db,
+    private readonly scope: Scope,
+  ) {
+    const q = (c: string) => db.dialect.quote(c);
+    const parts = [`${q('created_at')} >= ?`];
+    const bindings: unknown[] = [db.dialect.encodeTime(scope.window.since)];
+    if (scope.taskName !== undefined) {
+      parts.push(`${q('task_name')} = ?`);
+      bindings.push(scope.taskName);
+    }
+    if (scope.queue !== undefined) {
+      parts.push(`${q('queue_name')} = ?`);
+      bindings.push(scope.queue);
+    }
+    this.where = parts.join(' AND ');
+    this.bindings = bindings;
+  }
+
+  private q(c: string): string {
+    return this.db.dialect.quote(c);
+  }
+
+  private get table(): string {
+    return this.q(this.db.table);
+  }
+
+  /** queue wait in microseconds (start − enqueue) */
+  private get waitSql(): string {
+    return this.db.dialect.microsBetweenSql(this.q('enqueue_time'), this.q('start_time'));
+  }
+
+  private counters(): string {
+    const d = this.db.dialect;
+    const q = (c: string) => this.q(c);
+    return [
+      'COUNT(*) AS total',
+      `SUM(CASE WHEN ${groupSql('successful', d)} THEN 1 ELSE 0 END) AS successful`,
+      `SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed`,
+      `SUM(CASE WHEN ${q('status')} IN ('in_progress', 'queued') THEN 1 ELSE 0 END) AS in_progress`,
+      `COUNT(${q('duration_ms')}) AS n_duration`,
+      `SUM(${q('duration_ms')}) AS sum_duration`,
+      `MIN(${q('duration_ms')}) AS min_duration`,
+      `MAX(${q('duration_ms')}) AS max_duration`,
+      `SUM(${q('job_retries')}) AS sum_retries`,
+      `MAX(${q('job_retries')}) AS max_retries`,
+      `SUM(CASE WHEN ${q('job_retries')} > 0 THEN 1 ELSE 0 END) AS retried`,
+    ].join(', ');
+  }
+
+  async summary(): Promise<Stats> {
+    const agg = (
+      await selectRows<Record<string, unknown>>(
+        this.db,
+        `SELECT ${this.counters()}, COUNT(${this.waitSql}) AS n_wait, SUM(${this.waitSql}) AS sum_wait FROM ${this.table} WHERE ${this.where}`,
+        this.bindings,
+      )
+    )[0];
+    const n = (k: string) => Number(agg[k] ?? 0);
+    const nullable = (k: string) => (agg[k] === null || agg[k] === undefined ? null : Number(agg[k]));
+    const [byStatus, durationP, waitP] = await Promise.all([
+      selectRows<{ status: string; n: number }>(
+        this.db,
+        `SELECT ${this.q('status')} AS status, COUNT(*) AS n FROM ${this.table} WHERE ${this.where} GROUP BY ${this.q('status')}`,
+        this.bindings,
+      ),
+      this.percentiles(this.q('duration_ms'), n('n_duration'), [PERCENTILES.p50, PERCENTILES.p95, PERCENTILES.p99]),
+      this.percentiles(this.waitSql, n('n_wait'), [PERCENTILES.p50, PERCENTILES.p95]),
+    ]);
+    const total = n('total');
+    const successful = n('successful');
+    const failed = n('failed');
+    const avgDuration = n('n_duration') > 0 ? n('sum_duration') / n('n_duration') : 0;
+    const us = (v: number | null) => (v === null ? null : pyRound(v / 1000, 3));
+    const statusCounts: Record<string, number> = {};
+    for (const s of [...byStatus].sort((a, b) => Number(b.n) - Number(a.n) || (a.status < b.status ? -1 : 1))) statusCounts[s.status] = Number(s.n);
+    return {
+      total,
+      successful,
+      failed,
+      in_progress: n('in_progress'),
+      success_rate: successful + failed > 0 ? pyRound((successful / (successful + failed)) * 100, 2) : 0.0,
+      avg_duration_ms: pyInt(avgDuration),
+      avg_duration_seconds: pyRound(avgDuration / 1000, 2),
+      period_hours: this.scope.window.period_hours,
+      duration_ms: {
+        min: nullable('min_duration'),
+        max: nullable('max_duration'),
+        p50: round2(durationP[0]),
+        p95: round2(durationP[1]),
+        p99: round2(durationP[2]),
+      },
+      queue_wait_ms: {
+        avg: n('n_wait') > 0 ? us(n('sum_wait') / n('n_wait')) : null,
+        p50: us(waitP[0]),
+        p95: us(waitP[1]),
+      },
+      retries: {
+        avg: total > 0 ? pyRound(n('sum_retries') / total, 2) : 0,
+        max: n('max_retries'),
+        retried: n('retried'),
+      },
+      by_status: statusCounts,
+      throughput_per_hour: pyRound(total / this.scope.window.hours, 2),
+    };
+  }
+
+  /**
+   * Exact percentiles of a non-null expression: the ranks each needs are
+   * computed here, and one ROW_NUMBER() query reads just those values.
+   */
+  private async percentiles(expr: string, count: number, perMille: number[]): Promise<(number | null)[]> {
+    if (count === 0) return perMille.map(() => null);
+    const ranks = new Set<number>();
+    const plan = perMille.map((p) => {
+      const scaled = p * (count - 1);
+      const lo = Math.floor(scaled / 1000);
+      const frac = (scaled % 1000) / 1000;
+      ranks.add(lo + 1);
+      if (frac > 0) ranks.add(lo + 2);
+      return { lo, frac };
+    });
+    const list = [...ranks];
+    const rows = await selectRows<{ v: unknown; rn: unknown }>(
+      this.db,
+      `SELECT v, rn FROM (SELECT ${expr} AS v, ROW_NUMBER() OVER (ORDER BY ${expr}) AS rn FROM ${this.table} WHERE ${this.where} AND ${expr} IS NOT NULL) ranked WHERE rn IN (${list.map(() => '?').join(', ')})`,
+      [...this.bindings, ...list],
+    );
+    const at = new Map(rows.map((r) => [Number(r.rn), Number(r.v)]));
+    return plan.map(({ lo, frac }) => {
+      const a = at.get(lo + 1)!;
+      if (frac === 0) return a;
+      const b = at.get(lo + 2)!;
+      return a + (b - a) * frac;
+    });
+  }
+
+  /** One row per task or queue: the seed's success-rate-by-task, tasks-by-queue and retry analysis. */
+  async groups(by: 'task' | 'queue'): Promise<GroupStats[]> {
+    const col = this.q(by === 'task' ? 'task_name' : 'queue_name');
+    const d = this.db.dialect;
+    const [rows, p95] = await Promise.all([
+      selectRows<Record<string, unknown>>(
+        this.db,
+        `SELECT ${col} AS name, ${this.counters()} FROM ${this.table} WHERE ${this.where} GROUP BY ${col}`,
+        this.bindings,
+      ),
+      selectRows<{ name: string; v: unknown; rn: unknown; cnt: unknown }>(
+        this.db,
+        `SELECT name, v, rn, cnt FROM (SELECT ${col} AS name, ${this.q('duration_ms')} AS v, ` +
+          `ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${this.q('duration_ms')}) AS rn, ` +
+          `COUNT(*) OVER (PARTITION BY ${col}) AS cnt FROM ${this.table} WHERE ${this.where} AND ${this.q('duration_ms')} IS NOT NULL) ranked ` +
+          `WHERE rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 1 OR rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 2`,
+        this.bindings,
+      ),
+    ]);
+    const p95By = new Map<string, number>();
+    const ranked = new Map<string, Map<number, number>>();
+    const counts = new Map<string, number>();
+    for (const r of p95) {
+      if (!ranked.has(r.name)) ranked.set(r.name, new Map());
+      ranked.get(r.name)!.set(Number(r.rn), Number(r.v));
+      counts.set(r.name, Number(r.cnt));
+    }
+    for (const [name, at] of ranked) {
+      const scaled = PERCENTILES.p95 * (counts.get(name)! - 1);
+      const lo = Math.floor(scaled / 1000);
+      const frac = (scaled % 1000) / 1000;
+      const a = at.get(lo + 1)!;
+      p95By.set(name, frac === 0 ? a : a + (at.get(lo + 2)! - a) * frac);
+    }
+    return rows
+      .map((r) => {
+        const n = (k: string) => Number(r[k] ?? 0);
+        const name = String(r.name);
+        const successful = n('successful');
+        const failed = n('failed');
+        return {
+          name,
+          total: n('total'),
+          successful,
+          failed,
+          success_rate: successful + failed > 0 ? pyRound((successful / (successful + failed)) * 100, 2) : 0.0,
+          avg_duration_ms: n('n_duration') > 0 ? pyInt(n('sum_duration') / n('n_duration')) : null,
+          p95_duration_ms: round2(p95By.get(name) ?? null),
+          max_duration_ms: r.max_duration === null || r.max_duration === undefined ? null : n('max_duration'),
+          avg_retries: n('total') > 0 ? pyRound(n('sum_retries') / n('total'), 2) : 0,
+        };
+      })
+      .sort((a, b) => b.total - a.total || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}
+
+function round2(v: number | null): number | null {
+  return v === null ? null : pyRound(v, 2);
+}
