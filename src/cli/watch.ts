@@ -19,8 +19,10 @@ export const WATCH_OPTION: OptionSpec = {
   },
 };
 
-export function watchSeconds(value: unknown): number | null {
+/** The --watch interval, or null without --watch; refuses off a terminal before any work is done. */
+export function watchSeconds(value: unknown, ctx: Ctx): number | null {
   if (value === undefined || value === false) return null;
+  if (!isInteractive(ctx)) throw new UsageError('--watch needs a terminal (stdout and stdin); drop it to print once');
   return value === true ? DEFAULT_WATCH_SECONDS : Number(value);
 }
 
@@ -29,7 +31,6 @@ export function watchSeconds(value: unknown): number | null {
  * `seconds` until Ctrl-C (or the context's signal), clearing the screen each time.
  */
 export async function watch(ctx: Ctx, seconds: number, draw: () => Promise<string>): Promise<void> {
-  if (!isInteractive(ctx)) throw new UsageError('--watch needs a terminal (stdout and stdin); drop it to print once');
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   process.once('SIGINT', onSigint);

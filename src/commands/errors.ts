@@ -36,7 +36,7 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { errorReport } = await import('../query/errors.js');
-    const seconds = watchSeconds(opts.watch);
+    const seconds = watchSeconds(opts.watch, ctx);
     await withDb(opts, ctx, { requireTable: true }, async (db) => {
       const compute = async () => {
         const window = resolveWindow(opts, ctx.now());

@@ -24,7 +24,7 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { overview } = await import('../query/overview.js');
-    const seconds = watchSeconds(opts.watch);
+    const seconds = watchSeconds(opts.watch, ctx);
     if (seconds !== null) {
       const { renderOverview } = await import('../render/overview.js');
       await withDb(opts, ctx, { requireTable: true }, (db) =>

@@ -39,7 +39,7 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { StatsQuery } = await import('../query/stats.js');
-    const seconds = watchSeconds(opts.watch);
+    const seconds = watchSeconds(opts.watch, ctx);
     await withDb(opts, ctx, { requireTable: true }, async (db) => {
       const compute = async () => {
         const window = resolveWindow(opts, ctx.now());

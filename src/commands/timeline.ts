@@ -40,7 +40,7 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { timeline } = await import('../query/timeline.js');
-    const seconds = watchSeconds(opts.watch);
+    const seconds = watchSeconds(opts.watch, ctx);
     const first = resolveWindow(opts, ctx.now());
     if (opts.interval === 'minute' && first.hours > MAX_MINUTE_WINDOW_HOURS) {
       throw new UsageError(`option '--interval <unit>' argument 'minute' is invalid for a ${first.period_hours} h window. expects hour or day for windows over ${MAX_MINUTE_WINDOW_HOURS} h`);

@@ -195,3 +195,54 @@ describe.each(backends)('logs list filters on the Django-made database on $backe
     expect(orm.filters[name].length).toBeGreaterThan(0);
   });
 });
+
+const ANALYTICS: string[][] = [
+  ['stats', '--period-hours', '24'],
+  ['stats', '--period-hours', '168', '--by', 'queue'],
+  ['timeline', '--period-hours', '48', '--tz', 'Europe/Berlin'],
+  ['timeline', '--period-hours', '240', '--interval', 'day'],
+  ['errors', '--period-hours', '240'],
+];
+const analyticsByBackend = new Map<string, Map<string, any>>();
+
+describe.each(backends)('stats, timeline and errors on the Django-made database on $backend', ({ backend, skip }) => {
+  const NOW = '2026-06-01T08:15:30.250Z';
+  const { python } = skip ? { python: null } : findPython(backend);
+  let tdb: TestDatabase;
+  let orm: any;
+
+  beforeAll(async () => {
+    if (!python) return;
+    tdb = await createDatabase(backend, 'djstats');
+    django(python, tdb, 'create', '--rows', '250', '--seed', '4', '--now', NOW);
+    orm = django(python, tdb, 'counts', '--now', NOW);
+  }, 180_000);
+  afterAll(async () => {
+    await tdb?.drop();
+  });
+
+  it.skipIf(!python).each([24, 168])("the seed's eight stats fields equal the ORM's (%i h)", async (hours) => {
+    const got = await runJson(['stats', '--period-hours', String(hours), '--db', tdb.url], { now: NOW });
+    const eight = Object.fromEntries(Object.keys(orm.stats[String(hours)]).map((k) => [k, got[k]]));
+    expect(eight).toEqual(orm.stats[String(hours)]);
+    expect(got.total).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!python)('analytics outputs are recorded for the cross-backend comparison', async () => {
+    const mine = new Map<string, any>();
+    for (const args of ANALYTICS) mine.set(args.join(' '), await runJson([...args, '--db', tdb.url], { now: NOW }));
+    analyticsByBackend.set(backend, mine);
+    expect(mine.size).toBe(ANALYTICS.length);
+  });
+});
+
+describe('Django-made databases give the same analytics on every backend', () => {
+  it('stats, timeline and errors are identical across backends', () => {
+    const ran = [...analyticsByBackend.keys()];
+    expect(ran.length).toBeGreaterThanOrEqual(1);
+    for (const args of ANALYTICS) {
+      const first = analyticsByBackend.get(ran[0])!.get(args.join(' '));
+      for (const b of ran.slice(1)) expect(analyticsByBackend.get(b)!.get(args.join(' ')), `${args.join(' ')} on ${b}`).toEqual(first);
+    }
+  });
+});

@@ -19,3 +19,97 @@ export function expectedOverview(opts: DemoOptions) {
   }
   return { total_tasks: total, active_queues: Object.keys(byQueue).sort(), recent_failures: recent, tasks_by_queue: byQueue, tasks_by_status: byStatus };
 }
+
+// ---- analytics, computed from the rows in JavaScript ----------------------
+
+import type { WritableRow } from '../../src/db/insert.js';
+import { errorSignature } from '../../src/query/errors.js';
+import { bucketStarts, wallClock } from '../../src/query/buckets.js';
+
+const successful = (r: WritableRow) => r.status === 'success' && r.success === true;
+const failed = (r: WritableRow) => ['failed', 'expired'].includes(r.status) || r.success === false;
+
+/** percentile_cont as PostgreSQL documents it: linear interpolation between the two nearest ranks */
+export function percentileCont(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const pos = (p * (sorted.length - 1)) / 1000;
+  const lo = Math.floor(pos);
+  const frac = (p * (sorted.length - 1) - lo * 1000) / 1000;
+  return frac === 0 ? sorted[lo] : sorted[lo] + (sorted[lo + 1] - sorted[lo]) * frac;
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+export function expectedStats(rows: WritableRow[], sinceUs: number, hours: number) {
+  const w = rows.filter((r) => r.created_at >= sinceUs);
+  const durations = w.map((r) => r.duration_ms).filter((d): d is number => d !== null).sort((a, b) => a - b);
+  const waits = w.filter((r) => r.start_time !== null).map((r) => (r.start_time as number) - r.enqueue_time).sort((a, b) => a - b);
+  const s = w.filter(successful).length;
+  const f = w.filter(failed).length;
+  const avg = durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : 0;
+  const byStatus: Record<string, number> = {};
+  for (const r of w) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+  const us = (v: number | null) => (v === null ? null : Math.round(v) / 1000);
+  return {
+    total: w.length,
+    successful: s,
+    failed: f,
+    in_progress: w.filter((r) => r.status === 'in_progress' || r.status === 'queued').length,
+    success_rate: s + f ? r2((s / (s + f)) * 100) : 0,
+    avg_duration_ms: Math.trunc(avg),
+    avg_duration_seconds: r2(avg / 1000),
+    period_hours: hours,
+    duration_ms: {
+      min: durations[0] ?? null,
+      max: durations[durations.length - 1] ?? null,
+      p50: percentileCont(durations, 500) === null ? null : r2(percentileCont(durations, 500)!),
+      p95: percentileCont(durations, 950) === null ? null : r2(percentileCont(durations, 950)!),
+      p99: percentileCont(durations, 990) === null ? null : r2(percentileCont(durations, 990)!),
+    },
+    queue_wait_ms: {
+      avg: waits.length ? Math.round((waits.reduce((a, b) => a + b, 0) / waits.length / 1000) * 1000) / 1000 : null,
+      p50: us(percentileCont(waits, 500)),
+      p95: us(percentileCont(waits, 950)),
+    },
+    retries: {
+      avg: w.length ? r2(w.reduce((a, r) => a + r.job_retries, 0) / w.length) : 0,
+      max: w.reduce((m, r) => Math.max(m, r.job_retries), 0),
+      retried: w.filter((r) => r.job_retries > 0).length,
+    },
+    by_status: byStatus,
+    throughput_per_hour: r2(w.length / hours),
+  };
+}
+
+export function expectedTimeline(rows: WritableRow[], sinceUs: number, untilUs: number, interval: 'minute' | 'hour' | 'day', tz: string, task?: string) {
+  const starts = bucketStarts(Math.floor(sinceUs / 1000), Math.floor(untilUs / 1000), interval, tz);
+  const out = starts.map((s) => ({ timestamp: new Date(s).toISOString().replace('.000Z', 'Z'), total: 0, successful: 0, failed: 0, n: 0, sum: 0 }));
+  for (const r of rows) {
+    if (r.created_at < sinceUs || (task && r.task_name !== task)) continue;
+    const ms = Math.floor(r.created_at / 1000);
+    let i = starts.length - 1;
+    while (i > 0 && starts[i] > ms) i--;
+    const b = out[i];
+    b.total++;
+    if (successful(r)) b.successful++;
+    if (failed(r)) b.failed++;
+    if (r.duration_ms !== null) {
+      b.n++;
+      b.sum += r.duration_ms;
+    }
+  }
+  void wallClock;
+  return out.map(({ n, sum, ...b }) => ({ ...b, avg_duration_ms: n ? Math.trunc(sum / n) : 0 }));
+}
+
+export function expectedErrorCounts(rows: WritableRow[], sinceUs: number) {
+  const w = rows.filter((r) => r.created_at >= sinceUs && failed(r));
+  const bySig = new Map<string, number>();
+  const byTask = new Map<string, number>();
+  for (const r of w) {
+    const sig = errorSignature(r.error_message);
+    bySig.set(sig, (bySig.get(sig) ?? 0) + 1);
+    byTask.set(r.task_name, (byTask.get(r.task_name) ?? 0) + 1);
+  }
+  return { total: w.length, bySig, byTask };
+}
