@@ -18,7 +18,7 @@ export function renderErrors(r: ErrorReport, w: Window, v: { style: Style; now: 
     const sig = e.signature.length > width - countWidth - 6 ? e.signature.slice(0, width - countWidth - 7) + '…' : e.signature;
     lines.push(`${c.red(formatInt(e.count).padStart(countWidth))}  ${c.bold(sig)}`);
     const tasks = e.tasks.length > 3 ? `${e.tasks.slice(0, 3).join(', ')} +${e.tasks.length - 3}` : e.tasks.join(', ');
-    const detail = `${tasks} · first ${ago(e.first_seen)} · last ${ago(e.last_seen)} · e.g. ${e.example_job_id}`;
+    const detail = `first ${ago(e.first_seen)} · last ${ago(e.last_seen)} · e.g. ${e.example_job_id} · ${tasks}`;
     const room = width - countWidth - 2;
     lines.push(`${' '.repeat(countWidth)}  ${c.gray(detail.length > room ? detail.slice(0, room - 1) + '…' : detail)}`);
     if (i < r.top_errors.length - 1) lines.push('');

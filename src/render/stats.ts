@@ -60,7 +60,7 @@ export function renderStats(s: Stats, w: Window, groups: GroupStats[] | undefine
         { header: 'AVG', cell: (g) => d(g.avg_duration_ms), align: 'right' },
         { header: 'P95', cell: (g) => d(g.p95_duration_ms), align: 'right' },
         { header: 'MAX', cell: (g) => d(g.max_duration_ms), align: 'right' },
-        { header: 'RETRIES', cell: (g) => String(g.avg_retries), align: 'right' },
+        { header: 'RETRIES', cell: (g) => g.avg_retries.toFixed(2), align: 'right' },
       ],
       groups,
       { style, decorate: style.enabled, width: 200 },

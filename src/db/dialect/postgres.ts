@@ -118,8 +118,9 @@ export class PostgresDialect implements Dialect {
   }
 
   microsBetweenSql(fromSql: string, toSql: string): string {
-    // EXTRACT(EPOCH …) is numeric (exact) since PostgreSQL 14
-    return `(ROUND(EXTRACT(EPOCH FROM ${toSql}) * 1000000) - ROUND(EXTRACT(EPOCH FROM ${fromSql}) * 1000000))::bigint`;
+    // an interval is whole microseconds; date_part gives them as a double (exact below 285 years),
+    // and is several times cheaper than EXTRACT, which returns numeric since PostgreSQL 14
+    return `ROUND(date_part('epoch', ${toSql} - ${fromSql}) * 1000000)::bigint`;
   }
 
   epochSecondsSql(columnSql: string): string {
