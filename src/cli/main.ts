@@ -9,9 +9,32 @@ import { fileURLToPath } from 'node:url';
 import { describeError, EXIT } from './errors.js';
 import { processCtx, type Ctx } from './io.js';
 import { buildProgram } from './program.js';
+import { COMMANDS } from '../commands/index.js';
+import { GLOBAL_OPTIONS, type CommandSpec } from './spec.js';
+
+/** The command an argv names (even when it does not parse), by its words. */
+export function specForArgv(argv: string[]): CommandSpec | undefined {
+  const valued = new Set(GLOBAL_OPTIONS.filter((o) => /<.+>/.test(o.flags)).map((o) => o.flags.split(' ')[0]));
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') break;
+    if (a.startsWith('-')) {
+      if (valued.has(a)) i++;
+      continue;
+    }
+    words.push(a);
+  }
+  let best: CommandSpec | undefined;
+  for (const spec of COMMANDS) {
+    if (spec.path.every((w, i) => words[i] === w) && (!best || spec.path.length > best.path.length)) best = spec;
+  }
+  return best;
+}
 
 export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<number> {
   const wantsJson = argv.includes('--json');
+  const failure = specForArgv(argv)?.failure;
   let code: number = EXIT.OK;
   const program = buildProgram(ctx, version(), async ({ spec, opts, args }) => {
     const result = await spec.run(opts, ctx, args);
@@ -25,17 +48,20 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.OK;
       // No command given: commander has printed the help to stderr.
       if (err.code === 'commander.help') return EXIT.USAGE;
-      report(ctx, wantsJson, err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '), EXIT.USAGE, 'usage');
-      return EXIT.USAGE;
+      const code = failure?.usage ?? EXIT.USAGE;
+      report(ctx, wantsJson, err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '), code, 'usage', failure);
+      return code;
     }
     const d = describeError(err);
-    report(ctx, wantsJson, d.message, d.exitCode, d.kind);
-    return d.exitCode;
+    const code = failure ? (d.exitCode === EXIT.USAGE ? failure.usage : failure.runtime) : d.exitCode;
+    report(ctx, wantsJson, d.message, code, d.kind, failure);
+    return code;
   }
 }
 
 /** The one way an error reaches the user: one line on stderr, or one JSON object with --json. */
-function report(ctx: Ctx, json: boolean, message: string, exitCode: number, kind: string): void {
+function report(ctx: Ctx, json: boolean, message: string, exitCode: number, kind: string, failure?: CommandSpec['failure']): void {
+  if (failure?.line && !json) ctx.stdout.write(failure.line(message) + '\n');
   if (json) ctx.stderr.write(JSON.stringify({ error: { message, kind, exit_code: exitCode } }) + '\n');
   else ctx.stderr.write(`tasklog: ${message}\n`);
 }

@@ -44,6 +44,12 @@ export interface CommandSpec {
   /** exit codes beyond the common ones (0, 1, 2) */
   exitCodes?: Record<number, string>;
   /**
+   * For commands that follow another convention (the Nagios plugin API):
+   * the exit code of a usage error and of a runtime failure, and the line
+   * that reports a failure on stdout.
+   */
+  failure?: { usage: number; runtime: number; line?(message: string): string };
+  /**
    * Runs the command with its parsed options (global ones merged in) and
    * positional arguments. Heavy modules (knex, drivers, renderers) are
    * imported inside, so that --help and other commands never load them.

@@ -1,18 +1,23 @@
 /** Every command, in the order `tasklog --help` lists them. */
 import type { CommandSpec } from '../cli/spec.js';
+import { spec as alertsCheck } from './alerts-check.js';
+import { spec as cleanup } from './cleanup.js';
 import { spec as demo } from './demo.js';
 import { spec as errors } from './errors.js';
+import { spec as health } from './health.js';
 import { spec as logsList } from './logs-list.js';
 import { spec as logsRelated } from './logs-related.js';
 import { spec as logsShow } from './logs-show.js';
+import { spec as metrics } from './metrics.js';
 import { spec as migrate } from './migrate.js';
 import { spec as overview } from './overview.js';
 import { spec as stats } from './stats.js';
 import { spec as timeline } from './timeline.js';
 
-export const COMMANDS: CommandSpec[] = [overview, stats, timeline, errors, logsList, logsShow, logsRelated, migrate, demo];
+export const COMMANDS: CommandSpec[] = [overview, stats, timeline, errors, health, alertsCheck, cleanup, metrics, logsList, logsShow, logsRelated, migrate, demo];
 
 /** Words of command groups (`logs` in `tasklog logs list`) and what they hold. */
 export const GROUPS: Record<string, string> = {
   logs: 'list, show and relate task log rows',
+  alerts: 'evaluate alert rules and deliver what fired',
 };

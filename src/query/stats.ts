@@ -164,14 +164,11 @@ export class StatsQuery {
   private async percentiles(expr: string, count: number, perMille: number[]): Promise<(number | null)[]> {
     if (count === 0) return perMille.map(() => null);
     const ranks = new Set<number>();
-    const plan = perMille.map((p) => {
-      const scaled = p * (count - 1);
-      const lo = Math.floor(scaled / 1000);
-      const frac = (scaled % 1000) / 1000;
+    for (const p of perMille) {
+      const lo = Math.floor((p * (count - 1)) / 1000);
       ranks.add(lo + 1);
-      if (frac > 0) ranks.add(lo + 2);
-      return { lo, frac };
-    });
+      if ((p * (count - 1)) % 1000 > 0) ranks.add(lo + 2);
+    }
     const list = [...ranks];
     const rows = await selectRows<{ v: unknown; rn: unknown }>(
       this.db,
@@ -179,12 +176,43 @@ export class StatsQuery {
       [...this.bindings, ...list],
     );
     const at = new Map(rows.map((r) => [Number(r.rn), Number(r.v)]));
-    return plan.map(({ lo, frac }) => {
-      const a = at.get(lo + 1)!;
-      if (frac === 0) return a;
-      const b = at.get(lo + 2)!;
-      return a + (b - a) * frac;
-    });
+    return perMille.map((p) => interpolate(at, p, count));
+  }
+
+  /** Per task: count, sum and exact p50/p95/p99 of duration_ms (for metrics). */
+  async durationQuantilesByTask(): Promise<{ name: string; count: number; sum: number; p50: number; p95: number; p99: number }[]> {
+    const col = this.q('task_name');
+    const dur = this.q('duration_ms');
+    const d = this.db.dialect;
+    const wanted = [PERCENTILES.p50, PERCENTILES.p95, PERCENTILES.p99];
+    const rankConds = wanted.flatMap((p) => [`rn = ${d.intDivSql(`${p} * (cnt - 1)`, '1000')} + 1`, `rn = ${d.intDivSql(`${p} * (cnt - 1)`, '1000')} + 2`]);
+    const [sums, ranked] = await Promise.all([
+      selectRows<{ name: string; n: unknown; s: unknown }>(
+        this.db,
+        `SELECT ${col} AS name, COUNT(${dur}) AS n, SUM(${dur}) AS s FROM ${this.table} WHERE ${this.where} AND ${dur} IS NOT NULL GROUP BY ${col}`,
+        this.bindings,
+      ),
+      selectRows<{ name: string; v: unknown; rn: unknown }>(
+        this.db,
+        `SELECT name, v, rn FROM (SELECT ${col} AS name, ${dur} AS v, ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${dur}) AS rn, ` +
+          `COUNT(*) OVER (PARTITION BY ${col}) AS cnt FROM ${this.table} WHERE ${this.where} AND ${dur} IS NOT NULL) ranked WHERE ${rankConds.join(' OR ')}`,
+        this.bindings,
+      ),
+    ]);
+    const at = new Map<string, Map<number, number>>();
+    for (const r of ranked) {
+      if (!at.has(r.name)) at.set(r.name, new Map());
+      at.get(r.name)!.set(Number(r.rn), Number(r.v));
+    }
+    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return sums
+      .map((r) => {
+        const count = Number(r.n);
+        const values = at.get(r.name)!;
+        const [p50, p95, p99] = wanted.map((p) => interpolate(values, p, count));
+        return { name: r.name, count, sum: Number(r.s), p50, p95, p99 };
+      })
+      .sort((a, b) => cmp(a.name, b.name));
   }
 
   /** One row per task or queue: the seed's success-rate-by-task, tasks-by-queue and retry analysis. */
@@ -214,13 +242,7 @@ export class StatsQuery {
       ranked.get(r.name)!.set(Number(r.rn), Number(r.v));
       counts.set(r.name, Number(r.cnt));
     }
-    for (const [name, at] of ranked) {
-      const scaled = PERCENTILES.p95 * (counts.get(name)! - 1);
-      const lo = Math.floor(scaled / 1000);
-      const frac = (scaled % 1000) / 1000;
-      const a = at.get(lo + 1)!;
-      p95By.set(name, frac === 0 ? a : a + (at.get(lo + 2)! - a) * frac);
-    }
+    for (const [name, at] of ranked) p95By.set(name, interpolate(at, PERCENTILES.p95, counts.get(name)!));
     return rows
       .map((r) => {
         const n = (k: string) => Number(r[k] ?? 0);
@@ -241,6 +263,15 @@ export class StatsQuery {
       })
       .sort((a, b) => b.total - a.total || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
+}
+
+/** percentile_cont from the values at ranks lo+1 and lo+2 (1-based) of `count` sorted values */
+function interpolate(at: Map<number, number>, perMille: number, count: number): number {
+  const scaled = perMille * (count - 1);
+  const lo = Math.floor(scaled / 1000);
+  const frac = (scaled % 1000) / 1000;
+  const a = at.get(lo + 1)!;
+  return frac === 0 ? a : a + (at.get(lo + 2)! - a) * frac;
 }
 
 function round2(v: number | null): number | null {

@@ -34,3 +34,12 @@ function validCalendar(text: string): boolean {
 export function resolveTimeArg(arg: TimeArg, now: Date): Instant {
   return arg.kind === 'absolute' ? arg.instant : addMs(instantFromDate(now), -arg.ms);
 }
+
+export const SPAN_HELP = 'a span such as 90s, 30m, 2h, 7d, 2w';
+
+/** A length of time: 90s, 30m, 1h, 7d, 2w → milliseconds. */
+export function parseSpan(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i.exec(raw.trim());
+  if (!m || Number(m[1]) <= 0) throw new InvalidValue(`expects ${SPAN_HELP}`);
+  return Number(m[1]) * UNIT_MS[m[2].toLowerCase()];
+}

@@ -113,6 +113,11 @@ export class MysqlDialect implements Dialect {
     return `((${a}) DIV (${b}))`;
   }
 
+  vacuumSql(table: string): string {
+    
+    return `OPTIMIZE TABLE ${this.quote(table)}`;
+  }
+
   analyzeSql(table: string): string {
     return `ANALYZE TABLE ${this.quote(table)}`;
   }

@@ -131,6 +131,11 @@ export class PostgresDialect implements Dialect {
     return `((${a})::bigint / (${b})::bigint)`;
   }
 
+  vacuumSql(table: string): string {
+    
+    return `VACUUM (ANALYZE) ${this.quote(table)}`;
+  }
+
   analyzeSql(table: string): string {
     return `ANALYZE ${this.quote(table)}`;
   }

@@ -104,6 +104,11 @@ export class SqliteDialect implements Dialect {
     return `((${a}) / (${b}))`;
   }
 
+  vacuumSql(table: string): string {
+    void table;
+    return 'VACUUM';
+  }
+
   analyzeSql(table: string): string {
     return `ANALYZE ${this.quote(table)}`;
   }

@@ -27,6 +27,8 @@ export interface Dialect {
   epochSecondsSql(columnSql: string): string;
   /** integer division of non-negative integers */
   intDivSql(a: string, b: string): string;
+  /** reclaims the space of deleted rows (cleanup --vacuum); runs outside a transaction */
+  vacuumSql(table: string): string;
   /** refreshes the planner's statistics after a bulk load */
   analyzeSql(table: string): string;
   /** runs once after connecting (feature detection) */

@@ -1,0 +1,42 @@
+import { withDb } from '../cli/database.js';
+import type { Ctx } from '../cli/io.js';
+import type { CommandSpec } from '../cli/spec.js';
+import { parseSpan, SPAN_HELP } from '../query/timearg.js';
+import { PERIOD_OPTION, resolveWindow } from '../query/window.js';
+import type { OutputFlags } from './logs-shared.js';
+
+interface Opts extends OutputFlags {
+  textfile?: string;
+  periodHours: number;
+  stuckAfter?: number;
+}
+
+export const spec: CommandSpec = {
+  path: ['metrics'],
+  summary: 'the current state in the Prometheus text format, or written atomically for node_exporter',
+  description:
+    'Rows by task, queue and status; backlog and the oldest queued age; stuck tasks; last-hour totals and failure ' +
+    'ratio; per-task duration quantiles (0.5, 0.95, 0.99) of the rows created in the last --period-hours. With ' +
+    '--textfile PATH it writes a temporary file and renames it over PATH, for node_exporter\'s textfile collector.',
+  options: [
+    { flags: '--textfile <path>', description: 'write to PATH atomically (temporary file, then rename) instead of stdout' },
+    { ...PERIOD_OPTION, description: 'window of the duration quantiles, in hours' },
+    { flags: '--stuck-after <span>', description: `in progress for longer than this counts as stuck (${SPAN_HELP}; default 1h)`, parse: parseSpan },
+  ],
+  examples: [
+    { command: 'tasklog metrics', description: 'print the metrics' },
+    { command: '* * * * * tasklog metrics --textfile /var/lib/node_exporter/textfile/tasklog.prom', description: 'a cron line: Prometheus gets every number without a server' },
+  ],
+  async run(opts: Opts, ctx: Ctx) {
+    const { metrics } = await import('../query/metrics.js');
+    const text = await withDb(opts, ctx, { requireTable: true }, (db) =>
+      metrics(db, ctx.now(), resolveWindow({ periodHours: opts.periodHours }, ctx.now()), opts.stuckAfter ?? 3_600_000),
+    );
+    if (!opts.textfile) {
+      ctx.stdout.write(text);
+      return;
+    }
+    const { writeFileAtomic } = await import('../render/atomic.js');
+    await writeFileAtomic(opts.textfile, text, ctx.cwd);
+  },
+};

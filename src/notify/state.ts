@@ -1,0 +1,37 @@
+/**
+ * Cooldown state of alerts, kept in the database itself (table
+ * tasklog_alert_state, created on first use) so every cron run sees it.
+ */
+import type { Db } from '../db/connect.js';
+import { selectRows } from '../db/connect.js';
+import { decodeTime, instantFromDate, isoToMs } from '../db/time.js';
+
+export const STATE_TABLE = 'tasklog_alert_state';
+
+export async function ensureStateTable(db: Db): Promise<void> {
+  const d = db.dialect;
+  const time = d.backend === 'postgres' ? 'timestamp with time zone' : d.backend === 'mysql' ? 'datetime(6)' : 'datetime';
+  await db.knex.raw(
+    `CREATE TABLE IF NOT EXISTS ${d.quote(STATE_TABLE)} (${d.quote('alert_id')} varchar(191) NOT NULL PRIMARY KEY, ` +
+      `${d.quote('last_sent_at')} ${time} NOT NULL, ${d.quote('last_value')} varchar(100) NULL)`,
+  );
+}
+
+/** When each alert was last delivered (ms since the epoch). */
+export async function lastSent(db: Db): Promise<Map<string, number>> {
+  const q = (c: string) => db.dialect.quote(c);
+  const rows = await selectRows<{ alert_id: string; last_sent_at: unknown }>(
+    db,
+    `SELECT ${q('alert_id')} AS alert_id, ${q('last_sent_at')} AS last_sent_at FROM ${q(STATE_TABLE)}`,
+  );
+  return new Map(rows.map((r) => [r.alert_id, isoToMs(decodeTime(r.last_sent_at) ?? '')]));
+}
+
+export async function recordSent(db: Db, alertId: string, value: number, now: Date): Promise<void> {
+  const q = (c: string) => db.dialect.quote(c);
+  const at = db.dialect.encodeTime(instantFromDate(now));
+  await db.knex.transaction(async (trx) => {
+    await trx.raw(`DELETE FROM ${q(STATE_TABLE)} WHERE ${q('alert_id')} = ?`, [alertId]);
+    await trx.raw(`INSERT INTO ${q(STATE_TABLE)} (${q('alert_id')}, ${q('last_sent_at')}, ${q('last_value')}) VALUES (?, ?, ?)`, [alertId, at, String(value)]);
+  });
+}

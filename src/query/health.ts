@@ -1,0 +1,131 @@
+/**
+ * The seed's health check, with warning/critical thresholds (the seed's
+ * values are the warnings) and the Nagios plugin conventions for status.
+ */
+import { selectRows, type Db } from '../db/connect.js';
+import { addMs, instantFromDate, parseInstant, toIso } from '../db/time.js';
+import { pyRound } from './round.js';
+import { groupSql } from './status.js';
+
+export const NAGIOS = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
+export type NagiosStatus = keyof typeof NAGIOS;
+
+export interface Thresholds {
+  stuckAfterMs: number;
+  warnStuck: number;
+  critStuck: number;
+  warnFailureRate: number;
+  critFailureRate: number;
+  warnQueued: number;
+  critQueued: number;
+}
+
+/** The seed's values as warnings, and criticals twice to five times as bad. */
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  stuckAfterMs: 3_600_000,
+  warnStuck: 5,
+  critStuck: 10,
+  warnFailureRate: 10,
+  critFailureRate: 20,
+  warnQueued: 100,
+  critQueued: 500,
+};
+
+export interface Check {
+  name: 'stuck' | 'failure_rate' | 'queued';
+  value: number;
+  warning: number;
+  critical: number;
+  status: NagiosStatus;
+}
+
+export interface Health {
+  healthy: boolean;
+  stuck_tasks: number;
+  failure_rate: number;
+  queued_tasks: number;
+  total_last_hour: number;
+  failed_last_hour: number;
+  oldest_queued_age_seconds: number | null;
+  timestamp: string;
+  status: NagiosStatus;
+  checks: Check[];
+}
+
+function level(value: number, warn: number, crit: number): NagiosStatus {
+  // the seed is healthy while stuck < 5, failure rate < 10 and queued < 100: reaching a threshold trips it
+  if (value >= crit) return 'CRITICAL';
+  if (value >= warn) return 'WARNING';
+  return 'OK';
+}
+
+export async function health(db: Db, now: Date, t: Thresholds): Promise<Health> {
+  const d = db.dialect;
+  const q = (c: string) => d.quote(c);
+  const table = q(db.table);
+  const nowI = instantFromDate(now);
+  const stuckBefore = d.encodeTime(addMs(nowI, -t.stuckAfterMs));
+  const hourAgo = d.encodeTime(addMs(nowI, -3_600_000));
+  const [row] = await selectRows<Record<string, unknown>>(
+    db,
+    `SELECT ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'in_progress' AND ${q('start_time')} < ?) AS stuck, ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ?) AS total, ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', d)}) AS failed, ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'queued') AS queued, ` +
+      `(SELECT MIN(${q('enqueue_time')}) FROM ${table} WHERE ${q('status')} = 'queued') AS oldest`,
+    [stuckBefore, hourAgo, hourAgo],
+  );
+  const stuck = Number(row.stuck);
+  const total = Number(row.total);
+  const failed = Number(row.failed);
+  const queued = Number(row.queued);
+  const rate = total > 0 ? pyRound((failed / total) * 100, 2) : 0;
+  const oldest = row.oldest === null || row.oldest === undefined ? null : parseInstant(String(row.oldest));
+  const checks: Check[] = [
+    { name: 'stuck', value: stuck, warning: t.warnStuck, critical: t.critStuck, status: level(stuck, t.warnStuck, t.critStuck) },
+    { name: 'failure_rate', value: rate, warning: t.warnFailureRate, critical: t.critFailureRate, status: level(rate, t.warnFailureRate, t.critFailureRate) },
+    { name: 'queued', value: queued, warning: t.warnQueued, critical: t.critQueued, status: level(queued, t.warnQueued, t.critQueued) },
+  ];
+  const status: NagiosStatus = checks.some((c) => c.status === 'CRITICAL') ? 'CRITICAL' : checks.some((c) => c.status === 'WARNING') ? 'WARNING' : 'OK';
+  return {
+    healthy: status === 'OK',
+    stuck_tasks: stuck,
+    failure_rate: rate,
+    queued_tasks: queued,
+    total_last_hour: total,
+    failed_last_hour: failed,
+    oldest_queued_age_seconds: oldest ? Math.max(0, Math.floor((nowI.ms - oldest.ms) / 1000)) : null,
+    timestamp: toIso(nowI),
+    status,
+    checks,
+  };
+}
+
+/** Nagios performance data: `stuck=0;5;10;0 failure_rate=12.5%;10;20;0;100 queued=3;100;500;0` */
+export function perfData(h: Health): string {
+  const c = Object.fromEntries(h.checks.map((x) => [x.name, x]));
+  return (
+    `stuck=${h.stuck_tasks};${c.stuck.warning};${c.stuck.critical};0 ` +
+    `failure_rate=${h.failure_rate}%;${c.failure_rate.warning};${c.failure_rate.critical};0;100 ` +
+    `queued=${h.queued_tasks};${c.queued.warning};${c.queued.critical};0`
+  );
+}
+
+function describeCheck(c: Check, h: Health): string {
+  switch (c.name) {
+    case 'stuck':
+      return `${c.value} stuck task${c.value === 1 ? '' : 's'}`;
+    case 'failure_rate':
+      return `failure rate ${c.value}%`;
+    case 'queued':
+      return `${c.value} queued${h.oldest_queued_age_seconds !== null ? ` (oldest ${h.oldest_queued_age_seconds} s)` : ''}`;
+  }
+}
+
+/** The plugin's first line: status, what tripped (or the numbers when OK), then perfdata. */
+export function statusLine(h: Health): string {
+  const tripped = h.checks.filter((c) => c.status !== 'OK').sort((a, b) => NAGIOS[b.status] - NAGIOS[a.status]);
+  const text = tripped.length ? tripped.map((c) => describeCheck(c, h)).join(', ') : h.checks.map((c) => describeCheck(c, h)).join(', ');
+  return `TASKLOG ${h.status} - ${text} | ${perfData(h)}`;
+}
