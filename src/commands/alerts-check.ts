@@ -109,7 +109,8 @@ export const spec: CommandSpec = {
       const last = await lastSent(db);
       const toSend = alerts.filter((a) => {
         const at = last.get(a.id);
-        if (at !== undefined && now.getTime() - at < cooldownMs) {
+        // a last-sent time in the future (a clock that moved back) does not silence an alert
+        if (at !== undefined && now.getTime() - at >= 0 && now.getTime() - at < cooldownMs) {
           state.set(a.id, `suppressed (sent ${Math.round((now.getTime() - at) / 60000)} min ago, cooldown ${cooldownMs / 60000} min)`);
           return false;
         }

@@ -81,6 +81,9 @@ export async function deleteInBatches(
   let deleted = 0;
   let longest = 0;
   for (;;) {
+    // Let the event loop run between batches: a synchronous driver (better-sqlite3) would
+    // otherwise never give a Ctrl-C handler the chance to run until everything is deleted.
+    await new Promise((resolve) => setImmediate(resolve));
     if (stop()) return { deleted, longestBatchMs: longest, interrupted: true };
     const ids = (
       await selectRows<{ id: unknown }>(db, `SELECT ${q('id')} AS id FROM ${table} WHERE ${sql} AND ${q('id')} > ? ORDER BY ${q('id')} LIMIT ?`, [
