@@ -46,12 +46,13 @@ export const spec: CommandSpec = {
     if (!opts.dryRun && !opts.yes && !isInteractive(ctx)) {
       throw new UsageError('refusing to delete without --yes when not on a terminal (add --yes, or --dry-run to count)');
     }
-    const { planCleanup, countByStatus, deleteInBatches, cutoffIso } = await import('../query/cleanup.js');
+    const { planCleanup, findCandidates, deleteInBatches, cutoffIso } = await import('../query/cleanup.js');
     const { formatInt } = await import('../render/format.js');
     const plan = planCleanup(ctx.now(), opts.days, opts.keepFailedDays, opts.status);
     return withDb(opts, ctx, { requireTable: true }, async (db) => {
-      const byStatus = await countByStatus(db, plan);
-      const matching = Object.values(byStatus).reduce((a, b) => a + b, 0);
+      const candidates = await findCandidates(db, plan);
+      const byStatus = candidates.byStatus;
+      const matching = candidates.total;
       const what = `logs older than ${opts.days} days`;
       const summary = (deleted: number, extra: Record<string, unknown> = {}) => ({
         deleted,
@@ -92,7 +93,7 @@ export const spec: CommandSpec = {
       process.on('SIGINT', onSigint);
       let result;
       try {
-        result = await deleteInBatches(db, plan, opts.batchSize, (n) => bar.update(n), () => interrupted);
+        result = await deleteInBatches(db, plan, candidates, opts.batchSize, (n) => bar.update(n), () => interrupted);
       } catch (err) {
         bar.fail();
         throw err;

@@ -42,34 +42,49 @@ export function cleanupCondition(db: Db, plan: CleanupPlan): { sql: string; bind
   return { sql: parts.join(' AND '), bindings };
 }
 
-export async function countByStatus(db: Db, plan: CleanupPlan): Promise<Record<string, number>> {
+export interface Candidates {
+  byStatus: Record<string, number>;
+  total: number;
+  /** lowest and highest id of the matching rows (null when none) */
+  minId: number | null;
+  maxId: number | null;
+}
+
+/** One scan: how many rows match, by status, and the id range they lie in. */
+export async function findCandidates(db: Db, plan: CleanupPlan): Promise<Candidates> {
   const { sql, bindings } = cleanupCondition(db, plan);
   const q = (c: string) => db.dialect.quote(c);
-  const rows = await selectRows<{ status: string; n: unknown }>(
+  const rows = await selectRows<{ status: string; n: unknown; lo: unknown; hi: unknown }>(
     db,
-    `SELECT ${q('status')} AS status, COUNT(*) AS n FROM ${q(db.table)} WHERE ${sql} GROUP BY ${q('status')}`,
+    `SELECT ${q('status')} AS status, COUNT(*) AS n, MIN(${q('id')}) AS lo, MAX(${q('id')}) AS hi FROM ${q(db.table)} WHERE ${sql} GROUP BY ${q('status')}`,
     bindings,
   );
-  const out: Record<string, number> = {};
-  for (const r of rows.sort((a, b) => Number(b.n) - Number(a.n) || (a.status < b.status ? -1 : 1))) out[r.status] = Number(r.n);
-  return out;
+  const byStatus: Record<string, number> = {};
+  for (const r of [...rows].sort((a, b) => Number(b.n) - Number(a.n) || (a.status < b.status ? -1 : 1))) byStatus[r.status] = Number(r.n);
+  return {
+    byStatus,
+    total: rows.reduce((s, r) => s + Number(r.n), 0),
+    minId: rows.length ? Math.min(...rows.map((r) => Number(r.lo))) : null,
+    maxId: rows.length ? Math.max(...rows.map((r) => Number(r.hi))) : null,
+  };
 }
 
 export interface BatchResult {
   deleted: number;
-  /** the longest a batch's statement took, ms */
+  /** the longest a batch's DELETE (its write transaction) took, ms */
   longestBatchMs: number;
   interrupted: boolean;
 }
 
 /**
- * Deletes batch after batch: the next `batchSize` matching ids above the last
- * one seen (the primary key index walks them), then DELETE of exactly those
- * ids with the condition checked again. Stops between batches when `stop()`.
+ * Deletes batch after batch, each one short DELETE over the next `batchSize`
+ * ids between the lowest and highest matching id (found once, at the start),
+ * the condition checked on every row. Stops between batches when `stop()`.
  */
 export async function deleteInBatches(
   db: Db,
   plan: CleanupPlan,
+  candidates: Pick<Candidates, 'minId' | 'maxId'>,
   batchSize: number,
   onBatch: (deletedSoFar: number) => void,
   stop: () => boolean,
@@ -80,26 +95,37 @@ export async function deleteInBatches(
   let lastId = 0;
   let deleted = 0;
   let longest = 0;
-  for (;;) {
+  const nextMatching = async (above: number): Promise<number | null> => {
+    const [r] = await selectRows<{ v: unknown }>(db, `SELECT MIN(${q('id')}) AS v FROM ${table} WHERE ${sql} AND ${q('id')} > ?`, [...bindings, above]);
+    return r?.v === null || r?.v === undefined ? null : Number(r.v);
+  };
+  // Rows that matched at the start lie between these ids; newer rows never match.
+  const { minId, maxId } = candidates;
+  if (minId === null || maxId === null) return { deleted, longestBatchMs: longest, interrupted: false };
+  lastId = minId - 1;
+  while (lastId < maxId) {
     // Let the event loop run between batches: a synchronous driver (better-sqlite3) would
     // otherwise never give a Ctrl-C handler the chance to run until everything is deleted.
     await new Promise((resolve) => setImmediate(resolve));
     if (stop()) return { deleted, longestBatchMs: longest, interrupted: true };
-    const ids = (
-      await selectRows<{ id: unknown }>(db, `SELECT ${q('id')} AS id FROM ${table} WHERE ${sql} AND ${q('id')} > ? ORDER BY ${q('id')} LIMIT ?`, [
-        ...bindings,
-        lastId,
-        batchSize,
-      ])
-    ).map((r) => Number(r.id));
-    if (ids.length === 0) return { deleted, longestBatchMs: longest, interrupted: false };
-    lastId = ids[ids.length - 1];
+    // A batch is one DELETE over the next batch-size ids: a range scan of the primary key,
+    // at most batch-size rows, the condition checked on each.
+    const upper = Math.min(lastId + batchSize, maxId);
     const started = performance.now();
-    const result = await db.knex.raw(`DELETE FROM ${table} WHERE ${q('id')} IN (${ids.map(() => '?').join(', ')}) AND ${sql}`, [...ids, ...bindings]);
+    const result = await db.knex.raw(`DELETE FROM ${table} WHERE ${q('id')} > ? AND ${q('id')} <= ? AND ${sql}`, [lastId, upper, ...bindings]);
     longest = Math.max(longest, performance.now() - started);
-    deleted += affectedRows(db, result);
-    onBatch(deleted);
+    const n = affectedRows(db, result);
+    deleted += n;
+    lastId = upper;
+    if (n > 0) onBatch(deleted);
+    else {
+      // a gap in the ids (or rows that stay): jump to the next matching id
+      const next = await nextMatching(lastId);
+      if (next === null) break;
+      lastId = next - 1;
+    }
   }
+  return { deleted, longestBatchMs: longest, interrupted: false };
 }
 
 function affectedRows(db: Db, result: unknown): number {
