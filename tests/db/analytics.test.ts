@@ -6,10 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateRows } from '../../fixtures/generate.js';
-import { resolveConnection } from '../../src/cli/config.js';
-import { connect, selectRows } from '../../src/db/connect.js';
+import { selectRows } from '../../src/db/connect.js';
 import { insertRows, type WritableRow } from '../../src/db/insert.js';
-import { parseInstant } from '../../src/db/time.js';
+import { micros, openDb } from '../helpers/db.js';
 import { backendsUnderTest, createDatabase, type TestDatabase } from '../helpers/databases.js';
 import { expectedErrorCounts, expectedStats, expectedTimeline } from '../helpers/expected.js';
 import { run, runJson } from '../helpers/run.js';
@@ -18,10 +17,7 @@ const NOW = '2026-05-03T17:45:12.345Z';
 const ROWS = 2500;
 const SEED = 77;
 const backends = await backendsUnderTest();
-const us = (iso: string) => {
-  const t = parseInstant(iso)!;
-  return Math.floor(t.ms / 1000) * 1_000_000 + t.micros;
-};
+const us = micros;
 const NOW_US = us(NOW);
 const H = 3_600_000_000;
 
@@ -51,8 +47,7 @@ describe.each(backends)('analytics on $backend', ({ backend, skip }) => {
     if (skip) return;
     tdb = await createDatabase(backend, 'stats');
     expect((await run(['demo', '--db', tdb.url, '--rows', String(ROWS), '--days', '9', '--seed', String(SEED)], { now: NOW })).code).toBe(0);
-    const ctx = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: {}, env: {}, cwd: process.cwd(), now: () => new Date(NOW) };
-    const db = await connect(resolveConnection({ db: tdb.url }, ctx), process.cwd(), { requireTable: true });
+    const db = await openDb(tdb.url);
     try {
       await insertRows(db, EXTRA);
     } finally {
@@ -100,9 +95,9 @@ describe.each(backends)('analytics on $backend', ({ backend, skip }) => {
     [['--period-hours', '48', '--tz', 'Asia/Kathmandu'], 'hour', 'Asia/Kathmandu'],
     [['--period-hours', '48', '--task-name', 'orders.process_payment'], 'hour', 'UTC'],
   ] as const)('timeline %j: every bucket, equal to JavaScript', async (args, interval, tz) => {
-    const got = await json(['timeline', ...args]);
+    const got = await json(['timeline', ...(args as readonly string[])]);
     const hours = Number(args[1]);
-    const task = args.includes('--task-name') ? 'orders.process_payment' : undefined;
+    const task = (args as readonly string[]).includes('--task-name') ? 'orders.process_payment' : undefined;
     expect(got).toEqual(expectedTimeline(rows, NOW_US - hours * H, NOW_US, interval, tz, task));
     expect(got.reduce((s: number, b: { total: number }) => s + b.total, 0)).toBeGreaterThan(0);
   });
@@ -133,8 +128,7 @@ describe.skipIf(pg.skip)('percentiles against PostgreSQL itself', () => {
 
   it('stats p50/p95/p99 equal percentile_cont, by task too', async () => {
     const got = await runJson(['stats', '--period-hours', '168', '--by', 'task', '--db', tdb.url], { now: NOW });
-    const ctx = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: {}, env: {}, cwd: process.cwd(), now: () => new Date(NOW) };
-    const db = await connect(resolveConnection({ db: tdb.url }, ctx), process.cwd(), { requireTable: true });
+    const db = await openDb(tdb.url);
     const since = new Date(Date.parse(NOW) - 168 * 3600_000).toISOString();
     try {
       const [ref] = await selectRows<{ p50: number; p95: number; p99: number }>(

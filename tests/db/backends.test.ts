@@ -3,13 +3,12 @@
  * MariaDB, each in a database of its own that is dropped afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConnection } from '../../src/cli/config.js';
-import { connect, selectRows, type Db } from '../../src/db/connect.js';
+import { selectRows, type Db } from '../../src/db/connect.js';
 import { decodeRow } from '../../src/db/decode.js';
 import { insertRows, type WritableRow } from '../../src/db/insert.js';
 import { expectedIndexes } from '../../src/db/schema.js';
 import { overview } from '../../src/query/overview.js';
-import { parseInstant } from '../../src/db/time.js';
+import { micros, openDb } from '../helpers/db.js';
 import { backendsUnderTest, createDatabase, type BackendName, type TestDatabase } from '../helpers/databases.js';
 import { expectedOverview } from '../helpers/expected.js';
 import { run, runJson } from '../helpers/run.js';
@@ -18,8 +17,7 @@ const NOW = '2026-03-15T12:00:00Z';
 const backends = await backendsUnderTest();
 
 async function open(url: string): Promise<Db> {
-  const ctx = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: {}, env: {}, cwd: process.cwd(), now: () => new Date(NOW) };
-  return connect(resolveConnection({ db: url }, ctx), process.cwd(), { requireTable: true });
+  return openDb(url);
 }
 
 async function indexNames(db: Db): Promise<string[]> {
@@ -35,11 +33,7 @@ async function indexNames(db: Db): Promise<string[]> {
   }
 }
 
-/** microseconds since the epoch of an ISO time, exactly */
-const us = (iso: string) => {
-  const t = parseInstant(iso)!;
-  return Math.floor(t.ms / 1000) * 1_000_000 + t.micros;
-};
+const us = micros;
 
 /** Rows that exercise decoding: microseconds of 0 and 1, non-ASCII JSON, null/false/true success. */
 const SPECIAL: WritableRow[] = [

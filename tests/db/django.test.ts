@@ -9,12 +9,11 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConnection } from '../../src/cli/config.js';
-import { connect } from '../../src/db/connect.js';
 import { decodeRow } from '../../src/db/decode.js';
 import { parseInstant } from '../../src/db/time.js';
 import { inGroup } from '../../src/query/status.js';
 import { backendsUnderTest, createDatabase, REQUIRE_ALL, type BackendName, type TestDatabase } from '../helpers/databases.js';
+import { withTestDb } from '../helpers/db.js';
 import { run, runJson } from '../helpers/run.js';
 import { DJANGO_SCHEMA, REPO_ROOT, sharedMissing } from '../helpers/shared.js';
 
@@ -50,13 +49,7 @@ const OVERVIEW_KEYS = ['total_tasks', 'active_queues', 'recent_failures', 'tasks
 const pick = (o: Record<string, unknown>) => Object.fromEntries(OVERVIEW_KEYS.map((k) => [k, o[k]]));
 
 async function decodedRows(url: string) {
-  const ctx = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: {}, env: {}, cwd: process.cwd(), now: () => new Date() };
-  const db = await connect(resolveConnection({ db: url }, ctx), process.cwd(), { requireTable: true });
-  try {
-    return (await db.knex(db.table).select('*').orderBy('id')).map(decodeRow);
-  } finally {
-    await db.close();
-  }
+  return withTestDb(url, async (db) => (await db.knex(db.table).select('*').orderBy('id')).map(decodeRow));
 }
 
 function ormRowShape(rows: ReturnType<typeof decodeRow>[]) {

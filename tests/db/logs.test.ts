@@ -6,10 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateRows, DEMO_USERS } from '../../fixtures/generate.js';
-import { resolveConnection } from '../../src/cli/config.js';
-import { connect } from '../../src/db/connect.js';
 import { insertRows, type WritableRow } from '../../src/db/insert.js';
-import { parseInstant } from '../../src/db/time.js';
+import { micros, openDb } from '../helpers/db.js';
 import { backendsUnderTest, createDatabase, type TestDatabase } from '../helpers/databases.js';
 import { run, runJson } from '../helpers/run.js';
 
@@ -18,10 +16,7 @@ const ROWS = 600;
 const SEED = 21;
 const backends = await backendsUnderTest();
 
-const us = (iso: string) => {
-  const t = parseInstant(iso)!;
-  return Math.floor(t.ms / 1000) * 1_000_000 + t.micros;
-};
+const us = micros;
 const NOW_US = us(NOW);
 const H = 3_600_000_000;
 
@@ -60,8 +55,7 @@ describe.each(backends)('logs on $backend', ({ backend, skip }) => {
     tdb = await createDatabase(backend, 'logs');
     const demo = await run(['demo', '--db', tdb.url, '--rows', String(ROWS), '--days', '3', '--seed', String(SEED)], { now: NOW });
     expect(demo.code).toBe(0);
-    const ctx = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: {}, env: {}, cwd: process.cwd(), now: () => new Date(NOW) };
-    const db = await connect(resolveConnection({ db: tdb.url }, ctx), process.cwd(), { requireTable: true });
+    const db = await openDb(tdb.url);
     try {
       await insertRows(db, EDGES);
     } finally {

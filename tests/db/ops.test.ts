@@ -11,20 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConnection } from '../../src/cli/config.js';
-import { connect, selectRows, type Db } from '../../src/db/connect.js';
+import { selectRows, type Db } from '../../src/db/connect.js';
 import { insertRows, type WritableRow } from '../../src/db/insert.js';
-import { parseInstant } from '../../src/db/time.js';
+import { micros, openDb } from '../helpers/db.js';
 import { backendsUnderTest, createDatabase, REQUIRE_ALL, type TestDatabase } from '../helpers/databases.js';
 import { run, runJson } from '../helpers/run.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 
 const NOW = '2026-07-01T12:00:00Z';
 const backends = await backendsUnderTest();
-const us = (iso: string) => {
-  const t = parseInstant(iso)!;
-  return Math.floor(t.ms / 1000) * 1_000_000 + t.micros;
-};
+const us = micros;
 const NOW_US = us(NOW);
 const H = 3_600_000_000;
 const D = 24 * H;
@@ -39,8 +35,7 @@ function row(job_id: string, over: Partial<WritableRow>): WritableRow {
 }
 
 async function open(url: string): Promise<Db> {
-  const ctx = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: {}, env: {}, cwd: process.cwd(), now: () => new Date(NOW) };
-  return connect(resolveConnection({ db: url }, ctx), process.cwd(), { requireTable: true });
+  return openDb(url);
 }
 
 async function fresh(tdb: TestDatabase, rows: WritableRow[]): Promise<void> {
