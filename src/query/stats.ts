@@ -6,7 +6,7 @@
  * every backend, without pulling rows into Node.
  */
 import { selectRows, type Db } from '../db/connect.js';
-import { groupSql } from './status.js';
+import { groupSql, STATUSES } from './status.js';
 import { pyInt, pyRound } from './round.js';
 import type { Window } from './window.js';
 
@@ -100,25 +100,38 @@ export class StatsQuery {
     ].join(', ');
   }
 
+  /** the window's rows with the queue wait computed once per row */
+  private get windowRows(): string {
+    const q = (c: string) => this.q(c);
+    return `(SELECT ${q('status')}, ${q('success')}, ${q('duration_ms')}, ${q('job_retries')}, ${this.waitSql} AS wait_us FROM ${this.table} WHERE ${this.where}) w`;
+  }
+
   async summary(): Promise<Stats> {
+    const statusSums = STATUSES.map((s, i) => `SUM(CASE WHEN ${this.q('status')} = '${s}' THEN 1 ELSE 0 END) AS s${i}`).join(', ');
     const agg = (
       await selectRows<Record<string, unknown>>(
         this.db,
-        `SELECT ${this.counters()}, COUNT(${this.waitSql}) AS n_wait, SUM(${this.waitSql}) AS sum_wait FROM ${this.table} WHERE ${this.where}`,
+        `SELECT ${this.counters()}, COUNT(wait_us) AS n_wait, SUM(wait_us) AS sum_wait, ${statusSums} FROM ${this.windowRows}`,
         this.bindings,
       )
     )[0];
     const n = (k: string) => Number(agg[k] ?? 0);
     const nullable = (k: string) => (agg[k] === null || agg[k] === undefined ? null : Number(agg[k]));
-    const [byStatus, durationP, waitP] = await Promise.all([
-      selectRows<{ status: string; n: number }>(
-        this.db,
-        `SELECT ${this.q('status')} AS status, COUNT(*) AS n FROM ${this.table} WHERE ${this.where} GROUP BY ${this.q('status')}`,
-        this.bindings,
-      ),
+    // the seven statuses were counted above; only a status outside them needs a GROUP BY
+    let byStatus = STATUSES.map((status, i) => ({ status: status as string, n: n(`s${i}`) })).filter((s) => s.n > 0);
+    const known = byStatus.reduce((a, s) => a + s.n, 0);
+    const [other, durationP, waitP] = await Promise.all([
+      known === n('total')
+        ? Promise.resolve(null)
+        : selectRows<{ status: string; n: number }>(
+            this.db,
+            `SELECT ${this.q('status')} AS status, COUNT(*) AS n FROM ${this.table} WHERE ${this.where} GROUP BY ${this.q('status')}`,
+            this.bindings,
+          ),
       this.percentiles(this.q('duration_ms'), n('n_duration'), [PERCENTILES.p50, PERCENTILES.p95, PERCENTILES.p99]),
       this.percentiles(this.waitSql, n('n_wait'), [PERCENTILES.p50, PERCENTILES.p95]),
     ]);
+    if (other) byStatus = other.map((s) => ({ status: s.status, n: Number(s.n) }));
     const total = n('total');
     const successful = n('successful');
     const failed = n('failed');
@@ -172,7 +185,8 @@ export class StatsQuery {
     const list = [...ranks];
     const rows = await selectRows<{ v: unknown; rn: unknown }>(
       this.db,
-      `SELECT v, rn FROM (SELECT ${expr} AS v, ROW_NUMBER() OVER (ORDER BY ${expr}) AS rn FROM ${this.table} WHERE ${this.where} AND ${expr} IS NOT NULL) ranked WHERE rn IN (${list.map(() => '?').join(', ')})`,
+      `SELECT v, rn FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS rn FROM (SELECT ${expr} AS v FROM ${this.table} WHERE ${this.where}) x WHERE v IS NOT NULL) ranked ` +
+        `WHERE rn IN (${list.map(() => '?').join(', ')})`,
       [...this.bindings, ...list],
     );
     const at = new Map(rows.map((r) => [Number(r.rn), Number(r.v)]));

@@ -93,7 +93,8 @@ export class SqliteDialect implements Dialect {
   microsBetweenSql(fromSql: string, toSql: string): string {
     // Django's text keeps microseconds after the 19th character; strftime('%s') has whole seconds.
     const frac = (c: string) => `(CASE WHEN length(${c}) > 19 THEN CAST(substr(${c} || '000000', 21, 6) AS INTEGER) ELSE 0 END)`;
-    return `((CAST(strftime('%s', ${toSql}) AS INTEGER) - CAST(strftime('%s', ${fromSql}) AS INTEGER)) * 1000000 + ${frac(toSql)} - ${frac(fromSql)})`;
+    // unixepoch() (SQLite 3.38+) is about twice as fast as strftime('%s'); julianday() would be faster still but inexact
+    return `((unixepoch(${toSql}) - unixepoch(${fromSql})) * 1000000 + ${frac(toSql)} - ${frac(fromSql)})`;
   }
 
   epochSecondsSql(columnSql: string): string {
