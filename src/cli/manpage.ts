@@ -1,0 +1,90 @@
+/**
+ * man/tasklog.1, generated from the same command specs as --help (npm run man;
+ * a test fails when the committed page drifts from the specs).
+ */
+import { COMMANDS, GROUPS } from '../commands/index.js';
+import { PROGRAM_DESCRIPTION } from './program.js';
+import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec.js';
+
+/** roff-escapes text: backslashes, leading dots and quotes, hyphens in flags */
+function esc(text: string): string {
+  return text
+    .replace(/\\/g, '\\e')
+    .replace(/-/g, '\\-')
+    .replace(/^([.'])/gm, '\\&$1')
+    // groff reads ASCII: anything else as a named Unicode escape
+    .replace(/[^\x00-\x7f]/gu, (c) => `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`);
+}
+
+function optionItem(o: OptionSpec): string[] {
+  const [flag, ...rest] = o.flags.split(' ');
+  const arg = rest.join(' ');
+  const head = `.TP\n.B ${esc(flag.replace(/,$/, ''))}${flag.endsWith(',') ? `, ${esc(rest[0])}` : ''}${arg && !flag.endsWith(',') ? ` \\fI${esc(arg)}\\fR` : ''}${flag.endsWith(',') && rest.length > 1 ? ` \\fI${esc(rest.slice(1).join(' '))}\\fR` : ''}`;
+  const extra: string[] = [];
+  if (o.choices) extra.push(`One of: ${o.choices.join(', ')}.`);
+  if (o.default !== undefined) extra.push(`Default: ${String(o.default)}.`);
+  return [head, esc([o.description, ...extra].join(' '))];
+}
+
+function commandSection(spec: CommandSpec): string[] {
+  const name = spec.path.join(' ');
+  const args = (spec.args ?? []).map((a) => (a.required ? ` \\fI${esc(a.name)}\\fR` : ` [\\fI${esc(a.name)}\\fR]`)).join('');
+  const out = [`.SS "${esc(name)}"`, `.B tasklog ${esc(name)}${args}`, '[\\fIoptions\\fR]', '.PP', esc(spec.summary + '.')];
+  if (spec.description) out.push('.PP', esc(spec.description));
+  for (const o of spec.options) out.push(...optionItem(o));
+  if (spec.exitCodes) {
+    out.push('.PP', 'Exit status:');
+    for (const [code, what] of Object.entries(spec.exitCodes)) out.push('.TP', `.B ${code}`, esc(what));
+  }
+  return out;
+}
+
+export function manPage(version: string): string {
+  const lines: string[] = [
+    `.TH TASKLOG 1 "" "tasklog ${esc(version)}" "User Commands"`,
+    '.SH NAME',
+    'tasklog \\- query and maintain task\\-execution logs',
+    '.SH SYNOPSIS',
+    '.B tasklog',
+    '[\\fIglobal options\\fR]',
+    '.I command',
+    '[\\fIoptions\\fR]',
+    '.SH DESCRIPTION',
+    esc(PROGRAM_DESCRIPTION),
+    '.PP',
+    esc('Every command that prints data takes --json. Times are printed as ISO 8601 UTC; time arguments take ISO 8601, a date, or a span before now (90s, 30m, 24h, 7d, 2w).'),
+    '.SH GLOBAL OPTIONS',
+    esc('Accepted before or after the command.'),
+  ];
+  for (const o of GLOBAL_OPTIONS) lines.push(...optionItem(o));
+  lines.push('.SH COMMANDS');
+  for (const [group, what] of Object.entries(GROUPS)) lines.push('.PP', `\\fB${esc(group)}\\fR: ${esc(what)}.`);
+  for (const spec of COMMANDS) lines.push(...commandSection(spec));
+  lines.push(
+    '.SH ENVIRONMENT',
+    '.TP', '.B TASKLOG_DATABASE_URL', esc('The database, when --db is not given.'),
+    '.TP', '.B DATABASE_URL', esc('The database, when neither --db nor TASKLOG_DATABASE_URL is set (the variable dj-database-url reads).'),
+    '.TP', '.B TASKLOG_SMTP_URL', esc('The SMTP server of alerts check --email (smtp://user:pass@host:587 or smtps://...).'),
+    '.TP', '.B XDG_CONFIG_HOME', esc('Where the global config file lives (default ~/.config).'),
+    '.TP', '.B NO_COLOR', esc('Set to anything to turn colors off (also --no-color).'),
+    '.TP', '.B FORCE_COLOR', esc('Force colors (1, 2 or 3) or turn them off (0), even off a terminal.'),
+    '.TP', '.B TASKLOG_NOW', esc('Pins the current time (ISO 8601), for reproducible output.'),
+    '.SH FILES',
+    '.TP', '.I ./tasklog.config.json', esc('Project config: {"database", "table", "userTable", "connectTimeout", "health": {...}, "alerts": {...}}.'),
+    '.TP', '.I $XDG_CONFIG_HOME/tasklog/config.json', esc('User config, read when there is no project config.'),
+    '.TP', '.I ./tasklog.sqlite', esc('The default database when nothing else names one.'),
+    '.SH EXIT STATUS',
+    '.TP', '.B 0', 'Success.',
+    '.TP', '.B 1', esc('Runtime failure: database unreachable, table missing, row not found.'),
+    '.TP', '.B 2', esc('Usage error: unknown command or flag, bad value.'),
+    '.TP', '.B 130', esc('cleanup interrupted by Ctrl-C after a batch.'),
+    '.PP', esc('health follows the Nagios plugin API: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. alerts check: 0 nothing fired, 1 an alert fired, 2 usage error, 3 could not check or deliver.'),
+    '.SH EXAMPLES',
+  );
+  for (const spec of COMMANDS) {
+    for (const e of spec.examples ?? []) lines.push('.PP', esc(e.description + ':'), '.RS', '.nf', esc(e.command), '.fi', '.RE');
+  }
+  lines.push('.PP', esc('In CI:'), '.RS', '.nf', esc("tasklog stats --period-hours 24 --json | jq -e '.success_rate > 95'"), '.fi', '.RE');
+  lines.push('.SH SEE ALSO', '.BR psql (1),', '.BR sqlite3 (1),', '.BR mysql (1)');
+  return lines.join('\n') + '\n';
+}
