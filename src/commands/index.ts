@@ -2,6 +2,7 @@
 import type { CommandSpec } from '../cli/spec.js';
 import { spec as alertsCheck } from './alerts-check.js';
 import { spec as cleanup } from './cleanup.js';
+import { spec as completion } from './completion.js';
 import { spec as demo } from './demo.js';
 import { spec as errors } from './errors.js';
 import { spec as health } from './health.js';
@@ -14,7 +15,7 @@ import { spec as overview } from './overview.js';
 import { spec as stats } from './stats.js';
 import { spec as timeline } from './timeline.js';
 
-export const COMMANDS: CommandSpec[] = [overview, stats, timeline, errors, health, alertsCheck, cleanup, metrics, logsList, logsShow, logsRelated, migrate, demo];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, stats, timeline, errors, health, alertsCheck, cleanup, metrics, migrate, demo, completion];
 
 /** Words of command groups (`logs` in `tasklog logs list`) and what they hold. */
 export const GROUPS: Record<string, string> = {

@@ -1,0 +1,23 @@
+import type { Ctx } from '../cli/io.js';
+import type { CommandSpec } from '../cli/spec.js';
+
+export const spec: CommandSpec = {
+  path: ['completion'],
+  summary: 'print a shell completion script (bash, zsh or fish)',
+  description: 'Completes commands, flags and fixed values (statuses, intervals, output formats). See the README for where to put it.',
+  args: [{ name: 'shell', description: 'bash, zsh or fish', required: true }],
+  options: [],
+  examples: [
+    { command: 'tasklog completion bash > ~/.local/share/bash-completion/completions/tasklog', description: 'bash' },
+    { command: 'tasklog completion fish > ~/.config/fish/completions/tasklog.fish', description: 'fish' },
+  ],
+  async run(_opts: unknown, ctx: Ctx, args: string[]) {
+    const { completionScript, SHELLS } = await import('../cli/completion.js');
+    const shell = args[0];
+    if (!(SHELLS as readonly string[]).includes(shell)) {
+      const { UsageError } = await import('../cli/errors.js');
+      throw new UsageError(`argument 'shell' '${shell}' is invalid. expects one of ${SHELLS.join(', ')}`);
+    }
+    ctx.stdout.write(completionScript(shell as (typeof SHELLS)[number]));
+  },
+};
