@@ -1,10 +1,10 @@
-import { withDb } from '../cli/database.js';
 import { terminalWidth, type Ctx } from '../cli/io.js';
 import { intInRange, JSON_OPTION, type CommandSpec } from '../cli/spec.js';
-import { watch, WATCH_OPTION, watchSeconds } from '../cli/watch.js';
+import { WATCH_OPTION } from '../cli/watch.js';
 import type { TimeArg } from '../query/timearg.js';
 import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
 import type { OutputFlags } from './logs-shared.js';
+import { showView } from './view.js';
 
 interface Opts extends OutputFlags {
   periodHours: number;
@@ -36,25 +36,17 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { errorReport } = await import('../query/errors.js');
-    const seconds = watchSeconds(opts.watch, ctx);
-    await withDb(opts, ctx, { requireTable: true }, async (db) => {
-      const compute = async () => {
+    await showView(opts, ctx, {
+      compute: async (db) => {
         const window = resolveWindow(opts, ctx.now());
         return { window, report: await errorReport(db, window, opts.limit, opts.taskName) };
-      };
-      const draw = async () => {
+      },
+      json: (d) => d.report,
+      render: async ({ window, report }) => {
         const { renderErrors } = await import('../render/errors.js');
         const { makeStyle } = await import('../render/style.js');
-        const { window, report } = await compute();
         return renderErrors(report, window, { style: makeStyle(ctx, opts.color === false), now: ctx.now(), width: terminalWidth(ctx) });
-      };
-      if (seconds !== null) return watch(ctx, seconds, draw);
-      if (opts.json) {
-        const { writeJson } = await import('../render/output.js');
-        writeJson(ctx, (await compute()).report);
-        return;
-      }
-      ctx.stdout.write(await draw());
+      },
     });
   },
 };

@@ -1,8 +1,8 @@
 import type { ConnectionFlags } from '../cli/config.js';
-import { withDb } from '../cli/database.js';
 import type { Ctx } from '../cli/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
-import { watch, WATCH_OPTION, watchSeconds } from '../cli/watch.js';
+import { WATCH_OPTION } from '../cli/watch.js';
+import { showView } from './view.js';
 import type { Overview } from '../query/overview.js';
 
 interface Opts extends ConnectionFlags {
@@ -24,16 +24,11 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { overview } = await import('../query/overview.js');
-    const seconds = watchSeconds(opts.watch, ctx);
-    if (seconds !== null) {
-      const { renderOverview } = await import('../render/overview.js');
-      await withDb(opts, ctx, { requireTable: true }, (db) =>
-        watch(ctx, seconds, async () => renderOverview(await overview(db, ctx.now()), ctx, opts.color === false)),
-      );
-      return;
-    }
-    const data = await withDb(opts, ctx, { requireTable: true }, (db) => overview(db, ctx.now()));
-    await printOverview(data, opts, ctx);
+    await showView(opts, ctx, {
+      compute: (db) => overview(db, ctx.now()),
+      json: (data) => data,
+      render: async (data) => (await import('../render/overview.js')).renderOverview(data, ctx, opts.color === false),
+    });
   },
 };
 

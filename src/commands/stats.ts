@@ -1,10 +1,10 @@
-import { withDb } from '../cli/database.js';
 import { terminalWidth, type Ctx } from '../cli/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
-import { watch, WATCH_OPTION, watchSeconds } from '../cli/watch.js';
+import { WATCH_OPTION } from '../cli/watch.js';
 import type { TimeArg } from '../query/timearg.js';
-import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
+import { PERIOD_OPTION, resolveWindow, SINCE_OPTION, windowJson } from '../query/window.js';
 import type { OutputFlags } from './logs-shared.js';
+import { showView } from './view.js';
 
 interface Opts extends OutputFlags {
   periodHours: number;
@@ -39,29 +39,19 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { StatsQuery } = await import('../query/stats.js');
-    const seconds = watchSeconds(opts.watch, ctx);
-    await withDb(opts, ctx, { requireTable: true }, async (db) => {
-      const compute = async () => {
+    await showView(opts, ctx, {
+      compute: async (db) => {
         const window = resolveWindow(opts, ctx.now());
         const q = new StatsQuery(db, { window, taskName: opts.taskName, queue: opts.queue });
         const [summary, groups] = await Promise.all([q.summary(), opts.by ? q.groups(opts.by) : Promise.resolve(undefined)]);
         return { window, summary, groups };
-      };
-      const draw = async () => {
+      },
+      json: (r) => ({ ...r.summary, window: windowJson(r.window), ...(r.groups ? { by: opts.by, groups: r.groups } : {}) }),
+      render: async (r) => {
         const { renderStats } = await import('../render/stats.js');
         const { makeStyle } = await import('../render/style.js');
-        const r = await compute();
         return renderStats(r.summary, r.window, r.groups, opts.by, { style: makeStyle(ctx, opts.color === false), width: terminalWidth(ctx), scope: { task: opts.taskName, queue: opts.queue } });
-      };
-      if (seconds !== null) return watch(ctx, seconds, draw);
-      if (opts.json) {
-        const { writeJson } = await import('../render/output.js');
-        const { windowJson } = await import('../query/window.js');
-        const r = await compute();
-        writeJson(ctx, { ...r.summary, window: windowJson(r.window), ...(r.groups ? { by: opts.by, groups: r.groups } : {}) });
-        return;
-      }
-      ctx.stdout.write(await draw());
+      },
     });
   },
 };

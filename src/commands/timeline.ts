@@ -1,12 +1,12 @@
 import { UsageError } from '../cli/errors.js';
-import { withDb } from '../cli/database.js';
 import { terminalWidth, type Ctx } from '../cli/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
-import { watch, WATCH_OPTION, watchSeconds } from '../cli/watch.js';
+import { WATCH_OPTION } from '../cli/watch.js';
 import { checkTimeZone, INTERVALS, type Interval } from '../query/buckets.js';
 import type { TimeArg } from '../query/timearg.js';
 import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
 import type { OutputFlags } from './logs-shared.js';
+import { showView } from './view.js';
 
 interface Opts extends OutputFlags {
   periodHours: number;
@@ -40,31 +40,23 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { timeline } = await import('../query/timeline.js');
-    const seconds = watchSeconds(opts.watch, ctx);
     const first = resolveWindow(opts, ctx.now());
     if (opts.interval === 'minute' && first.hours > MAX_MINUTE_WINDOW_HOURS) {
       throw new UsageError(`option '--interval <unit>' argument 'minute' is invalid for a ${first.period_hours} h window. expects hour or day for windows over ${MAX_MINUTE_WINDOW_HOURS} h`);
     }
-    await withDb(opts, ctx, { requireTable: true }, async (db) => {
-      const compute = async () => {
+    await showView(opts, ctx, {
+      compute: async (db) => {
         const window = resolveWindow(opts, ctx.now());
         return { window, buckets: await timeline(db, window, opts.interval, opts.tz, opts.taskName) };
-      };
-      const draw = async () => {
+      },
+      json: (d) => d.buckets,
+      render: async ({ window, buckets }) => {
         const { renderTimeline } = await import('../render/timeline.js');
         const { makeStyle } = await import('../render/style.js');
         const { describeWindow } = await import('../render/stats.js');
-        const { window, buckets } = await compute();
         const title = describeWindow(window) + (opts.taskName ? ` · task ${opts.taskName}` : '');
         return renderTimeline(buckets, { style: makeStyle(ctx, opts.color === false), width: terminalWidth(ctx), interval: opts.interval, tz: opts.tz }, title);
-      };
-      if (seconds !== null) return watch(ctx, seconds, draw);
-      if (opts.json) {
-        const { writeJson } = await import('../render/output.js');
-        writeJson(ctx, (await compute()).buckets);
-        return;
-      }
-      ctx.stdout.write(await draw());
+      },
     });
   },
 };

@@ -24,48 +24,36 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(m / 1440)}d ${String(Math.floor((m % 1440) / 60)).padStart(2, '0')}h`;
 }
 
-/** "3 minutes ago", "in 2 hours" relative to now. */
-export function formatRelative(ms: number, nowMs: number): string {
+const RELATIVE_UNITS: [number, string, string][] = [
+  [86_400_000 * 365, 'year', 'y'],
+  [86_400_000 * 30, 'month', 'mo'],
+  [86_400_000 * 7, 'week', ''],
+  [86_400_000, 'day', 'd'],
+  [3_600_000, 'hour', 'h'],
+  [60_000, 'minute', 'm'],
+  [1000, 'second', 's'],
+];
+
+/** "3 minutes ago" / "in 2 hours"; short: "3m ago" / "in 2h" (for narrow table columns). */
+function relative(ms: number, nowMs: number, short: boolean): string {
   const diff = nowMs - ms;
   const abs = Math.abs(diff);
-  const units: [number, string][] = [
-    [86_400_000 * 365, 'year'],
-    [86_400_000 * 30, 'month'],
-    [86_400_000 * 7, 'week'],
-    [86_400_000, 'day'],
-    [3_600_000, 'hour'],
-    [60_000, 'minute'],
-    [1000, 'second'],
-  ];
-  if (abs < 1000) return 'just now';
-  for (const [size, name] of units) {
+  if (abs < 1000) return short ? 'now' : 'just now';
+  for (const [size, long, brief] of RELATIVE_UNITS) {
+    if (short && !brief) continue;
     if (abs >= size) {
       const n = Math.floor(abs / size);
-      const label = `${n} ${name}${n === 1 ? '' : 's'}`;
+      const label = short ? `${n}${brief}` : `${n} ${long}${n === 1 ? '' : 's'}`;
       return diff >= 0 ? `${label} ago` : `in ${label}`;
     }
   }
-  return 'just now';
+  return short ? 'now' : 'just now';
 }
 
-/** "22m ago", "5h ago", "3d ago": relative time for narrow table columns. */
+export function formatRelative(ms: number, nowMs: number): string {
+  return relative(ms, nowMs, false);
+}
+
 export function formatRelativeShort(ms: number, nowMs: number): string {
-  const diff = nowMs - ms;
-  const abs = Math.abs(diff);
-  const units: [number, string][] = [
-    [86_400_000 * 365, 'y'],
-    [86_400_000 * 30, 'mo'],
-    [86_400_000, 'd'],
-    [3_600_000, 'h'],
-    [60_000, 'm'],
-    [1000, 's'],
-  ];
-  if (abs < 1000) return 'now';
-  for (const [size, name] of units) {
-    if (abs >= size) {
-      const label = `${Math.floor(abs / size)}${name}`;
-      return diff >= 0 ? `${label} ago` : `in ${label}`;
-    }
-  }
-  return 'now';
+  return relative(ms, nowMs, true);
 }

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, formatInt, formatRelative, formatRelativeShort } from '../../src/render/format.js';
+import { pyRound } from '../../src/query/round.js';
+
+describe('formatting', () => {
+  const now = Date.UTC(2026, 0, 10, 12);
+  it.each([
+    [now - 500, 'just now', 'now'],
+    [now - 90_000, '1 minute ago', '1m ago'],
+    [now - 3 * 3_600_000, '3 hours ago', '3h ago'],
+    [now - 9 * 86_400_000, '1 week ago', '9d ago'],
+    [now + 2 * 3_600_000, 'in 2 hours', 'in 2h'],
+  ])('relative %#', (t, long, short) => {
+    expect(formatRelative(t, now)).toBe(long);
+    expect(formatRelativeShort(t, now)).toBe(short);
+  });
+
+  it('durations and counts', () => {
+    expect(formatDuration(850)).toBe('850 ms');
+    expect(formatDuration(1250)).toBe('1.25 s');
+    expect(formatDuration(125_000)).toBe('2m 05s');
+    expect(formatDuration(null)).toBe('—');
+    expect(formatInt(1523)).toBe('1,523');
+  });
+
+  it("rounds like Python's round(x, 2): half to even on the exact double", () => {
+    expect(pyRound(12.125, 2)).toBe(12.12); // 12.125 is exact in binary: a true tie, to even
+    expect(pyRound(12.135, 2)).toBe(12.13); // 12.135 is stored as 12.13499…
+    expect(pyRound(96.666666, 2)).toBe(96.67);
+    expect(pyRound(0.005, 2)).toBe(0.01); // 0.005 is stored as 0.005000000000000000104…
+  });
+});
