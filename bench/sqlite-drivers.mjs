@@ -3,7 +3,8 @@
 // tasklog's own work: inserting demo rows (as `tasklog demo` does) and the
 // overview queries (as `tasklog overview` does). Both run in this process,
 // alternating, and the script prints medians and the ratio sqlite3 / better-sqlite3.
-// Usage: npm run build && node bench/sqlite-drivers.mjs [rows] [rounds]
+// Usage: npm install --no-save sqlite3 && npm run build && node bench/sqlite-drivers.mjs [rows] [rounds]
+// (sqlite3 is not a dependency any more: these figures are why.)
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
