@@ -4,6 +4,7 @@ import { spec as alertsCheck } from './alerts-check.js';
 import { spec as cleanup } from './cleanup.js';
 import { spec as completion } from './completion.js';
 import { spec as demo } from './demo.js';
+import { spec as doctor } from './doctor.js';
 import { spec as errors } from './errors.js';
 import { spec as health } from './health.js';
 import { spec as logsList } from './logs-list.js';
@@ -15,7 +16,7 @@ import { spec as overview } from './overview.js';
 import { spec as stats } from './stats.js';
 import { spec as timeline } from './timeline.js';
 
-export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, stats, timeline, errors, health, alertsCheck, cleanup, metrics, migrate, demo, completion];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, stats, timeline, errors, health, alertsCheck, cleanup, metrics, migrate, demo, doctor, completion];
 
 /** Words of command groups (`logs` in `tasklog logs list`) and what they hold. */
 export const GROUPS: Record<string, string> = {

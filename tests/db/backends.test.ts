@@ -3,13 +3,13 @@
  * MariaDB, each in a database of its own that is dropped afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectRows, type Db } from '../../src/db/connect.js';
+import type { Db } from '../../src/db/connect.js';
 import { decodeRow } from '../../src/db/decode.js';
 import { insertRows, type WritableRow } from '../../src/db/insert.js';
 import { expectedIndexes } from '../../src/db/schema.js';
 import { overview } from '../../src/query/overview.js';
-import { micros, openDb } from '../helpers/db.js';
-import { backendsUnderTest, createDatabase, type BackendName, type TestDatabase } from '../helpers/databases.js';
+import { micros, openDb, withTestDb } from '../helpers/db.js';
+import { backendsUnderTest, createDatabase, type TestDatabase } from '../helpers/databases.js';
 import { expectedOverview } from '../helpers/expected.js';
 import { run, runJson } from '../helpers/run.js';
 
@@ -18,19 +18,6 @@ const backends = await backendsUnderTest();
 
 async function open(url: string): Promise<Db> {
   return openDb(url);
-}
-
-async function indexNames(db: Db): Promise<string[]> {
-  switch (db.dialect.backend as BackendName) {
-    case 'sqlite':
-      return (await selectRows<{ name: string }>(db, `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`, [db.table])).map((r) => r.name);
-    case 'postgres':
-      return (await selectRows<{ indexname: string }>(db, `SELECT indexname FROM pg_indexes WHERE tablename = ?`, [db.table])).map((r) => r.indexname);
-    case 'mysql':
-      return (
-        await selectRows<{ name: string }>(db, `SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?`, [db.table])
-      ).map((r) => r.name);
-  }
 }
 
 const us = micros;
@@ -79,7 +66,7 @@ describe.each(backends)('$backend', ({ backend, skip }) => {
     expect(second.stdout).toMatch(/already exists .*nothing changed/);
     const db = await open(tdb.url);
     try {
-      const names = await indexNames(db);
+      const names = await db.dialect.listIndexes(db.knex, db.table);
       for (const idx of expectedIndexes(db.table, db.dialect.maxNameLength, db.dialect.backend)) expect(names).toContain(idx.name);
     } finally {
       await db.close();
@@ -163,6 +150,22 @@ describe.each(backends)('$backend', ({ backend, skip }) => {
     } finally {
       await other.drop();
     }
+  });
+
+  it.skipIf(skip)('doctor: all checks pass on a migrated table; a dropped index is named with its CREATE INDEX, exit 1', async () => {
+    const good = await run(['doctor', '--db', tdb.url, '--json']);
+    expect(good.code).toBe(0);
+    const report = JSON.parse(good.stdout);
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['connection', 'table', 'indexes', 'rows', 'user table']);
+    const name = 'django_cfg__status_a59726_idx';
+    await withTestDb(tdb.url, (db) => db.knex.raw(backend === 'mysql' ? `DROP INDEX \`${name}\` ON django_cfg_task_log` : `DROP INDEX "${name}"`));
+    const bad = await run(['doctor', '--db', tdb.url, '--json']);
+    expect(bad.code).toBe(1);
+    const missing = JSON.parse(bad.stdout).missing_indexes;
+    expect(missing.map((m: { name: string }) => m.name)).toEqual([name]);
+    await withTestDb(tdb.url, (db) => db.knex.raw(missing[0].sql));
+    expect((await run(['doctor', '--db', tdb.url])).code).toBe(0);
   });
 
   it.skipIf(skip)('a custom --table gets Django-derived index names and works end to end', async () => {

@@ -122,6 +122,24 @@ export class MysqlDialect implements Dialect {
     return `ANALYZE TABLE ${this.quote(table)}`;
   }
 
+  async listIndexes(knex: Knex, table: string): Promise<string[]> {
+    const [rows] = await knex.raw(
+      `SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?`,
+      [table],
+    );
+    return rows.map((r: { name: string }) => r.name);
+  }
+
+  async listColumns(knex: Knex, table: string): Promise<string[]> {
+    const [rows] = await knex.raw(`SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?`, [table]);
+    return rows.map((r: { name: string }) => r.name);
+  }
+
+  async estimateRows(knex: Knex, table: string): Promise<{ rows: number; estimate: boolean }> {
+    const [rows] = await knex.raw(`SELECT table_rows AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`, [table]);
+    return { rows: Number(rows[0]?.n ?? 0), estimate: true };
+  }
+
   async tableExists(knex: Knex, table: string): Promise<boolean> {
     const dot = table.indexOf('.');
     const schema = dot >= 0 ? table.slice(0, dot) : null;

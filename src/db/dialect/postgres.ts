@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { createIndexName, metaIndexName } from '../schema.js';
+import { bareTable, createIndexName, metaIndexName } from '../schema.js';
 import { toIso, type Instant } from '../time.js';
 import type { Target } from '../url.js';
 import { describeNetworkError, errorCode, errorMessage, type Dialect, quoteIdentifier } from './types.js';
@@ -138,6 +138,24 @@ export class PostgresDialect implements Dialect {
 
   analyzeSql(table: string): string {
     return `ANALYZE ${this.quote(table)}`;
+  }
+
+  async listIndexes(knex: Knex, table: string): Promise<string[]> {
+    const res = await knex.raw(`SELECT indexname FROM pg_indexes WHERE tablename = ? AND schemaname = current_schema()`, [bareTable(table)]);
+    return res.rows.map((r: { indexname: string }) => r.indexname);
+  }
+
+  async listColumns(knex: Knex, table: string): Promise<string[]> {
+    const res = await knex.raw(`SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema()`, [bareTable(table)]);
+    return res.rows.map((r: { column_name: string }) => r.column_name);
+  }
+
+  async estimateRows(knex: Knex, table: string): Promise<{ rows: number; estimate: boolean }> {
+    const res = await knex.raw(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = to_regclass(?)`, [this.quote(table)]);
+    const n = Number(res.rows[0]?.n ?? -1);
+    if (n >= 0) return { rows: n, estimate: true };
+    const c = await knex.raw(`SELECT COUNT(*) AS n FROM ${this.quote(table)}`);
+    return { rows: Number(c.rows[0].n), estimate: false };
   }
 
   async tableExists(knex: Knex, table: string): Promise<boolean> {

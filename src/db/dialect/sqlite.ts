@@ -114,6 +114,21 @@ export class SqliteDialect implements Dialect {
     return `ANALYZE ${this.quote(table)}`;
   }
 
+  async listIndexes(knex: Knex, table: string): Promise<string[]> {
+    const rows = await knex.raw(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`, [table]);
+    return rows.map((r: { name: string }) => r.name);
+  }
+
+  async listColumns(knex: Knex, table: string): Promise<string[]> {
+    const rows = await knex.raw(`SELECT name FROM pragma_table_info(?)`, [table]);
+    return rows.map((r: { name: string }) => r.name);
+  }
+
+  async estimateRows(knex: Knex, table: string): Promise<{ rows: number; estimate: boolean }> {
+    const rows = await knex.raw(`SELECT COUNT(*) AS n FROM ${this.quote(table)}`);
+    return { rows: Number(rows[0].n), estimate: false };
+  }
+
   async tableExists(knex: Knex, table: string): Promise<boolean> {
     const rows = await knex.raw(`SELECT 1 AS found FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?`, [table]);
     return rows.length > 0;

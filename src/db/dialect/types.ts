@@ -31,6 +31,12 @@ export interface Dialect {
   vacuumSql(table: string): string;
   /** refreshes the planner's statistics after a bulk load */
   analyzeSql(table: string): string;
+  /** names of the indexes on a table */
+  listIndexes(knex: Knex, table: string): Promise<string[]>;
+  /** names of the columns of a table */
+  listColumns(knex: Knex, table: string): Promise<string[]>;
+  /** the planner's row count (cheap); SQLite counts */
+  estimateRows(knex: Knex, table: string): Promise<{ rows: number; estimate: boolean }>;
   /** runs once after connecting (feature detection) */
   init?(knex: Knex): Promise<void>;
   /**

@@ -1,0 +1,82 @@
+import { resolveConnection, type ConnectionFlags } from '../cli/config.js';
+import { EXIT } from '../cli/errors.js';
+import type { Ctx } from '../cli/io.js';
+import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+
+interface Opts extends ConnectionFlags {
+  json?: boolean;
+  color?: boolean;
+}
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export const spec: CommandSpec = {
+  path: ['doctor'],
+  summary: 'check the connection, the table, its columns and the indexes a fast tasklog relies on',
+  description:
+    'Connects, checks that the task log table has every column of the Django model and every index Django\'s ' +
+    'migration creates (printing the CREATE INDEX for each one missing), and reports the row count estimate, the ' +
+    'database version and whether the user table is there. Exit 1 when something is wrong.',
+  options: [JSON_OPTION],
+  exitCodes: { 1: 'something is wrong: no connection, no table, a missing column or index' },
+  examples: [{ command: 'tasklog doctor --db postgres://app@db/app', description: 'is this database ready for tasklog?' }],
+  async run(opts: Opts, ctx: Ctx) {
+    const { connect } = await import('../db/connect.js');
+    const { COLUMNS, expectedIndexes } = await import('../db/schema.js');
+    const { describeError } = await import('../cli/errors.js');
+    const { formatInt } = await import('../render/format.js');
+    const settings = resolveConnection(opts, ctx);
+    const checks: Check[] = [];
+    const missing: { name: string; sql: string }[] = [];
+    let version: string | null = null;
+    let rows: { rows: number; estimate: boolean } | null = null;
+    let db: Awaited<ReturnType<typeof connect>> | null = null;
+    try {
+      db = await connect(settings, ctx.cwd);
+      version = await db.dialect.serverVersion(db.knex);
+      checks.push({ name: 'connection', ok: true, detail: `${version} at ${db.target.display}` });
+      if (!(await db.dialect.tableExists(db.knex, db.table))) {
+        checks.push({ name: 'table', ok: false, detail: `${db.table} not found (run \`tasklog migrate\`, or point --db/--table at the database that has it)` });
+      } else {
+        const columns = new Set(await db.dialect.listColumns(db.knex, db.table));
+        const absent = COLUMNS.filter((c) => !columns.has(c));
+        checks.push({ name: 'table', ok: absent.length === 0, detail: absent.length ? `${db.table} lacks ${absent.join(', ')}` : `${db.table}, all ${COLUMNS.length} columns` });
+        const have = new Set(await db.dialect.listIndexes(db.knex, db.table));
+        const expected = expectedIndexes(db.table, db.dialect.maxNameLength, db.dialect.backend);
+        const statements = db.dialect.createTaskTableSql(db.table, db.userTable);
+        for (const idx of expected) {
+          if (have.has(idx.name)) continue;
+          missing.push({ name: idx.name, sql: statements.find((s) => s.includes(idx.name)) ?? '' });
+        }
+        checks.push({
+          name: 'indexes',
+          ok: missing.length === 0,
+          detail: missing.length ? `${missing.length} of ${expected.length} Django indexes missing: ${missing.map((m) => m.name).join(', ')}` : `all ${expected.length} Django indexes`,
+        });
+        rows = await db.dialect.estimateRows(db.knex, db.table);
+        checks.push({ name: 'rows', ok: true, detail: `${rows.estimate ? '~' : ''}${formatInt(rows.rows)}${rows.estimate ? ' (planner estimate)' : ''}` });
+      }
+      checks.push({ name: 'user table', ok: true, detail: db.userTable ? db.userTable : `${db.userTableName} not found: user columns stay empty (optional)` });
+    } catch (err) {
+      checks.push({ name: 'connection', ok: false, detail: describeError(err).message });
+    } finally {
+      await db?.close();
+    }
+    const ok = checks.every((c) => c.ok);
+    if (opts.json) {
+      const { writeJson } = await import('../render/output.js');
+      writeJson(ctx, { ok, checks, missing_indexes: missing, version, rows: rows?.rows ?? null, rows_estimated: rows?.estimate ?? null });
+    } else {
+      const { makeStyle } = await import('../render/style.js');
+      const { c } = makeStyle(ctx, opts.color === false);
+      const lines = checks.map((ch) => `${ch.ok ? c.green('✔') : c.red('✖')} ${ch.name.padEnd(11)} ${ch.detail}`);
+      if (missing.length) lines.push('', 'Create the missing indexes with:', ...missing.map((m) => `  ${m.sql};`));
+      ctx.stdout.write(lines.join('\n') + '\n');
+    }
+    return ok ? EXIT.OK : EXIT.FAILURE;
+  },
+};
