@@ -127,10 +127,3 @@ export function csvList(raw: string, allowed?: readonly string[]): string[] {
   return items;
 }
 
-/** The long flag's attribute name as commander stores it: '--user-table <n>' → 'userTable'. */
-export function attributeName(flags: string): string {
-  const long = flags.split(/[ ,|]+/).find((f) => f.startsWith('--')) ?? flags;
-  return long
-    .replace(/^--(no-)?/, '')
-    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}

@@ -2,7 +2,7 @@ import { terminalWidth, type Ctx } from '../cli/io.js';
 import { intInRange, JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { WATCH_OPTION } from '../cli/watch.js';
 import type { TimeArg } from '../query/timearg.js';
-import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
+import { PERIOD_OPTION, resolveWindow, SINCE_OPTION, TASK_NAME_OPTION } from '../query/window.js';
 import type { OutputFlags } from './logs-shared.js';
 import { showView } from './view.js';
 
@@ -25,7 +25,7 @@ export const spec: CommandSpec = {
   options: [
     PERIOD_OPTION,
     SINCE_OPTION,
-    { flags: '--task-name <name>', description: 'only this task (exact)' },
+    TASK_NAME_OPTION,
     { flags: '--limit <n>', description: 'how many error groups', default: 10, parse: (v) => intInRange(v, 1, 1000) },
     JSON_OPTION,
     WATCH_OPTION,

@@ -2,7 +2,7 @@ import { terminalWidth, type Ctx } from '../cli/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { WATCH_OPTION } from '../cli/watch.js';
 import type { TimeArg } from '../query/timearg.js';
-import { PERIOD_OPTION, resolveWindow, SINCE_OPTION, windowJson } from '../query/window.js';
+import { PERIOD_OPTION, resolveWindow, SINCE_OPTION, TASK_NAME_OPTION, windowJson } from '../query/window.js';
 import type { OutputFlags } from './logs-shared.js';
 import { showView } from './view.js';
 
@@ -26,7 +26,7 @@ export const spec: CommandSpec = {
   options: [
     PERIOD_OPTION,
     SINCE_OPTION,
-    { flags: '--task-name <name>', description: 'only this task (exact, as in the seed)' },
+    TASK_NAME_OPTION,
     { flags: '--queue <queue>', description: 'only this queue' },
     { flags: '--by <group>', description: 'one row per task or per queue', choices: ['task', 'queue'] },
     JSON_OPTION,

@@ -4,7 +4,7 @@ import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { WATCH_OPTION } from '../cli/watch.js';
 import { checkTimeZone, INTERVALS, type Interval } from '../query/buckets.js';
 import type { TimeArg } from '../query/timearg.js';
-import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
+import { PERIOD_OPTION, resolveWindow, SINCE_OPTION, TASK_NAME_OPTION } from '../query/window.js';
 import type { OutputFlags } from './logs-shared.js';
 import { showView } from './view.js';
 
@@ -30,7 +30,7 @@ export const spec: CommandSpec = {
     SINCE_OPTION,
     { flags: '--interval <unit>', description: `bucket size: ${INTERVALS.join(', ')} (minute only for windows up to 24 h)`, default: 'hour', choices: INTERVALS },
     { flags: '--tz <zone>', description: 'truncate buckets in this IANA time zone', default: 'UTC', parse: checkTimeZone },
-    { flags: '--task-name <name>', description: 'only this task (exact)' },
+    TASK_NAME_OPTION,
     JSON_OPTION,
     WATCH_OPTION,
   ],

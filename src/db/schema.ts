@@ -61,8 +61,6 @@ export interface TaskLogColumns<T, N = T | null> {
   user_id: number | null;
 }
 
-export const TIME_COLUMNS = ['enqueue_time', 'expire_time', 'start_time', 'finish_time', 'created_at', 'updated_at'] as const;
-export const JSON_COLUMNS = ['args', 'kwargs'] as const;
 
 /** django.db.backends.utils.names_digest */
 function namesDigest(args: string[], length: number): string {

@@ -6,6 +6,7 @@
 import { selectRows, type Db } from '../db/connect.js';
 import { addMs, decodeTime, instantFromDate } from '../db/time.js';
 import { pyRound } from './round.js';
+import { queueState } from './health.js';
 import { groupSql } from './status.js';
 
 export interface AlertRules {
@@ -59,21 +60,16 @@ export async function evaluate(db: Db, now: Date, rules: AlertRules): Promise<Al
   const since = d.encodeTime(addMs(nowI, -rules.windowMs));
   const stuckBefore = d.encodeTime(addMs(nowI, -rules.stuckAfterMs));
   const win = windowLabel(rules.windowMs);
-  const [agg] = await selectRows<Record<string, unknown>>(
-    db,
-    `SELECT COUNT(*) AS total, SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed, ` +
-      `COUNT(${q('duration_ms')}) AS n_duration, SUM(${q('duration_ms')}) AS sum_duration, SUM(${q('job_retries')}) AS sum_retries ` +
-      `FROM ${table} WHERE ${q('created_at')} >= ?`,
-    [since],
-  );
-  const [counts] = await selectRows<Record<string, unknown>>(
-    db,
-    `SELECT (SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'in_progress' AND ${q('start_time')} < ?) AS stuck, ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'queued') AS queued`,
-    [stuckBefore],
-  );
-  const total = Number(agg.total);
-  const failed = Number(agg.failed ?? 0);
+  const [[agg], state] = await Promise.all([
+    selectRows<Record<string, unknown>>(
+      db,
+      `SELECT COUNT(${q('duration_ms')}) AS n_duration, SUM(${q('duration_ms')}) AS sum_duration, SUM(${q('job_retries')}) AS sum_retries ` +
+        `FROM ${table} WHERE ${q('created_at')} >= ?`,
+      [since],
+    ),
+    queueState(db, now, rules.stuckAfterMs, rules.windowMs),
+  ]);
+  const { total, failed } = state;
   const alerts: Alert[] = [];
 
   const rate = total > 0 ? (failed / total) * 100 : 0;
@@ -89,7 +85,7 @@ export async function evaluate(db: Db, now: Date, rules: AlertRules): Promise<Al
     });
   }
 
-  const stuck = Number(counts.stuck);
+  const stuck = state.stuck;
   if (stuck > rules.stuckCount) {
     const rows = await selectRows<{ task_name: string; job_id: string; start_time: unknown; worker_id: string | null }>(
       db,
@@ -111,7 +107,7 @@ export async function evaluate(db: Db, now: Date, rules: AlertRules): Promise<Al
     });
   }
 
-  const queued = Number(counts.queued);
+  const queued = state.queued;
   if (queued > rules.queued) {
     alerts.push({
       id: 'queue_backlog',

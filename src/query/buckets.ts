@@ -80,7 +80,3 @@ export function bucketStarts(sinceMs: number, untilMs: number, interval: Interva
 export function fineSeconds(interval: Interval): number {
   return interval === 'minute' ? 60 : 900;
 }
-
-export function intervalMs(interval: Interval): number {
-  return UNIT_MS[interval];
-}

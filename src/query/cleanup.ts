@@ -7,6 +7,7 @@
 import type { Knex } from 'knex';
 import { selectRows, type Db } from '../db/connect.js';
 import { addMs, instantFromDate, toIso, type Instant } from '../db/time.js';
+import { countsLargestFirst } from './sort.js';
 import { groupSql } from './status.js';
 
 export interface CleanupPlan {
@@ -59,10 +60,8 @@ export async function findCandidates(db: Db, plan: CleanupPlan): Promise<Candida
     `SELECT ${q('status')} AS status, COUNT(*) AS n, MIN(${q('id')}) AS lo, MAX(${q('id')}) AS hi FROM ${q(db.table)} WHERE ${sql} GROUP BY ${q('status')}`,
     bindings,
   );
-  const byStatus: Record<string, number> = {};
-  for (const r of [...rows].sort((a, b) => Number(b.n) - Number(a.n) || (a.status < b.status ? -1 : 1))) byStatus[r.status] = Number(r.n);
   return {
-    byStatus,
+    byStatus: countsLargestFirst(rows.map((r) => [r.status, Number(r.n)])),
     total: rows.reduce((s, r) => s + Number(r.n), 0),
     minId: rows.length ? Math.min(...rows.map((r) => Number(r.lo))) : null,
     maxId: rows.length ? Math.max(...rows.map((r) => Number(r.hi))) : null,

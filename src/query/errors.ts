@@ -7,6 +7,7 @@
  */
 import { selectRows, type Db } from '../db/connect.js';
 import { compareIso, decodeTime } from '../db/time.js';
+import { byCountThenName, compareText } from './sort.js';
 import { groupSql } from './status.js';
 import type { Window } from './window.js';
 
@@ -103,12 +104,13 @@ export async function errorReport(db: Db, window: Window, limit: number, taskNam
       g.example_job_id = r.job_id;
     }
   }
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const top = [...groups.values()]
-    .sort((a, b) => b.count - a.count || cmp(a.signature, b.signature))
+    .sort(byCountThenName((g) => g.count, (g) => g.signature))
     .slice(0, limit)
-    .map((g) => ({ ...g, tasks: [...g.tasks].sort(cmp) }));
-  const tasks = byTask.map((t) => ({ task_name: t.task_name, count: Number(t.n) })).sort((a, b) => b.count - a.count || cmp(a.task_name, b.task_name));
+    .map((g) => ({ ...g, tasks: [...g.tasks].sort(compareText) }));
+  const tasks = byTask
+    .map((t) => ({ task_name: t.task_name, count: Number(t.n) }))
+    .sort(byCountThenName((t) => t.count, (t) => t.task_name));
   return {
     total_failures: tasks.reduce((s, t) => s + t.count, 0),
     by_task: tasks,

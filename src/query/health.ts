@@ -59,13 +59,18 @@ function level(value: number, warn: number, crit: number): NagiosStatus {
   return 'OK';
 }
 
-export async function health(db: Db, now: Date, t: Thresholds): Promise<Health> {
+/**
+ * The backlog and the recent past, in one statement: rows in progress that
+ * started before `stuckBefore`, queued rows and the oldest one's enqueue time,
+ * and rows created since `since` with how many failed. Shared by health,
+ * alerts check and metrics.
+ */
+export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceMs: number) {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const table = q(db.table);
   const nowI = instantFromDate(now);
-  const stuckBefore = d.encodeTime(addMs(nowI, -t.stuckAfterMs));
-  const hourAgo = d.encodeTime(addMs(nowI, -3_600_000));
+  const since = d.encodeTime(addMs(nowI, -sinceMs));
   const [row] = await selectRows<Record<string, unknown>>(
     db,
     `SELECT ` +
@@ -74,14 +79,21 @@ export async function health(db: Db, now: Date, t: Thresholds): Promise<Health> 
       `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', d)}) AS failed, ` +
       `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'queued') AS queued, ` +
       `(SELECT MIN(${q('enqueue_time')}) FROM ${table} WHERE ${q('status')} = 'queued') AS oldest`,
-    [stuckBefore, hourAgo, hourAgo],
+    [d.encodeTime(addMs(nowI, -stuckAfterMs)), since, since],
   );
-  const stuck = Number(row.stuck);
-  const total = Number(row.total);
-  const failed = Number(row.failed);
-  const queued = Number(row.queued);
+  return {
+    stuck: Number(row.stuck),
+    total: Number(row.total),
+    failed: Number(row.failed),
+    queued: Number(row.queued),
+    oldest: row.oldest === null || row.oldest === undefined ? null : parseInstant(String(row.oldest)),
+  };
+}
+
+export async function health(db: Db, now: Date, t: Thresholds): Promise<Health> {
+  const nowI = instantFromDate(now);
+  const { stuck, total, failed, queued, oldest } = await queueState(db, now, t.stuckAfterMs, 3_600_000);
   const rate = total > 0 ? pyRound((failed / total) * 100, 2) : 0;
-  const oldest = row.oldest === null || row.oldest === undefined ? null : parseInstant(String(row.oldest));
   const checks: Check[] = [
     { name: 'stuck', value: stuck, warning: t.warnStuck, critical: t.critStuck, status: level(stuck, t.warnStuck, t.critStuck) },
     { name: 'failure_rate', value: rate, warning: t.warnFailureRate, critical: t.critFailureRate, status: level(rate, t.warnFailureRate, t.critFailureRate) },

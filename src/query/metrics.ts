@@ -6,7 +6,6 @@
 import { selectRows, type Db } from '../db/connect.js';
 import { DEFAULT_THRESHOLDS, health } from './health.js';
 import { PERCENTILES, StatsQuery } from './stats.js';
-import { groupSql } from './status.js';
 import type { Window } from './window.js';
 
 function label(v: string): string {
@@ -51,7 +50,6 @@ export async function metrics(db: Db, now: Date, durationWindow: Window, stuckAf
     health(db, now, { ...DEFAULT_THRESHOLDS, stuckAfterMs }),
     new StatsQuery(db, { window: durationWindow }).durationQuantilesByTask(),
   ]);
-  void groupSql;
   const sorted = [...rows].sort((a, b) => (a.task + '\0' + a.queue + '\0' + a.status < b.task + '\0' + b.queue + '\0' + b.status ? -1 : 1));
   const families: Family[] = [
     {

@@ -5,6 +5,7 @@
  */
 import { selectRows, type Db } from '../db/connect.js';
 import { addMs, instantFromDate } from '../db/time.js';
+import { compareText, countsLargestFirst } from './sort.js';
 import { groupSql } from './status.js';
 
 export interface Overview {
@@ -45,18 +46,7 @@ export async function overview(db: Db, now: Date): Promise<Overview> {
     total_tasks: total,
     active_queues: [...byQueue.keys()].sort(compareText),
     recent_failures: Number(recent[0]?.n ?? 0),
-    tasks_by_queue: sortedCounts(byQueue),
-    tasks_by_status: sortedCounts(byStatus),
+    tasks_by_queue: countsLargestFirst(byQueue),
+    tasks_by_status: countsLargestFirst(byStatus),
   };
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Largest count first, then by name, so output is stable across databases. */
-function sortedCounts(m: Map<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of [...m.entries()].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))) out[k] = v;
-  return out;
 }

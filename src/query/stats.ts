@@ -6,6 +6,7 @@
  * every backend, without pulling rows into Node.
  */
 import { selectRows, type Db } from '../db/connect.js';
+import { byCountThenName, compareText, countsLargestFirst } from './sort.js';
 import { groupSql, STATUSES } from './status.js';
 import { pyInt, pyRound } from './round.js';
 import type { Window } from './window.js';
@@ -137,8 +138,7 @@ export class StatsQuery {
     const failed = n('failed');
     const avgDuration = n('n_duration') > 0 ? n('sum_duration') / n('n_duration') : 0;
     const us = (v: number | null) => (v === null ? null : pyRound(v / 1000, 3));
-    const statusCounts: Record<string, number> = {};
-    for (const s of [...byStatus].sort((a, b) => Number(b.n) - Number(a.n) || (a.status < b.status ? -1 : 1))) statusCounts[s.status] = Number(s.n);
+    const statusCounts = countsLargestFirst(byStatus.map((s) => [s.status, Number(s.n)]));
     return {
       total,
       successful,
@@ -218,7 +218,6 @@ export class StatsQuery {
       if (!at.has(r.name)) at.set(r.name, new Map());
       at.get(r.name)!.set(Number(r.rn), Number(r.v));
     }
-    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
     return sums
       .map((r) => {
         const count = Number(r.n);
@@ -226,7 +225,7 @@ export class StatsQuery {
         const [p50, p95, p99] = wanted.map((p) => interpolate(values, p, count));
         return { name: r.name, count, sum: Number(r.s), p50, p95, p99 };
       })
-      .sort((a, b) => cmp(a.name, b.name));
+      .sort((a, b) => compareText(a.name, b.name));
   }
 
   /** One row per task or queue: the seed's success-rate-by-task, tasks-by-queue and retry analysis. */
@@ -275,7 +274,7 @@ export class StatsQuery {
           avg_retries: n('total') > 0 ? pyRound(n('sum_retries') / n('total'), 2) : 0,
         };
       })
-      .sort((a, b) => b.total - a.total || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort(byCountThenName((g) => g.total, (g) => g.name));
   }
 }
 

@@ -22,6 +22,9 @@ export const SINCE_OPTION: OptionSpec = {
   parse: parseTimeArg,
 };
 
+/** The analytics commands' scope to one task, exact as in the seed's endpoints. */
+export const TASK_NAME_OPTION: OptionSpec = { flags: '--task-name <name>', description: 'only this task (exact, as in the seed)' };
+
 export interface Window {
   since: Instant;
   until: Instant;

@@ -57,3 +57,9 @@ export function formatRelative(ms: number, nowMs: number): string {
 export function formatRelativeShort(ms: number, nowMs: number): string {
   return relative(ms, nowMs, true);
 }
+
+/** Length as the terminal shows it (ANSI color codes take no room). */
+export function visibleLength(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  return [...s.replace(/\u001b\[[0-9;]*m/g, '')].length;
+}

@@ -13,10 +13,6 @@ export function writeJson(ctx: Ctx, value: unknown): void {
   ctx.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
-export function writeLines(ctx: Ctx, lines: string[]): void {
-  ctx.stdout.write(lines.join('\n') + '\n');
-}
-
 export function jsonLine(value: unknown): string {
   return JSON.stringify(value) + '\n';
 }

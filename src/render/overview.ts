@@ -2,7 +2,7 @@ import type { Ctx } from '../cli/io.js';
 import { terminalWidth } from '../cli/io.js';
 import type { Overview } from '../query/overview.js';
 import { RECENT_FAILURE_HOURS } from '../query/overview.js';
-import { formatInt, formatPercent } from './format.js';
+import { formatInt, formatPercent, visibleLength } from './format.js';
 import { makeStyle, queueBadge, statusBadge, type Style } from './style.js';
 
 /** The overview as a terminal page: headline numbers, then queues and statuses with share bars. */
@@ -40,10 +40,4 @@ function section(style: Style, title: string, counts: Record<string, number>, to
     out.push(`  ${b}${' '.repeat(keyWidth - visibleLength(b))}  ${formatInt(n).padStart(numWidth)}  ${formatPercent(share).padStart(6)}${bar}`);
   }
   return out;
-}
-
-/** Length as the terminal shows it (ANSI color codes take no room). */
-export function visibleLength(s: string): number {
-  // eslint-disable-next-line no-control-regex
-  return [...s.replace(/\u001b\[[0-9;]*m/g, '')].length;
 }

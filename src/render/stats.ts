@@ -2,7 +2,7 @@
 import { toIso } from '../db/time.js';
 import type { GroupStats, Stats } from '../query/stats.js';
 import type { Window } from '../query/window.js';
-import { formatDuration, formatInt } from './format.js';
+import { formatDuration, formatInt, visibleLength } from './format.js';
 import { paintDuration, paintHealth, statusBadge, successRateHealth, type Style } from './style.js';
 import { renderTable } from './table.js';
 
@@ -27,7 +27,7 @@ export function renderStats(s: Stats, w: Window, groups: GroupStats[] | undefine
   lines.push('');
   const rate = paintHealth(style, successRateHealth(s.success_rate, s.successful + s.failed), `${s.success_rate.toFixed(2)}%`);
   const row = (label: string, value: string, label2 = '', value2 = '') =>
-    lines.push(`  ${c.gray(label.padEnd(13))}${value}${label2 ? ' '.repeat(Math.max(2, 14 - visible(value))) + c.gray(label2.padEnd(14)) + value2 : ''}`);
+    lines.push(`  ${c.gray(label.padEnd(13))}${value}${label2 ? ' '.repeat(Math.max(2, 14 - visibleLength(value))) + c.gray(label2.padEnd(14)) + value2 : ''}`);
   row('Total', formatInt(s.total), 'Throughput', `${s.throughput_per_hour}/h`);
   row('Successful', formatInt(s.successful), 'Success rate', rate);
   row('Failed', s.failed > 0 ? c.red(formatInt(s.failed)) : formatInt(s.failed), 'In progress', formatInt(s.in_progress));
@@ -43,7 +43,7 @@ export function renderStats(s: Stats, w: Window, groups: GroupStats[] | undefine
   const wrapped: string[] = [];
   for (const item of items) {
     const lineNow = wrapped[wrapped.length - 1];
-    if (lineNow !== undefined && visible(lineNow) + 3 + visible(item) <= v.width - 15) wrapped[wrapped.length - 1] = lineNow + c.gray(' · ') + item;
+    if (lineNow !== undefined && visibleLength(lineNow) + 3 + visibleLength(item) <= v.width - 15) wrapped[wrapped.length - 1] = lineNow + c.gray(' · ') + item;
     else wrapped.push(item);
   }
   row('By status', wrapped[0] ?? c.gray('no rows'));
@@ -68,9 +68,4 @@ export function renderStats(s: Stats, w: Window, groups: GroupStats[] | undefine
     lines.push(table.trimEnd());
   }
   return lines.join('\n') + '\n';
-}
-
-function visible(s: string): number {
-  // eslint-disable-next-line no-control-regex
-  return [...s.replace(/\u001b\[[0-9;]*m/g, '')].length;
 }

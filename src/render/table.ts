@@ -5,7 +5,7 @@
  * grep and awk.
  */
 import Table from 'cli-table3';
-import { visibleLength } from './overview.js';
+import { visibleLength } from './format.js';
 import type { Style } from './style.js';
 
 export interface Column<R> {

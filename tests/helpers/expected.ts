@@ -24,7 +24,7 @@ export function expectedOverview(opts: DemoOptions) {
 
 import type { WritableRow } from '../../src/db/insert.js';
 import { errorSignature } from '../../src/query/errors.js';
-import { bucketStarts, wallClock } from '../../src/query/buckets.js';
+import { bucketStarts } from '../../src/query/buckets.js';
 
 const successful = (r: WritableRow) => r.status === 'success' && r.success === true;
 const failed = (r: WritableRow) => ['failed', 'expired'].includes(r.status) || r.success === false;
@@ -98,7 +98,6 @@ export function expectedTimeline(rows: WritableRow[], sinceUs: number, untilUs: 
       b.sum += r.duration_ms;
     }
   }
-  void wallClock;
   return out.map(({ n, sum, ...b }) => ({ ...b, avg_duration_ms: n ? Math.trunc(sum / n) : 0 }));
 }
 
