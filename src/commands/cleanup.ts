@@ -107,7 +107,7 @@ export const spec: CommandSpec = {
         return EXIT.INTERRUPTED;
       }
       bar.succeed(`Deleted ${formatInt(result.deleted)} rows`);
-      if (opts.vacuum) await db.knex.raw(db.dialect.vacuumSql(db.table));
+      if (opts.vacuum) await db.exec(db.dialect.vacuumSql(db.table));
       if (!opts.json) ctx.stdout.write(`Deleted ${formatInt(result.deleted)} ${what}\n`);
       await finish(result.deleted, { longest_batch_ms: Math.round(result.longestBatchMs) });
     });

@@ -37,15 +37,15 @@ export const spec: CommandSpec = {
     let db: Awaited<ReturnType<typeof connect>> | null = null;
     try {
       db = await connect(settings, ctx.cwd);
-      version = await db.dialect.serverVersion(db.knex);
+      version = await db.dialect.serverVersion(db);
       checks.push({ name: 'connection', ok: true, detail: `${version} at ${db.target.display}` });
-      if (!(await db.dialect.tableExists(db.knex, db.table))) {
+      if (!(await db.dialect.tableExists(db, db.table))) {
         checks.push({ name: 'table', ok: false, detail: `${db.table} not found (run \`tasklog migrate\`, or point --db/--table at the database that has it)` });
       } else {
-        const columns = new Set(await db.dialect.listColumns(db.knex, db.table));
+        const columns = new Set(await db.dialect.listColumns(db, db.table));
         const absent = COLUMNS.filter((c) => !columns.has(c));
         checks.push({ name: 'table', ok: absent.length === 0, detail: absent.length ? `${db.table} lacks ${absent.join(', ')}` : `${db.table}, all ${COLUMNS.length} columns` });
-        const have = new Set(await db.dialect.listIndexes(db.knex, db.table));
+        const have = new Set(await db.dialect.listIndexes(db, db.table));
         const expected = expectedIndexes(db.table, db.dialect.maxNameLength, db.dialect.backend);
         const statements = db.dialect.createTaskTableSql(db.table, db.userTable);
         for (const idx of expected) {
@@ -57,7 +57,7 @@ export const spec: CommandSpec = {
           ok: missing.length === 0,
           detail: missing.length ? `${missing.length} of ${expected.length} Django indexes missing: ${missing.map((m) => m.name).join(', ')}` : `all ${expected.length} Django indexes`,
         });
-        rows = await db.dialect.estimateRows(db.knex, db.table);
+        rows = await db.dialect.estimateRows(db, db.table);
         checks.push({ name: 'rows', ok: true, detail: `${rows.estimate ? '~' : ''}${formatInt(rows.rows)}${rows.estimate ? ' (planner estimate)' : ''}` });
       }
       checks.push({ name: 'user table', ok: true, detail: db.userTable ? db.userTable : `${db.userTableName} not found: user columns stay empty (optional)` });

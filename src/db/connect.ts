@@ -12,8 +12,18 @@ import { cleanDbMessage, RuntimeFailure, TasklogError } from '../cli/errors.js';
 import type { Dialect } from './dialect/types.js';
 import { parseDatabaseUrl, redact, type Target } from './url.js';
 
-export interface Db {
+/** A connection, or a transaction on one: SQL with `?` placeholders. */
+export interface Sql {
+  /** rows of a SELECT (or of a statement with RETURNING) */
+  query<T = Record<string, unknown>>(sql: string, bindings?: readonly unknown[]): Promise<T[]>;
+  /** runs a statement; the number of rows it changed */
+  exec(sql: string, bindings?: readonly unknown[]): Promise<number>;
+}
+
+export interface Db extends Sql {
   knex: Knex;
+  /** runs fn in one transaction: committed when it resolves, rolled back when it throws */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   dialect: Dialect;
   target: Target;
   table: string;
@@ -72,23 +82,39 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
   const close = async () => {
     await knex.destroy();
   };
+  const backend = dialect.backend;
+  const sqlOn = (k: Knex | Knex.Transaction): Sql => ({
+    query: async <T>(sql: string, bindings: readonly unknown[] = []) => resultRows<T>(backend, await k.raw(sql, bindings as Knex.RawBinding[])),
+    exec: async (sql: string, bindings: readonly unknown[] = []) => affectedRows(backend, await k.raw(sql, bindings as Knex.RawBinding[])),
+  });
+  const sql = sqlOn(knex);
   try {
-    await withTimeout(knex.raw('SELECT 1'), settings.connectTimeoutMs + 1000);
-    await dialect.init?.(knex);
+    await withTimeout(sql.query('SELECT 1'), settings.connectTimeoutMs + 1000);
+    await dialect.init?.(sql);
   } catch (err) {
     await close().catch(() => undefined);
     throw new RuntimeFailure(redact(dialect.describeConnectError(err, target, settings.connectTimeoutMs), target), 'connect');
   }
   try {
     const table = settings.table;
-    if (options.requireTable && !(await dialect.tableExists(knex, table))) {
+    if (options.requireTable && !(await dialect.tableExists(sql, table))) {
       throw new RuntimeFailure(
         `table ${table} not found in ${target.display} (run \`tasklog migrate\` to create it, or point --db/--table at the database that has it)`,
         'no_table',
       );
     }
-    const userTable = (await dialect.tableExists(knex, settings.userTable)) ? settings.userTable : null;
-    return { knex, dialect, target, table, userTable, userTableName: settings.userTable, close };
+    const userTable = (await dialect.tableExists(sql, settings.userTable)) ? settings.userTable : null;
+    return {
+      ...sql,
+      transaction: (fn) => knex.transaction((trx) => fn(sqlOn(trx))),
+      knex,
+      dialect,
+      target,
+      table,
+      userTable,
+      userTableName: settings.userTable,
+      close,
+    };
   } catch (err) {
     await close().catch(() => undefined);
     if (err instanceof TasklogError) throw err;
@@ -114,7 +140,11 @@ function withTimeout<T>(p: PromiseLike<T>, ms: number): Promise<T> {
 
 /** Rows of a knex.raw() SELECT, whatever the driver's result shape. */
 export function rawRows<T = Record<string, unknown>>(db: Db, result: unknown): T[] {
-  switch (db.dialect.backend) {
+  return resultRows<T>(db.dialect.backend, result);
+}
+
+function resultRows<T>(backend: Dialect['backend'], result: unknown): T[] {
+  switch (backend) {
     case 'postgres':
       return (result as { rows: T[] }).rows;
     case 'mysql':
@@ -125,5 +155,17 @@ export function rawRows<T = Record<string, unknown>>(db: Db, result: unknown): T
 }
 
 export async function selectRows<T = Record<string, unknown>>(db: Db, sql: string, bindings: readonly unknown[] = []): Promise<T[]> {
-  return rawRows<T>(db, await db.knex.raw(sql, bindings as Knex.RawBinding[]));
+  return db.query<T>(sql, bindings);
+}
+
+/** Rows a knex.raw() write statement changed, whatever the driver's result shape. */
+function affectedRows(backend: Dialect['backend'], result: unknown): number {
+  switch (backend) {
+    case 'postgres':
+      return (result as { rowCount: number }).rowCount;
+    case 'mysql':
+      return (result as [{ affectedRows: number }])[0].affectedRows;
+    default:
+      return (result as { changes: number }).changes;
+  }
 }

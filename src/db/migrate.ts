@@ -22,13 +22,13 @@ export function taskTableStatements(db: Pick<Db, 'dialect' | 'table' | 'userTabl
 export async function migrateTaskTable(db: Db): Promise<MigrateResult> {
   const indexes = expectedIndexes(db.table, db.dialect.maxNameLength, db.dialect.backend).map((i) => i.name);
   const fk = db.dialect.backend === 'sqlite' || db.userTable !== null;
-  if (await db.dialect.tableExists(db.knex, db.table)) {
+  if (await db.dialect.tableExists(db, db.table)) {
     return { created: false, table: db.table, indexes, foreign_key: fk, statements: [] };
   }
   const statements = taskTableStatements(db);
   // PostgreSQL and SQLite run DDL in a transaction: all or nothing. MySQL commits each statement.
-  await db.knex.transaction(async (trx) => {
-    for (const sql of statements) await trx.raw(sql);
+  await db.transaction(async (tx) => {
+    for (const sql of statements) await tx.exec(sql);
   });
   return { created: true, table: db.table, indexes, foreign_key: fk, statements };
 }
@@ -37,8 +37,8 @@ export async function migrateTaskTable(db: Db): Promise<MigrateResult> {
 export async function ensureUserTable(db: Db): Promise<boolean> {
   if (db.userTable) return false;
   const name = db.userTableName;
-  await db.knex.transaction(async (trx) => {
-    for (const sql of db.dialect.createUserTableSql(name)) await trx.raw(sql);
+  await db.transaction(async (tx) => {
+    for (const sql of db.dialect.createUserTableSql(name)) await tx.exec(sql);
   });
   db.userTable = name;
   return true;

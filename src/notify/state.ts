@@ -11,7 +11,7 @@ export const STATE_TABLE = 'tasklog_alert_state';
 export async function ensureStateTable(db: Db): Promise<void> {
   const d = db.dialect;
   const time = d.backend === 'postgres' ? 'timestamp with time zone' : d.backend === 'mysql' ? 'datetime(6)' : 'datetime';
-  await db.knex.raw(
+  await db.exec(
     `CREATE TABLE IF NOT EXISTS ${d.quote(STATE_TABLE)} (${d.quote('alert_id')} varchar(191) NOT NULL PRIMARY KEY, ` +
       `${d.quote('last_sent_at')} ${time} NOT NULL, ${d.quote('last_value')} varchar(100) NULL)`,
   );
@@ -30,8 +30,8 @@ export async function lastSent(db: Db): Promise<Map<string, number>> {
 export async function recordSent(db: Db, alertId: string, value: number, now: Date): Promise<void> {
   const q = (c: string) => db.dialect.quote(c);
   const at = db.dialect.encodeTime(instantFromDate(now));
-  await db.knex.transaction(async (trx) => {
-    await trx.raw(`DELETE FROM ${q(STATE_TABLE)} WHERE ${q('alert_id')} = ?`, [alertId]);
-    await trx.raw(`INSERT INTO ${q(STATE_TABLE)} (${q('alert_id')}, ${q('last_sent_at')}, ${q('last_value')}) VALUES (?, ?, ?)`, [alertId, at, String(value)]);
+  await db.transaction(async (tx) => {
+    await tx.exec(`DELETE FROM ${q(STATE_TABLE)} WHERE ${q('alert_id')} = ?`, [alertId]);
+    await tx.exec(`INSERT INTO ${q(STATE_TABLE)} (${q('alert_id')}, ${q('last_sent_at')}, ${q('last_value')}) VALUES (?, ?, ?)`, [alertId, at, String(value)]);
   });
 }

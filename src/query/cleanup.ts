@@ -111,9 +111,8 @@ export async function deleteInBatches(
     // at most batch-size rows, the condition checked on each.
     const upper = Math.min(lastId + batchSize, maxId);
     const started = performance.now();
-    const result = await db.knex.raw(`DELETE FROM ${table} WHERE ${q('id')} > ? AND ${q('id')} <= ? AND ${sql}`, [lastId, upper, ...bindings]);
+    const n = await db.exec(`DELETE FROM ${table} WHERE ${q('id')} > ? AND ${q('id')} <= ? AND ${sql}`, [lastId, upper, ...bindings]);
     longest = Math.max(longest, performance.now() - started);
-    const n = affectedRows(db, result);
     deleted += n;
     lastId = upper;
     if (n > 0) onBatch(deleted);
@@ -125,17 +124,6 @@ export async function deleteInBatches(
     }
   }
   return { deleted, longestBatchMs: longest, interrupted: false };
-}
-
-function affectedRows(db: Db, result: unknown): number {
-  switch (db.dialect.backend) {
-    case 'postgres':
-      return (result as { rowCount: number }).rowCount;
-    case 'mysql':
-      return (result as [{ affectedRows: number }])[0].affectedRows;
-    default:
-      return (result as { changes: number }).changes;
-  }
 }
 
 export function cutoffIso(plan: CleanupPlan): string {

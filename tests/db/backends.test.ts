@@ -66,7 +66,7 @@ describe.each(backends)('$backend', ({ backend, skip }) => {
     expect(second.stdout).toMatch(/already exists .*nothing changed/);
     const db = await open(tdb.url);
     try {
-      const names = await db.dialect.listIndexes(db.knex, db.table);
+      const names = await db.dialect.listIndexes(db, db.table);
       for (const idx of expectedIndexes(db.table, db.dialect.maxNameLength, db.dialect.backend)) expect(names).toContain(idx.name);
     } finally {
       await db.close();

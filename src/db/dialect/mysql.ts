@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Sql } from '../connect.js';
 import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toMysqlText, type Instant } from '../time.js';
@@ -122,37 +123,37 @@ export class MysqlDialect implements Dialect {
     return `ANALYZE TABLE ${this.quote(table)}`;
   }
 
-  async listIndexes(knex: Knex, table: string): Promise<string[]> {
-    const [rows] = await knex.raw(
+  async listIndexes(db: Sql, table: string): Promise<string[]> {
+    const rows = await db.query(
       `SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?`,
       [table],
     );
-    return rows.map((r: { name: string }) => r.name);
+    return rows.map((r) => String(r.name));
   }
 
-  async listColumns(knex: Knex, table: string): Promise<string[]> {
-    const [rows] = await knex.raw(`SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?`, [table]);
-    return rows.map((r: { name: string }) => r.name);
+  async listColumns(db: Sql, table: string): Promise<string[]> {
+    const rows = await db.query(`SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?`, [table]);
+    return rows.map((r) => String(r.name));
   }
 
-  async estimateRows(knex: Knex, table: string): Promise<{ rows: number; estimate: boolean }> {
-    const [rows] = await knex.raw(`SELECT table_rows AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`, [table]);
+  async estimateRows(db: Sql, table: string): Promise<{ rows: number; estimate: boolean }> {
+    const rows = await db.query(`SELECT table_rows AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`, [table]);
     return { rows: Number(rows[0]?.n ?? 0), estimate: true };
   }
 
-  async tableExists(knex: Knex, table: string): Promise<boolean> {
+  async tableExists(db: Sql, table: string): Promise<boolean> {
     const dot = table.indexOf('.');
     const schema = dot >= 0 ? table.slice(0, dot) : null;
     const name = dot >= 0 ? table.slice(dot + 1) : table;
-    const [rows] = await knex.raw(
+    const rows = await db.query(
       `SELECT 1 AS found FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
       [schema, name],
     );
     return rows.length > 0;
   }
 
-  async serverVersion(knex: Knex): Promise<string> {
-    const [rows] = await knex.raw('SELECT VERSION() AS v');
+  async serverVersion(db: Sql): Promise<string> {
+    const rows = await db.query('SELECT VERSION() AS v');
     const v = String(rows[0].v);
     return /mariadb/i.test(v) ? `MariaDB ${v.replace(/-MariaDB.*$/i, '')}` : `MySQL ${v}`;
   }

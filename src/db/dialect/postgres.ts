@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Sql } from '../connect.js';
 import { bareTable, createIndexName, metaIndexName } from '../schema.js';
 import { toIso, type Instant } from '../time.js';
 import type { Target } from '../url.js';
@@ -18,9 +19,9 @@ export class PostgresDialect implements Dialect {
   /** an ICU collation folds case for all of Unicode even in a database created with LC_CTYPE=C */
   private icu = false;
 
-  async init(knex: Knex): Promise<void> {
-    const res = await knex.raw(`SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu') AS icu`);
-    this.icu = Boolean(res.rows[0]?.icu);
+  async init(db: Sql): Promise<void> {
+    const res = await db.query(`SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu') AS icu`);
+    this.icu = Boolean(res[0]?.icu);
   }
 
   foldContains(columnSql: string, term: string): { sql: string; term: string } {
@@ -140,38 +141,38 @@ export class PostgresDialect implements Dialect {
     return `ANALYZE ${this.quote(table)}`;
   }
 
-  async listIndexes(knex: Knex, table: string): Promise<string[]> {
-    const res = await knex.raw(`SELECT indexname FROM pg_indexes WHERE tablename = ? AND schemaname = current_schema()`, [bareTable(table)]);
-    return res.rows.map((r: { indexname: string }) => r.indexname);
+  async listIndexes(db: Sql, table: string): Promise<string[]> {
+    const res = await db.query(`SELECT indexname FROM pg_indexes WHERE tablename = ? AND schemaname = current_schema()`, [bareTable(table)]);
+    return res.map((r) => String(r.indexname));
   }
 
-  async listColumns(knex: Knex, table: string): Promise<string[]> {
-    const res = await knex.raw(`SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema()`, [bareTable(table)]);
-    return res.rows.map((r: { column_name: string }) => r.column_name);
+  async listColumns(db: Sql, table: string): Promise<string[]> {
+    const res = await db.query(`SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema()`, [bareTable(table)]);
+    return res.map((r) => String(r.column_name));
   }
 
-  async estimateRows(knex: Knex, table: string): Promise<{ rows: number; estimate: boolean }> {
-    const res = await knex.raw(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = to_regclass(?)`, [this.quote(table)]);
-    const n = Number(res.rows[0]?.n ?? -1);
+  async estimateRows(db: Sql, table: string): Promise<{ rows: number; estimate: boolean }> {
+    const res = await db.query(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = to_regclass(?)`, [this.quote(table)]);
+    const n = Number(res[0]?.n ?? -1);
     if (n >= 0) return { rows: n, estimate: true };
-    const c = await knex.raw(`SELECT COUNT(*) AS n FROM ${this.quote(table)}`);
-    return { rows: Number(c.rows[0].n), estimate: false };
+    const c = await db.query(`SELECT COUNT(*) AS n FROM ${this.quote(table)}`);
+    return { rows: Number(c[0].n), estimate: false };
   }
 
-  async tableExists(knex: Knex, table: string): Promise<boolean> {
+  async tableExists(db: Sql, table: string): Promise<boolean> {
     const dot = table.indexOf('.');
     const schema = dot >= 0 ? table.slice(0, dot) : null;
     const name = dot >= 0 ? table.slice(dot + 1) : table;
-    const res = await knex.raw(
+    const res = await db.query(
       `SELECT 1 FROM information_schema.tables WHERE table_schema = COALESCE(?, current_schema()) AND table_name = ?`,
       [schema, name],
     );
-    return res.rows.length > 0;
+    return res.length > 0;
   }
 
-  async serverVersion(knex: Knex): Promise<string> {
-    const res = await knex.raw('SELECT version() AS v');
-    return String(res.rows[0].v).split(' on ')[0];
+  async serverVersion(db: Sql): Promise<string> {
+    const res = await db.query('SELECT version() AS v');
+    return String(res[0].v).split(' on ')[0];
   }
 
   describeConnectError(err: unknown, target: Target, timeoutMs: number): string {

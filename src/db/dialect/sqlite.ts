@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Sql } from '../connect.js';
 import { existsSync } from 'node:fs';
 import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
@@ -114,28 +115,28 @@ export class SqliteDialect implements Dialect {
     return `ANALYZE ${this.quote(table)}`;
   }
 
-  async listIndexes(knex: Knex, table: string): Promise<string[]> {
-    const rows = await knex.raw(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`, [table]);
-    return rows.map((r: { name: string }) => r.name);
+  async listIndexes(db: Sql, table: string): Promise<string[]> {
+    const rows = await db.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`, [table]);
+    return rows.map((r) => String(r.name));
   }
 
-  async listColumns(knex: Knex, table: string): Promise<string[]> {
-    const rows = await knex.raw(`SELECT name FROM pragma_table_info(?)`, [table]);
-    return rows.map((r: { name: string }) => r.name);
+  async listColumns(db: Sql, table: string): Promise<string[]> {
+    const rows = await db.query(`SELECT name FROM pragma_table_info(?)`, [table]);
+    return rows.map((r) => String(r.name));
   }
 
-  async estimateRows(knex: Knex, table: string): Promise<{ rows: number; estimate: boolean }> {
-    const rows = await knex.raw(`SELECT COUNT(*) AS n FROM ${this.quote(table)}`);
+  async estimateRows(db: Sql, table: string): Promise<{ rows: number; estimate: boolean }> {
+    const rows = await db.query(`SELECT COUNT(*) AS n FROM ${this.quote(table)}`);
     return { rows: Number(rows[0].n), estimate: false };
   }
 
-  async tableExists(knex: Knex, table: string): Promise<boolean> {
-    const rows = await knex.raw(`SELECT 1 AS found FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?`, [table]);
+  async tableExists(db: Sql, table: string): Promise<boolean> {
+    const rows = await db.query(`SELECT 1 AS found FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?`, [table]);
     return rows.length > 0;
   }
 
-  async serverVersion(knex: Knex): Promise<string> {
-    const rows = await knex.raw('SELECT sqlite_version() AS v');
+  async serverVersion(db: Sql): Promise<string> {
+    const rows = await db.query('SELECT sqlite_version() AS v');
     return `SQLite ${rows[0].v}`;
   }
 

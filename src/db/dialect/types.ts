@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Sql } from '../connect.js';
 import type { Instant } from '../time.js';
 import type { Backend, Target } from '../url.js';
 
@@ -20,7 +21,7 @@ export interface Dialect {
   createTaskTableSql(table: string, userTable: string | null): string[];
   /** a minimal Django auth_user table (demo creates one when there is none) */
   createUserTableSql(userTable: string): string[];
-  tableExists(knex: Knex, table: string): Promise<boolean>;
+  tableExists(db: Sql, table: string): Promise<boolean>;
   /** whole microseconds from `fromSql` to `toSql` (NULL when either is NULL), exact */
   microsBetweenSql(fromSql: string, toSql: string): string;
   /** whole seconds since the epoch of a time column (UTC) */
@@ -32,13 +33,13 @@ export interface Dialect {
   /** refreshes the planner's statistics after a bulk load */
   analyzeSql(table: string): string;
   /** names of the indexes on a table */
-  listIndexes(knex: Knex, table: string): Promise<string[]>;
+  listIndexes(db: Sql, table: string): Promise<string[]>;
   /** names of the columns of a table */
-  listColumns(knex: Knex, table: string): Promise<string[]>;
+  listColumns(db: Sql, table: string): Promise<string[]>;
   /** the planner's row count (cheap); SQLite counts */
-  estimateRows(knex: Knex, table: string): Promise<{ rows: number; estimate: boolean }>;
+  estimateRows(db: Sql, table: string): Promise<{ rows: number; estimate: boolean }>;
   /** runs once after connecting (feature detection) */
-  init?(knex: Knex): Promise<void>;
+  init?(db: Sql): Promise<void>;
   /**
    * "column contains term", case-insensitive for all of Unicode, with no
    * wildcard characters (% and _ are plain text): the SQL has one ? for the
@@ -47,7 +48,7 @@ export interface Dialect {
   foldContains(columnSql: string, term: string): { sql: string; term: string };
   /** a text column compared byte by byte (code point order), the same on every database */
   binaryText(columnSql: string): string;
-  serverVersion(knex: Knex): Promise<string>;
+  serverVersion(db: Sql): Promise<string>;
   /** Turns a driver error into one line a user can act on. */
   describeConnectError(err: unknown, target: Target, timeoutMs: number): string;
 }
