@@ -52,7 +52,7 @@ export function describeError(err: unknown): { message: string; exitCode: ExitCo
 }
 
 /**
- * A database error as one short line: knex prefixes the driver's message with
+ * A database error as one short line: a query builder may prefix the driver's message with
  * the whole SQL statement (which can be megabytes for a bulk insert); keep the
  * driver's words only, and never more than 300 characters.
  */

@@ -51,7 +51,7 @@ export interface CommandSpec {
   failure?: { usage: number; runtime: number; line?(message: string): string };
   /**
    * Runs the command with its parsed options (global ones merged in) and
-   * positional arguments. Heavy modules (knex, drivers, renderers) are
+   * positional arguments. Heavy modules (database drivers, renderers, prompts) are
    * imported inside, so that --help and other commands never load them.
    */
   run(opts: any, ctx: Ctx, args: string[]): Promise<RunResult>;

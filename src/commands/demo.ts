@@ -52,7 +52,7 @@ export const spec: CommandSpec = {
     const result = await withDb(opts, ctx, { create: true }, async (db) => {
       const createdUsers = await ensureUserTable(db);
       const migration = await migrateTaskTable(db);
-      const existing = Number((await db.knex(db.table).count({ n: '*' }))[0].n);
+      const existing = await countRows(db, db.table);
       if (existing > 0 && !opts.append) {
         throw new RuntimeFailure(
           `table ${db.table} in ${db.target.display} already has ${formatInt(existing)} rows; pass --append to add more, or choose another --db`,
@@ -74,7 +74,7 @@ export const spec: CommandSpec = {
         throw err;
       }
       // fresh statistics, or the planner guesses from an empty table (PostgreSQL scans instead of using indexes)
-      await db.knex.raw(db.dialect.analyzeSql(db.table));
+      await db.exec(db.dialect.analyzeSql(db.table));
       const seconds = (Date.now() - started) / 1000;
       bar.succeed(`Inserted ${formatInt(inserted)} demo rows into ${db.table} (${db.target.display}) in ${seconds.toFixed(1)} s`);
       return { inserted, created_table: migration.created, database: db.target.display, table: db.table, overview: await overview(db, now) };
@@ -100,10 +100,14 @@ async function demoUsers(
   if (!db.userTable) return [];
   const { instantFromDate } = await import('../db/time.js');
   const table = db.userTable;
-  const count = Number((await db.knex(table).count({ n: '*' }))[0].n);
+  const { insertRecords } = await import('../db/insert.js');
+  const count = await countRows(db, table);
   if (created || count === 0) {
     const joined = db.dialect.encodeTime(instantFromDate(now));
-    await db.knex(table).insert(
+    await insertRecords(
+      db,
+      db.dialect,
+      table,
       users.map((u) => ({
         password: '!',
         last_login: null,
@@ -118,6 +122,12 @@ async function demoUsers(
       })),
     );
   }
-  const rows = await db.knex(table).select('id').orderBy('id').limit(20);
-  return rows.map((r: { id: unknown }) => Number(r.id));
+  const q = (c: string) => db.dialect.quote(c);
+  const rows = await db.query<{ id: unknown }>(`SELECT ${q('id')} AS id FROM ${q(table)} ORDER BY ${q('id')} LIMIT 20`);
+  return rows.map((r) => Number(r.id));
+}
+
+async function countRows(db: import('../db/connect.js').Db, table: string): Promise<number> {
+  const [r] = await db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${db.dialect.quote(table)}`);
+  return Number(r.n);
 }

@@ -1,15 +1,14 @@
 /**
- * Opening the database: settings → target → knex with the right driver, a
- * probe query under the connect timeout, and one-line errors with the
- * password redacted. knex and the driver are imported here, only when a
- * command needs the database.
+ * Opening the database: settings → target → the database's own driver
+ * (better-sqlite3, pg, mysql2), a probe query under the connect timeout, and
+ * one-line errors with the password redacted. The driver is imported only
+ * when a command needs the database.
  */
-import type { Knex } from 'knex';
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ConnectionSettings } from '../cli/config.js';
 import { cleanDbMessage, RuntimeFailure, TasklogError } from '../cli/errors.js';
-import type { Dialect } from './dialect/types.js';
+import type { Dialect, DriverConnection } from './dialect/types.js';
 import { parseDatabaseUrl, redact, type Target } from './url.js';
 
 /** A connection, or a transaction on one: SQL with `?` placeholders. */
@@ -21,7 +20,6 @@ export interface Sql {
 }
 
 export interface Db extends Sql {
-  knex: Knex;
   /** runs fn in one transaction: committed when it resolves, rolled back when it throws */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   dialect: Dialect;
@@ -67,33 +65,16 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
     }
   }
   const dialect = await loadDialect(target);
-  const knexModule = await import('knex');
-  const knexFactory = (knexModule.default ?? knexModule) as unknown as (c: Knex.Config) => Knex;
-  const config = await dialect.knexConfig(target, settings.connectTimeoutMs);
-  // knex prints pool errors and warnings itself; tasklog reports every failure as one line of its own.
-  const quiet = () => undefined;
-  config.log = { warn: quiet, error: quiet, deprecate: quiet, debug: quiet };
-  let knex: Knex;
+  const timeoutMs = settings.connectTimeoutMs;
+  const pool = new Pool(() => withTimeout(dialect.openConnection(target, timeoutMs), timeoutMs + 1000), dialect.maxConnections);
+  const close = () => pool.close();
+  const sql = pooledSql(pool);
   try {
-    knex = knexFactory(config);
-  } catch (err) {
-    throw new RuntimeFailure(redact(dialect.describeConnectError(err, target, settings.connectTimeoutMs), target), 'connect');
-  }
-  const close = async () => {
-    await knex.destroy();
-  };
-  const backend = dialect.backend;
-  const sqlOn = (k: Knex | Knex.Transaction): Sql => ({
-    query: async <T>(sql: string, bindings: readonly unknown[] = []) => resultRows<T>(backend, await k.raw(sql, bindings as Knex.RawBinding[])),
-    exec: async (sql: string, bindings: readonly unknown[] = []) => affectedRows(backend, await k.raw(sql, bindings as Knex.RawBinding[])),
-  });
-  const sql = sqlOn(knex);
-  try {
-    await withTimeout(sql.query('SELECT 1'), settings.connectTimeoutMs + 1000);
+    await sql.query('SELECT 1');
     await dialect.init?.(sql);
   } catch (err) {
     await close().catch(() => undefined);
-    throw new RuntimeFailure(redact(dialect.describeConnectError(err, target, settings.connectTimeoutMs), target), 'connect');
+    throw new RuntimeFailure(redact(dialect.describeConnectError(err, target, timeoutMs), target), 'connect');
   }
   try {
     const table = settings.table;
@@ -104,21 +85,94 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
       );
     }
     const userTable = (await dialect.tableExists(sql, settings.userTable)) ? settings.userTable : null;
-    return {
-      ...sql,
-      transaction: (fn) => knex.transaction((trx) => fn(sqlOn(trx))),
-      knex,
-      dialect,
-      target,
-      table,
-      userTable,
-      userTableName: settings.userTable,
-      close,
+    const transaction = async <T>(fn: (tx: Sql) => Promise<T>): Promise<T> => {
+      const conn = await pool.acquire();
+      try {
+        await conn.run(dialect.beginSql, []);
+        let result: T;
+        try {
+          result = await fn(connectionSql(conn));
+        } catch (err) {
+          await conn.run('ROLLBACK', []).catch(() => undefined);
+          throw err;
+        }
+        await conn.run('COMMIT', []);
+        return result;
+      } finally {
+        pool.release(conn);
+      }
     };
+    return { ...sql, transaction, dialect, target, table, userTable, userTableName: settings.userTable, close };
   } catch (err) {
     await close().catch(() => undefined);
     if (err instanceof TasklogError) throw err;
     throw new RuntimeFailure(redact(`query on ${target.display} failed: ${cleanDbMessage((err as Error).message)}`, target), 'query');
+  }
+}
+
+function connectionSql(conn: DriverConnection): Sql {
+  return {
+    query: async <T>(text: string, bindings: readonly unknown[] = []) => (await conn.run(text, bindings)).rows as T[],
+    exec: async (text: string, bindings: readonly unknown[] = []) => (await conn.run(text, bindings)).changes,
+  };
+}
+
+function pooledSql(pool: Pool): Sql {
+  const run = async (text: string, bindings: readonly unknown[]) => {
+    const conn = await pool.acquire();
+    try {
+      return await conn.run(text, bindings);
+    } finally {
+      pool.release(conn);
+    }
+  };
+  return {
+    query: async <T>(text: string, bindings: readonly unknown[] = []) => (await run(text, bindings)).rows as T[],
+    exec: async (text: string, bindings: readonly unknown[] = []) => (await run(text, bindings)).changes,
+  };
+}
+
+/**
+ * Up to `max` connections, opened when the queries of one report run side by
+ * side (PostgreSQL and MySQL answer them in parallel); SQLite has one.
+ */
+class Pool {
+  private idle: DriverConnection[] = [];
+  private all: DriverConnection[] = [];
+  private opening = 0;
+  private waiting: ((c: DriverConnection) => void)[] = [];
+  constructor(
+    private readonly open: () => Promise<DriverConnection>,
+    private readonly max: number,
+  ) {}
+
+  async acquire(): Promise<DriverConnection> {
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    if (this.all.length + this.opening < this.max) {
+      this.opening++;
+      try {
+        const conn = await this.open();
+        this.all.push(conn);
+        return conn;
+      } finally {
+        this.opening--;
+      }
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(conn: DriverConnection): void {
+    const next = this.waiting.shift();
+    if (next) next(conn);
+    else this.idle.push(conn);
+  }
+
+  async close(): Promise<void> {
+    const all = this.all;
+    this.all = [];
+    this.idle = [];
+    await Promise.all(all.map((c) => c.close().catch(() => undefined)));
   }
 }
 
@@ -138,34 +192,6 @@ function withTimeout<T>(p: PromiseLike<T>, ms: number): Promise<T> {
   });
 }
 
-/** Rows of a knex.raw() SELECT, whatever the driver's result shape. */
-export function rawRows<T = Record<string, unknown>>(db: Db, result: unknown): T[] {
-  return resultRows<T>(db.dialect.backend, result);
-}
-
-function resultRows<T>(backend: Dialect['backend'], result: unknown): T[] {
-  switch (backend) {
-    case 'postgres':
-      return (result as { rows: T[] }).rows;
-    case 'mysql':
-      return (result as [T[], unknown])[0];
-    default:
-      return result as T[];
-  }
-}
-
 export async function selectRows<T = Record<string, unknown>>(db: Db, sql: string, bindings: readonly unknown[] = []): Promise<T[]> {
   return db.query<T>(sql, bindings);
-}
-
-/** Rows a knex.raw() write statement changed, whatever the driver's result shape. */
-function affectedRows(backend: Dialect['backend'], result: unknown): number {
-  switch (backend) {
-    case 'postgres':
-      return (result as { rowCount: number }).rowCount;
-    case 'mysql':
-      return (result as [{ affectedRows: number }])[0].affectedRows;
-    default:
-      return (result as { changes: number }).changes;
-  }
 }

@@ -2,8 +2,7 @@
  * Writing task log rows: values encoded for the dialect (Django's formats),
  * inserted in multi-row batches inside one transaction.
  */
-import type { Knex } from 'knex';
-import type { Db } from './connect.js';
+import type { Db, Sql } from './connect.js';
 import type { Dialect } from './dialect/types.js';
 import type { TaskLogColumns } from './schema.js';
 import type { Instant } from './time.js';
@@ -51,31 +50,37 @@ export function batchSize(dialect: Dialect): number {
   return dialect.backend === 'sqlite' ? 500 : 1000;
 }
 
-export async function insertRows(
-  db: Db,
-  rows: Iterable<WritableRow>,
-  onProgress?: (done: number) => void,
-  trx?: Knex.Transaction,
-): Promise<number> {
-  const run = async (t: Knex.Transaction) => {
+/** One multi-row INSERT of records that all have the same keys (the columns). */
+export async function insertRecords(sql: Sql, dialect: Dialect, table: string, records: Record<string, unknown>[]): Promise<number> {
+  if (records.length === 0) return 0;
+  const columns = Object.keys(records[0]);
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const bindings: unknown[] = [];
+  for (const r of records) for (const c of columns) bindings.push(r[c] ?? null);
+  const text = `INSERT INTO ${dialect.quote(table)} (${columns.map((c) => dialect.quote(c)).join(', ')}) VALUES ${records.map(() => tuple).join(', ')}`;
+  await sql.exec(text, bindings);
+  return records.length;
+}
+
+/** Inserts rows in multi-row batches, in one transaction (the given one, or a new one). */
+export async function insertRows(db: Db, rows: Iterable<WritableRow>, onProgress?: (done: number) => void, tx?: Sql): Promise<number> {
+  const run = async (t: Sql) => {
     const size = batchSize(db.dialect);
     let batch: Record<string, unknown>[] = [];
     let done = 0;
     for (const row of rows) {
       batch.push(encodeRow(db.dialect, row));
       if (batch.length >= size) {
-        await t(db.table).insert(batch);
-        done += batch.length;
+        done += await insertRecords(t, db.dialect, db.table, batch);
         batch = [];
         onProgress?.(done);
       }
     }
     if (batch.length > 0) {
-      await t(db.table).insert(batch);
-      done += batch.length;
+      done += await insertRecords(t, db.dialect, db.table, batch);
       onProgress?.(done);
     }
     return done;
   };
-  return trx ? run(trx) : db.knex.transaction(run);
+  return tx ? run(tx) : db.transaction(run);
 }

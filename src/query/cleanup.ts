@@ -4,7 +4,6 @@
  * a row newer than the cutoff is never deleted, even one that arrives or
  * changes mid-run.
  */
-import type { Knex } from 'knex';
 import { selectRows, type Db } from '../db/connect.js';
 import { addMs, instantFromDate, toIso, type Instant } from '../db/time.js';
 import { countsLargestFirst } from './sort.js';
@@ -27,11 +26,11 @@ export function planCleanup(now: Date, days: number, keepFailedDays?: number, st
 }
 
 /** The WHERE condition of the rows the plan deletes, with its bindings. */
-export function cleanupCondition(db: Db, plan: CleanupPlan): { sql: string; bindings: Knex.Value[] } {
+export function cleanupCondition(db: Db, plan: CleanupPlan): { sql: string; bindings: unknown[] } {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const parts = [`${q('created_at')} < ?`];
-  const bindings: Knex.Value[] = [d.encodeTime(plan.cutoff)];
+  const bindings: unknown[] = [d.encodeTime(plan.cutoff)];
   if (plan.statuses?.length) {
     parts.push(`${q('status')} IN (${plan.statuses.map(() => '?').join(', ')})`);
     bindings.push(...plan.statuses);

@@ -4,7 +4,6 @@
  * All filters combine with AND. Values always travel as bindings; table and
  * column names are quoted by the dialect.
  */
-import type { Knex } from 'knex';
 import { csvList, InvalidValue, nonNegativeInt, parseBool, type OptionSpec } from '../cli/spec.js';
 import type { Db } from '../db/connect.js';
 import { groupSql, STATUSES, type StatusGroup } from './status.js';
@@ -19,11 +18,16 @@ export interface FilterEnv {
   ucol(c: string): string;
 }
 
+/** Where a filter adds its condition (ANDed with the others); values travel as `?` bindings. */
+export interface Where {
+  whereRaw(sql: string, bindings?: readonly unknown[]): void;
+}
+
 export interface FilterDef {
   option: OptionSpec;
   /** needs the user table joined */
   needsUser?: boolean;
-  apply(qb: Knex.QueryBuilder, value: any, env: FilterEnv): void;
+  apply(qb: Where, value: any, env: FilterEnv): void;
 }
 
 const key = (flags: string) => flags.split(' ')[0];
@@ -108,7 +112,7 @@ export const FILTERS: FilterDef[] = [
     },
     apply: (qb, v: boolean | 'null', e) => {
       if (v === 'null') qb.whereRaw(`${e.col('success')} IS NULL`);
-      else qb.whereRaw(`${e.col('success')} = ?`, [e.db.dialect.encodeBool(v) as Knex.Value]);
+      else qb.whereRaw(`${e.col('success')} = ?`, [e.db.dialect.encodeBool(v)]);
     },
   },
   group('completed', '--is-completed [bool]', 'status success, failed, expired or canceled'),
@@ -142,7 +146,7 @@ export const FILTERS: FilterDef[] = [
     needsUser: true,
     apply: (qb, v: string, e) => {
       const parts = [`${e.ucol('username')} = ?`, `${e.ucol('email')} = ?`];
-      const binds: Knex.Value[] = [v, v];
+      const binds: unknown[] = [v, v];
       if (/^\d+$/.test(v)) {
         parts.push(`${e.col('user_id')} = ?`);
         binds.push(Number(v));

@@ -4,12 +4,11 @@
  * stable; NULLs sort last in both directions on every database; text sorts
  * by code point on every database.
  */
-import type { Knex } from 'knex';
 import { InvalidValue } from '../cli/spec.js';
 import { RuntimeFailure } from '../cli/errors.js';
 import type { Db } from '../db/connect.js';
 import { decodeRow, type TaskLogRow } from '../db/decode.js';
-import type { ActiveFilter, FilterEnv } from './filters.js';
+import type { ActiveFilter, FilterEnv, Where } from './filters.js';
 
 export const ORDERING_FIELDS = [
   'enqueue_time',
@@ -66,23 +65,26 @@ export class LogReader {
     this.env = { db, now, col: (c) => `${q('t')}.${q(c)}`, ucol: (c) => `${q('u')}.${q(c)}` };
   }
 
-  private base(query: LogQuery, forCount: boolean): Knex.QueryBuilder {
+  /** FROM and WHERE of a query: the task table as t, the user table as u when needed or shown. */
+  private base(query: LogQuery, forCount: boolean): Select {
     const { db } = this;
-    const qb = db.knex({ t: db.table });
+    const q = (c: string) => db.dialect.quote(c);
+    const select = new Select(`${q(db.table)} AS ${q('t')}`, forCount ? [] : [`${q('t')}.*`]);
     const needsUser = query.filters.some((f) => f.def.needsUser);
     if (db.userTable && (needsUser || !forCount)) {
-      qb.leftJoin({ u: db.userTable }, 'u.id', 't.user_id');
+      select.from += ` LEFT JOIN ${q(db.userTable)} AS ${q('u')} ON ${this.env.ucol('id')} = ${this.env.col('user_id')}`;
+      if (!forCount) select.columns.push(`${this.env.ucol('username')} AS ${q('username')}`, `${this.env.ucol('email')} AS ${q('email')}`);
     } else if (needsUser && query.filters.some((f) => f.def.option.flags.startsWith('--user '))) {
       throw new RuntimeFailure(`--user needs the user table ${db.userTableName}, which is not in ${db.target.display} (see --user-table)`, 'no_user_table');
     }
-    for (const f of query.filters) f.def.apply(qb, f.value, this.env);
-    return qb;
+    for (const f of query.filters) f.def.apply(select, f.value, this.env);
+    return select;
   }
 
-  private columns(qb: Knex.QueryBuilder): Knex.QueryBuilder {
-    qb.select('t.*');
-    if (this.db.userTable) qb.select({ username: 'u.username', email: 'u.email' });
-    return qb;
+  private rows(select: Select, orderSql: string | null, limit: number, offset = 0): Promise<Record<string, unknown>[]> {
+    const order = orderSql ? ` ORDER BY ${orderSql}` : '';
+    const page = ` LIMIT ${Math.trunc(limit)}${offset > 0 ? ` OFFSET ${Math.trunc(offset)}` : ''}`;
+    return this.db.query(`SELECT ${select.columns.join(', ')} FROM ${select.from}${select.whereSql()}${order}${page}`, select.bindings);
   }
 
   private orderSql(order: OrderTerm[]): string {
@@ -101,17 +103,13 @@ export class LogReader {
   }
 
   async count(query: LogQuery): Promise<number> {
-    const qb = this.base(query, true).count({ n: '*' });
-    const rows = await qb;
-    return Number((rows[0] as { n: unknown }).n);
+    const select = this.base(query, true);
+    const [r] = await this.db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${select.from}${select.whereSql()}`, select.bindings);
+    return Number(r.n);
   }
 
   async page(query: LogQuery, page: number, pageSize: number): Promise<TaskLogRow[]> {
-    const qb = this.columns(this.base(query, false))
-      .orderByRaw(this.orderSql(query.order))
-      .limit(pageSize)
-      .offset((page - 1) * pageSize);
-    return (await qb).map(decodeRow);
+    return (await this.rows(this.base(query, false), this.orderSql(query.order), pageSize, (page - 1) * pageSize)).map(decodeRow);
   }
 
   /**
@@ -123,12 +121,12 @@ export class LogReader {
     const order = withTieBreak(query.order);
     let last: Record<string, unknown> | null = null;
     for (;;) {
-      const qb = this.columns(this.base(query, false));
+      const select = this.base(query, false);
       if (last) {
         const { sql, bindings } = this.after(order, last);
-        qb.whereRaw(sql, bindings as Knex.RawBinding[]);
+        select.whereRaw(sql, bindings);
       }
-      const rows: Record<string, unknown>[] = await qb.orderByRaw(this.orderSql(query.order)).limit(batchSize);
+      const rows = await this.rows(select, this.orderSql(query.order), batchSize);
       for (const r of rows) yield decodeRow(r);
       if (rows.length < batchSize) return;
       last = rows[rows.length - 1];
@@ -173,9 +171,9 @@ export class LogReader {
   /** One row by id (all digits) or job_id. */
   async find(ref: string): Promise<TaskLogRow | null> {
     const tryBy = async (column: string, value: unknown) => {
-      const rows = await this.columns(this.base({ filters: [], order: [] }, false))
-        .whereRaw(`${this.env.col(column)} = ?`, [value as Knex.Value])
-        .limit(1);
+      const select = this.base({ filters: [], order: [] }, false);
+      select.whereRaw(`${this.env.col(column)} = ?`, [value]);
+      const rows = await this.rows(select, null, 1);
       return rows.length ? decodeRow(rows[0]) : null;
     };
     if (/^\d{1,15}$/.test(ref)) {
@@ -188,10 +186,28 @@ export class LogReader {
   /** Other rows with the same job_id or task_name, newest created first (ties: id descending). */
   async related(row: TaskLogRow, limit: number): Promise<TaskLogRow[]> {
     const { col } = this.env;
-    const rows = await this.columns(this.base({ filters: [], order: [] }, false))
-      .whereRaw(`(${col('job_id')} = ? OR ${col('task_name')} = ?) AND ${col('id')} <> ?`, [row.job_id, row.task_name, row.id])
-      .orderByRaw(`${col('created_at')} DESC, ${col('id')} DESC`)
-      .limit(limit);
+    const select = this.base({ filters: [], order: [] }, false);
+    select.whereRaw(`(${col('job_id')} = ? OR ${col('task_name')} = ?) AND ${col('id')} <> ?`, [row.job_id, row.task_name, row.id]);
+    const rows = await this.rows(select, `${col('created_at')} DESC, ${col('id')} DESC`, limit);
     return rows.map(decodeRow);
+  }
+}
+
+/** A SELECT being put together: FROM (with joins), columns, and ANDed conditions with their bindings. */
+class Select implements Where {
+  readonly conditions: string[] = [];
+  readonly bindings: unknown[] = [];
+  constructor(
+    public from: string,
+    readonly columns: string[],
+  ) {}
+
+  whereRaw(sql: string, bindings: readonly unknown[] = []): void {
+    this.conditions.push(`(${sql})`);
+    this.bindings.push(...bindings);
+  }
+
+  whereSql(): string {
+    return this.conditions.length ? ` WHERE ${this.conditions.join(' AND ')}` : '';
   }
 }

@@ -49,7 +49,7 @@ const OVERVIEW_KEYS = ['total_tasks', 'active_queues', 'recent_failures', 'tasks
 const pick = (o: Record<string, unknown>) => Object.fromEntries(OVERVIEW_KEYS.map((k) => [k, o[k]]));
 
 async function decodedRows(url: string) {
-  return withTestDb(url, async (db) => (await db.knex(db.table).select('*').orderBy('id')).map(decodeRow));
+  return withTestDb(url, async (db) => (await db.query(`SELECT * FROM ${db.dialect.quote(db.table)} ORDER BY ${db.dialect.quote('id')}`)).map(decodeRow));
 }
 
 function ormRowShape(rows: ReturnType<typeof decodeRow>[]) {

@@ -1,10 +1,9 @@
-import type { Knex } from 'knex';
 import type { Sql } from '../connect.js';
 import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toMysqlText, type Instant } from '../time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect, quoteIdentifier } from './types.js';
+import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, quoteIdentifier } from './types.js';
 
 /**
  * MySQL and MariaDB: Django stores naive UTC in datetime(6); tasklog reads it
@@ -13,38 +12,44 @@ import { describeNetworkError, errorCode, errorMessage, type Dialect, quoteIdent
  */
 export class MysqlDialect implements Dialect {
   readonly backend = 'mysql' as const;
-  readonly client = 'mysql2';
+  readonly maxConnections = 4;
+  readonly beginSql = 'START TRANSACTION';
   readonly maxNameLength = 64;
 
-  async knexConfig(target: Target, timeoutMs: number): Promise<Knex.Config> {
+  async openConnection(target: Target, timeoutMs: number): Promise<DriverConnection> {
     const s = target.server!;
+    const mysql = (await import('mysql2')).default;
+    const conn = mysql.createConnection({
+      host: s.host,
+      port: s.port,
+      socketPath: s.socketPath,
+      user: s.user,
+      password: s.password,
+      database: s.database,
+      connectTimeout: timeoutMs,
+      dateStrings: true,
+      jsonStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      decimalNumbers: true,
+      timezone: 'Z',
+      charset: 'utf8mb4',
+    });
+    // a connection the server drops while idle must not crash the process; the next query reports it
+    conn.on('error', () => undefined);
+    const run = (sql: string, bindings: readonly unknown[]) =>
+      new Promise<{ rows: Record<string, unknown>[]; changes: number }>((resolve, reject) => {
+        conn.query(sql, bindings as unknown[], (err, res) => {
+          if (err) reject(err);
+          else if (Array.isArray(res)) resolve({ rows: res as Record<string, unknown>[], changes: 0 });
+          else resolve({ rows: [], changes: (res as { affectedRows?: number }).affectedRows ?? 0 });
+        });
+      });
+    // NOW() and friends are never used for data, but keep the session in UTC regardless.
+    await run("SET time_zone = '+00:00'", []);
     return {
-      client: this.client,
-      connection: {
-        host: s.host,
-        port: s.port,
-        socketPath: s.socketPath,
-        user: s.user,
-        password: s.password,
-        database: s.database,
-        connectTimeout: timeoutMs,
-        dateStrings: true,
-        jsonStrings: true,
-        supportBigNumbers: true,
-        bigNumberStrings: false,
-        decimalNumbers: true,
-        timezone: 'Z',
-        charset: 'utf8mb4',
-      } as Knex.MySql2ConnectionConfig,
-      pool: {
-        min: 0,
-        max: 4,
-        afterCreate(conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
-          // NOW() and friends are never used for data, but keep the session in UTC regardless.
-          conn.query("SET time_zone = '+00:00'", (err) => done(err, conn));
-        },
-      },
-      acquireConnectionTimeout: timeoutMs + 2000,
+      run,
+      close: () => new Promise<void>((resolve) => conn.end(() => resolve())),
     };
   }
 

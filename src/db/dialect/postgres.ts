@@ -1,9 +1,8 @@
-import type { Knex } from 'knex';
 import type { Sql } from '../connect.js';
 import { bareTable, createIndexName, metaIndexName } from '../schema.js';
 import { toIso, type Instant } from '../time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect, quoteIdentifier } from './types.js';
+import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, quoteIdentifier } from './types.js';
 
 const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
 
@@ -14,7 +13,8 @@ const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as c
  */
 export class PostgresDialect implements Dialect {
   readonly backend = 'postgres' as const;
-  readonly client = 'pg';
+  readonly maxConnections = 4;
+  readonly beginSql = 'BEGIN';
   readonly maxNameLength = 63;
   /** an ICU collation folds case for all of Unicode even in a database created with LC_CTYPE=C */
   private icu = false;
@@ -33,7 +33,7 @@ export class PostgresDialect implements Dialect {
     return `${columnSql} COLLATE "C"`;
   }
 
-  async knexConfig(target: Target, timeoutMs: number): Promise<Knex.Config> {
+  async openConnection(target: Target, timeoutMs: number): Promise<DriverConnection> {
     const s = target.server!;
     const pg = (await import('pg')).default;
     const types = {
@@ -47,22 +47,29 @@ export class PostgresDialect implements Dialect {
     let ssl: boolean | { rejectUnauthorized: boolean } = false;
     if (s.sslmode === 'require') ssl = { rejectUnauthorized: false };
     else if (s.sslmode === 'verify-ca' || s.sslmode === 'verify-full') ssl = { rejectUnauthorized: true };
+    const client = new pg.Client({
+      host: s.socketPath ?? s.host,
+      port: s.port,
+      user: s.user,
+      password: s.password,
+      database: s.database,
+      ssl,
+      connectionTimeoutMillis: timeoutMs,
+      application_name: 'tasklog',
+      options: '-c TimeZone=UTC',
+      types,
+    } as import('pg').ClientConfig);
+    // a connection the server drops while idle must not crash the process; the next query reports it
+    client.on('error', () => undefined);
+    await client.connect();
     return {
-      client: this.client,
-      connection: {
-        host: s.socketPath ?? s.host,
-        port: s.port,
-        user: s.user,
-        password: s.password,
-        database: s.database,
-        ssl,
-        connectionTimeoutMillis: timeoutMs,
-        application_name: 'tasklog',
-        options: '-c TimeZone=UTC',
-        types,
-      } as Knex.PgConnectionConfig,
-      pool: { min: 0, max: 4 },
-      acquireConnectionTimeout: timeoutMs + 2000,
+      async run(sql, bindings) {
+        const res = await client.query(dollarPlaceholders(sql), bindings as unknown[]);
+        // a multi-statement text without bindings answers with one result per statement
+        const last = Array.isArray(res) ? res[res.length - 1] : res;
+        return { rows: last?.rows ?? [], changes: last?.rowCount ?? 0 };
+      },
+      close: () => client.end(),
     };
   }
 
@@ -185,4 +192,27 @@ export class PostgresDialect implements Dialect {
     if (code === '28P01' || code === '28000') return `cannot connect to ${where}: authentication failed (${msg})`;
     return `cannot connect to ${where}: ${msg}`;
   }
+}
+
+/** `?` placeholders as PostgreSQL's `$1, $2, …`, leaving quoted text and identifiers alone. */
+export function dollarPlaceholders(sql: string): string {
+  if (!sql.includes('?')) return sql;
+  let out = '';
+  let n = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i];
+    if (quote) {
+      out += c;
+      if (c === quote) quote = null;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      out += c;
+    } else if (c === '?') {
+      out += `$${++n}`;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }

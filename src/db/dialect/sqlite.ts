@@ -1,11 +1,10 @@
-import type { Knex } from 'knex';
 import type { Sql } from '../connect.js';
 import { existsSync } from 'node:fs';
 import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toDjangoText, type Instant } from '../time.js';
 import type { Target } from '../url.js';
-import { errorMessage, type Dialect, quoteIdentifier } from './types.js';
+import { errorMessage, type Dialect, type DriverConnection, quoteIdentifier } from './types.js';
 
 /**
  * SQLite as Django uses it: times are naive UTC text in Django's own format
@@ -14,33 +13,42 @@ import { errorMessage, type Dialect, quoteIdentifier } from './types.js';
  */
 export class SqliteDialect implements Dialect {
   readonly backend = 'sqlite' as const;
-  readonly client = 'better-sqlite3';
+  readonly maxConnections = 1;
+  /** IMMEDIATE takes the write lock at once: two writers wait (busy_timeout) instead of deadlocking */
+  readonly beginSql = 'BEGIN IMMEDIATE';
   readonly maxNameLength = null;
 
-  async knexConfig(target: Target): Promise<Knex.Config> {
+  async openConnection(target: Target): Promise<DriverConnection> {
+    const Database = (await import('better-sqlite3')).default;
+    const conn = new Database(target.filename ?? ':memory:');
+    // Workers may be writing the same file: wait for their locks instead of failing at once.
+    conn.pragma('busy_timeout = 5000');
+    // better-sqlite3 enforces foreign keys by default; the sqlite3 CLI and most tools do not.
+    // A log row whose user is gone (or a table migrated before auth_user) must stay readable and writable.
+    conn.pragma('foreign_keys = OFF');
+    // SQLite's lower() and LIKE fold ASCII only: search folds with JavaScript's Unicode rules.
+    conn.function('tasklog_fold', { deterministic: true }, (v: unknown) => (v === null || v === undefined ? null : String(v).toLowerCase()));
+    // prepared statements are kept: keyset batches and bulk inserts repeat the same SQL
+    const cache = new Map<string, import('better-sqlite3').Statement>();
+    const prepare = (sql: string) => {
+      let st = cache.get(sql);
+      if (!st) {
+        st = conn.prepare(sql);
+        if (cache.size >= 64) cache.delete(cache.keys().next().value!);
+        cache.set(sql, st);
+      }
+      return st;
+    };
     return {
-      client: this.client,
-      useNullAsDefault: true,
-      connection: { filename: target.filename ?? ':memory:' },
-      pool: {
-        min: 1,
-        max: 1,
-        afterCreate(
-          conn: { pragma(s: string): unknown; function(name: string, opts: object, fn: (v: unknown) => unknown): unknown },
-          done: (err: Error | null, conn: unknown) => void) {
-          try {
-            // Workers may be writing the same file: wait for their locks instead of failing at once.
-            conn.pragma('busy_timeout = 5000');
-            // better-sqlite3 enforces foreign keys by default; the sqlite3 CLI and most tools do not.
-            // A log row whose user is gone (or a table migrated before auth_user) must stay readable and writable.
-            conn.pragma('foreign_keys = OFF');
-            // SQLite's lower() and LIKE fold ASCII only: search folds with JavaScript's Unicode rules.
-            conn.function('tasklog_fold', { deterministic: true }, (v) => (v === null || v === undefined ? null : String(v).toLowerCase()));
-            done(null, conn);
-          } catch (err) {
-            done(err as Error, conn);
-          }
-        },
+      async run(sql, bindings) {
+        // better-sqlite3 binds numbers, strings, bigints, buffers and null; booleans are 0/1 in SQLite
+        const args = bindings.map((v) => (typeof v === 'boolean' ? Number(v) : v));
+        const st = prepare(sql);
+        if (st.reader) return { rows: st.all(...args) as Record<string, unknown>[], changes: 0 };
+        return { rows: [], changes: st.run(...args).changes };
+      },
+      async close() {
+        conn.close();
       },
     };
   }

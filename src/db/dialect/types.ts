@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import type { Sql } from '../connect.js';
 import type { Instant } from '../time.js';
 import type { Backend, Target } from '../url.js';
@@ -6,11 +5,14 @@ import type { Backend, Target } from '../url.js';
 /** Everything that differs between databases lives behind this interface, one class per database. */
 export interface Dialect {
   readonly backend: Backend;
-  /** knex client name; knex loads the driver of that name only when it is used */
-  readonly client: string;
   /** Django's max_name_length for index names (null: unlimited, SQLite) */
   readonly maxNameLength: number | null;
-  knexConfig(target: Target, timeoutMs: number): Promise<Knex.Config>;
+  /** how many connections a command may open at once (queries of one report run side by side) */
+  readonly maxConnections: number;
+  /** opens one connection with the database's driver, imported here, only when a command needs it */
+  openConnection(target: Target, timeoutMs: number): Promise<DriverConnection>;
+  /** the statement that starts a write transaction */
+  readonly beginSql: string;
   /** a time as a bind value the column compares correctly against */
   encodeTime(t: Instant): string;
   encodeBool(b: boolean | null): unknown;
@@ -51,6 +53,12 @@ export interface Dialect {
   serverVersion(db: Sql): Promise<string>;
   /** Turns a driver error into one line a user can act on. */
   describeConnectError(err: unknown, target: Target, timeoutMs: number): string;
+}
+
+/** One open connection: SQL with `?` placeholders in, rows or a count of changed rows out. */
+export interface DriverConnection {
+  run(sql: string, bindings: readonly unknown[]): Promise<{ rows: Record<string, unknown>[]; changes: number }>;
+  close(): Promise<void>;
 }
 
 export function errorCode(err: unknown): string | undefined {
