@@ -22,6 +22,8 @@ export interface Sql {
 export interface Db extends Sql {
   /** runs fn in one transaction: committed when it resolves, rolled back when it throws */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** runs fn on one connection held for its duration (session settings stay with it), statements autocommitted */
+  session<T>(fn: (conn: Sql) => Promise<T>): Promise<T>;
   dialect: Dialect;
   target: Target;
   table: string;
@@ -102,7 +104,15 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
         pool.release(conn);
       }
     };
-    return { ...sql, transaction, dialect, target, table, userTable, userTableName: settings.userTable, close };
+    const session = async <T>(fn: (conn: Sql) => Promise<T>): Promise<T> => {
+      const conn = await pool.acquire();
+      try {
+        return await fn(connectionSql(conn));
+      } finally {
+        pool.release(conn);
+      }
+    };
+    return { ...sql, transaction, session, dialect, target, table, userTable, userTableName: settings.userTable, close };
   } catch (err) {
     await close().catch(() => undefined);
     if (err instanceof TasklogError) throw err;

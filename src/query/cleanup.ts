@@ -4,7 +4,7 @@
  * a row newer than the cutoff is never deleted, even one that arrives or
  * changes mid-run.
  */
-import { selectRows, type Db } from '../db/connect.js';
+import { selectRows, type Db, type Sql } from '../db/connect.js';
 import { addMs, instantFromDate, toIso, type Instant } from '../db/time.js';
 import { countsLargestFirst } from './sort.js';
 import { groupSql } from './status.js';
@@ -87,6 +87,22 @@ export async function deleteInBatches(
   onBatch: (deletedSoFar: number) => void,
   stop: () => boolean,
 ): Promise<BatchResult> {
+  // One connection for the whole run, its commits not waiting for the disk where that is safe.
+  return db.session(async (conn) => {
+    for (const s of db.dialect.relaxedCommitSql()) await conn.exec(s);
+    return deleteOn(conn, db, plan, candidates, batchSize, onBatch, stop);
+  });
+}
+
+async function deleteOn(
+  conn: Sql,
+  db: Db,
+  plan: CleanupPlan,
+  candidates: Pick<Candidates, 'minId' | 'maxId'>,
+  batchSize: number,
+  onBatch: (deletedSoFar: number) => void,
+  stop: () => boolean,
+): Promise<BatchResult> {
   const { sql, bindings } = cleanupCondition(db, plan);
   const q = (c: string) => db.dialect.quote(c);
   const table = q(db.table);
@@ -94,7 +110,7 @@ export async function deleteInBatches(
   let deleted = 0;
   let longest = 0;
   const nextMatching = async (above: number): Promise<number | null> => {
-    const [r] = await selectRows<{ v: unknown }>(db, `SELECT MIN(${q('id')}) AS v FROM ${table} WHERE ${sql} AND ${q('id')} > ?`, [...bindings, above]);
+    const [r] = await conn.query<{ v: unknown }>(`SELECT MIN(${q('id')}) AS v FROM ${table} WHERE ${sql} AND ${q('id')} > ?`, [...bindings, above]);
     return r?.v === null || r?.v === undefined ? null : Number(r.v);
   };
   // Rows that matched at the start lie between these ids; newer rows never match.
@@ -110,7 +126,7 @@ export async function deleteInBatches(
     // at most batch-size rows, the condition checked on each.
     const upper = Math.min(lastId + batchSize, maxId);
     const started = performance.now();
-    const n = await db.exec(`DELETE FROM ${table} WHERE ${q('id')} > ? AND ${q('id')} <= ? AND ${sql}`, [lastId, upper, ...bindings]);
+    const n = await conn.exec(`DELETE FROM ${table} WHERE ${q('id')} > ? AND ${q('id')} <= ? AND ${sql}`, [lastId, upper, ...bindings]);
     longest = Math.max(longest, performance.now() - started);
     deleted += n;
     lastId = upper;

@@ -124,6 +124,11 @@ export class MysqlDialect implements Dialect {
     return `OPTIMIZE TABLE ${this.quote(table)}`;
   }
 
+  relaxedCommitSql(): string[] {
+    // innodb_flush_log_at_trx_commit is global in MySQL and MariaDB: not tasklog's to change
+    return [];
+  }
+
   analyzeSql(table: string): string {
     return `ANALYZE TABLE ${this.quote(table)}`;
   }

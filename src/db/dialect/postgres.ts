@@ -144,6 +144,10 @@ export class PostgresDialect implements Dialect {
     return `VACUUM (ANALYZE) ${this.quote(table)}`;
   }
 
+  relaxedCommitSql(): string[] {
+    return ['SET synchronous_commit = off'];
+  }
+
   analyzeSql(table: string): string {
     return `ANALYZE ${this.quote(table)}`;
   }

@@ -119,6 +119,11 @@ export class SqliteDialect implements Dialect {
     return 'VACUUM';
   }
 
+  relaxedCommitSql(): string[] {
+    // PRAGMA synchronous = OFF can corrupt the file on power loss: never
+    return [];
+  }
+
   analyzeSql(table: string): string {
     return `ANALYZE ${this.quote(table)}`;
   }

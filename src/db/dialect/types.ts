@@ -32,6 +32,13 @@ export interface Dialect {
   intDivSql(a: string, b: string): string;
   /** reclaims the space of deleted rows (cleanup --vacuum); runs outside a transaction */
   vacuumSql(table: string): string;
+  /**
+   * Session settings for a bulk delete whose commits need not wait for the
+   * disk: a crash may bring back the last moment's deleted rows, never
+   * corrupt anything, and a rerun deletes them again (PostgreSQL's
+   * synchronous_commit). Empty where no such setting is safe.
+   */
+  relaxedCommitSql(): string[];
   /** refreshes the planner's statistics after a bulk load */
   analyzeSql(table: string): string;
   /** names of the indexes on a table */
