@@ -76,11 +76,31 @@ export function toMysqlText(t: Instant): string {
   return `${p.date} ${p.time}.${String(t.micros).padStart(6, '0')}`;
 }
 
+/** UTC text as the databases hand it over (Django's SQLite text, MySQL's datetime, PostgreSQL's +00). */
+const UTC_TEXT = /^(\d{4}-(\d{2})-(\d{2}))[ T]((\d{2}):(\d{2}):(\d{2}))(?:\.(\d{1,6}))?(?:Z|\+00(?::?00)?)?$/;
+
+/**
+ * The common case without date arithmetic: UTC text with a valid date and
+ * time is rewritten into the ISO form; null when the slow path must decide.
+ */
+function utcTextToIso(text: string): string | null {
+  const m = UTC_TEXT.exec(text);
+  if (!m) return null;
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || Number(m[5]) > 23 || Number(m[6]) > 59 || Number(m[7]) > 59) return null;
+  if (day > 28 && new Date(Date.UTC(Number(m[1].slice(0, 4)), month - 1, day)).getUTCDate() !== day) return null;
+  const frac = m[8] ? m[8].padEnd(6, '0') : '000000';
+  return `${m[1]}T${m[4]}${frac === '000000' ? '' : '.' + frac}Z`;
+}
+
 /** Decodes any database time value into tasklog's ISO form (null stays null). */
 export function decodeTime(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : toIso(instantFromDate(value));
   const text = String(value);
+  const fast = utcTextToIso(text);
+  if (fast !== null) return fast;
   const t = parseInstant(text);
   return t ? toIso(t) : text;
 }

@@ -27,21 +27,30 @@ export function csvLine(values: unknown[]): string {
   return values.map(csvCell).join(',') + '\r\n';
 }
 
+/** Text is handed to stdout in chunks of about this many characters: one write per record costs a system call each. */
+const CHUNK = 64 * 1024;
+
 /** A sink for a stream of records in one of the line formats (or a streamed JSON array). */
 export function recordWriter(ctx: Ctx, format: 'json' | 'jsonl' | 'csv', fields: readonly string[]) {
   let n = 0;
+  let pending = '';
   return {
     async write(record: Record<string, unknown>): Promise<void> {
-      let text: string;
-      if (format === 'jsonl') text = jsonLine(record);
-      else if (format === 'csv') text = (n === 0 ? csvLine([...fields]) : '') + csvLine(fields.map((f) => record[f]));
-      else text = (n === 0 ? '[\n  ' : ',\n  ') + JSON.stringify(record);
+      if (format === 'jsonl') pending += jsonLine(record);
+      else if (format === 'csv') pending += (n === 0 ? csvLine([...fields]) : '') + csvLine(fields.map((f) => record[f]));
+      else pending += (n === 0 ? '[\n  ' : ',\n  ') + JSON.stringify(record);
       n++;
-      await writeOut(ctx.stdout, text);
+      if (pending.length >= CHUNK) {
+        const chunk = pending;
+        pending = '';
+        await writeOut(ctx.stdout, chunk);
+      }
     },
     end() {
-      if (format === 'csv' && n === 0) ctx.stdout.write(csvLine([...fields]));
-      if (format === 'json') ctx.stdout.write(n === 0 ? '[]\n' : '\n]\n');
+      if (format === 'csv' && n === 0) pending += csvLine([...fields]);
+      if (format === 'json') pending += n === 0 ? '[]\n' : '\n]\n';
+      if (pending) ctx.stdout.write(pending);
+      pending = '';
       return n;
     },
   };

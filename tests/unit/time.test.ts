@@ -22,6 +22,26 @@ describe('time decoding', () => {
     expect(decodeTime(raw)).toBe(iso);
   });
 
+  it('the fast path for UTC text gives what full parsing gives, on valid and invalid calendar values', () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pad = (v: number, w = 2) => String(v).padStart(w, '0');
+    const cases = ['2024-02-29 12:00:00', '2025-02-29 12:00:00', '2025-04-31 00:00:00', '2025-13-01 00:00:00', '2025-10-30 24:00:00', '2025-10-30 10:60:00'];
+    for (let i = 0; i < 3000; i++) {
+      const frac = ['', '.' + pad(rnd(1000000), 6), '.' + pad(rnd(1000), 3), '.5', '.000000'][rnd(5)];
+      const zone = ['', 'Z', '+00', '+00:00', '+0000'][rnd(5)];
+      const sep = rnd(2) ? ' ' : 'T';
+      cases.push(`${1990 + rnd(60)}-${pad(1 + rnd(12))}-${pad(1 + rnd(31))}${sep}${pad(rnd(24))}:${pad(rnd(60))}:${pad(rnd(60))}${frac}${zone}`);
+    }
+    for (const text of cases) {
+      const t = parseInstant(text);
+      expect(decodeTime(text), text).toBe(t ? toIso(t) : text);
+    }
+  });
+
   it('keeps null and accepts Date objects', () => {
     expect(decodeTime(null)).toBeNull();
     expect(decodeTime(new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 6)))).toBe('2025-01-02T03:04:05.006000Z');
