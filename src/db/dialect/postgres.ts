@@ -171,14 +171,10 @@ export class PostgresDialect implements Dialect {
   }
 
   async tableExists(db: Sql, table: string): Promise<boolean> {
-    const dot = table.indexOf('.');
-    const schema = dot >= 0 ? table.slice(0, dot) : null;
-    const name = dot >= 0 ? table.slice(dot + 1) : table;
-    const res = await db.query(
-      `SELECT 1 FROM information_schema.tables WHERE table_schema = COALESCE(?, current_schema()) AND table_name = ?`,
-      [schema, name],
-    );
-    return res.length > 0;
+    // to_regclass resolves the name as a query would (search_path, schema.table) and, unlike
+    // information_schema (tens of milliseconds), answers from the catalog cache
+    const res = await db.query<{ found: unknown }>(`SELECT to_regclass(?) IS NOT NULL AS found`, [this.quote(table)]);
+    return Boolean(res[0]?.found);
   }
 
   async serverVersion(db: Sql): Promise<string> {
