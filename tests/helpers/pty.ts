@@ -6,6 +6,7 @@
  * terminal's state (alternate screen, cursor) can still be read.
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { REQUIRE_ALL } from './databases.js';
 import { REPO_ROOT } from './shared.js';
@@ -103,7 +104,10 @@ export class Pty {
     return { alternateScreen: alt === '1', cursorVisible: cursor === '1' };
   }
 
+  /** Ends the session and its server, and removes the server's socket. */
   close(): void {
+    const path = spawnSync('tmux', ['-L', this.socket, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).stdout.trim();
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+    if (path.endsWith(this.socket)) rmSync(path, { force: true });
   }
 }
