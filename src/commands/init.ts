@@ -10,14 +10,15 @@ export const spec: CommandSpec = {
     'and says what it found, offers the tables that look like a task log, checks the user table, optionally the ' +
     'health and alert thresholds, and writes ./tasklog.config.json (with --global: $XDG_CONFIG_HOME/tasklog/config.json). ' +
     'A password is not written unless you say so: the file names an environment variable to read it from ' +
-    '(passwordEnv, TASKLOG_DB_PASSWORD by default). Run again, it offers the current values. Needs a terminal.',
+    '(passwordEnv, TASKLOG_DB_PASSWORD by default). Run again, it offers the current values (--db, --table and ' +
+    '--user-table offer theirs instead). Needs a terminal.',
   options: [{ flags: '--global', description: 'write the per-user config file ($XDG_CONFIG_HOME/tasklog/config.json) instead of ./tasklog.config.json' }],
   exitCodes: { 130: 'cancelled with Ctrl-C; nothing written' },
   examples: [
     { command: 'tasklog init', description: 'set up ./tasklog.config.json for this project' },
     { command: 'tasklog init --global', description: 'set up the per-user default' },
   ],
-  async run(opts: { global?: boolean; connectTimeout?: number; color?: boolean }, ctx: Ctx) {
+  async run(opts: import('../ui/init.js').InitOptions, ctx: Ctx) {
     if (!isInteractive(ctx)) {
       throw new UsageError(
         'init is an interactive wizard and needs a terminal (stdin and stdout); off one, pass --db URL (and --table, --user-table) ' +

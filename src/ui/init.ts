@@ -50,12 +50,27 @@ interface Connection {
 const DEFAULT_PORT: Record<'postgres' | 'mysql', number> = { postgres: 5432, mysql: 3306 };
 const DEFAULT_USER: Record<'postgres' | 'mysql', string> = { postgres: 'postgres', mysql: 'root' };
 
-export async function initWizard(ctx: Ctx, opts: { global?: boolean; connectTimeout?: number; color?: boolean }): Promise<number> {
+export interface InitOptions {
+  global?: boolean;
+  connectTimeout?: number;
+  color?: boolean;
+  /** --db, --table, --user-table: the answers offered first */
+  db?: string;
+  table?: string;
+  userTable?: string;
+}
+
+export async function initWizard(ctx: Ctx, opts: InitOptions): Promise<number> {
   const style = makeStyle(ctx, opts.color === false);
   const say = (s = '') => void ctx.stdout.write(s + '\n');
   const path = configPaths(ctx)[opts.global ? 1 : 0];
   const exists = existsSync(path);
-  const base: ConfigFile = exists ? readConfigFile(path) : loadConfig(ctx).values;
+  const base: ConfigFile = {
+    ...(exists ? readConfigFile(path) : loadConfig(ctx).values),
+    ...(opts.db !== undefined ? { database: opts.db } : {}),
+    ...(opts.table !== undefined ? { table: opts.table } : {}),
+    ...(opts.userTable !== undefined ? { userTable: opts.userTable } : {}),
+  };
   say(style.c.bold(`tasklog init · ${exists ? 'updates' : 'writes'} ${shortPath(path, ctx)}`));
   if (exists) say(style.c.gray('The current values are the defaults: Enter keeps them.'));
   say();
