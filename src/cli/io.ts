@@ -6,6 +6,7 @@ export interface OutStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  rows?: number;
   once?(event: 'drain', listener: () => void): unknown;
 }
 
@@ -88,6 +89,15 @@ export function terminalWidth(ctx: Ctx): number {
   const env = Number(ctx.env.COLUMNS);
   if (Number.isInteger(env) && env > 0) return env;
   return 100;
+}
+
+/** Height of the terminal: its rows, LINES, or 24. */
+export function terminalHeight(ctx: Ctx): number {
+  const rows = ctx.stdout.rows;
+  if (ctx.stdout.isTTY && rows && rows > 0) return rows;
+  const env = Number(ctx.env.LINES);
+  if (Number.isInteger(env) && env > 0) return env;
+  return 24;
 }
 
 export function isInteractive(ctx: Ctx): boolean {

@@ -1,4 +1,4 @@
-import { loadConfig } from '../cli/config.js';
+import { configThresholds, loadConfig, type LoadedConfig } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
 import { RuntimeFailure, UsageError } from '../cli/errors.js';
 import type { Ctx } from '../cli/io.js';
@@ -78,7 +78,7 @@ export const spec: CommandSpec = {
   async run(opts: Opts, ctx: Ctx) {
     const cfg = loadConfig(ctx);
     const section = (cfg.values.alerts ?? {}) as Record<string, unknown>;
-    const rules = resolveRules(opts, section, cfg.path);
+    const rules = resolveRules(opts, cfg);
     const webhook = opts.webhook ?? (section.webhook as string | undefined);
     const emails = opts.email ?? (section.email as string[] | undefined);
     const smtpUrl = opts.smtpUrl ?? ctx.env.TASKLOG_SMTP_URL ?? (section.smtpUrl as string | undefined);
@@ -181,29 +181,10 @@ async function wouldSend(alerts: import('../query/alerts.js').Alert[], webhook: 
 }
 
 /** Defaults, then the config file's "alerts" entry, then flags. */
-function resolveRules(opts: Opts, section: Record<string, unknown>, path: string | null): AlertRules {
-  const rules: AlertRules = { ...DEFAULT_RULES, tasks: [] };
-  const bad = (k: string, what: string) => new RuntimeFailure(`config file ${path}: alerts.${k} must be ${what}`, 'config');
-  const numKey = (k: string, target: keyof AlertRules) => {
-    const v = section[k];
-    if (v === undefined) return;
-    if (typeof v !== 'number' || v < 0) throw bad(k, 'a number ≥ 0');
-    (rules[target] as number) = v;
-  };
-  const spanKey = (k: string, target: keyof AlertRules) => {
-    const v = section[k];
-    if (v === undefined) return;
-    if (typeof v !== 'string') throw bad(k, 'a span such as "1h"');
-    (rules[target] as number) = parseSpan(v);
-  };
-  numKey('failureRate', 'failureRate');
-  numKey('minRows', 'minRows');
-  numKey('stuckCount', 'stuckCount');
-  numKey('queued', 'queued');
-  numKey('avgDuration', 'avgDurationSeconds');
-  numKey('avgRetries', 'avgRetries');
-  spanKey('window', 'windowMs');
-  spanKey('stuckAfter', 'stuckAfterMs');
+function resolveRules(opts: Opts, cfg: LoadedConfig): AlertRules {
+  const rules: AlertRules = { ...DEFAULT_RULES, ...configThresholds(cfg, 'alerts'), tasks: [] };
+  const section = (cfg.values.alerts ?? {}) as Record<string, unknown>;
+  const bad = (k: string, what: string) => new RuntimeFailure(`config file ${cfg.path}: alerts.${k} must be ${what}`, 'config');
   if (section.tasks !== undefined) {
     if (!Array.isArray(section.tasks)) throw bad('tasks', 'a list of {"task": NAME, "failureRate": PERCENT}');
     for (const t of section.tasks as Record<string, unknown>[]) {

@@ -1,4 +1,4 @@
-import { loadConfig } from '../cli/config.js';
+import { configThresholds, loadConfig } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
 import { RuntimeFailure } from '../cli/errors.js';
 import type { Ctx } from '../cli/io.js';
@@ -65,17 +65,7 @@ export const spec: CommandSpec = {
 
 /** Defaults, then the config file's "health" entry, then flags. */
 function resolveThresholds(opts: Opts, ctx: Ctx): Thresholds {
-  const cfg = loadConfig(ctx);
-  const section = (cfg.values.health ?? {}) as Record<string, unknown>;
-  const t: Thresholds = { ...DEFAULT_THRESHOLDS };
-  for (const key of Object.keys(t) as (keyof Thresholds)[]) {
-    const configKey = key === 'stuckAfterMs' ? 'stuckAfter' : key;
-    const v = section[configKey];
-    if (v === undefined) continue;
-    if (key === 'stuckAfterMs' && typeof v === 'string') t.stuckAfterMs = parseSpan(v);
-    else if (typeof v === 'number' && v >= 0) t[key] = v;
-    else throw new RuntimeFailure(`config file ${cfg.path}: health.${configKey} must be ${key === 'stuckAfterMs' ? 'a span such as "1h"' : 'a number ≥ 0'}`, 'config');
-  }
+  const t: Thresholds = { ...DEFAULT_THRESHOLDS, ...configThresholds(loadConfig(ctx), 'health') };
   for (const o of THRESHOLD_OPTIONS) if (opts[o.key] !== undefined) t[o.key] = opts[o.key] as number;
   if (opts.stuckAfter !== undefined) t.stuckAfterMs = opts.stuckAfter;
   for (const [w, c] of [['warnStuck', 'critStuck'], ['warnFailureRate', 'critFailureRate'], ['warnQueued', 'critQueued']] as const) {

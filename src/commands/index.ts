@@ -7,6 +7,8 @@ import { spec as demo } from './demo.js';
 import { spec as doctor } from './doctor.js';
 import { spec as errors } from './errors.js';
 import { spec as health } from './health.js';
+import { spec as init } from './init.js';
+import { spec as logsBrowse } from './logs-browse.js';
 import { spec as logsList } from './logs-list.js';
 import { spec as logsRelated } from './logs-related.js';
 import { spec as logsShow } from './logs-show.js';
@@ -16,10 +18,10 @@ import { spec as overview } from './overview.js';
 import { spec as stats } from './stats.js';
 import { spec as timeline } from './timeline.js';
 
-export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, stats, timeline, errors, health, alertsCheck, cleanup, metrics, migrate, demo, doctor, completion];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, init, migrate, demo, doctor, completion];
 
 /** Words of command groups (`logs` in `tasklog logs list`) and what they hold. */
 export const GROUPS: Record<string, string> = {
-  logs: 'list, show and relate task log rows',
+  logs: 'list, show, relate and browse task log rows',
   alerts: 'evaluate alert rules and deliver what fired',
 };

@@ -32,6 +32,9 @@ export const COLUMNS = [
 
 export type Column = (typeof COLUMNS)[number];
 
+/** The columns that make a table look like a task log (what `init` offers as the table). */
+export const SIGNATURE_COLUMNS: readonly Column[] = ['job_id', 'task_name', 'queue_name', 'status', 'enqueue_time', 'job_retries'];
+
 /**
  * The columns of a task log row other than id, with the type its times take:
  * T for the NOT NULL times (enqueue_time, created_at, updated_at), N for the

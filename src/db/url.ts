@@ -139,3 +139,33 @@ export function redact(message: string, target: Target | undefined): string {
   }
   return out;
 }
+
+/** A server URL with this password put in (percent-encoded), unless it already has one; other URLs unchanged. */
+export function withUrlPassword(url: string, password: string): string {
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase();
+  if (!scheme || SCHEMES[scheme] === undefined || SCHEMES[scheme] === 'sqlite') return url;
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)(?:([^/@?#]*)@)?/.exec(url);
+  if (!m || m[2]?.includes(':')) return url;
+  return `${m[1]}${m[2] ?? ''}:${encodeURIComponent(password)}@${url.slice(m[0].length)}`;
+}
+
+export interface ServerUrlParts {
+  backend: 'postgres' | 'mysql';
+  host: string;
+  port: number;
+  database: string;
+  user?: string;
+  password?: string;
+  params?: Record<string, string>;
+}
+
+/** postgres://user:password@host:port/database?params, every part percent-encoded. */
+export function formatServerUrl(p: ServerUrlParts): string {
+  const enc = encodeURIComponent;
+  const auth = p.user ? `${enc(p.user)}${p.password ? ':' + enc(p.password) : ''}@` : '';
+  const host = p.host.includes(':') ? `[${p.host}]` : p.host;
+  const query = Object.entries(p.params ?? {})
+    .map(([k, v]) => `${enc(k)}=${enc(v)}`)
+    .join('&');
+  return `${p.backend}://${auth}${host}:${p.port}/${enc(p.database)}${query ? '?' + query : ''}`;
+}

@@ -192,3 +192,30 @@ export interface ActiveFilter {
 export function activeFilters(opts: Record<string, unknown>): ActiveFilter[] {
   return FILTERS.filter((f) => opts[filterKey(f)] !== undefined).map((def) => ({ def, value: opts[filterKey(def)] }));
 }
+
+/** The filter of a flag ('--status'). */
+export function filterByFlag(flag: string): FilterDef {
+  const def = FILTERS.find((f) => key(f.option.flags) === flag);
+  if (!def) throw new Error(`no filter ${flag}`);
+  return def;
+}
+
+/** A value typed for a filter, checked and parsed as its flag's value is (throws InvalidValue). */
+export function parseFilterValue(def: FilterDef, raw: string): unknown {
+  const { choices, parse } = def.option;
+  if (choices && !choices.includes(raw.trim())) throw new InvalidValue(`expects one of ${choices.join(', ')}`);
+  return parse ? parse(raw) : raw.trim();
+}
+
+/** Active filters as the flags that set them: ['--status', 'failed', '--since', '24h']. */
+export function filterArgs(active: ActiveFilter[]): string[] {
+  const out: string[] = [];
+  for (const { def, value } of active) {
+    out.push(key(def.option.flags));
+    if (value === true) continue;
+    if (Array.isArray(value)) out.push(value.join(','));
+    else if (value && typeof value === 'object' && 'text' in value) out.push(String((value as { text: unknown }).text));
+    else out.push(String(value));
+  }
+  return out;
+}

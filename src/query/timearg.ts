@@ -43,3 +43,12 @@ export function parseSpan(raw: string): number {
   if (!m || Number(m[1]) <= 0) throw new InvalidValue(`expects ${SPAN_HELP}`);
   return Number(m[1]) * UNIT_MS[m[2].toLowerCase()];
 }
+
+/** Milliseconds as the span parseSpan reads back: the largest unit that divides it (3600000 → "1h"). */
+export function formatSpan(ms: number): string {
+  for (const unit of ['w', 'd', 'h', 'm', 's']) {
+    const size = UNIT_MS[unit];
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms / 1000}s`;
+}

@@ -58,8 +58,17 @@ export function formatRelativeShort(ms: number, nowMs: number): string {
   return relative(ms, nowMs, true);
 }
 
-/** Length as the terminal shows it (ANSI color codes take no room). */
+/** Wide on a terminal: emoji shown as emoji (⌛) and East Asian wide or fullwidth characters (新). */
+const WIDE = /\p{Emoji_Presentation}|[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]/u;
+const ZERO_WIDTH = /\p{Mn}|\p{Me}|[\u200B-\u200F\uFE00-\uFE0F]/u;
+
+/**
+ * Columns a string takes on a terminal (ANSI color codes take none), as
+ * cli-table3 measures it: wide characters count 2, combining marks 0.
+ */
 export function visibleLength(s: string): number {
+  let n = 0;
   // eslint-disable-next-line no-control-regex
-  return [...s.replace(/\u001b\[[0-9;]*m/g, '')].length;
+  for (const ch of s.replace(/\u001b\[[0-9;]*m/g, '')) n += WIDE.test(ch) ? 2 : ZERO_WIDTH.test(ch) ? 0 : 1;
+  return n;
 }

@@ -2,7 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveConnection } from '../../src/cli/config.js';
+import { configThresholds, parseThresholdInput, resolveConnection, THRESHOLD_KEYS } from '../../src/cli/config.js';
+import { DEFAULT_RULES } from '../../src/query/alerts.js';
+import { DEFAULT_THRESHOLDS } from '../../src/query/health.js';
+import { formatSpan, parseSpan } from '../../src/query/timearg.js';
 import type { Ctx } from '../../src/cli/io.js';
 import { COMMANDS } from '../../src/commands/index.js';
 import { run } from '../helpers/run.js';
@@ -139,5 +142,64 @@ describe('choosing the database', () => {
     const r = await run(['overview'], { cwd });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^tasklog: config file .*tasklog\.config\.json is not valid JSON/);
+  });
+
+  it('passwordEnv: the config file names the variable that holds its URL\'s password', () => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'tasklog.config.json'), JSON.stringify({ database: 'postgres://app@db:5432/tasks', passwordEnv: 'TASKLOG_DB_PASSWORD' }));
+    const withPassword = resolveConnection({}, ctxFor(cwd, { TASKLOG_DB_PASSWORD: 'p@ss:w/rd' }));
+    expect(withPassword.url).toBe('postgres://app:p%40ss%3Aw%2Frd@db:5432/tasks');
+    // a URL from the command line or the environment carries its own credentials
+    expect(resolveConnection({ db: 'postgres://other@db/x' }, ctxFor(cwd, { TASKLOG_DB_PASSWORD: 'p' })).url).toBe('postgres://other@db/x');
+    expect(resolveConnection({}, ctxFor(cwd, { TASKLOG_DATABASE_URL: 'mysql://m@db/y' })).url).toBe('mysql://m@db/y');
+    expect(() => resolveConnection({}, ctxFor(cwd, {}))).toThrow(
+      /^config file .*tasklog\.config\.json takes the database password from \$TASKLOG_DB_PASSWORD, which is not set \(export TASKLOG_DB_PASSWORD=…, or remove passwordEnv\)$/,
+    );
+    writeFileSync(join(cwd, 'tasklog.config.json'), JSON.stringify({ database: 'postgres://app@db/tasks', passwordEnv: 'not a name' }));
+    expect(() => resolveConnection({}, ctxFor(cwd, {}))).toThrow(/passwordEnv must name an environment variable/);
+  });
+});
+
+describe('thresholds in the config file', () => {
+  const ctxIn = (values: unknown) => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'tasklog.config.json'), JSON.stringify(values));
+    return cwd;
+  };
+
+  it('every key names a field of the settings health or alerts check use, with a default', () => {
+    for (const t of THRESHOLD_KEYS) {
+      const defaults = (t.section === 'health' ? DEFAULT_THRESHOLDS : DEFAULT_RULES) as unknown as Record<string, unknown>;
+      expect(typeof defaults[t.field], `${t.section}.${t.key}`).toBe('number');
+    }
+  });
+
+  it('reads numbers and spans, and names a bad value', async () => {
+    const cwd = ctxIn({ health: { warnStuck: 7, stuckAfter: '90m' }, alerts: { window: '2h', avgDuration: 12.5, webhook: 'https://x' } });
+    const { loadConfig } = await import('../../src/cli/config.js');
+    const loaded = loadConfig({ stdout: { write: () => true }, stderr: { write: () => true }, stdin: {}, env: {}, cwd, now: () => new Date() });
+    expect(configThresholds(loaded, 'health')).toEqual({ warnStuck: 7, stuckAfterMs: 5_400_000 });
+    expect(configThresholds(loaded, 'alerts')).toEqual({ windowMs: 7_200_000, avgDurationSeconds: 12.5 });
+    for (const [values, message] of [
+      [{ health: { warnStuck: 'many' } }, /config file .* health\.warnStuck must be a number ≥ 0$/],
+      [{ health: { stuckAfter: 'soon' } }, /config file .* health\.stuckAfter must be a span such as "1h"$/],
+      [{ alerts: { window: 3600 } }, /config file .* alerts\.window must be a span such as "1h"$/],
+    ] as const) {
+      const r = await run('health' in values ? ['health'] : ['alerts', 'check'], { cwd: ctxIn(values) });
+      expect(r.stderr.trimEnd()).toMatch(message);
+    }
+  });
+
+  it('what init accepts for each kind, and spans written back as they read', () => {
+    expect(parseThresholdInput('count', ' 7 ')).toBe(7);
+    expect(() => parseThresholdInput('count', '2.5')).toThrow(/whole number/);
+    expect(parseThresholdInput('percent', '12.5')).toBe(12.5);
+    expect(() => parseThresholdInput('percent', '120')).toThrow(/percentage from 0 to 100/);
+    expect(parseThresholdInput('number', '0.5')).toBe(0.5);
+    expect(parseThresholdInput('span', '90m')).toBe('90m');
+    expect(() => parseThresholdInput('span', '90')).toThrow(/span/);
+    for (const ms of [1000, 90_000, 3_600_000, 7_200_000, 86_400_000, 1_209_600_000, 1500]) expect(parseSpan(formatSpan(ms))).toBe(ms);
+    expect(formatSpan(3_600_000)).toBe('1h');
+    expect(formatSpan(5_400_000)).toBe('90m');
   });
 });

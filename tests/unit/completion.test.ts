@@ -19,7 +19,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
 describe('shell completion', () => {
   it.each([
     ['tasklog lo', ['logs']],
-    ['tasklog logs ', ['list', 'show', 'related']],
+    ['tasklog logs ', ['list', 'show', 'related', 'browse']],
     ['tasklog logs list --is-f', ['--is-failed']],
     ['tasklog timeline --interval ', ['minute', 'hour', 'day']],
     ['tasklog logs list -o ', ['table', 'json', 'jsonl', 'csv']],

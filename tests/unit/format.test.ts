@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatInt, formatRelative, formatRelativeShort } from '../../src/render/format.js';
+import { formatDuration, formatInt, formatRelative, formatRelativeShort, visibleLength } from '../../src/render/format.js';
 import { pyRound } from '../../src/query/round.js';
 
 describe('formatting', () => {
@@ -21,6 +21,15 @@ describe('formatting', () => {
     expect(formatDuration(125_000)).toBe('2m 05s');
     expect(formatDuration(null)).toBe('—');
     expect(formatInt(1523)).toBe('1,523');
+  });
+
+  it('measures what a terminal shows: colors none, emoji and CJK two columns, combining marks none', () => {
+    expect(visibleLength('\u001b[31m✖ Failed\u001b[39m')).toBe(8);
+    expect(visibleLength('⌛ Expired')).toBe(10);
+    expect(visibleLength('新しい')).toBe(6);
+    expect(visibleLength('zoë')).toBe(3);
+    expect(visibleLength('zoe\u0308')).toBe(3);
+    expect(visibleLength('◷ Queued ⏸ ▶ ⊘ ✔')).toBe(16);
   });
 
   it("rounds like Python's round(x, 2): half to even on the exact double", () => {

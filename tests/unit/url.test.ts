@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDatabaseUrl, redact } from '../../src/db/url.js';
+import { formatServerUrl, parseDatabaseUrl, redact, withUrlPassword } from '../../src/db/url.js';
 import { UsageError } from '../../src/cli/errors.js';
 
 describe('database URLs', () => {
@@ -46,5 +46,23 @@ describe('database URLs', () => {
   it('redacts the password from any message', () => {
     const t = parseDatabaseUrl('postgres://u:hunter2@h/db', '/');
     expect(redact('auth failed for hunter2 at postgres://u:hunter2@h/db', t)).toBe('auth failed for *** at postgres://u:***@h/db');
+  });
+
+  it('builds a server URL that parses back to its parts, whatever the characters', () => {
+    const parts = { host: 'db.example.com', port: 6432, database: 'täsks', user: 'app@corp', password: 'p@ss:w/rd%?#', params: { sslmode: 'require' } };
+    const url = formatServerUrl({ backend: 'postgres', ...parts });
+    expect(url).toBe('postgres://app%40corp:p%40ss%3Aw%2Frd%25%3F%23@db.example.com:6432/t%C3%A4sks?sslmode=require');
+    expect(parseDatabaseUrl(url, '/').server).toMatchObject({ host: 'db.example.com', port: 6432, database: 'täsks', user: 'app@corp', password: 'p@ss:w/rd%?#', sslmode: 'require' });
+    expect(parseDatabaseUrl(formatServerUrl({ backend: 'mysql', host: '::1', port: 3306, database: 'app' }), '/').server).toMatchObject({ host: '::1', port: 3306, user: undefined });
+  });
+
+  it('puts a password into a server URL that has none, and nowhere else', () => {
+    const url = withUrlPassword('postgres://app@db/tasks?sslmode=require', 'p@ss:w/rd');
+    expect(url).toBe('postgres://app:p%40ss%3Aw%2Frd@db/tasks?sslmode=require');
+    expect(parseDatabaseUrl(url, '/')).toMatchObject({ server: { user: 'app', password: 'p@ss:w/rd' }, secrets: expect.arrayContaining(['p@ss:w/rd']) });
+    expect(withUrlPassword('mysql://db/app', 'x')).toBe('mysql://:x@db/app');
+    expect(withUrlPassword('postgres://app:own@db/tasks', 'x')).toBe('postgres://app:own@db/tasks');
+    expect(withUrlPassword('logs.sqlite', 'x')).toBe('logs.sqlite');
+    expect(withUrlPassword('sqlite:///logs.sqlite', 'x')).toBe('sqlite:///logs.sqlite');
   });
 });

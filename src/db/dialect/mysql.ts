@@ -146,6 +146,15 @@ export class MysqlDialect implements Dialect {
     return rows.map((r) => String(r.name));
   }
 
+  async tablesWithColumns(db: Sql, columns: readonly string[]): Promise<string[]> {
+    const rows = await db.query(
+      `SELECT table_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND column_name IN (${columns.map(() => '?').join(', ')}) ` +
+        `GROUP BY table_name HAVING COUNT(DISTINCT column_name) = ? ORDER BY CAST(table_name AS BINARY)`,
+      [...columns, columns.length],
+    );
+    return rows.map((r) => String(r.name));
+  }
+
   async estimateRows(db: Sql, table: string): Promise<{ rows: number; estimate: boolean }> {
     const rows = await db.query(`SELECT table_rows AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`, [table]);
     return { rows: Number(rows[0]?.n ?? 0), estimate: true };

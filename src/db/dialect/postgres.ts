@@ -162,6 +162,15 @@ export class PostgresDialect implements Dialect {
     return res.map((r) => String(r.column_name));
   }
 
+  async tablesWithColumns(db: Sql, columns: readonly string[]): Promise<string[]> {
+    const res = await db.query(
+      `SELECT table_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name IN (${columns.map(() => '?').join(', ')}) ` +
+        `GROUP BY table_name HAVING COUNT(DISTINCT column_name) = ? ORDER BY table_name COLLATE "C"`,
+      [...columns, columns.length],
+    );
+    return res.map((r) => String(r.name));
+  }
+
   async estimateRows(db: Sql, table: string): Promise<{ rows: number; estimate: boolean }> {
     const res = await db.query(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = to_regclass(?)`, [this.quote(table)]);
     const n = Number(res[0]?.n ?? -1);

@@ -138,6 +138,15 @@ export class SqliteDialect implements Dialect {
     return rows.map((r) => String(r.name));
   }
 
+  async tablesWithColumns(db: Sql, columns: readonly string[]): Promise<string[]> {
+    const rows = await db.query(
+      `SELECT m.name AS name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name IN (${columns.map(() => '?').join(', ')}) ` +
+        `GROUP BY m.name HAVING COUNT(DISTINCT p.name) = ? ORDER BY m.name`,
+      [...columns, columns.length],
+    );
+    return rows.map((r) => String(r.name));
+  }
+
   async estimateRows(db: Sql, table: string): Promise<{ rows: number; estimate: boolean }> {
     const rows = await db.query(`SELECT COUNT(*) AS n FROM ${this.quote(table)}`);
     return { rows: Number(rows[0].n), estimate: false };

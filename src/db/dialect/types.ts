@@ -45,6 +45,8 @@ export interface Dialect {
   listIndexes(db: Sql, table: string): Promise<string[]>;
   /** names of the columns of a table */
   listColumns(db: Sql, table: string): Promise<string[]>;
+  /** the tables (of the current schema or database) that have every one of these columns, by name */
+  tablesWithColumns(db: Sql, columns: readonly string[]): Promise<string[]>;
   /** the planner's row count (cheap); SQLite counts */
   estimateRows(db: Sql, table: string): Promise<{ rows: number; estimate: boolean }>;
   /** runs once after connecting (feature detection) */

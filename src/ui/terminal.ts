@@ -1,0 +1,49 @@
+/**
+ * What the interactive commands (init, logs browse) share: the streams the
+ * prompts read and draw on, and leaving the terminal as it was on every way
+ * out — q, Ctrl-C inside a prompt (inquirer's ExitPromptError), Ctrl-C while a
+ * query runs (SIGINT), an error.
+ */
+import { EXIT } from '../cli/errors.js';
+import type { Ctx } from '../cli/io.js';
+
+export const ESC = {
+  alternateOn: '\u001b[?1049h',
+  alternateOff: '\u001b[?1049l',
+  clear: '\u001b[H\u001b[2J',
+  cursorHide: '\u001b[?25l',
+  cursorShow: '\u001b[?25h',
+} as const;
+
+/** The context every prompt is called with: the command's own streams. */
+export function promptContext(ctx: Ctx): { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; clearPromptOnDone?: boolean } {
+  return { input: ctx.stdin as unknown as NodeJS.ReadableStream, output: ctx.stdout as unknown as NodeJS.WritableStream };
+}
+
+/** Ctrl-C (or a closed terminal) inside a prompt: inquirer rejects with ExitPromptError. */
+export function isPromptExit(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  return name === 'ExitPromptError' || name === 'AbortPromptError';
+}
+
+/**
+ * Runs `fn` on the terminal's alternate screen (as less and top do) and puts
+ * back the screen the user had, with the cursor shown, however `fn` ends.
+ * Ctrl-C outside a prompt (a slow query) restores the terminal and exits 130
+ * at once.
+ */
+export async function onAlternateScreen<T>(ctx: Ctx, fn: () => Promise<T>): Promise<T> {
+  const restore = () => void ctx.stdout.write(ESC.clear + ESC.alternateOff + ESC.cursorShow);
+  const onSigint = () => {
+    restore();
+    process.exit(EXIT.INTERRUPTED);
+  };
+  process.on('SIGINT', onSigint);
+  ctx.stdout.write(ESC.alternateOn + ESC.clear);
+  try {
+    return await fn();
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    restore();
+  }
+}
