@@ -7,6 +7,7 @@ import { spec as demo } from './demo.js';
 import { spec as doctor } from './doctor.js';
 import { spec as errors } from './errors.js';
 import { spec as health } from './health.js';
+import { spec as importRows } from './import.js';
 import { spec as logsList } from './logs-list.js';
 import { spec as logsRelated } from './logs-related.js';
 import { spec as logsShow } from './logs-show.js';
@@ -16,7 +17,7 @@ import { spec as overview } from './overview.js';
 import { spec as stats } from './stats.js';
 import { spec as timeline } from './timeline.js';
 
-export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, stats, timeline, errors, health, alertsCheck, cleanup, metrics, migrate, demo, doctor, completion];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, stats, timeline, errors, health, alertsCheck, cleanup, metrics, migrate, demo, importRows, doctor, completion];
 
 /** Words of command groups (`logs` in `tasklog logs list`) and what they hold. */
 export const GROUPS: Record<string, string> = {

@@ -11,7 +11,8 @@ export interface Progress {
   fail(message?: string): void;
 }
 
-export function progress(ctx: Ctx, label: string, total: number): Progress {
+/** `total` null: the amount of work is not known beforehand (count and rate only). */
+export function progress(ctx: Ctx, label: string, total: number | null): Progress {
   const stream = ctx.stderr as NodeJS.WriteStream;
   if (!stream.isTTY) {
     // Off a terminal: no spinner, just the closing line (on stderr, so stdout stays data).
@@ -27,9 +28,13 @@ export function progress(ctx: Ctx, label: string, total: number): Progress {
     update(done: number) {
       const secs = (Date.now() - started) / 1000;
       const rate = secs > 0 ? done / secs : 0;
-      const left = total - done;
-      const eta = rate > 0 ? ` · ${Math.ceil(left / rate)} s left` : '';
-      pending = `${label}: ${formatInt(done)} / ${formatInt(total)} · ${formatInt(Math.round(rate))}/s${eta}`;
+      if (total === null) {
+        pending = `${label}: ${formatInt(done)} · ${formatInt(Math.round(rate))}/s`;
+      } else {
+        const left = total - done;
+        const eta = rate > 0 ? ` · ${Math.ceil(left / rate)} s left` : '';
+        pending = `${label}: ${formatInt(done)} / ${formatInt(total)} · ${formatInt(Math.round(rate))}/s${eta}`;
+      }
       if (spinner) spinner.text = pending;
     },
     succeed(message: string) {

@@ -4,7 +4,7 @@ import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toMysqlText, type Instant } from '../time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect, quoteIdentifier } from './types.js';
+import { describeNetworkError, errorCode, errorMessage, type Dialect, quoteIdentifier, valuesPlaceholders } from './types.js';
 
 /**
  * MySQL and MariaDB: Django stores naive UTC in datetime(6); tasklog reads it
@@ -121,6 +121,20 @@ export class MysqlDialect implements Dialect {
 
   analyzeSql(table: string): string {
     return `ANALYZE TABLE ${this.quote(table)}`;
+  }
+
+  /** InnoDB: also locks the gaps where the rows would go, so no one inserts them meanwhile */
+  readonly lockingRead = ' FOR UPDATE';
+
+  upsertSql(table: string, columns: readonly string[], rowCount: number, update: readonly string[]): string {
+    // ON DUPLICATE KEY fires on ANY unique key, the primary key included: callers must only send an
+    // id they checked is free (the import does, under lockingRead). VALUES() is what MariaDB understands
+    // (MySQL 8.0.20+ deprecates it in favour of a row alias, which MariaDB lacks).
+    const q = (c: string) => this.quote(c);
+    return (
+      `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES ${valuesPlaceholders(columns.length, rowCount)} ` +
+      `ON DUPLICATE KEY UPDATE ${update.map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ')}`
+    );
   }
 
   async listIndexes(db: Sql, table: string): Promise<string[]> {
