@@ -32,6 +32,10 @@ export const spec: CommandSpec = {
     { flags: '--new-ids', description: "ignore the file's ids: new rows get the database's next ids (when merging databases)" },
     JSON_OPTION,
   ],
+  exitCodes: {
+    1: 'the database failed or refused a batch (nothing imported)',
+    2: 'a line cannot be imported (without --skip-invalid; nothing imported), the file cannot be read, or a bad flag',
+  },
   examples: [
     { command: 'tasklog logs list --all -o jsonl --fields all --db old.sqlite | tasklog import - --db postgres://localhost/app', description: 'copy every row from SQLite to PostgreSQL' },
     { command: 'tasklog import week.jsonl --dry-run', description: 'check a file and count what it would insert and update' },
