@@ -67,7 +67,7 @@ export const spec: CommandSpec = {
             newIds: Boolean(opts.newIds),
             onSkip: (s) => {
               skipped.push(s);
-              if (!opts.json) ctx.stderr.write(`tasklog: line ${s.line}: ${s.reason} (skipped)\n`);
+              if (!opts.json) bar.print(`tasklog: line ${s.line}: ${s.reason} (skipped)`);
             },
             onProgress: (n) => bar.update(n),
           });
