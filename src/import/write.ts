@@ -67,10 +67,13 @@ export class Importer {
   }
 
   async add(row: ImportRow): Promise<void> {
-    // a job_id or id already in this batch: write the batch first, so the lines apply in order
-    if (this.jobIds.has(row.values.job_id) || (row.id !== null && this.ids.has(row.id))) await this.flush();
+    // A job_id or id already in this batch: write the batch first, so the lines apply in order. Job ids
+    // are compared without case or trailing spaces, as MySQL's usual collations compare them: two such
+    // spellings in one statement would merge there; in two batches the second is caught by check().
+    const key = foldKey(row.values.job_id);
+    if (this.jobIds.has(key) || (row.id !== null && this.ids.has(row.id))) await this.flush();
     this.batch.push(row);
-    this.jobIds.add(row.values.job_id);
+    this.jobIds.add(key);
     if (row.id !== null) this.ids.add(row.id);
     if (this.batch.length >= this.size) await this.flush();
   }
@@ -137,10 +140,9 @@ export class Importer {
     const requested = new Set(keys);
     for (const stored of present.keys()) {
       if (requested.has(stored)) continue;
-      const fold = (s: string) => s.toLowerCase().trimEnd();
       for (const r of rows) {
-        if (!this.existing.has(r) && fold(r.values.job_id) === fold(stored)) {
-          problems.set(r, `job_id '${r.values.job_id}' is the same key as the existing job_id '${stored}' for this database (it compares job ids ignoring case)`);
+        if (!this.existing.has(r) && foldLoose(r.values.job_id) === foldLoose(stored)) {
+          problems.set(r, `job_id '${r.values.job_id}' is the same key as the existing job_id '${stored}' for this database (it compares job ids ignoring case or accents)`);
         }
       }
     }
@@ -212,8 +214,47 @@ export class Importer {
       }
       if (withId && group.some((r) => !this.existing.has(r))) this.insertedIds = true;
     }
+    await this.countBack(rows);
     const updated = rows.filter((r) => this.existing.has(r)).length;
     this.counts.updated += updated;
     this.counts.inserted += rows.length - updated;
   }
+
+  /**
+   * Every job_id just written must be in the table, as written. It is not
+   * when the database merged two rows: job ids it compares as equal that
+   * folding did not foresee (MySQL's accent-insensitive collations), or, on
+   * MySQL, an id that another writer took between check() and the upsert,
+   * whose row the upsert then changed. Either way the import stops, and the
+   * rollback undoes it.
+   */
+  private async countBack(rows: ImportRow[]): Promise<void> {
+    const { db } = this;
+    const q = (c: string) => db.dialect.quote(c);
+    const keys = rows.map((r) => r.values.job_id);
+    const found = await this.tx.query<{ job_id: string }>(
+      `SELECT ${q('job_id')} FROM ${q(db.table)} WHERE ${q('job_id')} IN (${new Array(keys.length).fill('?').join(', ')})`,
+      keys,
+    );
+    const there = new Set(found.map((f) => String(f.job_id)));
+    const lost = rows.find((r) => !there.has(r.values.job_id));
+    if (!lost) return;
+    const twin = rows.find((r) => r !== lost && there.has(r.values.job_id) && foldLoose(r.values.job_id) === foldLoose(lost.values.job_id));
+    throw new RuntimeFailure(
+      twin
+        ? `line ${lost.line}: job_id '${lost.values.job_id}' is the same key as '${twin.values.job_id}' (line ${twin.line}) for this database, which merged the two rows (nothing imported)`
+        : `line ${lost.line}: the row is not in ${db.table} after writing it: the database merged it with another row (a job_id it compares as equal, or an id another writer took meanwhile); nothing imported, run it again`,
+      'conflict',
+    );
+  }
+}
+
+/** A job_id as a case-insensitive, PAD SPACE collation compares it. */
+function foldKey(jobId: string): string {
+  return jobId.toLowerCase().trimEnd();
+}
+
+/** …and as an accent-insensitive one roughly does. */
+function foldLoose(jobId: string): string {
+  return foldKey(jobId).normalize('NFD').replace(/\p{M}/gu, '');
 }

@@ -123,12 +123,17 @@ export class MysqlDialect implements Dialect {
     return `ANALYZE TABLE ${this.quote(table)}`;
   }
 
-  /** InnoDB: also locks the gaps where the rows would go, so no one inserts them meanwhile */
-  readonly lockingRead = ' FOR UPDATE';
+  /**
+   * None: InnoDB's FOR UPDATE also locks the gaps between the keys it looked
+   * for, which would stall every worker's INSERT until a long import commits.
+   * The import counts each batch back instead (see src/import/write.ts).
+   */
+  readonly lockingRead = '';
 
   upsertSql(table: string, columns: readonly string[], rowCount: number, update: readonly string[]): string {
     // ON DUPLICATE KEY fires on ANY unique key, the primary key included: callers must only send an
-    // id they checked is free (the import does, under lockingRead). VALUES() is what MariaDB understands
+    // id they checked is free, and check afterwards that every job_id is there (an id taken meanwhile
+    // updates that other row instead; rolling back undoes it). VALUES() is what MariaDB understands
     // (MySQL 8.0.20+ deprecates it in favour of a row alias, which MariaDB lacks).
     const q = (c: string) => this.quote(c);
     return (

@@ -38,7 +38,7 @@ export interface Dialect {
    * existing row instead (its id stays). `update` must not be empty.
    */
   upsertSql(table: string, columns: readonly string[], rowCount: number, update: readonly string[]): string;
-  /** appended to a SELECT inside a write transaction to lock what it reads ('' where the whole database is locked) */
+  /** appended to a SELECT inside a write transaction to lock the rows it reads ('' where that would lock more, or nothing) */
   readonly lockingRead: string;
   /** after rows were inserted with explicit ids: move the id counter past them (PostgreSQL's sequence) */
   syncIdSequence?(db: Sql, table: string): Promise<void>;
