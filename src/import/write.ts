@@ -52,6 +52,8 @@ export class Importer {
   private jobIds = new Set<string>();
   private ids = new Set<number>();
   private skips: SkippedLine[] = [];
+  /** the rows of the batch whose job_id exists, with the existing row's id (set by check) */
+  private existing = new Map<ImportRow, number>();
   private readonly size: number;
 
   constructor(
@@ -112,9 +114,6 @@ export class Importer {
     for (const s of skips) this.opts.onSkip(s);
     this.opts.onProgress?.(this.linesDone);
   }
-
-  /** The rows of the batch whose job_id exists, with the existing row's id. */
-  private existing = new Map<ImportRow, number>();
 
   /** Which job_ids exist (kept in `existing`), and what the database refuses: row → reason. */
   private async check(rows: ImportRow[]): Promise<Map<ImportRow, string>> {
