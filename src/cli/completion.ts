@@ -34,6 +34,8 @@ function bash(): string {
   const cases = [...t].map(([path, words]) => `    "${path}") words="${words.join(' ')}" ;;`);
   const flagCases = COMMANDS.map((s) => `    "${s.path.join(' ')}") flags="${longFlags(s.options).join(' ')} --help" ;;`);
   const valueCases = [...valueChoices()].map(([flag, values]) => `    ${flag}) COMPREPLY=($(compgen -W "${values.join(' ')}" -- "$cur")); return ;;`);
+  // command words only: a positional argument (`logs show 12`, `import rows.jsonl`) does not change the command
+  const known = [...new Set([...[...t.keys()].filter(Boolean), ...COMMANDS.map((s) => s.path.join(' '))])].join('|');
   return `# bash completion for tasklog (generated: tasklog completion bash)
 _tasklog() {
   local cur prev cmd w words flags i
@@ -48,7 +50,7 @@ ${valueCases.join('\n')}
     w="\${COMP_WORDS[i]}"
     case "$w" in
       -*) ;;
-      *) case "\${COMP_WORDS[i-1]}" in --db|--table|--user-table|--connect-timeout) ;; *) cmd="\${cmd:+$cmd }$w" ;; esac ;;
+      *) case "\${COMP_WORDS[i-1]}" in --db|--table|--user-table|--connect-timeout) ;; *) [[ "|${known}|" == *"|\${cmd:+$cmd }$w|"* ]] && cmd="\${cmd:+$cmd }$w" ;; esac ;;
     esac
   done
   words=""
@@ -110,6 +112,8 @@ function fish(): string {
     lines.push(`complete -c tasklog -l ${long}${/</.test(o.flags) ? ' -r' : ''} -d '${fishEscape(o.description.slice(0, 80))}'`);
   }
   lines.push(`complete -c tasklog -n '__fish_seen_subcommand_from completion' -a '${SHELLS.join(' ')}'`);
+  // commands that read a file: file names after them (completion is otherwise off, -f above)
+  for (const spec of COMMANDS) if (spec.args?.some((a) => a.name === 'file')) lines.push(`complete -c tasklog -n '__fish_seen_subcommand_from ${spec.path[spec.path.length - 1]}' -F`);
   return lines.join('\n') + '\n';
 }
 

@@ -22,6 +22,8 @@ export async function writeOut(stream: OutStream, chunk: string): Promise<void> 
 
 export interface InStream {
   isTTY?: boolean;
+  /** the bytes piped in (`tasklog import -`); process.stdin, or a test's Readable */
+  [Symbol.asyncIterator]?(): AsyncIterator<string | Buffer>;
 }
 
 export interface Ctx {

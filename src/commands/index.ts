@@ -7,6 +7,7 @@ import { spec as demo } from './demo.js';
 import { spec as doctor } from './doctor.js';
 import { spec as errors } from './errors.js';
 import { spec as health } from './health.js';
+import { spec as importRows } from './import.js';
 import { spec as init } from './init.js';
 import { spec as logsBrowse } from './logs-browse.js';
 import { spec as logsList } from './logs-list.js';
@@ -18,7 +19,7 @@ import { spec as overview } from './overview.js';
 import { spec as stats } from './stats.js';
 import { spec as timeline } from './timeline.js';
 
-export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, init, migrate, demo, doctor, completion];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, init, migrate, demo, importRows, doctor, completion];
 
 /** Words of command groups (`logs` in `tasklog logs list`) and what they hold. */
 export const GROUPS: Record<string, string> = {

@@ -20,8 +20,9 @@ export const OUTPUT_OPTION: OptionSpec = {
 
 export const FIELDS_OPTION: OptionSpec = {
   flags: '--fields <a,b,…>',
-  description: `fields to print: ${DETAIL_FIELDS.join(', ')}`,
+  description: `fields to print: ${DETAIL_FIELDS.join(', ')}; or all (every one of them: a full export for tasklog import)`,
   parse: (raw) => {
+    if (raw.trim() === 'all') return [...DETAIL_FIELDS];
     try {
       return csvList(raw, DETAIL_FIELDS);
     } catch (err) {

@@ -10,16 +10,24 @@ import type { Instant } from './time.js';
 /** A row to write; times are microseconds since the epoch. */
 export type WritableRow = TaskLogColumns<number>;
 
+/**
+ * A row encodeRow takes: times as microseconds since the epoch or as an
+ * Instant (exact over the whole range of years, where a double of
+ * microseconds is exact only within about 285 years of 1970).
+ */
+export type EncodableRow = TaskLogColumns<number | Instant>;
+
 export function instantFromMicros(us: number): Instant {
   const micros = ((us % 1_000_000) + 1_000_000) % 1_000_000;
   return { ms: Math.floor(us / 1000), micros };
 }
 
-function time(dialect: Dialect, us: number | null): string | null {
-  return us === null ? null : dialect.encodeTime(instantFromMicros(us));
+function time(dialect: Dialect, t: number | Instant | null): string | null {
+  if (t === null) return null;
+  return dialect.encodeTime(typeof t === 'number' ? instantFromMicros(t) : t);
 }
 
-export function encodeRow(dialect: Dialect, row: WritableRow): Record<string, unknown> {
+export function encodeRow(dialect: Dialect, row: EncodableRow): Record<string, unknown> {
   return {
     job_id: row.job_id,
     task_name: row.task_name,

@@ -131,3 +131,40 @@ export function compareIso(a: string | null, b: string | null): number {
   if (!ta || !tb) return a < b ? -1 : 1;
   return Math.floor(ta.ms / 1000) - Math.floor(tb.ms / 1000) || ta.micros - tb.micros;
 }
+
+const STRICT_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * A time as a file to import must give it: ISO 8601 with date, hours and
+ * minutes, optional seconds with up to six fractional digits (the databases
+ * keep microseconds), and `Z`, an offset, or nothing (UTC) — what tasklog
+ * and Django REST framework write. An impossible date or time (02-30, 24:00)
+ * is refused rather than rolled over, and the year must be 1000–9999 (what
+ * MySQL's datetime and Python's datetime both hold).
+ */
+export function parseTimeStrict(text: string): { instant: Instant } | { error: string } {
+  const m = STRICT_TIME.exec(text);
+  const like = 'an ISO 8601 time like 2025-10-30T10:00:01.250000Z';
+  if (!m) return { error: `is not ${like}` };
+  const [, y, mo, d, h, mi, s = '0', frac = '', zone] = m;
+  if (frac.length > 6) return { error: `has ${frac.length} fractional digits; the databases keep 6 (microseconds)` };
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number);
+  // day 0 of the next month is the last of this one (Date.UTC maps years 0–99 to 1900–1999, hence the 2000 shift)
+  const lastDay = month >= 1 && month <= 12 ? new Date(Date.UTC(2000 + (year % 400), month, 0)).getUTCDate() : 0;
+  if (month < 1 || month > 12 || day < 1 || day > lastDay || hour > 23 || minute > 59 || second > 59) {
+    return { error: `is not a valid date and time` };
+  }
+  let offsetS = 0;
+  if (zone && zone !== 'Z') {
+    const digits = zone.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2, 4) || '0');
+    if (oh > 23 || om > 59) return { error: `has an impossible UTC offset ${zone}` };
+    offsetS = (zone.startsWith('-') ? -1 : 1) * (oh * 3600 + om * 60);
+  }
+  const seconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - offsetS;
+  const utcYear = new Date(seconds * 1000).getUTCFullYear();
+  if (year < 1000 || utcYear < 1000 || utcYear > 9999) return { error: 'is outside the years 1000–9999' };
+  const micros = Number((frac + '000000').slice(0, 6));
+  return { instant: { ms: seconds * 1000 + Math.floor(micros / 1000), micros } };
+}

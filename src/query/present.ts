@@ -55,7 +55,11 @@ export type Detail = Record<DetailField, unknown>;
 export function userDisplay(row: TaskLogRow): string | null {
   if (row.user_id === null) return null;
   if (row.username === undefined || row.username === null) return null;
-  return row.email ? `${row.username} (${row.email})` : row.username;
+  return displayUser(row.username, row.email ?? null);
+}
+
+export function displayUser(username: string, email: string | null): string {
+  return email ? `${username} (${email})` : username;
 }
 
 export function toDetail(row: TaskLogRow): Detail {

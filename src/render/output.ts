@@ -2,7 +2,7 @@
  * The one exporter behind --json and -o: data in, text on stdout.
  *   json   one document (pretty)
  *   jsonl  one compact JSON object per line
- *   csv    a header line, then one line per row (RFC 4180 quoting; objects as JSON)
+ *   csv    a header line, then one line per row (RFC 4180 quoting; objects as JSON; null empty, '' as "")
  */
 import { writeOut, type Ctx } from '../cli/io.js';
 
@@ -17,9 +17,11 @@ export function jsonLine(value: unknown): string {
   return JSON.stringify(value) + '\n';
 }
 
+/** null is an empty cell, the empty string a quoted one ("") — as PostgreSQL's COPY tells them apart, and `tasklog import` reads them. */
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (text === '') return '""';
   return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -7,18 +7,23 @@ import { formatInt } from './format.js';
 
 export interface Progress {
   update(done: number): void;
+  /** a line of its own on stderr, above the spinner (which a plain write would garble) */
+  print(line: string): void;
   succeed(message: string): void;
   fail(message?: string): void;
 }
 
-export function progress(ctx: Ctx, label: string, total: number): Progress {
+/** `total` null: the amount of work is not known beforehand (count and rate only). */
+export function progress(ctx: Ctx, label: string, total: number | null): Progress {
   const stream = ctx.stderr as NodeJS.WriteStream;
-  if (!stream.isTTY) {
+  // A terminal that reports no width (a pty nobody sized, as `script` opens one) would make ora's
+  // redraw clear lines without end: treat it as no terminal.
+  if (!stream.isTTY || !stream.columns) {
     // Off a terminal: no spinner, just the closing line (on stderr, so stdout stays data).
-    return { update() {}, succeed: (m) => void stream.write(`${m}\n`), fail() {} };
+    return { update() {}, print: (l) => void stream.write(`${l}\n`), succeed: (m) => void stream.write(`${m}\n`), fail() {} };
   }
   const started = Date.now();
-  let spinner: { text: string; succeed(t?: string): void; fail(t?: string): void; stop(): void } | null = null;
+  let spinner: { text: string; succeed(t?: string): void; fail(t?: string): void; stop(): void; clear(): void; render(): void } | null = null;
   let pending = '';
   import('ora').then(({ default: ora }) => {
     spinner = ora({ text: pending || label, stream }).start();
@@ -27,10 +32,19 @@ export function progress(ctx: Ctx, label: string, total: number): Progress {
     update(done: number) {
       const secs = (Date.now() - started) / 1000;
       const rate = secs > 0 ? done / secs : 0;
-      const left = total - done;
-      const eta = rate > 0 ? ` · ${Math.ceil(left / rate)} s left` : '';
-      pending = `${label}: ${formatInt(done)} / ${formatInt(total)} · ${formatInt(Math.round(rate))}/s${eta}`;
+      if (total === null) {
+        pending = `${label}: ${formatInt(done)} · ${formatInt(Math.round(rate))}/s`;
+      } else {
+        const left = total - done;
+        const eta = rate > 0 ? ` · ${Math.ceil(left / rate)} s left` : '';
+        pending = `${label}: ${formatInt(done)} / ${formatInt(total)} · ${formatInt(Math.round(rate))}/s${eta}`;
+      }
       if (spinner) spinner.text = pending;
+    },
+    print(line: string) {
+      spinner?.clear();
+      stream.write(`${line}\n`);
+      spinner?.render();
     },
     succeed(message: string) {
       if (spinner) spinner.succeed(message);

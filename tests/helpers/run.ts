@@ -1,4 +1,5 @@
 /** Runs the CLI in-process with captured streams, a chosen environment and clock. */
+import { Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import type { Ctx } from '../../src/cli/io.js';
 
@@ -14,6 +15,8 @@ export interface RunOptions {
   now?: string | Date;
   tty?: boolean;
   columns?: number;
+  /** what is piped to stdin (for `import -`) */
+  stdin?: string;
 }
 
 export async function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
@@ -23,7 +26,7 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<Run
   const ctx: Ctx = {
     stdout: { write: (s: string) => (stdout += s), isTTY: options.tty ?? false, columns: options.columns ?? 100 },
     stderr: { write: (s: string) => (stderr += s), isTTY: false },
-    stdin: { isTTY: options.tty ?? false },
+    stdin: options.stdin === undefined ? { isTTY: options.tty ?? false } : Object.assign(Readable.from([options.stdin]), { isTTY: false }),
     env: { HOME: '/nonexistent-home', XDG_CONFIG_HOME: '/nonexistent-xdg', ...(options.env ?? {}) },
     cwd: options.cwd ?? process.cwd(),
     now: () => (now ? new Date(now) : new Date()),

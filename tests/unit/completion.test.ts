@@ -27,6 +27,11 @@ describe('shell completion', () => {
     ['tasklog stats --by ', ['task', 'queue']],
     ['tasklog alerts ', ['check']],
     ['tasklog completion ', ['bash', 'zsh', 'fish']],
+    ['tasklog import --format ', ['ndjson', 'jsonl', 'csv']],
+    // an argument or a flag's value is not a command word: the command's flags are still offered
+    ['tasklog import rows.jsonl --sk', ['--skip-invalid']],
+    ['tasklog logs show 12 --j', ['--json']],
+    ['tasklog logs list --status failed --is-f', ['--is-failed']],
   ])('bash: %j → %j', (line, expected) => {
     expect(bashComplete(line)).toEqual(expected);
   });
@@ -39,6 +44,7 @@ describe('shell completion', () => {
   it('zsh and fish scripts name the commands; an unknown shell is a usage error', async () => {
     expect(completionScript('zsh')).toMatch(/^#compdef tasklog/);
     expect(completionScript('fish')).toContain("complete -c tasklog -n '__fish_seen_subcommand_from list' -l is-failed");
+    expect(completionScript('fish')).toContain("complete -c tasklog -n '__fish_seen_subcommand_from import' -F");
     const r = await run(['completion', 'tcsh']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/expects one of bash, zsh, fish/);

@@ -3,7 +3,7 @@ import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toMysqlText, type Instant } from '../time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, quoteIdentifier } from './types.js';
+import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, quoteIdentifier, valuesPlaceholders } from './types.js';
 
 /**
  * MySQL and MariaDB: Django stores naive UTC in datetime(6); tasklog reads it
@@ -131,6 +131,25 @@ export class MysqlDialect implements Dialect {
 
   analyzeSql(table: string): string {
     return `ANALYZE TABLE ${this.quote(table)}`;
+  }
+
+  /**
+   * None: InnoDB's FOR UPDATE also locks the gaps between the keys it looked
+   * for, which would stall every worker's INSERT until a long import commits.
+   * The import counts each batch back instead (see src/import/write.ts).
+   */
+  readonly lockingRead = '';
+
+  upsertSql(table: string, columns: readonly string[], rowCount: number, update: readonly string[]): string {
+    // ON DUPLICATE KEY fires on ANY unique key, the primary key included: callers must only send an
+    // id they checked is free, and check afterwards that every job_id is there (an id taken meanwhile
+    // updates that other row instead; rolling back undoes it). VALUES() is what MariaDB understands
+    // (MySQL 8.0.20+ deprecates it in favour of a row alias, which MariaDB lacks).
+    const q = (c: string) => this.quote(c);
+    return (
+      `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES ${valuesPlaceholders(columns.length, rowCount)} ` +
+      `ON DUPLICATE KEY UPDATE ${update.map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ')}`
+    );
   }
 
   async listIndexes(db: Sql, table: string): Promise<string[]> {

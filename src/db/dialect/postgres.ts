@@ -2,7 +2,7 @@ import type { Sql } from '../connect.js';
 import { bareTable, createIndexName, metaIndexName } from '../schema.js';
 import { toIso, type Instant } from '../time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, quoteIdentifier } from './types.js';
+import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, quoteIdentifier, valuesPlaceholders } from './types.js';
 
 const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
 
@@ -150,6 +150,31 @@ export class PostgresDialect implements Dialect {
 
   analyzeSql(table: string): string {
     return `ANALYZE ${this.quote(table)}`;
+  }
+
+  readonly lockingRead = ' FOR UPDATE';
+
+  upsertSql(table: string, columns: readonly string[], rowCount: number, update: readonly string[]): string {
+    const q = (c: string) => this.quote(c);
+    return (
+      `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES ${valuesPlaceholders(columns.length, rowCount)} ` +
+      `ON CONFLICT (${q('job_id')}) DO UPDATE SET ${update.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ')}`
+    );
+  }
+
+  /**
+   * Rows inserted with their own ids leave the id sequence behind (serial and
+   * identity columns alike): the next row the application inserts would take
+   * an id that exists. Move it to the largest id, never back.
+   */
+  async syncIdSequence(db: Sql, table: string): Promise<void> {
+    const seq = await db.query<{ seq: string | null }>(`SELECT pg_get_serial_sequence(?, 'id') AS seq`, [this.quote(table)]);
+    const name = seq[0]?.seq;
+    if (!name) return;
+    await db.query(
+      `SELECT setval(?::regclass, GREATEST((SELECT MAX(${this.quote('id')}) FROM ${this.quote(table)}), COALESCE(pg_sequence_last_value(?::regclass), 0), 1))`,
+      [name, name],
+    );
   }
 
   async listIndexes(db: Sql, table: string): Promise<string[]> {

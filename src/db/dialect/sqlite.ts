@@ -4,7 +4,7 @@ import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toDjangoText, type Instant } from '../time.js';
 import type { Target } from '../url.js';
-import { errorMessage, type Dialect, type DriverConnection, quoteIdentifier } from './types.js';
+import { errorMessage, type Dialect, type DriverConnection, quoteIdentifier, valuesPlaceholders } from './types.js';
 
 /**
  * SQLite as Django uses it: times are naive UTC text in Django's own format
@@ -126,6 +126,17 @@ export class SqliteDialect implements Dialect {
 
   analyzeSql(table: string): string {
     return `ANALYZE ${this.quote(table)}`;
+  }
+
+  readonly lockingRead = '';
+
+  upsertSql(table: string, columns: readonly string[], rowCount: number, update: readonly string[]): string {
+    // SQLite 3.24+: the same upsert as PostgreSQL's, on the job_id UNIQUE constraint
+    const q = (c: string) => this.quote(c);
+    return (
+      `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES ${valuesPlaceholders(columns.length, rowCount)} ` +
+      `ON CONFLICT (${q('job_id')}) DO UPDATE SET ${update.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`
+    );
   }
 
   async listIndexes(db: Sql, table: string): Promise<string[]> {

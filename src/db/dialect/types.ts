@@ -41,6 +41,16 @@ export interface Dialect {
   relaxedCommitSql(): string[];
   /** refreshes the planner's statistics after a bulk load */
   analyzeSql(table: string): string;
+  /**
+   * INSERT of `rowCount` rows of `columns` (a `?` per value, row after row)
+   * that, for a row whose job_id already exists, updates `update` of the
+   * existing row instead (its id stays). `update` must not be empty.
+   */
+  upsertSql(table: string, columns: readonly string[], rowCount: number, update: readonly string[]): string;
+  /** appended to a SELECT inside a write transaction to lock the rows it reads ('' where that would lock more, or nothing) */
+  readonly lockingRead: string;
+  /** after rows were inserted with explicit ids: move the id counter past them (PostgreSQL's sequence) */
+  syncIdSequence?(db: Sql, table: string): Promise<void>;
   /** names of the indexes on a table */
   listIndexes(db: Sql, table: string): Promise<string[]>;
   /** names of the columns of a table */
@@ -92,6 +102,12 @@ export function describeNetworkError(err: unknown, where: string, timeoutMs: num
   }
   if (code === 'ECONNRESET' || /Connection terminated/i.test(msg)) return `cannot connect to ${where}: the server closed the connection`;
   return null;
+}
+
+/** `(?, ?, …), (?, ?, …)`: the VALUES list of a multi-row INSERT. */
+export function valuesPlaceholders(columnCount: number, rowCount: number): string {
+  const one = `(${new Array(columnCount).fill('?').join(', ')})`;
+  return new Array(rowCount).fill(one).join(', ');
 }
 
 /** Quotes a possibly schema-qualified identifier with the database's quote character. */
