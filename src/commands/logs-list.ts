@@ -2,13 +2,14 @@ import { withDb } from '../cli/database.js';
 import { writeOut, type Ctx } from '../cli/io.js';
 import { intInRange, JSON_OPTION, positiveInt, type CommandSpec } from '../cli/spec.js';
 import { activeFilters, FILTERS } from '../query/filters.js';
-import { DEFAULT_ORDERING, ORDERING_FIELDS, parseOrdering, type OrderTerm } from '../query/logs.js';
+import { DEFAULT_ORDERING, ESTIMATE_FROM, ORDERING_FIELDS, parseOrdering, type OrderTerm } from '../query/logs.js';
 import { FIELDS_OPTION, OUTPUT_OPTION, outputFormat, viewOptions, type OutputFlags } from './logs-shared.js';
 
 interface Opts extends OutputFlags {
   ordering?: OrderTerm[];
   page: number;
   pageSize: number;
+  exactCount?: boolean;
   all?: boolean;
   [filter: string]: unknown;
 }
@@ -33,6 +34,10 @@ export const spec: CommandSpec = {
     { flags: '--page <n>', description: 'page number', default: 1, parse: (v) => positiveInt(v, 'a whole number ≥ 1') },
     { flags: '--page-size <n>', description: `rows per page, at most ${MAX_PAGE_SIZE}`, default: 20, parse: (v) => intInRange(v, 1, MAX_PAGE_SIZE) },
     { flags: '--all', description: 'every matching row, streamed (keyset pagination); ignores --page' },
+    {
+      flags: '--exact-count',
+      description: `count every row even on a huge table (without filters, PostgreSQL's estimate is shown, marked, when it is ${ESTIMATE_FROM.toLocaleString('en-US')} or more)`,
+    },
     OUTPUT_OPTION,
     FIELDS_OPTION,
     JSON_OPTION,
@@ -78,10 +83,13 @@ export const spec: CommandSpec = {
         writer.end();
         return;
       }
-      const [count, rows] = await Promise.all([reader.count(query), reader.page(query, opts.page, opts.pageSize)]);
+      const [{ count, estimated }, rows] = await Promise.all([
+        reader.countForPage(query, opts.exactCount ? null : ESTIMATE_FROM),
+        reader.page(query, opts.page, opts.pageSize),
+      ]);
       if (format === 'json') {
         const { writeJson } = await import('../render/output.js');
-        writeJson(ctx, { count, page: opts.page, page_size: opts.pageSize, results: rows.map((r) => pick(toDetail(r), fields)) });
+        writeJson(ctx, { count, count_estimated: estimated, page: opts.page, page_size: opts.pageSize, results: rows.map((r) => pick(toDetail(r), fields)) });
         return;
       }
       if (format === 'jsonl' || format === 'csv') {
@@ -94,7 +102,7 @@ export const spec: CommandSpec = {
       const { renderList, listColumns, fieldColumns, pageFooter } = await import('../render/logs.js');
       const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(view);
       if (rows.length) ctx.stdout.write(renderList(rows, columns, view));
-      const footer = pageFooter(opts.page, opts.pageSize, rows.length, count);
+      const footer = pageFooter(opts.page, opts.pageSize, rows.length, count, estimated);
       if (view.decorate) ctx.stdout.write(view.style.c.gray(footer) + '\n');
       else if (!rows.length) ctx.stderr.write(footer + '\n');
     });

@@ -23,6 +23,8 @@ export const ORDERING_FIELDS = [
   'id',
 ] as const;
 export const DEFAULT_ORDERING = '-enqueue_time';
+/** A page's total is the planner's estimate (marked) when it expects at least this many rows. */
+export const ESTIMATE_FROM = 100_000;
 
 const NULLABLE = new Set(['start_time', 'finish_time', 'duration_ms']);
 const TEXT = new Set(['task_name', 'queue_name', 'status']);
@@ -102,14 +104,49 @@ export class LogReader {
     return TEXT.has(field) ? this.db.dialect.binaryText(col) : col;
   }
 
+  /**
+   * How many rows match: counted, or — for the whole table, when the planner
+   * expects at least `estimateFrom` rows (PostgreSQL) — its estimate, marked,
+   * since counting millions of rows takes longer than any page. Filtered
+   * queries are always counted: the planner's guesses for them (a search
+   * word, an OR of statuses) can be off by fifty times.
+   */
+  async countForPage(query: LogQuery, estimateFrom: number | null): Promise<{ count: number; estimated: boolean }> {
+    if (estimateFrom !== null && query.filters.length === 0 && this.db.dialect.estimateSelectRows) {
+      const select = this.base(query, true);
+      select.columns.push('1');
+      const estimate = await this.db.dialect.estimateSelectRows(this.db, `SELECT 1 FROM ${select.from}${select.whereSql()}`, select.bindings);
+      if (estimate !== null && estimate >= estimateFrom) return { count: estimate, estimated: true };
+    }
+    return { count: await this.count(query), estimated: false };
+  }
+
   async count(query: LogQuery): Promise<number> {
     const select = this.base(query, true);
     const [r] = await this.db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${select.from}${select.whereSql()}`, select.bindings);
     return Number(r.n);
   }
 
+  /**
+   * One page. Past the first, a deferred join: the rows to skip are walked
+   * reading only their ids in order (an index alone on SQLite and MySQL,
+   * whose secondary indexes hold the primary key), and only the page's rows
+   * are read whole and joined to their users.
+   */
   async page(query: LogQuery, page: number, pageSize: number): Promise<TaskLogRow[]> {
-    return (await this.rows(this.base(query, false), this.orderSql(query.order), pageSize, (page - 1) * pageSize)).map(decodeRow);
+    const offset = (page - 1) * pageSize;
+    const order = this.orderSql(query.order);
+    if (offset === 0) return (await this.rows(this.base(query, false), order, pageSize)).map(decodeRow);
+    const q = (c: string) => this.db.dialect.quote(c);
+    const keys = this.base(query, true);
+    const inner = `SELECT ${this.env.col('id')} AS ${q('id')} FROM ${keys.from}${keys.whereSql()} ORDER BY ${order} LIMIT ${Math.trunc(pageSize)} OFFSET ${Math.trunc(offset)}`;
+    const outer = new Select(`${q(this.db.table)} AS ${q('t')} JOIN (${inner}) AS ${q('p')} ON ${q('p')}.${q('id')} = ${this.env.col('id')}`, [`${q('t')}.*`]);
+    outer.bindings.push(...keys.bindings);
+    if (this.db.userTable) {
+      outer.from += ` LEFT JOIN ${q(this.db.userTable)} AS ${q('u')} ON ${this.env.ucol('id')} = ${this.env.col('user_id')}`;
+      outer.columns.push(`${this.env.ucol('username')} AS ${q('username')}`, `${this.env.ucol('email')} AS ${q('email')}`);
+    }
+    return (await this.rows(outer, order, pageSize)).map(decodeRow);
   }
 
   /**

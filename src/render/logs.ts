@@ -56,11 +56,12 @@ export function renderList(rows: TaskLogRow[], columns: Column<TaskLogRow>[], o:
   return renderTable(columns, rows, { style: o.style, width: o.width, decorate: o.decorate });
 }
 
-export function pageFooter(page: number, pageSize: number, shown: number, count: number): string {
-  if (count === 0) return 'no matching rows';
-  if (shown === 0) return `page ${formatInt(page)} is past the end: ${formatInt(count)} rows in ${formatInt(Math.ceil(count / pageSize))} pages`;
+export function pageFooter(page: number, pageSize: number, shown: number, count: number, estimated = false): string {
+  if (count === 0 && shown === 0) return 'no matching rows';
+  const total = estimated ? `about ${formatInt(count)} (estimated; --exact-count counts them)` : formatInt(count);
+  if (shown === 0) return `page ${formatInt(page)} is past the end: ${total} rows in ${estimated ? 'about ' : ''}${formatInt(Math.ceil(count / pageSize))} pages`;
   const from = (page - 1) * pageSize + 1;
-  return `showing ${formatInt(from)}–${formatInt(from + shown - 1)} of ${formatInt(count)}`;
+  return `showing ${formatInt(from)}–${formatInt(from + shown - 1)} of ${total}`;
 }
 
 /** `logs show`: sections like the admin's detail view. */

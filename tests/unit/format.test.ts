@@ -39,3 +39,13 @@ describe('formatting', () => {
     expect(pyRound(0.005, 2)).toBe(0.01); // 0.005 is stored as 0.005000000000000000104…
   });
 });
+
+describe('page footer', () => {
+  it('says which rows are shown of how many, and marks an estimate', async () => {
+    const { pageFooter } = await import('../../src/render/logs.js');
+    expect(pageFooter(1, 20, 0, 0)).toBe('no matching rows');
+    expect(pageFooter(3, 20, 20, 1234)).toBe('showing 41–60 of 1,234');
+    expect(pageFooter(2, 20, 20, 1_000_000, true)).toBe('showing 21–40 of about 1,000,000 (estimated; --exact-count counts them)');
+    expect(pageFooter(99, 20, 0, 100)).toBe('page 99 is past the end: 100 rows in 5 pages');
+  });
+});

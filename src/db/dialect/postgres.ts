@@ -204,6 +204,14 @@ export class PostgresDialect implements Dialect {
     return { rows: Number(c[0].n), estimate: false };
   }
 
+  async estimateSelectRows(db: Sql, selectSql: string, bindings: readonly unknown[]): Promise<number | null> {
+    const rows = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${selectSql}`, bindings);
+    const raw = rows[0]?.['QUERY PLAN'];
+    const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan?: { 'Plan Rows'?: number } }[];
+    const n = plan?.[0]?.Plan?.['Plan Rows'];
+    return typeof n === 'number' && Number.isFinite(n) ? Math.round(n) : null;
+  }
+
   async tableExists(db: Sql, table: string): Promise<boolean> {
     // to_regclass resolves the name as a query would (search_path, schema.table) and, unlike
     // information_schema (tens of milliseconds), answers from the catalog cache

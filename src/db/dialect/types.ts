@@ -59,6 +59,11 @@ export interface Dialect {
   tablesWithColumns(db: Sql, columns: readonly string[]): Promise<string[]>;
   /** the planner's row count (cheap); SQLite counts */
   estimateRows(db: Sql, table: string): Promise<{ rows: number; estimate: boolean }>;
+  /**
+   * The planner's estimate of how many rows a SELECT returns, cheap (no rows
+   * read), or null where the database has none worth printing.
+   */
+  estimateSelectRows?(db: Sql, selectSql: string, bindings: readonly unknown[]): Promise<number | null>;
   /** runs once after connecting (feature detection) */
   init?(db: Sql): Promise<void>;
   /**
