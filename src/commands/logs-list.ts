@@ -50,7 +50,7 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { LogReader } = await import('../query/logs.js');
-    const { toDetail, pick, LIST_FIELDS } = await import('../query/present.js');
+    const { toDetail, pick, columnsFor, LIST_FIELDS } = await import('../query/present.js');
     const format = outputFormat(opts);
     const fields = opts.fields ?? [...LIST_FIELDS];
     const query = { filters: activeFilters(opts), order: opts.ordering ?? parseOrdering(DEFAULT_ORDERING) };
@@ -79,7 +79,8 @@ export const spec: CommandSpec = {
           return;
         }
         const writer = out.recordWriter(ctx, format, fields);
-        for await (const row of reader.stream(query)) await writer.write(pick(toDetail(row), fields));
+        // only the columns the fields are made from: an export of the list fields never reads args or results
+        for await (const row of reader.stream(query, undefined, columnsFor(fields))) await writer.write(pick(toDetail(row), fields));
         writer.end();
         return;
       }

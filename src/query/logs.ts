@@ -9,6 +9,7 @@ import { RuntimeFailure } from '../cli/errors.js';
 import type { Db } from '../db/connect.js';
 import { decodeRow, type TaskLogRow } from '../db/decode.js';
 import type { ActiveFilter, FilterEnv, Where } from './filters.js';
+import type { ColumnSelection } from './present.js';
 
 export const ORDERING_FIELDS = [
   'enqueue_time',
@@ -68,14 +69,16 @@ export class LogReader {
   }
 
   /** FROM and WHERE of a query: the task table as t, the user table as u when needed or shown. */
-  private base(query: LogQuery, forCount: boolean): Select {
+  private base(query: LogQuery, forCount: boolean, only?: ColumnSelection): Select {
     const { db } = this;
     const q = (c: string) => db.dialect.quote(c);
-    const select = new Select(`${q(db.table)} AS ${q('t')}`, forCount ? [] : [`${q('t')}.*`]);
+    const columns = forCount ? [] : only ? only.columns.map((c) => `${this.env.col(c)} AS ${q(c)}`) : [`${q('t')}.*`];
+    const select = new Select(`${q(db.table)} AS ${q('t')}`, columns);
     const needsUser = query.filters.some((f) => f.def.needsUser);
-    if (db.userTable && (needsUser || !forCount)) {
+    const showUser = !forCount && (only ? only.user : true);
+    if (db.userTable && (needsUser || showUser)) {
       select.from += ` LEFT JOIN ${q(db.userTable)} AS ${q('u')} ON ${this.env.ucol('id')} = ${this.env.col('user_id')}`;
-      if (!forCount) select.columns.push(`${this.env.ucol('username')} AS ${q('username')}`, `${this.env.ucol('email')} AS ${q('email')}`);
+      if (showUser) select.columns.push(`${this.env.ucol('username')} AS ${q('username')}`, `${this.env.ucol('email')} AS ${q('email')}`);
     } else if (needsUser && query.filters.some((f) => f.def.option.flags.startsWith('--user '))) {
       throw new RuntimeFailure(`--user needs the user table ${db.userTableName}, which is not in ${db.target.display} (see --user-table)`, 'no_user_table');
     }
@@ -154,11 +157,13 @@ export class LogReader {
    * batch starts after the last row of the one before), so memory stays flat
    * and no OFFSET grows with depth.
    */
-  async *stream(query: LogQuery, batchSize = 1000): AsyncGenerator<TaskLogRow> {
+  async *stream(query: LogQuery, batchSize = 1000, only?: ColumnSelection): AsyncGenerator<TaskLogRow> {
     const order = withTieBreak(query.order);
+    // the keyset needs the ordering columns whatever is shown
+    const selection = only && { ...only, columns: [...new Set([...only.columns, ...order.map((o) => o.field)])] };
     let last: Record<string, unknown> | null = null;
     for (;;) {
-      const select = this.base(query, false);
+      const select = this.base(query, false, selection);
       if (last) {
         const { sql, bindings } = this.after(order, last);
         select.whereRaw(sql, bindings);

@@ -51,6 +51,47 @@ export const DETAIL_FIELDS = [
 export type DetailField = (typeof DETAIL_FIELDS)[number];
 export type Detail = Record<DetailField, unknown>;
 
+/** The columns of the task table each field is made from; user_display also needs the user table. */
+const SOURCES: Record<DetailField, readonly string[]> = {
+  id: ['id'],
+  job_id: ['job_id'],
+  task_name: ['task_name'],
+  queue_name: ['queue_name'],
+  status: ['status'],
+  status_display: ['status'],
+  success: ['success'],
+  args: ['args'],
+  kwargs: ['kwargs'],
+  result: ['result'],
+  error_message: ['error_message'],
+  duration_ms: ['duration_ms'],
+  duration_seconds: ['duration_ms'],
+  job_retry: ['job_retry'],
+  job_retries: ['job_retries'],
+  job_retry_after: ['job_retry_after'],
+  worker_id: ['worker_id'],
+  enqueue_time: ['enqueue_time'],
+  expire_time: ['expire_time'],
+  start_time: ['start_time'],
+  finish_time: ['finish_time'],
+  created_at: ['created_at'],
+  updated_at: ['updated_at'],
+  user: ['user_id'],
+  user_display: ['user_id'],
+};
+
+/** What an export of these fields reads: the table's columns, and whether the user table is joined. */
+export interface ColumnSelection {
+  columns: string[];
+  user: boolean;
+}
+
+export function columnsFor(fields: readonly string[]): ColumnSelection {
+  const columns = new Set<string>();
+  for (const f of fields) for (const c of SOURCES[f as DetailField] ?? []) columns.add(c);
+  return { columns: [...columns], user: fields.includes('user_display') };
+}
+
 /** "admin (admin@example.com)", as the seed's serializer shows a user. */
 export function userDisplay(row: TaskLogRow): string | null {
   if (row.user_id === null) return null;
