@@ -90,18 +90,20 @@ export async function deleteInBatches(
   // One connection for the whole run, its commits not waiting for the disk where that is safe.
   return db.session(async (conn) => {
     for (const s of db.dialect.relaxedCommitSql()) await conn.exec(s);
-    return deleteOn(conn, db, plan, candidates, batchSize, onBatch, stop);
+    return deleteOn(conn, db, { plan, candidates, batchSize, onBatch, stop });
   });
 }
 
 async function deleteOn(
   conn: Sql,
   db: Db,
-  plan: CleanupPlan,
-  candidates: Pick<Candidates, 'minId' | 'maxId'>,
-  batchSize: number,
-  onBatch: (deletedSoFar: number) => void,
-  stop: () => boolean,
+  { plan, candidates, batchSize, onBatch, stop }: {
+    plan: CleanupPlan;
+    candidates: Pick<Candidates, 'minId' | 'maxId'>;
+    batchSize: number;
+    onBatch: (deletedSoFar: number) => void;
+    stop: () => boolean;
+  },
 ): Promise<BatchResult> {
   const { sql, bindings } = cleanupCondition(db, plan);
   const q = (c: string) => db.dialect.quote(c);

@@ -2,7 +2,7 @@ import type { Sql } from '../connect.js';
 import { bareTable, createIndexName, metaIndexName } from '../schema.js';
 import { toIso, type Instant } from '../time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, quoteIdentifier, valuesPlaceholders } from './types.js';
+import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, onConflictUpsertSql, quoteIdentifier } from './types.js';
 
 const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
 
@@ -155,11 +155,7 @@ export class PostgresDialect implements Dialect {
   readonly lockingRead = ' FOR UPDATE';
 
   upsertSql(table: string, columns: readonly string[], rowCount: number, update: readonly string[]): string {
-    const q = (c: string) => this.quote(c);
-    return (
-      `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES ${valuesPlaceholders(columns.length, rowCount)} ` +
-      `ON CONFLICT (${q('job_id')}) DO UPDATE SET ${update.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ')}`
-    );
+    return onConflictUpsertSql((c) => this.quote(c), table, columns, rowCount, update);
   }
 
   /**

@@ -4,7 +4,7 @@ import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toDjangoText, type Instant } from '../time.js';
 import type { Target } from '../url.js';
-import { errorMessage, type Dialect, type DriverConnection, quoteIdentifier, valuesPlaceholders } from './types.js';
+import { errorMessage, type Dialect, type DriverConnection, onConflictUpsertSql, quoteIdentifier } from './types.js';
 
 /**
  * SQLite as Django uses it: times are naive UTC text in Django's own format
@@ -132,11 +132,7 @@ export class SqliteDialect implements Dialect {
 
   upsertSql(table: string, columns: readonly string[], rowCount: number, update: readonly string[]): string {
     // SQLite 3.24+: the same upsert as PostgreSQL's, on the job_id UNIQUE constraint
-    const q = (c: string) => this.quote(c);
-    return (
-      `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES ${valuesPlaceholders(columns.length, rowCount)} ` +
-      `ON CONFLICT (${q('job_id')}) DO UPDATE SET ${update.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`
-    );
+    return onConflictUpsertSql((c) => this.quote(c), table, columns, rowCount, update);
   }
 
   async listIndexes(db: Sql, table: string): Promise<string[]> {

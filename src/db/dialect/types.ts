@@ -122,3 +122,11 @@ export function quoteIdentifier(identifier: string, q: '"' | '`'): string {
     .map((p) => q + p.split(q).join(q + q) + q)
     .join('.');
 }
+
+/** INSERT … ON CONFLICT (job_id) DO UPDATE: the upsert PostgreSQL and SQLite (3.24+) share. */
+export function onConflictUpsertSql(quote: (c: string) => string, table: string, columns: readonly string[], rowCount: number, update: readonly string[]): string {
+  return (
+    `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${valuesPlaceholders(columns.length, rowCount)} ` +
+    `ON CONFLICT (${quote('job_id')}) DO UPDATE SET ${update.map((c) => `${quote(c)} = EXCLUDED.${quote(c)}`).join(', ')}`
+  );
+}
