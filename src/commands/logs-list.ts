@@ -2,6 +2,7 @@ import { withDb } from '../cli/database.js';
 import { writeOut, type Ctx } from '../cli/io.js';
 import { intInRange, JSON_OPTION, positiveInt, type CommandSpec } from '../cli/spec.js';
 import { activeFilters, FILTERS } from '../query/filters.js';
+import { formatInt } from '../render/format.js';
 import { DEFAULT_ORDERING, ESTIMATE_FROM, ORDERING_FIELDS, parseOrdering, type OrderTerm } from '../query/logs.js';
 import { FIELDS_OPTION, OUTPUT_OPTION, outputFormat, viewOptions, type OutputFlags } from './logs-shared.js';
 
@@ -36,7 +37,7 @@ export const spec: CommandSpec = {
     { flags: '--all', description: 'every matching row, streamed (keyset pagination); ignores --page' },
     {
       flags: '--exact-count',
-      description: `count every row even on a huge table (without filters, PostgreSQL's estimate is shown, marked, when it is ${ESTIMATE_FROM.toLocaleString('en-US')} or more)`,
+      description: `count every row even on a huge table (without filters, PostgreSQL's estimate is shown, marked, when it is ${formatInt(ESTIMATE_FROM)} or more)`,
     },
     OUTPUT_OPTION,
     FIELDS_OPTION,

@@ -23,6 +23,13 @@ describe('formatting', () => {
     expect(formatInt(1523)).toBe('1,523');
   });
 
+  it('formats integers as Intl.NumberFormat (en-US, no fraction) does, without loading it', () => {
+    const intl = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+    const values = [0, 1, -1, 999, 1000, -1000, 1234.5, -1234.5, 0.4, -0.4, 2.5, 999999.5, 1e15 + 1, 123456789, Infinity, -Infinity, NaN];
+    for (let i = 0; i < 200; i++) values.push(Math.round((Math.sin(i) * 10 ** (i % 13)) * 100) / 100);
+    for (const v of values) expect(formatInt(v), String(v)).toBe(intl.format(v).replace(/^-0$/, '0'));
+  });
+
   it('measures what a terminal shows: colors none, emoji and CJK two columns, combining marks none', () => {
     expect(visibleLength('\u001b[31m✖ Failed\u001b[39m')).toBe(8);
     expect(visibleLength('⌛ Expired')).toBe(10);
