@@ -19,6 +19,8 @@ export interface Scope {
 
 /** Percentiles in per-mille, so positions are exact integer arithmetic everywhere. */
 export const PERCENTILES = { p50: 500, p95: 950, p99: 990 } as const;
+const DURATION_PERCENTILES = [PERCENTILES.p50, PERCENTILES.p95, PERCENTILES.p99];
+const WAIT_PERCENTILES = [PERCENTILES.p50, PERCENTILES.p95];
 
 export interface Stats {
   total: number;
@@ -109,10 +111,18 @@ export class StatsQuery {
 
   async summary(): Promise<Stats> {
     const statusSums = STATUSES.map((s, i) => `SUM(CASE WHEN ${this.q('status')} = '${s}' THEN 1 ELSE 0 END) AS s${i}`).join(', ');
+    // where the database has percentile_cont, the percentiles come with the sums, in one scan
+    const pc = this.db.dialect.percentileContSql?.bind(this.db.dialect);
+    const inline = pc
+      ? [
+          ...DURATION_PERCENTILES.map((p) => `${pc(this.q('duration_ms'), p / 1000)} AS pd${p}`),
+          ...WAIT_PERCENTILES.map((p) => `${pc('wait_us', p / 1000)} AS pw${p}`),
+        ].map((e) => `, ${e}`).join('')
+      : '';
     const agg = (
       await selectRows<Record<string, unknown>>(
         this.db,
-        `SELECT ${this.counters()}, COUNT(wait_us) AS n_wait, SUM(wait_us) AS sum_wait, ${statusSums} FROM ${this.windowRows}`,
+        `SELECT ${this.counters()}, COUNT(wait_us) AS n_wait, SUM(wait_us) AS sum_wait, ${statusSums}${inline} FROM ${this.windowRows}`,
         this.bindings,
       )
     )[0];
@@ -129,8 +139,8 @@ export class StatsQuery {
             `SELECT ${this.q('status')} AS status, COUNT(*) AS n FROM ${this.table} WHERE ${this.where} GROUP BY ${this.q('status')}`,
             this.bindings,
           ),
-      this.percentiles(this.q('duration_ms'), n('n_duration'), [PERCENTILES.p50, PERCENTILES.p95, PERCENTILES.p99]),
-      this.percentiles(this.waitSql, n('n_wait'), [PERCENTILES.p50, PERCENTILES.p95]),
+      pc ? DURATION_PERCENTILES.map((p) => nullable(`pd${p}`)) : this.percentiles(this.q('duration_ms'), n('n_duration'), DURATION_PERCENTILES),
+      pc ? WAIT_PERCENTILES.map((p) => nullable(`pw${p}`)) : this.percentiles(this.waitSql, n('n_wait'), WAIT_PERCENTILES),
     ]);
     if (other) byStatus = other.map((s) => ({ status: s.status, n: Number(s.n) }));
     const total = n('total');
@@ -232,22 +242,26 @@ export class StatsQuery {
   async groups(by: 'task' | 'queue'): Promise<GroupStats[]> {
     const col = this.q(by === 'task' ? 'task_name' : 'queue_name');
     const d = this.db.dialect;
+    const pc = d.percentileContSql?.bind(d);
     const [rows, p95] = await Promise.all([
       selectRows<Record<string, unknown>>(
         this.db,
-        `SELECT ${col} AS name, ${this.counters()} FROM ${this.table} WHERE ${this.where} GROUP BY ${col}`,
+        `SELECT ${col} AS name, ${this.counters()}${pc ? `, ${pc(this.q('duration_ms'), PERCENTILES.p95 / 1000)} AS p95` : ''} FROM ${this.table} WHERE ${this.where} GROUP BY ${col}`,
         this.bindings,
       ),
-      selectRows<{ name: string; v: unknown; rn: unknown; cnt: unknown }>(
-        this.db,
-        `SELECT name, v, rn, cnt FROM (SELECT ${col} AS name, ${this.q('duration_ms')} AS v, ` +
-          `ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${this.q('duration_ms')}) AS rn, ` +
-          `COUNT(*) OVER (PARTITION BY ${col}) AS cnt FROM ${this.table} WHERE ${this.where} AND ${this.q('duration_ms')} IS NOT NULL) ranked ` +
-          `WHERE rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 1 OR rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 2`,
-        this.bindings,
-      ),
+      pc
+        ? Promise.resolve([])
+        : selectRows<{ name: string; v: unknown; rn: unknown; cnt: unknown }>(
+            this.db,
+            `SELECT name, v, rn, cnt FROM (SELECT ${col} AS name, ${this.q('duration_ms')} AS v, ` +
+              `ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${this.q('duration_ms')}) AS rn, ` +
+              `COUNT(*) OVER (PARTITION BY ${col}) AS cnt FROM ${this.table} WHERE ${this.where} AND ${this.q('duration_ms')} IS NOT NULL) ranked ` +
+              `WHERE rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 1 OR rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 2`,
+            this.bindings,
+          ),
     ]);
     const p95By = new Map<string, number>();
+    if (pc) for (const r of rows) if (r.p95 !== null && r.p95 !== undefined) p95By.set(String(r.name), Number(r.p95));
     const ranked = new Map<string, Map<number, number>>();
     const counts = new Map<string, number>();
     for (const r of p95) {

@@ -200,6 +200,10 @@ export class PostgresDialect implements Dialect {
     return { rows: Number(c[0].n), estimate: false };
   }
 
+  percentileContSql(expr: string, fraction: number): string {
+    return `percentile_cont(${fraction}) WITHIN GROUP (ORDER BY ${expr})`;
+  }
+
   async estimateSelectRows(db: Sql, selectSql: string, bindings: readonly unknown[]): Promise<number | null> {
     const rows = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${selectSql}`, bindings);
     const raw = rows[0]?.['QUERY PLAN'];

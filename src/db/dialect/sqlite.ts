@@ -130,6 +130,11 @@ export class SqliteDialect implements Dialect {
 
   readonly lockingRead = '';
 
+  /** SQLite's percentile extension (3.47+), compiled into better-sqlite3's SQLite */
+  percentileContSql(expr: string, fraction: number): string {
+    return `percentile_cont(${expr}, ${fraction})`;
+  }
+
   upsertSql(table: string, columns: readonly string[], rowCount: number, update: readonly string[]): string {
     // SQLite 3.24+: the same upsert as PostgreSQL's, on the job_id UNIQUE constraint
     return onConflictUpsertSql((c) => this.quote(c), table, columns, rowCount, update);

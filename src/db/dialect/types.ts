@@ -64,6 +64,13 @@ export interface Dialect {
    * read), or null where the database has none worth printing.
    */
   estimateSelectRows?(db: Sql, selectSql: string, bindings: readonly unknown[]): Promise<number | null>;
+  /**
+   * An aggregate giving the exact percentile (linear interpolation between
+   * the two nearest ranks, as PostgreSQL's percentile_cont) of a non-NULL
+   * expression; absent where the database has none (MySQL/MariaDB only have
+   * it as a window function), and tasklog ranks the values itself.
+   */
+  percentileContSql?(expr: string, fraction: number): string;
   /** runs once after connecting (feature detection) */
   init?(db: Sql): Promise<void>;
   /**
