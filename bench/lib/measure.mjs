@@ -1,5 +1,5 @@
 // One process, timed whole: wall clock from spawn to exit (process.hrtime), and
-// its peak resident memory from GNU time (`/usr/bin/time -f %M`, Debian package
+// its peak resident memory and CPU time (user + system) from GNU time (`/usr/bin/time -f '%M %U %S'`, Debian package
 // `time`) when that is installed. stdout is drained and counted (bytes, lines),
 // the first MiB kept for answer checks.
 import { spawn } from 'node:child_process';
@@ -14,10 +14,10 @@ let seq = 0;
 
 const KEEP = 1 << 20;
 
-/** @returns {Promise<{ms:number, rssKb:number|null, bytes:number, lines:number, stdout:string, stderr:string, code:number|null}>} */
+/** @returns {Promise<{ms:number, cpuMs:number|null, rssKb:number|null, bytes:number, lines:number, stdout:string, stderr:string, code:number|null}>} */
 export function runProcess(argv, { env = process.env, cwd } = {}) {
   const timeFile = join(scratch, `t${seq++}`);
-  const [cmd, ...args] = GNU_TIME ? [GNU_TIME, '-f', '%M', '-o', timeFile, ...argv] : argv;
+  const [cmd, ...args] = GNU_TIME ? [GNU_TIME, '-f', '%M %U %S', '-o', timeFile, ...argv] : argv;
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -41,17 +41,20 @@ export function runProcess(argv, { env = process.env, cwd } = {}) {
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       let rssKb = null;
+      let cpuMs = null;
       if (GNU_TIME) {
         try {
           const text = readFileSync(timeFile, 'utf8').trim().split('\n');
           // GNU time writes "Command exited with non-zero status N" before the format
-          rssKb = Number(text[text.length - 1]);
+          const [kb, user, sys] = text[text.length - 1].split(' ').map(Number);
+          rssKb = kb;
+          cpuMs = (user + sys) * 1000;
           rmSync(timeFile, { force: true });
         } catch {
           rssKb = null;
         }
       }
-      resolve({ ms, rssKb, bytes, lines, stdout: Buffer.concat(kept).toString('utf8'), stderr, code });
+      resolve({ ms, cpuMs, rssKb, bytes, lines, stdout: Buffer.concat(kept).toString('utf8'), stderr, code });
     });
   });
 }
