@@ -163,7 +163,10 @@ async function startup(backends) {
   ];
   for (const b of backends) {
     const url = await ensureEmpty(b);
-    contenders.push({ name: `tasklog overview (empty ${b === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`, argv: [process.execPath, TASKLOG, 'overview', '--db', url] });
+    const which = b === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+    contenders.push({ name: `tasklog overview (empty ${which})`, argv: [process.execPath, TASKLOG, 'overview', '--db', url] });
+    // the raw-driver baseline's own floor: import the driver, connect, one trivial query
+    contenders.push({ name: `bench/raw.mjs SELECT 1 (empty ${which})`, argv: [process.execPath, join(BENCH_DIR, 'raw.mjs'), b, url, 'rows', 'SELECT 1'] });
   }
   const res = await compare(contenders, opts.startupRuns);
   const base = res[0].ms;
@@ -171,7 +174,7 @@ async function startup(backends) {
     const ratio = r.ms / base;
     const row = {
       size: '—',
-      db: r.name.includes('PostgreSQL') ? 'postgres' : r.name.includes('SQLite') ? 'sqlite' : '—',
+      db: r.name.includes('PostgreSQL)') ? 'postgres' : r.name.includes('SQLite)') ? 'sqlite' : '—',
       id: 'startup',
       title: r.name,
       tasklog: r.ms,
