@@ -165,7 +165,13 @@ async function startup(backends) {
   const contenders = [
     { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
     { name: 'tasklog --help', argv: [process.execPath, TASKLOG, '--help'] },
+    // where a command's fixed cost goes: loading tasklog's CLI modules, and each driver alone
+    { name: 'import tasklog CLI modules (no command)', argv: [process.execPath, '--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist', 'src', 'cli', 'main.js'))})`] },
   ];
+  for (const b of backends) {
+    const driver = b === 'sqlite' ? 'better-sqlite3' : 'pg';
+    contenders.push({ name: `import ${driver} (no connection)`, argv: [process.execPath, '--input-type=module', '-e', `await import('${driver}')`] });
+  }
   for (const b of backends) {
     const url = await ensureEmpty(b);
     const which = b === 'sqlite' ? 'SQLite' : 'PostgreSQL';
