@@ -59,8 +59,8 @@ export function groupSql(group: StatusGroup, dialect: Dialect, alias?: string): 
     case 'completed':
       return `(${col('status')} IN (${list(COMPLETED_STATUSES)}))`;
     case 'successful':
-      return `(${col('status')} = 'success' AND COALESCE(${col('success')} = ${t}, ${f}) = ${t})`;
+      return `(${col('status')} = 'success' AND ${col('success')} IS NOT NULL AND ${col('success')} = ${t})`;
     case 'failed':
-      return `(${col('status')} IN (${list(FAILED_STATUSES)}) OR COALESCE(${col('success')} = ${f}, ${f}) = ${t})`;
+      return `(${col('status')} IN (${list(FAILED_STATUSES)}) OR (${col('success')} IS NOT NULL AND ${col('success')} = ${f}))`;
   }
 }
