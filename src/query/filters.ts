@@ -75,8 +75,8 @@ export const FILTERS: FilterDef[] = [
   {
     option: { flags: '--task-name <text>', description: 'task name contains TEXT, case-insensitive' },
     apply: (qb, v: string, e) => {
-      const { sql, term } = e.db.dialect.foldContains(e.col('task_name'), v);
-      qb.whereRaw(sql, [term]);
+      const { sql, bindings } = e.db.dialect.foldContains(e.col('task_name'), v);
+      qb.whereRaw(sql, bindings);
     },
   },
   exact('task_name', '--task-name-exact <name>', 'task name, exact'),
@@ -170,7 +170,7 @@ export const FILTERS: FilterDef[] = [
         const cols = SEARCH_COLUMNS.map((c) => e.col(c));
         if (e.db.userTable) cols.push(e.ucol('username'), e.ucol('email'));
         const parts = cols.map((c) => e.db.dialect.foldContains(c, term));
-        qb.whereRaw(`(${parts.map((p) => p.sql).join(' OR ')})`, parts.map((p) => p.term));
+        qb.whereRaw(`(${parts.map((p) => p.sql).join(' OR ')})`, parts.flatMap((p) => p.bindings));
       }
     },
   },

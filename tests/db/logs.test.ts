@@ -38,6 +38,8 @@ const EDGES: WritableRow[] = [
   edge('edge-zero-micro', { created_at: NOW_US - 24 * H, enqueue_time: NOW_US - 24 * H, status: 'expired', success: null, duration_ms: null, start_time: null, finish_time: null }),
   edge('edge-null-duration', { duration_ms: null, status: 'canceled', success: null, start_time: null, finish_time: null, job_retries: 4 }),
   edge('edge-user-email', { user_id: 2, worker_id: 'worker-Ünï' }),
+  edge('edge-backslash', { error_message: 'escaped a\\b here' }),
+  edge('edge-no-backslash', { error_message: 'grab bag' }),
 ];
 
 let ALL: (WritableRow & { id: number })[] = [];
@@ -116,6 +118,8 @@ describe.each(backends)('logs on $backend', ({ backend, skip }) => {
     ['--search all words must occur', ['--search', 'timeout, payments-api'], (r) => ['timeout', 'payments-api'].every((t) => [r.task_name, r.job_id, r.queue_name, r.error_message, r.worker_id].some((v) => has(v, t)))],
     ['--search username', ['--search', 'ZOË'], (r) => user(r)?.username === 'zoë' || [r.task_name, r.error_message].some((v) => has(v, 'zoë'))],
     ['--search % is literal', ['--search', '%'], (r) => [r.task_name, r.error_message, r.worker_id].some((v) => has(v, '%'))],
+    ['--search ASCII word inside a non-ASCII value', ['--search', 'EXPORT_'], (r) => [r.task_name, r.job_id, r.queue_name, r.error_message, r.worker_id, user(r)?.username ?? null, user(r)?.email ?? null].some((v) => has(v, 'export_'))],
+    ['--search backslash is literal', ['--search', 'a\\b'], (r) => [r.task_name, r.job_id, r.queue_name, r.error_message, r.worker_id].some((v) => has(v, 'a\\b'))],
     ['--search _ is literal', ['--search', 'x_y'], (r) => [r.task_name, r.error_message].some((v) => has(v, 'x_y'))],
     ['--search quotes and ; -- are text', ['--search', `"quoted";`], (r) => has(r.error_message, '"quoted";')],
     ['--task-name with % and _ as text', ['--task-name', '%task'], (r) => r.task_name.includes('%task')],

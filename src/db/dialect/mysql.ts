@@ -97,8 +97,8 @@ export class MysqlDialect implements Dialect {
     ];
   }
 
-  foldContains(columnSql: string, term: string): { sql: string; term: string } {
-    return { sql: `LOCATE(?, LOWER(${columnSql})) > 0`, term: term.toLowerCase() };
+  foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
+    return { sql: `LOCATE(?, LOWER(${columnSql})) > 0`, bindings: [term.toLowerCase()] };
   }
 
   binaryText(columnSql: string): string {

@@ -24,9 +24,9 @@ export class PostgresDialect implements Dialect {
     this.icu = Boolean(res[0]?.icu);
   }
 
-  foldContains(columnSql: string, term: string): { sql: string; term: string } {
+  foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
     const folded = this.icu ? `lower(${columnSql} COLLATE "und-x-icu")` : `lower(${columnSql})`;
-    return { sql: `strpos(${folded}, ?) > 0`, term: term.toLowerCase() };
+    return { sql: `strpos(${folded}, ?) > 0`, bindings: [term.toLowerCase()] };
   }
 
   binaryText(columnSql: string): string {

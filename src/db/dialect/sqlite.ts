@@ -91,8 +91,17 @@ export class SqliteDialect implements Dialect {
     ];
   }
 
-  foldContains(columnSql: string, term: string): { sql: string; term: string } {
-    return { sql: `instr(tasklog_fold(${columnSql}), ?) > 0`, term: term.toLowerCase() };
+  /**
+   * A value of ASCII only is matched by LIKE, whose case folding is exactly
+   * JavaScript's there (and which stays inside SQLite); only a value with
+   * other characters pays for a call of the JavaScript fold.
+   */
+  foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
+    const folded = term.toLowerCase();
+    return {
+      sql: `CASE WHEN ${columnSql} GLOB '*[^ -~]*' THEN instr(tasklog_fold(${columnSql}), ?) > 0 ELSE ${columnSql} LIKE ? ESCAPE '\\' END`,
+      bindings: [folded, `%${folded.replace(/[\\%_]/g, '\\$&')}%`],
+    };
   }
 
   binaryText(columnSql: string): string {

@@ -75,10 +75,9 @@ export interface Dialect {
   init?(db: Sql): Promise<void>;
   /**
    * "column contains term", case-insensitive for all of Unicode, with no
-   * wildcard characters (% and _ are plain text): the SQL has one ? for the
-   * returned (folded) term.
+   * wildcard characters (% and _ are plain text), with its bindings.
    */
-  foldContains(columnSql: string, term: string): { sql: string; term: string };
+  foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] };
   /** a text column compared byte by byte (code point order), the same on every database */
   binaryText(columnSql: string): string;
   serverVersion(db: Sql): Promise<string>;
