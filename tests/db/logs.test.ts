@@ -40,6 +40,9 @@ const EDGES: WritableRow[] = [
   edge('edge-user-email', { user_id: 2, worker_id: 'worker-Ünï' }),
   edge('edge-backslash', { error_message: 'escaped a\\b here' }),
   edge('edge-no-backslash', { error_message: 'grab bag' }),
+  // the two characters whose lower case is ASCII: İ (U+0130) → i̇, K (KELVIN SIGN) → k
+  edge('edge-dotted-i', { error_message: 'TAXİ fare declined' }),
+  edge('edge-kelvin', { worker_id: '\u212AELVIN-7' }),
 ];
 
 let ALL: (WritableRow & { id: number })[] = [];
@@ -119,6 +122,8 @@ describe.each(backends)('logs on $backend', ({ backend, skip }) => {
     ['--search username', ['--search', 'ZOË'], (r) => user(r)?.username === 'zoë' || [r.task_name, r.error_message].some((v) => has(v, 'zoë'))],
     ['--search % is literal', ['--search', '%'], (r) => [r.task_name, r.error_message, r.worker_id].some((v) => has(v, '%'))],
     ['--search ASCII word inside a non-ASCII value', ['--search', 'EXPORT_'], (r) => [r.task_name, r.job_id, r.queue_name, r.error_message, r.worker_id, user(r)?.username ?? null, user(r)?.email ?? null].some((v) => has(v, 'export_'))],
+    ['--search ASCII word found through İ', ['--search', 'taxi'], (r) => [r.task_name, r.job_id, r.queue_name, r.error_message, r.worker_id, user(r)?.username ?? null, user(r)?.email ?? null].some((v) => has(v, 'taxi'))],
+    ['--search ASCII word found through the Kelvin sign', ['--search', 'kelvin-7'], (r) => [r.task_name, r.job_id, r.queue_name, r.error_message, r.worker_id].some((v) => has(v, 'kelvin-7'))],
     ['--search backslash is literal', ['--search', 'a\\b'], (r) => [r.task_name, r.job_id, r.queue_name, r.error_message, r.worker_id].some((v) => has(v, 'a\\b'))],
     ['--search _ is literal', ['--search', 'x_y'], (r) => [r.task_name, r.error_message].some((v) => has(v, 'x_y'))],
     ['--search quotes and ; -- are text', ['--search', `"quoted";`], (r) => has(r.error_message, '"quoted";')],

@@ -92,15 +92,18 @@ export class SqliteDialect implements Dialect {
   }
 
   /**
-   * A value of ASCII only is matched by LIKE, whose case folding is exactly
-   * JavaScript's there (and which stays inside SQLite); only a value with
-   * other characters pays for a call of the JavaScript fold.
+   * For a word of ASCII only, LIKE inside SQLite finds what the JavaScript
+   * fold finds, except where a value holds one of the two characters whose
+   * lower case is ASCII (İ U+0130 → i̇, K U+212A → k): only such values pay
+   * for a call of the fold. Other words go through the fold.
    */
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
     const folded = term.toLowerCase();
+    const viaFold = `instr(tasklog_fold(${columnSql}), ?) > 0`;
+    if (!/^[\x00-\x7f]*$/.test(folded)) return { sql: viaFold, bindings: [folded] };
     return {
-      sql: `CASE WHEN ${columnSql} GLOB '*[^ -~]*' THEN instr(tasklog_fold(${columnSql}), ?) > 0 ELSE ${columnSql} LIKE ? ESCAPE '\\' END`,
-      bindings: [folded, `%${folded.replace(/[\\%_]/g, '\\$&')}%`],
+      sql: `(${columnSql} LIKE ? ESCAPE '\\' OR ((instr(${columnSql}, char(304)) > 0 OR instr(${columnSql}, char(8490)) > 0) AND ${viaFold}))`,
+      bindings: [`%${folded.replace(/[\\%_]/g, '\\$&')}%`, folded],
     };
   }
 
