@@ -146,7 +146,10 @@ function checkSummary(s, row) {
 }
 
 function checkList(out, [count, rows]) {
-  expect(Number(count[0].n) === out.count, `count ${out.count} vs ${count[0].n}`);
+  // an unfiltered page of a huge PostgreSQL table prints the planner's estimate, marked: within 1% is the same answer
+  const exact = Number(count[0].n);
+  if (out.count_estimated) expect(Math.abs(out.count - exact) <= exact * 0.01, `estimated count ${out.count} vs ${exact}`);
+  else expect(exact === out.count, `count ${out.count} vs ${exact}`);
   expect(JSON.stringify(rows.map((r) => Number(r.id))) === JSON.stringify(out.results.map((r) => r.id)), 'page ids');
 }
 
