@@ -288,13 +288,14 @@ const END = '<!-- bench:end -->';
 function markdown(m, data, totalS) {
   const L = [];
   L.push(BEGIN, '');
-  L.push(`Run of ${m.date}: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB memory, ${m.os}; Node ${m.node}` + (m.postgres ? `, PostgreSQL ${m.postgres}` : '') + `, sqlite3 CLI ${m.sqliteCli}, better-sqlite3's SQLite ${m.betterSqlite}.`);
-  const busy = Number(m.loadStart.split(' ')[0]) > Number(m.cores) * 0.75 || os.loadavg()[0] > Number(m.cores) * 0.75;
+  const commit = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
+  L.push(`Run of ${m.date}${commit ? ` at commit ${commit}` : ''}: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB memory, ${m.os}; Node ${m.node}` + (m.postgres ? `, PostgreSQL ${m.postgres}` : '') + `, sqlite3 CLI ${m.sqliteCli}, better-sqlite3's SQLite ${m.betterSqlite}.`);
   L.push(
-    `Load average ${m.loadStart} at the start and ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end` +
-      (busy ? ': the machine was busy with other work, so wall-clock figures are inflated and noisy; the CPU seconds of each process (last column) are less affected.' : '.'),
+    `Load average ${m.loadStart} at the start and ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end ` +
+      '(the run itself keeps one to two processes busy; other work may share the machine): wall-clock medians are noisy, ' +
+      'the CPU seconds of each process (last column) much less so.',
   );
-  L.push(`Whole run: ${(totalS / 60).toFixed(1)} min (\`${['node bench/run.mjs', ...process.argv.slice(2)].join(' ')}\`); peak memory by ${GNU_TIME ? 'GNU time' : 'nothing (GNU time is not installed)'}.`, '');
+  L.push(`Whole run: ${(totalS / 60).toFixed(1)} min (\`${['node bench/run.mjs', ...process.argv.slice(2).map((a, i, all) => (all[i - 1] === '--out' ? 'FILE' : a))].join(' ')}\`); peak memory by ${GNU_TIME ? 'GNU time' : 'nothing (GNU time is not installed)'}.`, '');
   L.push('Tables:', '');
   for (const d of data) L.push(`- ${d.size.label} rows, ${d.backend === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: ${d.reused ? 'reused from an earlier run' : `generated in ${d.seconds.toFixed(0)} s`}`);
   L.push('');
