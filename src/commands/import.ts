@@ -3,9 +3,10 @@ import { withDb } from '../cli/database.js';
 import { UsageError } from '../cli/errors.js';
 import type { Ctx, InStream } from '../cli/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { IMPORT_FORMATS } from '../import/read.js';
 
 interface Opts extends ConnectionFlags {
-  format?: 'ndjson' | 'jsonl' | 'csv';
+  format?: (typeof IMPORT_FORMATS)[number];
   skipInvalid?: boolean;
   dryRun?: boolean;
   newIds?: boolean;
@@ -26,7 +27,7 @@ export const spec: CommandSpec = {
     'the first line. Prints inserted, updated and skipped counts; progress on a terminal.',
   args: [{ name: 'file', description: 'the file to read, or - for stdin', required: true }],
   options: [
-    { flags: '--format <format>', description: 'ndjson (also jsonl) or csv (default: from the extension, else the first line)', choices: ['ndjson', 'jsonl', 'csv'] },
+    { flags: '--format <format>', description: 'ndjson (also jsonl) or csv (default: from the extension, else the first line)', choices: IMPORT_FORMATS },
     { flags: '--skip-invalid', description: 'report and skip lines that cannot be imported instead of stopping' },
     { flags: '--dry-run', description: 'check and count everything inside the transaction, then roll it back' },
     { flags: '--new-ids', description: "ignore the file's ids: new rows get the database's next ids (when merging databases)" },
@@ -43,7 +44,7 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx, args: string[]) {
     const file = args[0];
-    const { formatFromName, readLines, readRecords, FileError } = await import('../import/read.js');
+    const { formatFromName, readLines, readRecords } = await import('../import/read.js');
     const { validateRecord, BadLine, IMPORT_FIELDS, DEFAULTED_FIELDS } = await import('../import/validate.js');
     const { Importer } = await import('../import/write.js');
     const { formatInt } = await import('../render/format.js');
@@ -95,7 +96,7 @@ export const spec: CommandSpec = {
       } catch (err) {
         if (err !== dryRunDone) {
           bar.fail();
-          if (err instanceof BadLine || err instanceof FileError) {
+          if (err instanceof BadLine) {
             const { TasklogError, EXIT } = await import('../cli/errors.js');
             throw new TasklogError(`line ${err.line}: ${err.reason}${opts.dryRun ? '' : ' (nothing imported)'}`, EXIT.USAGE, 'invalid_line');
           }

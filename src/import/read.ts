@@ -69,8 +69,8 @@ export type RawRecord =
   | { line: number; values: Record<string, unknown>; source: ImportFormat }
   | { line: number; error: string };
 
-/** A file-level problem (bad CSV header): the import cannot go on, --skip-invalid or not. */
-export class FileError extends Error {
+/** A line that cannot be imported, and why. */
+export class BadLine extends Error {
   constructor(
     readonly line: number,
     readonly reason: string,
@@ -78,6 +78,9 @@ export class FileError extends Error {
     super(`line ${line}: ${reason}`);
   }
 }
+
+/** A file-level problem (bad CSV header): the import cannot go on, --skip-invalid or not. */
+export class FileError extends BadLine {}
 
 /**
  * The records of the input. `known` names the fields a record may have; a
@@ -87,7 +90,7 @@ export async function* readRecords(
   lines: AsyncIterable<Line>,
   format: ImportFormat | null,
   known: readonly string[],
-): AsyncGenerator<RawRecord & { format?: ImportFormat }> {
+): AsyncGenerator<RawRecord> {
   const it = lines[Symbol.asyncIterator]();
   // blank lines (outside a quoted CSV cell) carry no record
   const nextLine = async (): Promise<Line | null> => {

@@ -12,7 +12,7 @@ import { instantFromDate, parseTimeStrict, type Instant } from '../db/time.js';
 import type { Backend } from '../db/url.js';
 import { DETAIL_FIELDS } from '../query/present.js';
 import { STATUSES } from '../query/status.js';
-import { FIELDS_HINT, type ImportFormat } from './read.js';
+import { BadLine, FIELDS_HINT, type ImportFormat } from './read.js';
 
 /** The row as it will be written, with the model's defaults where the file has no value. */
 export interface ImportRow {
@@ -26,14 +26,7 @@ export interface ImportRow {
   userDisplay: string | null;
 }
 
-export class BadLine extends Error {
-  constructor(
-    readonly line: number,
-    readonly reason: string,
-  ) {
-    super(`line ${line}: ${reason}`);
-  }
-}
+export { BadLine };
 
 /** Fields a record may carry: the detail fields of `logs show --json`. */
 export const IMPORT_FIELDS: readonly string[] = DETAIL_FIELDS;

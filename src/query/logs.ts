@@ -77,13 +77,19 @@ export class LogReader {
     const needsUser = query.filters.some((f) => f.def.needsUser);
     const showUser = !forCount && (only ? only.user : true);
     if (db.userTable && (needsUser || showUser)) {
-      select.from += ` LEFT JOIN ${q(db.userTable)} AS ${q('u')} ON ${this.env.ucol('id')} = ${this.env.col('user_id')}`;
-      if (showUser) select.columns.push(`${this.env.ucol('username')} AS ${q('username')}`, `${this.env.ucol('email')} AS ${q('email')}`);
+      this.joinUser(select, showUser);
     } else if (needsUser && query.filters.some((f) => f.def.option.flags.startsWith('--user '))) {
       throw new RuntimeFailure(`--user needs the user table ${db.userTableName}, which is not in ${db.target.display} (see --user-table)`, 'no_user_table');
     }
     for (const f of query.filters) f.def.apply(select, f.value, this.env);
     return select;
+  }
+
+  /** The user table as u, left-joined on user_id; with `show`, its username and email among the columns. */
+  private joinUser(select: Select, show: boolean): void {
+    const q = (c: string) => this.db.dialect.quote(c);
+    select.from += ` LEFT JOIN ${q(this.db.userTable!)} AS ${q('u')} ON ${this.env.ucol('id')} = ${this.env.col('user_id')}`;
+    if (show) select.columns.push(`${this.env.ucol('username')} AS ${q('username')}`, `${this.env.ucol('email')} AS ${q('email')}`);
   }
 
   private rows(select: Select, orderSql: string | null, limit: number, offset = 0): Promise<Record<string, unknown>[]> {
@@ -117,7 +123,6 @@ export class LogReader {
   async countForPage(query: LogQuery, estimateFrom: number | null): Promise<{ count: number; estimated: boolean }> {
     if (estimateFrom !== null && query.filters.length === 0 && this.db.dialect.estimateSelectRows) {
       const select = this.base(query, true);
-      select.columns.push('1');
       const estimate = await this.db.dialect.estimateSelectRows(this.db, `SELECT 1 FROM ${select.from}${select.whereSql()}`, select.bindings);
       if (estimate !== null && estimate >= estimateFrom) return { count: estimate, estimated: true };
     }
@@ -145,10 +150,7 @@ export class LogReader {
     const inner = `SELECT ${this.env.col('id')} AS ${q('id')} FROM ${keys.from}${keys.whereSql()} ORDER BY ${order} LIMIT ${Math.trunc(pageSize)} OFFSET ${Math.trunc(offset)}`;
     const outer = new Select(`${q(this.db.table)} AS ${q('t')} JOIN (${inner}) AS ${q('p')} ON ${q('p')}.${q('id')} = ${this.env.col('id')}`, [`${q('t')}.*`]);
     outer.bindings.push(...keys.bindings);
-    if (this.db.userTable) {
-      outer.from += ` LEFT JOIN ${q(this.db.userTable)} AS ${q('u')} ON ${this.env.ucol('id')} = ${this.env.col('user_id')}`;
-      outer.columns.push(`${this.env.ucol('username')} AS ${q('username')}`, `${this.env.ucol('email')} AS ${q('email')}`);
-    }
+    if (this.db.userTable) this.joinUser(outer, true);
     return (await this.rows(outer, order, pageSize)).map(decodeRow);
   }
 

@@ -208,7 +208,23 @@ export class StatsQuery {
     const col = this.q('task_name');
     const dur = this.q('duration_ms');
     const d = this.db.dialect;
-    const wanted = [PERCENTILES.p50, PERCENTILES.p95, PERCENTILES.p99];
+    const wanted = DURATION_PERCENTILES;
+    const pc = d.percentileContSql?.bind(d);
+    if (pc) {
+      // one scan, as summary() and groups() do where the database has percentile_cont
+      const rows = await selectRows<Record<string, unknown>>(
+        this.db,
+        `SELECT ${col} AS name, COUNT(${dur}) AS n, SUM(${dur}) AS s, ${wanted.map((p) => `${pc(dur, p / 1000)} AS p${p}`).join(', ')} ` +
+          `FROM ${this.table} WHERE ${this.where} AND ${dur} IS NOT NULL GROUP BY ${col}`,
+        this.bindings,
+      );
+      return rows
+        .map((r) => {
+          const [p50, p95, p99] = wanted.map((p) => Number(r[`p${p}`]));
+          return { name: String(r.name), count: Number(r.n), sum: Number(r.s), p50, p95, p99 };
+        })
+        .sort((a, b) => compareText(a.name, b.name));
+    }
     const rankConds = wanted.flatMap((p) => [`rn = ${d.intDivSql(`${p} * (cnt - 1)`, '1000')} + 1`, `rn = ${d.intDivSql(`${p} * (cnt - 1)`, '1000')} + 2`]);
     const [sums, ranked] = await Promise.all([
       selectRows<{ name: string; n: unknown; s: unknown }>(

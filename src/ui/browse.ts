@@ -11,7 +11,7 @@ import { InvalidValue } from '../cli/spec.js';
 import type { Db } from '../db/connect.js';
 import type { TaskLogRow } from '../db/decode.js';
 import { activeFilters, filterArgs, filterByFlag, filterKey, parseFilterValue } from '../query/filters.js';
-import { DEFAULT_ORDERING, LogReader, parseOrdering } from '../query/logs.js';
+import { DEFAULT_ORDERING, ESTIMATE_FROM, LogReader, parseOrdering } from '../query/logs.js';
 import { STATUSES } from '../query/status.js';
 import { formatInt } from '../render/format.js';
 import { listColumns, pageFooter, renderDetail, renderList, type ViewOptions } from '../render/logs.js';
@@ -117,9 +117,18 @@ class Browser {
     return args.length ? `filters: ${args.map(shellWord).join(' ')}` : 'filters: none (f to filter, / to search)';
   }
 
+  /** The total of the current filters, counted once per set of filters (not on every page turn), estimated as `logs list` does. */
+  private counted: { key: string; total: Promise<{ count: number; estimated: boolean }> } | null = null;
+
+  private total(query: ReturnType<Browser['query']>): Promise<{ count: number; estimated: boolean }> {
+    const key = JSON.stringify(filterArgs(query.filters));
+    if (this.counted?.key !== key) this.counted = { key, total: this.reader.countForPage(query, ESTIMATE_FROM) };
+    return this.counted.total;
+  }
+
   private async list(state: { active: number }): Promise<Screen | 'back' | 'quit' | null> {
     const query = this.query();
-    const [count, rows] = await Promise.all([this.reader.count(query), this.reader.page(query, this.page, this.pageSize)]);
+    const [{ count, estimated }, rows] = await Promise.all([this.total(query), this.reader.page(query, this.page, this.pageSize)]);
     const [header, rule, ...lines] = renderList(rows, listColumns(this.view), this.view).replace(/\n$/, '').split('\n');
     const pages = Math.max(1, Math.ceil(count / this.pageSize));
     const answer = await this.show({
@@ -129,7 +138,7 @@ class Browser {
       body: rows.length ? lines : [],
       mode: 'choose',
       height: this.pageSize,
-      footer: [`${pageFooter(this.page, this.pageSize, rows.length, count)} · page ${formatInt(this.page)} of ${formatInt(pages)}`],
+      footer: [`${pageFooter(this.page, this.pageSize, rows.length, count, estimated)} · page ${formatInt(this.page)} of ${estimated ? 'about ' : ''}${formatInt(pages)}`],
       active: state.active,
       bindings: [
         { keys: [], action: 'open', help: '⏎ open' },
