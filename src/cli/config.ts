@@ -9,11 +9,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { ConnectionSettings } from '../db/connect.js';
 import { withUrlPassword } from '../db/url.js';
 import { parseSpan } from '../query/timearg.js';
-import { RuntimeFailure, UsageError } from './errors.js';
-import type { Ctx } from './io.js';
-import { InvalidValue, nonNegativeInt } from './spec.js';
+import { RuntimeFailure, UsageError } from '../core/errors.js';
+import type { Ctx } from '../core/io.js';
+import { nonNegativeInt } from '../core/values.js';
+import { InvalidValue } from '../core/errors.js';
 
 export const DEFAULT_TABLE = 'django_cfg_task_log';
 export const DEFAULT_USER_TABLE = 'auth_user';
@@ -63,15 +65,6 @@ export function readConfigFile(path: string): ConfigFile {
     throw new RuntimeFailure(`config file ${path} must hold a JSON object`, 'config');
   }
   return values as ConfigFile;
-}
-
-export interface ConnectionSettings {
-  url: string;
-  /** where the URL came from, for messages: "--db", "TASKLOG_DATABASE_URL", a config path, "default" */
-  source: string;
-  table: string;
-  userTable: string;
-  connectTimeoutMs: number;
 }
 
 export interface ConnectionFlags {

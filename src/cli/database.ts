@@ -4,7 +4,7 @@
  */
 import type { Db, ConnectOptions } from '../db/connect.js';
 import { resolveConnection, type ConnectionFlags } from './config.js';
-import type { Ctx } from './io.js';
+import type { Ctx } from '../core/io.js';
 
 export async function withDb<T>(
   flags: ConnectionFlags,
@@ -18,7 +18,7 @@ export async function withDb<T>(
   try {
     return await fn(db);
   } catch (err) {
-    const { RuntimeFailure, TasklogError, cleanDbMessage } = await import('./errors.js');
+    const { RuntimeFailure, TasklogError, cleanDbMessage } = await import('../core/errors.js');
     const { redact } = await import('../db/url.js');
     if (err instanceof TasklogError) throw err;
     throw new RuntimeFailure(redact(`query on ${db.target.display} failed: ${cleanDbMessage((err as Error).message)}`, db.target), 'query');

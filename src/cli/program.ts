@@ -4,8 +4,9 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { COMMANDS, GROUPS } from '../commands/index.js';
-import type { Ctx } from './io.js';
-import { GLOBAL_OPTIONS, InvalidValue, type CommandSpec, type OptionSpec } from './spec.js';
+import type { Ctx } from '../core/io.js';
+import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec.js';
+import { InvalidValue } from '../core/errors.js';
 
 export const PROGRAM_DESCRIPTION =
   "Query and maintain task-execution logs — the django_cfg_task_log table of Django's TaskLog model — on SQLite, PostgreSQL and MySQL/MariaDB.";

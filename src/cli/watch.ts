@@ -3,9 +3,11 @@
  * with the time the data was last read. Shared by stats, overview, timeline
  * and errors.
  */
-import { UsageError } from './errors.js';
-import { isInteractive, type Ctx } from './io.js';
-import { InvalidValue, positiveNumber, type OptionSpec } from './spec.js';
+import { UsageError } from '../core/errors.js';
+import { isInteractive, type Ctx } from '../core/io.js';
+import { type OptionSpec } from './spec.js';
+import { positiveNumber } from '../core/values.js';
+import { InvalidValue } from '../core/errors.js';
 
 export const DEFAULT_WATCH_SECONDS = 5;
 

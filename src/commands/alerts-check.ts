@@ -1,8 +1,10 @@
 import { configThresholds, loadConfig, type LoadedConfig } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
-import { RuntimeFailure, UsageError } from '../cli/errors.js';
-import type { Ctx } from '../cli/io.js';
-import { csvList, InvalidValue, intInRange, JSON_OPTION, nonNegativeInt, positiveNumber, type CommandSpec } from '../cli/spec.js';
+import { RuntimeFailure, UsageError } from '../core/errors.js';
+import type { Ctx } from '../core/io.js';
+import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { csvList, intInRange, nonNegativeInt, positiveNumber } from '../core/values.js';
+import { InvalidValue } from '../core/errors.js';
 import { DEFAULT_RULES, type AlertRules } from '../query/alerts.js';
 import { parseSpan, SPAN_HELP } from '../query/timearg.js';
 import type { OutputFlags } from './logs-shared.js';

@@ -1,7 +1,8 @@
 import { withDb } from '../cli/database.js';
-import { EXIT, UsageError } from '../cli/errors.js';
-import { isInteractive, type Ctx } from '../cli/io.js';
-import { csvList, intInRange, JSON_OPTION, positiveInt, type CommandSpec } from '../cli/spec.js';
+import { EXIT, UsageError } from '../core/errors.js';
+import { isInteractive, type Ctx } from '../core/io.js';
+import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { csvList, intInRange, positiveInt } from '../core/values.js';
 import { STATUSES } from '../query/status.js';
 import type { OutputFlags } from './logs-shared.js';
 

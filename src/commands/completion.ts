@@ -1,4 +1,4 @@
-import type { Ctx } from '../cli/io.js';
+import type { Ctx } from '../core/io.js';
 import type { CommandSpec } from '../cli/spec.js';
 
 export const spec: CommandSpec = {
@@ -15,7 +15,7 @@ export const spec: CommandSpec = {
     const { completionScript, SHELLS } = await import('../cli/completion.js');
     const shell = args[0];
     if (!(SHELLS as readonly string[]).includes(shell)) {
-      const { UsageError } = await import('../cli/errors.js');
+      const { UsageError } = await import('../core/errors.js');
       throw new UsageError(`argument 'shell' '${shell}' is invalid. expects one of ${SHELLS.join(', ')}`);
     }
     ctx.stdout.write(completionScript(shell as (typeof SHELLS)[number]));

@@ -1,8 +1,9 @@
 import type { ConnectionFlags } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
-import { RuntimeFailure } from '../cli/errors.js';
-import type { Ctx } from '../cli/io.js';
-import { JSON_OPTION, nonNegativeInt, positiveInt, type CommandSpec } from '../cli/spec.js';
+import { RuntimeFailure } from '../core/errors.js';
+import type { Ctx } from '../core/io.js';
+import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { nonNegativeInt, positiveInt } from '../core/values.js';
 
 interface Opts extends ConnectionFlags {
   rows: number;
@@ -38,7 +39,7 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     if (opts.rows > DEMO_MAX_ROWS) {
-      const { UsageError } = await import('../cli/errors.js');
+      const { UsageError } = await import('../core/errors.js');
       throw new UsageError(`option '--rows <n>' argument '${opts.rows}' is invalid. expects a whole number from 1 to ${DEMO_MAX_ROWS}`);
     }
     const { migrateTaskTable, ensureUserTable } = await import('../db/migrate.js');
@@ -98,7 +99,7 @@ async function demoUsers(
   now: Date,
 ): Promise<number[]> {
   if (!db.userTable) return [];
-  const { instantFromDate } = await import('../db/time.js');
+  const { instantFromDate } = await import('../core/time.js');
   const table = db.userTable;
   const { insertRecords } = await import('../db/insert.js');
   const count = await countRows(db, table);

@@ -1,6 +1,6 @@
 import { resolveConnection, type ConnectionFlags } from '../cli/config.js';
-import { EXIT } from '../cli/errors.js';
-import type { Ctx } from '../cli/io.js';
+import { EXIT } from '../core/errors.js';
+import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 
 interface Opts extends ConnectionFlags {
@@ -27,7 +27,7 @@ export const spec: CommandSpec = {
   async run(opts: Opts, ctx: Ctx) {
     const { connect } = await import('../db/connect.js');
     const { COLUMNS, expectedIndexes } = await import('../db/schema.js');
-    const { describeError } = await import('../cli/errors.js');
+    const { describeError } = await import('../core/errors.js');
     const { formatInt } = await import('../render/format.js');
     const settings = resolveConnection(opts, ctx);
     const checks: Check[] = [];

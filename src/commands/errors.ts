@@ -1,5 +1,6 @@
-import { terminalWidth, type Ctx } from '../cli/io.js';
-import { intInRange, JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { terminalWidth, type Ctx } from '../core/io.js';
+import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { intInRange } from '../core/values.js';
 import { WATCH_OPTION } from '../cli/watch.js';
 import type { TimeArg } from '../query/timearg.js';
 import { PERIOD_OPTION, resolveWindow, SINCE_OPTION, TASK_NAME_OPTION } from '../query/window.js';

@@ -1,8 +1,10 @@
 import { configThresholds, loadConfig } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
-import { RuntimeFailure } from '../cli/errors.js';
-import type { Ctx } from '../cli/io.js';
-import { InvalidValue, JSON_OPTION, nonNegativeInt, type CommandSpec, type OptionSpec } from '../cli/spec.js';
+import { RuntimeFailure } from '../core/errors.js';
+import type { Ctx } from '../core/io.js';
+import { JSON_OPTION, type CommandSpec, type OptionSpec } from '../cli/spec.js';
+import { nonNegativeInt } from '../core/values.js';
+import { InvalidValue } from '../core/errors.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../query/health.js';
 import { parseSpan, SPAN_HELP } from '../query/timearg.js';
 import type { OutputFlags } from './logs-shared.js';

@@ -1,7 +1,7 @@
 import type { ConnectionFlags } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
-import { UsageError } from '../cli/errors.js';
-import type { Ctx, InStream } from '../cli/io.js';
+import { UsageError } from '../core/errors.js';
+import type { Ctx, InStream } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { IMPORT_FORMATS } from '../import/read.js';
 
@@ -97,7 +97,7 @@ export const spec: CommandSpec = {
         if (err !== dryRunDone) {
           bar.fail();
           if (err instanceof BadLine) {
-            const { TasklogError, EXIT } = await import('../cli/errors.js');
+            const { TasklogError, EXIT } = await import('../core/errors.js');
             throw new TasklogError(`line ${err.line}: ${err.reason}${opts.dryRun ? '' : ' (nothing imported)'}`, EXIT.USAGE, 'invalid_line');
           }
           throw err;

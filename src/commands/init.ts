@@ -1,5 +1,5 @@
-import { UsageError } from '../cli/errors.js';
-import { isInteractive, type Ctx } from '../cli/io.js';
+import { UsageError } from '../core/errors.js';
+import { isInteractive, type Ctx } from '../core/io.js';
 import type { CommandSpec } from '../cli/spec.js';
 
 export const spec: CommandSpec = {

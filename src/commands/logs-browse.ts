@@ -1,7 +1,8 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { withDb } from '../cli/database.js';
-import { isInteractive, type Ctx } from '../cli/io.js';
-import { intInRange, type CommandSpec } from '../cli/spec.js';
+import { isInteractive, type Ctx } from '../core/io.js';
+import { type CommandSpec } from '../cli/spec.js';
+import { intInRange } from '../core/values.js';
 import { FILTERS, filterKey } from '../query/filters.js';
 import { viewOptions, type OutputFlags } from './logs-shared.js';
 

@@ -1,6 +1,7 @@
 import { withDb } from '../cli/database.js';
-import { writeOut, type Ctx } from '../cli/io.js';
-import { intInRange, JSON_OPTION, positiveInt, type CommandSpec } from '../cli/spec.js';
+import { writeOut, type Ctx } from '../core/io.js';
+import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { intInRange, positiveInt } from '../core/values.js';
 import { activeFilters, FILTERS } from '../query/filters.js';
 import { formatInt } from '../render/format.js';
 import { DEFAULT_ORDERING, ESTIMATE_FROM, ORDERING_FIELDS, parseOrdering, type OrderTerm } from '../query/logs.js';

@@ -1,7 +1,8 @@
-import { RuntimeFailure } from '../cli/errors.js';
+import { RuntimeFailure } from '../core/errors.js';
 import { withDb } from '../cli/database.js';
-import type { Ctx } from '../cli/io.js';
-import { intInRange, JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import type { Ctx } from '../core/io.js';
+import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { intInRange } from '../core/values.js';
 import { viewOptions, type OutputFlags } from './logs-shared.js';
 
 interface Opts extends OutputFlags {

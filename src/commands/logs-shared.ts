@@ -1,7 +1,9 @@
 /** What the logs commands share: the output flags and the view options. */
 import type { ConnectionFlags } from '../cli/config.js';
-import { terminalWidth, type Ctx } from '../cli/io.js';
-import { csvList, InvalidValue, type OptionSpec } from '../cli/spec.js';
+import { terminalWidth, type Ctx } from '../core/io.js';
+import { type OptionSpec } from '../cli/spec.js';
+import { csvList } from '../core/values.js';
+import { InvalidValue } from '../core/errors.js';
 import { DETAIL_FIELDS } from '../query/present.js';
 import type { OutputFormat } from '../render/output.js';
 

@@ -1,6 +1,6 @@
-import { RuntimeFailure } from '../cli/errors.js';
+import { RuntimeFailure } from '../core/errors.js';
 import { withDb } from '../cli/database.js';
-import type { Ctx } from '../cli/io.js';
+import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { viewOptions, type OutputFlags } from './logs-shared.js';
 

@@ -1,5 +1,5 @@
 import { withDb } from '../cli/database.js';
-import type { Ctx } from '../cli/io.js';
+import type { Ctx } from '../core/io.js';
 import type { CommandSpec } from '../cli/spec.js';
 import { parseSpan, SPAN_HELP } from '../query/timearg.js';
 import { PERIOD_OPTION, resolveWindow } from '../query/window.js';

@@ -1,7 +1,7 @@
 import type { ConnectionFlags } from '../cli/config.js';
 import { resolveConnection } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
-import type { Ctx } from '../cli/io.js';
+import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 
 interface Opts extends ConnectionFlags {

@@ -1,5 +1,5 @@
 import type { ConnectionFlags } from '../cli/config.js';
-import type { Ctx } from '../cli/io.js';
+import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { WATCH_OPTION } from '../cli/watch.js';
 import { showView } from './view.js';

@@ -1,4 +1,4 @@
-import { terminalWidth, type Ctx } from '../cli/io.js';
+import { terminalWidth, type Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { WATCH_OPTION } from '../cli/watch.js';
 import type { TimeArg } from '../query/timearg.js';

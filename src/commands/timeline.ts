@@ -1,5 +1,5 @@
-import { UsageError } from '../cli/errors.js';
-import { terminalWidth, type Ctx } from '../cli/io.js';
+import { UsageError } from '../core/errors.js';
+import { terminalWidth, type Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { WATCH_OPTION } from '../cli/watch.js';
 import { checkTimeZone, INTERVALS, type Interval } from '../query/buckets.js';

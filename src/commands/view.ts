@@ -5,7 +5,7 @@
  */
 import type { ConnectionFlags } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
-import type { Ctx } from '../cli/io.js';
+import type { Ctx } from '../core/io.js';
 import { watch, watchSeconds } from '../cli/watch.js';
 import type { Db } from '../db/connect.js';
 

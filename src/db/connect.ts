@@ -6,10 +6,19 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ConnectionSettings } from '../cli/config.js';
-import { cleanDbMessage, RuntimeFailure, TasklogError } from '../cli/errors.js';
+import { cleanDbMessage, RuntimeFailure, TasklogError } from '../core/errors.js';
 import type { Dialect, DriverConnection } from './dialect/types.js';
 import { parseDatabaseUrl, redact, type Target } from './url.js';
+
+/** Where to connect and which tables to read: resolved by the CLI from flags, environment and config file. */
+export interface ConnectionSettings {
+  url: string;
+  /** where the URL came from, for messages: "--db", "TASKLOG_DATABASE_URL", a config path, "default" */
+  source: string;
+  table: string;
+  userTable: string;
+  connectTimeoutMs: number;
+}
 
 /** A connection, or a transaction on one: SQL with `?` placeholders. */
 export interface Sql {

@@ -5,7 +5,7 @@
  */
 import { decodeJson } from './json.js';
 import type { TaskLogColumns } from './schema.js';
-import { decodeTime } from './time.js';
+import { decodeTime } from '../core/time.js';
 
 /** A row as every command sees it: ISO 8601 UTC times (null where the database has none). */
 export interface TaskLogRow extends TaskLogColumns<string | null> {

@@ -5,7 +5,7 @@
 import type { Db, Sql } from './connect.js';
 import type { Dialect } from './dialect/types.js';
 import type { TaskLogColumns } from './schema.js';
-import type { Instant } from './time.js';
+import type { Instant } from '../core/time.js';
 
 /** A row to write; times are microseconds since the epoch. */
 export type WritableRow = TaskLogColumns<number>;

@@ -3,7 +3,7 @@
  * into a target, with a redacted form for every message a user can see.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 
 export type Backend = 'sqlite' | 'postgres' | 'mysql';
 

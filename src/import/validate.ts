@@ -8,7 +8,7 @@
  * user_display only serves to check that the user id means the same person.
  */
 import { COLUMNS, type TaskLogColumns } from '../db/schema.js';
-import { instantFromDate, parseTimeStrict, type Instant } from '../db/time.js';
+import { instantFromDate, parseTimeStrict, type Instant } from '../core/time.js';
 import type { Backend } from '../db/url.js';
 import { DETAIL_FIELDS } from '../query/present.js';
 import { STATUSES } from '../query/status.js';

@@ -13,7 +13,7 @@
  *  - a line that cannot be written is a BadLine: it stops the import (the
  *    transaction rolls back) or, with skipInvalid, is reported and left out.
  */
-import { cleanDbMessage, RuntimeFailure } from '../cli/errors.js';
+import { cleanDbMessage, RuntimeFailure } from '../core/errors.js';
 import type { Db, Sql } from '../db/connect.js';
 import { batchSize, encodeRow } from '../db/insert.js';
 import { COLUMNS } from '../db/schema.js';

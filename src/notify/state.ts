@@ -4,7 +4,7 @@
  */
 import type { Db } from '../db/connect.js';
 import { selectRows } from '../db/connect.js';
-import { decodeTime, instantFromDate, isoToMs } from '../db/time.js';
+import { decodeTime, instantFromDate, isoToMs } from '../core/time.js';
 
 export const STATE_TABLE = 'tasklog_alert_state';
 

@@ -4,7 +4,7 @@
  * the config file. Each fired alert carries its value, threshold and evidence.
  */
 import { selectRows, type Db } from '../db/connect.js';
-import { addMs, decodeTime, instantFromDate } from '../db/time.js';
+import { addMs, decodeTime, instantFromDate } from '../core/time.js';
 import { pyRound } from './round.js';
 import { queueState } from './health.js';
 import { groupSql } from './status.js';

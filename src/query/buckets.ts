@@ -2,7 +2,7 @@
  * Time buckets for the timeline: truncation to minute, hour or day in UTC or
  * in an IANA time zone (DST-aware, via Intl), and the bucket starts of a window.
  */
-import { InvalidValue } from '../cli/spec.js';
+import { InvalidValue } from '../core/errors.js';
 
 export const INTERVALS = ['minute', 'hour', 'day'] as const;
 export type Interval = (typeof INTERVALS)[number];

@@ -5,7 +5,7 @@
  * changes mid-run.
  */
 import { selectRows, type Db, type Sql } from '../db/connect.js';
-import { addMs, instantFromDate, toIso, type Instant } from '../db/time.js';
+import { addMs, instantFromDate, toIso, type Instant } from '../core/time.js';
 import { countsLargestFirst } from './sort.js';
 import { groupSql } from './status.js';
 

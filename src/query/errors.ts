@@ -6,7 +6,7 @@
  * folded — are applied here, the same way for every backend.
  */
 import { selectRows, type Db } from '../db/connect.js';
-import { compareIso, decodeTime } from '../db/time.js';
+import { compareIso, decodeTime } from '../core/time.js';
 import { byCountThenName, compareText } from './sort.js';
 import { groupSql } from './status.js';
 import type { Window } from './window.js';

@@ -4,7 +4,9 @@
  * All filters combine with AND. Values always travel as bindings; table and
  * column names are quoted by the dialect.
  */
-import { csvList, InvalidValue, nonNegativeInt, parseBool, type OptionSpec } from '../cli/spec.js';
+import type { OptionSpec } from '../core/option.js';
+import { csvList, nonNegativeInt, parseBool } from '../core/values.js';
+import { InvalidValue } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
 import { groupSql, STATUSES, type StatusGroup } from './status.js';
 import { parseTimeArg, resolveTimeArg, TIME_ARG_HELP, type TimeArg } from './timearg.js';

@@ -3,7 +3,7 @@
  * values are the warnings) and the Nagios plugin conventions for status.
  */
 import { selectRows, type Db } from '../db/connect.js';
-import { addMs, instantFromDate, parseInstant, toIso } from '../db/time.js';
+import { addMs, instantFromDate, parseInstant, toIso } from '../core/time.js';
 import { pyRound } from './round.js';
 import { groupSql } from './status.js';
 

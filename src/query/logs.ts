@@ -4,8 +4,8 @@
  * stable; NULLs sort last in both directions on every database; text sorts
  * by code point on every database.
  */
-import { InvalidValue } from '../cli/spec.js';
-import { RuntimeFailure } from '../cli/errors.js';
+import { InvalidValue } from '../core/errors.js';
+import { RuntimeFailure } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
 import { decodeRow, type TaskLogRow } from '../db/decode.js';
 import type { ActiveFilter, FilterEnv, Where } from './filters.js';

@@ -4,7 +4,7 @@
  * the first, second, fourth and fifth; recent_failures uses the created_at index.
  */
 import { selectRows, type Db } from '../db/connect.js';
-import { addMs, instantFromDate } from '../db/time.js';
+import { addMs, instantFromDate } from '../core/time.js';
 import { compareText, countsLargestFirst } from './sort.js';
 import { groupSql } from './status.js';
 

@@ -3,8 +3,8 @@
  * (midnight UTC), or a span before now (90s, 30m, 24h, 7d, 2w). Parsed when
  * the flags are read, resolved against the command's clock when it runs.
  */
-import { InvalidValue } from '../cli/spec.js';
-import { addMs, instantFromDate, parseInstant, type Instant } from '../db/time.js';
+import { InvalidValue } from '../core/errors.js';
+import { addMs, instantFromDate, parseInstant, type Instant } from '../core/time.js';
 
 export type TimeArg = { kind: 'absolute'; instant: Instant; text: string } | { kind: 'relative'; ms: number; text: string };
 

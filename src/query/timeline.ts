@@ -4,7 +4,7 @@
  * here. Every bucket of the window is present; empty ones are zeros.
  */
 import { selectRows, type Db } from '../db/connect.js';
-import { toIso, instantFromMs } from '../db/time.js';
+import { toIso, instantFromMs } from '../core/time.js';
 import { bucketStarts, fineSeconds, type Interval } from './buckets.js';
 import { groupSql } from './status.js';
 import { pyInt } from './round.js';

@@ -2,9 +2,10 @@
  * The time window of the analytics commands: --period-hours N (default 24)
  * or --since (a time or a span), always on created_at, ending now.
  */
-import { UsageError } from '../cli/errors.js';
-import { intInRange, type OptionSpec } from '../cli/spec.js';
-import { addMs, instantFromDate, toIso, type Instant } from '../db/time.js';
+import { UsageError } from '../core/errors.js';
+import type { OptionSpec } from '../core/option.js';
+import { intInRange } from '../core/values.js';
+import { addMs, instantFromDate, toIso, type Instant } from '../core/time.js';
 import { parseTimeArg, resolveTimeArg, TIME_ARG_HELP, type TimeArg } from './timearg.js';
 
 export const MAX_PERIOD_HOURS = 24 * 366 * 10;

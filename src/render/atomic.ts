@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { RuntimeFailure } from '../cli/errors.js';
+import { RuntimeFailure } from '../core/errors.js';
 
 export async function writeFileAtomic(path: string, text: string, cwd: string): Promise<void> {
   const target = resolve(cwd, path);

@@ -1,5 +1,5 @@
 /** `errors` on a terminal: the top error signatures, then failures by task. */
-import { isoToMs } from '../db/time.js';
+import { isoToMs } from '../core/time.js';
 import type { ErrorReport } from '../query/errors.js';
 import type { Window } from '../query/window.js';
 import { formatInt, formatRelativeShort } from './format.js';

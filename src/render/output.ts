@@ -4,7 +4,7 @@
  *   jsonl  one compact JSON object per line
  *   csv    a header line, then one line per row (RFC 4180 quoting; objects as JSON; null empty, '' as "")
  */
-import { writeOut, type Ctx } from '../cli/io.js';
+import { writeOut, type Ctx } from '../core/io.js';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'jsonl', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

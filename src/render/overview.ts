@@ -1,5 +1,5 @@
-import type { Ctx } from '../cli/io.js';
-import { terminalWidth } from '../cli/io.js';
+import type { Ctx } from '../core/io.js';
+import { terminalWidth } from '../core/io.js';
 import type { Overview } from '../query/overview.js';
 import { RECENT_FAILURE_HOURS } from '../query/overview.js';
 import { formatInt, formatPercent, visibleLength } from './format.js';

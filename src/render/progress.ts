@@ -2,7 +2,7 @@
  * Progress for long work: an ora spinner with count, rate and what remains on
  * a terminal (stderr), nothing when stderr is not a terminal.
  */
-import type { Ctx } from '../cli/io.js';
+import type { Ctx } from '../core/io.js';
 import { formatInt } from './format.js';
 
 export interface Progress {

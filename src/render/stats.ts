@@ -1,5 +1,5 @@
 /** `stats` on a terminal: a compact summary, and with --by a table of groups. */
-import { toIso } from '../db/time.js';
+import { toIso } from '../core/time.js';
 import type { GroupStats, Stats } from '../query/stats.js';
 import type { Window } from '../query/window.js';
 import { formatDuration, formatInt, visibleLength } from './format.js';

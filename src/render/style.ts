@@ -7,7 +7,7 @@
  *   retries: ≥ 3 red, ≥ 2 yellow
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import { colorLevel, type Ctx } from '../cli/io.js';
+import { colorLevel, type Ctx } from '../core/io.js';
 import { statusDisplay } from '../query/status.js';
 
 export interface Style {

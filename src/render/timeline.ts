@@ -4,7 +4,7 @@
  * to the terminal (adjacent buckets merged when there are more than columns).
  */
 import asciichart from 'asciichart';
-import { isoToMs } from '../db/time.js';
+import { isoToMs } from '../core/time.js';
 import { wallClock, type Interval } from '../query/buckets.js';
 import type { Bucket } from '../query/timeline.js';
 import { formatInt } from './format.js';

@@ -5,9 +5,9 @@
  * same renderers (renderList with listColumns, renderDetail, badges) and
  * filtered by the same FILTERS, parsed as their flags are.
  */
-import { terminalHeight, terminalWidth, type Ctx } from '../cli/io.js';
-import { EXIT } from '../cli/errors.js';
-import { InvalidValue } from '../cli/spec.js';
+import { terminalHeight, terminalWidth, type Ctx } from '../core/io.js';
+import { EXIT } from '../core/errors.js';
+import { InvalidValue } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
 import type { TaskLogRow } from '../db/decode.js';
 import { activeFilters, filterArgs, filterByFlag, filterKey, parseFilterValue } from '../query/filters.js';

@@ -23,9 +23,9 @@ import {
   type ConfigFile,
   type ThresholdKey,
 } from '../cli/config.js';
-import { describeError, EXIT } from '../cli/errors.js';
-import type { Ctx } from '../cli/io.js';
-import { InvalidValue } from '../cli/spec.js';
+import { describeError, EXIT } from '../core/errors.js';
+import type { Ctx } from '../core/io.js';
+import { InvalidValue } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
 import { SIGNATURE_COLUMNS } from '../db/schema.js';
 import { formatServerUrl, parseDatabaseUrl, type Backend } from '../db/url.js';

@@ -4,8 +4,8 @@
  * out — q, Ctrl-C inside a prompt (inquirer's ExitPromptError), Ctrl-C while a
  * query runs (SIGINT), an error.
  */
-import { EXIT } from '../cli/errors.js';
-import type { Ctx } from '../cli/io.js';
+import { EXIT } from '../core/errors.js';
+import type { Ctx } from '../core/io.js';
 
 export const ESC = {
   alternateOn: '\u001b[?1049h',

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRow } from '../../src/db/decode.js';
-import { parseInstant } from '../../src/db/time.js';
+import { parseInstant } from '../../src/core/time.js';
 import { inGroup } from '../../src/query/status.js';
 import { backendsUnderTest, createDatabase, REQUIRE_ALL, type BackendName, type TestDatabase } from '../helpers/databases.js';
 import { withTestDb } from '../helpers/db.js';

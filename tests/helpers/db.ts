@@ -1,7 +1,7 @@
 /** Direct access to a test database through tasklog's own connection layer, and exact times. */
 import { resolveConnection } from '../../src/cli/config.js';
 import { connect, type Db } from '../../src/db/connect.js';
-import { parseInstant } from '../../src/db/time.js';
+import { parseInstant } from '../../src/core/time.js';
 
 /** Opens the database tasklog would open for `--db url` (the task table must exist). */
 export function openDb(url: string): Promise<Db> {

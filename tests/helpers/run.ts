@@ -1,7 +1,7 @@
 /** Runs the CLI in-process with captured streams, a chosen environment and clock. */
 import { Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
-import type { Ctx } from '../../src/cli/io.js';
+import type { Ctx } from '../../src/core/io.js';
 
 export interface RunResult {
   code: number;

@@ -6,7 +6,7 @@ import { configThresholds, parseThresholdInput, resolveConnection, THRESHOLD_KEY
 import { DEFAULT_RULES } from '../../src/query/alerts.js';
 import { DEFAULT_THRESHOLDS } from '../../src/query/health.js';
 import { formatSpan, parseSpan } from '../../src/query/timearg.js';
-import type { Ctx } from '../../src/cli/io.js';
+import type { Ctx } from '../../src/core/io.js';
 import { COMMANDS } from '../../src/commands/index.js';
 import { run } from '../helpers/run.js';
 

@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseTimeStrict, toIso } from '../../src/db/time.js';
+import { parseTimeStrict, toIso } from '../../src/core/time.js';
 import { formatFromName, parseCsv, readLines, readRecords, sniffFormat } from '../../src/import/read.js';
 import { BadLine, IMPORT_FIELDS, validateRecord } from '../../src/import/validate.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTime, diffMs, parseInstant, toDjangoText, toIso, toMysqlText } from '../../src/db/time.js';
+import { decodeTime, diffMs, parseInstant, toDjangoText, toIso, toMysqlText } from '../../src/core/time.js';
 import { decodeJson, pythonJsonDumps } from '../../src/db/json.js';
 import { decodeBool, decodeRow } from '../../src/db/decode.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatServerUrl, parseDatabaseUrl, redact, withUrlPassword } from '../../src/db/url.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 describe('database URLs', () => {
   it('takes a plain path as a SQLite file relative to the working folder', () => {

@@ -1,7 +1,7 @@
 import type { Sql } from '../connect.js';
 import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
-import { toMysqlText, type Instant } from '../time.js';
+import { toMysqlText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
 import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, quoteIdentifier, valuesPlaceholders } from './types.js';
 

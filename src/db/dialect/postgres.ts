@@ -1,6 +1,6 @@
 import type { Sql } from '../connect.js';
 import { bareTable, createIndexName, metaIndexName } from '../schema.js';
-import { toIso, type Instant } from '../time.js';
+import { toIso, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
 import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, onConflictUpsertSql, quoteIdentifier } from './types.js';
 

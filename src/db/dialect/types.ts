@@ -1,5 +1,5 @@
 import type { Sql } from '../connect.js';
-import type { Instant } from '../time.js';
+import type { Instant } from '../../core/time.js';
 import type { Backend, Target } from '../url.js';
 
 /** Everything that differs between databases lives behind this interface, one class per database. */

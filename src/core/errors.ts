@@ -15,6 +15,9 @@ export const EXIT = {
 
 export type ExitCode = number;
 
+/** Raised by value parsers; the caller (commander, the config reader) names the flag or key in front of the message. */
+export class InvalidValue extends Error {}
+
 export class TasklogError extends Error {
   readonly exitCode: ExitCode;
   readonly kind: string;
