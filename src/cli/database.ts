@@ -1,6 +1,8 @@
 /**
  * The shared way a command reaches its database: resolve --db/--table/… with
- * the environment and config file, connect, run, always close.
+ * the environment and config file, connect, run, always close. A statement
+ * that fails is a DatabaseError (src/db/connect.ts); anything else thrown by
+ * `fn` is passed on as it is, never reported as a database failure.
  */
 import type { Db, ConnectOptions } from '../db/connect.js';
 import { resolveConnection, type ConnectionFlags } from './config.js';
@@ -17,11 +19,6 @@ export async function withDb<T>(
   const db = await connect(settings, ctx.cwd, options);
   try {
     return await fn(db);
-  } catch (err) {
-    const { RuntimeFailure, TasklogError, cleanDbMessage } = await import('../core/errors.js');
-    const { redact } = await import('../db/url.js');
-    if (err instanceof TasklogError) throw err;
-    throw new RuntimeFailure(redact(`query on ${db.target.display} failed: ${cleanDbMessage((err as Error).message)}`, db.target), 'query');
   } finally {
     await db.close();
   }

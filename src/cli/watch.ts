@@ -4,6 +4,8 @@
  * and errors.
  */
 import { UsageError } from '../core/errors.js';
+import { onInterrupt } from '../core/interrupt.js';
+import { ESC } from '../core/terminal.js';
 import { isInteractive, type Ctx } from '../core/io.js';
 import { type OptionSpec } from './spec.js';
 import { positiveNumber } from '../core/values.js';
@@ -34,15 +36,13 @@ export function watchSeconds(value: unknown, ctx: Ctx): number | null {
  */
 export async function watch(ctx: Ctx, seconds: number, draw: () => Promise<string>): Promise<void> {
   const stop = new AbortController();
-  const onSigint = () => stop.abort();
-  process.once('SIGINT', onSigint);
-  ctx.signal?.addEventListener('abort', onSigint);
-  ctx.stdout.write('\u001b[?25l'); // hide the cursor while redrawing
+  const unsubscribe = onInterrupt(ctx.signal, () => stop.abort());
+  ctx.stdout.write(ESC.cursorHide); // hide the cursor while redrawing
   try {
     while (!stop.signal.aborted) {
       const text = await draw();
       const stamp = new Date().toISOString().slice(11, 19);
-      ctx.stdout.write(`\u001b[H\u001b[2J${text}\nupdated ${stamp} UTC · every ${seconds} s · Ctrl-C to quit\n`);
+      ctx.stdout.write(`${ESC.clear}${text}\nupdated ${stamp} UTC · every ${seconds} s · Ctrl-C to quit\n`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, seconds * 1000);
         stop.signal.addEventListener('abort', () => {
@@ -52,7 +52,7 @@ export async function watch(ctx: Ctx, seconds: number, draw: () => Promise<strin
       });
     }
   } finally {
-    process.removeListener('SIGINT', onSigint);
-    ctx.stdout.write('\u001b[?25h');
+    unsubscribe();
+    ctx.stdout.write(ESC.cursorShow);
   }
 }

@@ -1,7 +1,12 @@
 import { withDb } from '../cli/database.js';
-import { EXIT, UsageError } from '../core/errors.js';
-import { isInteractive, type Ctx } from '../core/io.js';
+import { output, type Output } from '../cli/output.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { EXIT, UsageError } from '../core/errors.js';
+import { Interrupted, onInterrupt } from '../core/interrupt.js';
+import { isInteractive, type Ctx } from '../core/io.js';
+import type { Db } from '../db/connect.js';
+import type { Candidates, CleanupPlan } from '../query/cleanup.js';
+import { formatInt, plural } from '../render/format.js';
 import { csvList, intInRange, positiveInt } from '../core/values.js';
 import { STATUSES } from '../query/status.js';
 import type { OutputFlags } from './logs-shared.js';
@@ -41,76 +46,98 @@ export const spec: CommandSpec = {
     { command: 'tasklog cleanup --days 30 --keep-failed-days 180 --dry-run', description: 'what a stricter policy would delete' },
   ],
   async run(opts: Opts, ctx: Ctx) {
-    if (opts.keepFailedDays !== undefined && opts.keepFailedDays < opts.days) {
-      throw new UsageError(`option '--keep-failed-days <n>' (${opts.keepFailedDays}) must be at least --days (${opts.days}): it keeps failures longer`);
-    }
-    if (!opts.dryRun && !opts.yes && !isInteractive(ctx)) {
-      throw new UsageError('refusing to delete without --yes when not on a terminal (add --yes, or --dry-run to count)');
-    }
-    const { planCleanup, findCandidates, deleteInBatches, cutoffIso } = await import('../query/cleanup.js');
-    const { formatInt } = await import('../render/format.js');
+    checkFlags(opts, ctx);
+    const { planCleanup, findCandidates, cutoffIso } = await import('../query/cleanup.js');
     const plan = planCleanup(ctx.now(), opts.days, opts.keepFailedDays, opts.status);
+    const out = output(opts, ctx);
     return withDb(opts, ctx, { requireTable: true }, async (db) => {
       const candidates = await findCandidates(db, plan);
-      const byStatus = candidates.byStatus;
-      const matching = candidates.total;
-      const what = `logs older than ${opts.days} days`;
-      const summary = (deleted: number, extra: Record<string, unknown> = {}) => ({
-        deleted,
-        cutoff: cutoffIso(plan),
-        dry_run: Boolean(opts.dryRun),
-        by_status: byStatus,
-        ...extra,
-      });
-      const finish = async (deleted: number, extra: Record<string, unknown> = {}) => {
-        if (opts.json) {
-          const { writeJson } = await import('../render/output.js');
-          writeJson(ctx, summary(deleted, extra));
-        }
-      };
-      if (opts.dryRun) {
-        if (!opts.json) {
-          ctx.stdout.write(`Would delete ${formatInt(matching)} ${what} (created before ${cutoffIso(plan)})\n`);
-          for (const [s, n] of Object.entries(byStatus)) ctx.stdout.write(`  ${s.padEnd(12)}${formatInt(n).padStart(12)}\n`);
-        }
-        await finish(matching);
+      const run: Run = { opts, ctx, out, db, plan, candidates, cutoff: cutoffIso(plan), olderThan: `older than ${plural(opts.days, 'day')}` };
+      if (opts.dryRun) return reportDryRun(run);
+      if (candidates.total > 0 && !opts.yes && !(await confirmDeletion(run))) {
+        out.warn('Nothing deleted.');
+        if (out.machine) await out.print(summary(run, 0), () => '');
         return;
       }
-      if (matching > 0 && !opts.yes) {
-        const { confirm } = await import('@inquirer/prompts');
-        const ok = await confirm({ message: `Delete ${formatInt(matching)} ${what} (created before ${cutoffIso(plan)})?`, default: false }).catch(() => false);
-        if (!ok) {
-          ctx.stderr.write('Nothing deleted.\n');
-          await finish(0);
-          return;
-        }
-      }
-      const { progress } = await import('../render/progress.js');
-      const bar = progress(ctx, 'Deleting', matching);
-      let interrupted = false;
-      const onSigint = () => {
-        interrupted = true;
-      };
-      process.on('SIGINT', onSigint);
-      let result;
-      try {
-        result = await deleteInBatches(db, plan, candidates, opts.batchSize, (n) => bar.update(n), () => interrupted);
-      } catch (err) {
-        bar.fail();
-        throw err;
-      } finally {
-        process.removeListener('SIGINT', onSigint);
-      }
-      if (result.interrupted) {
-        bar.fail(`Interrupted: deleted ${formatInt(result.deleted)} ${what}; run it again to finish`);
-        if (!opts.json) ctx.stdout.write(`Deleted ${formatInt(result.deleted)} ${what} (interrupted)\n`);
-        await finish(result.deleted, { interrupted: true });
-        return EXIT.INTERRUPTED;
-      }
-      bar.succeed(`Deleted ${formatInt(result.deleted)} rows`);
-      if (opts.vacuum) await db.exec(db.dialect.vacuumSql(db.table));
-      if (!opts.json) ctx.stdout.write(`Deleted ${formatInt(result.deleted)} ${what}\n`);
-      await finish(result.deleted, { longest_batch_ms: Math.round(result.longestBatchMs) });
+      return deleteAll(run);
     });
   },
 };
+
+interface Run {
+  opts: Opts;
+  ctx: Ctx;
+  out: Output;
+  db: Db;
+  plan: CleanupPlan;
+  candidates: Candidates;
+  cutoff: string;
+  /** "older than 90 days" */
+  olderThan: string;
+}
+
+function checkFlags(opts: Opts, ctx: Ctx): void {
+  if (opts.keepFailedDays !== undefined && opts.keepFailedDays < opts.days) {
+    throw new UsageError(`option '--keep-failed-days <n>' (${opts.keepFailedDays}) must be at least --days (${opts.days}): it keeps failures longer`);
+  }
+  if (!opts.dryRun && !opts.yes && !isInteractive(ctx)) {
+    throw new UsageError('refusing to delete without --yes when not on a terminal (add --yes, or --dry-run to count)');
+  }
+}
+
+/** What --json prints: the same object whatever happened. */
+function summary(run: Run, deleted: number, extra: Record<string, unknown> = {}) {
+  return { deleted, cutoff: run.cutoff, dry_run: Boolean(run.opts.dryRun), by_status: run.candidates.byStatus, ...extra };
+}
+
+async function reportDryRun(run: Run): Promise<void> {
+  const { total, byStatus } = run.candidates;
+  await run.out.print(summary(run, total), () =>
+    [`Would delete ${logs(total)} ${run.olderThan} (created before ${run.cutoff})`, ...Object.entries(byStatus).map(([s, n]) => `  ${s.padEnd(12)}${formatInt(n).padStart(12)}`)].join('\n') + '\n',
+  );
+}
+
+/** Asks on the terminal: yes or no; Ctrl-C at the question is exit 130 with nothing deleted. */
+async function confirmDeletion(run: Run): Promise<boolean> {
+  const { confirm } = await import('@inquirer/prompts');
+  const { isPromptExit, promptContext } = await import('../ui/terminal.js');
+  try {
+    return await confirm({ message: `Delete ${logs(run.candidates.total)} ${run.olderThan} (created before ${run.cutoff})?`, default: false }, promptContext(run.ctx));
+  } catch (err) {
+    if (isPromptExit(err)) throw new Interrupted('interrupted: nothing deleted');
+    throw err;
+  }
+}
+
+/** The batches, with progress; Ctrl-C stops after the current batch (exit 130). */
+async function deleteAll(run: Run): Promise<number | void> {
+  const { deleteInBatches } = await import('../query/cleanup.js');
+  const { progress } = await import('../render/progress.js');
+  const { db, opts, out } = run;
+  const bar = progress(run.ctx, 'Deleting', run.candidates.total);
+  let interrupted = false;
+  const unsubscribe = onInterrupt(run.ctx.signal, () => (interrupted = true));
+  let result;
+  try {
+    result = await deleteInBatches(db, run.plan, run.candidates, opts.batchSize, (n) => bar.update(n), () => interrupted);
+  } catch (err) {
+    bar.fail();
+    throw err;
+  } finally {
+    unsubscribe();
+  }
+  const deleted = logs(result.deleted);
+  if (result.interrupted) {
+    bar.fail(`Interrupted: deleted ${deleted}; run it again to finish`);
+    await out.print(summary(run, result.deleted, { interrupted: true }), () => `Deleted ${deleted} ${run.olderThan} (interrupted)\n`);
+    return EXIT.INTERRUPTED;
+  }
+  bar.succeed(`Deleted ${deleted}`);
+  if (opts.vacuum) await db.exec(db.dialect.vacuumSql(db.table));
+  await out.print(summary(run, result.deleted, { longest_batch_ms: Math.round(result.longestBatchMs) }), () => `Deleted ${deleted} ${run.olderThan}\n`);
+}
+
+/** "1 log", "12,944 logs" */
+function logs(n: number): string {
+  return plural(n, 'log');
+}

@@ -1,17 +1,16 @@
 import type { ConnectionFlags } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
+import { output, type OutputFlags } from '../cli/output.js';
 import { RuntimeFailure } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { nonNegativeInt, positiveInt } from '../core/values.js';
 
-interface Opts extends ConnectionFlags {
+interface Opts extends ConnectionFlags, OutputFlags {
   rows: number;
   days: number;
   seed: number;
   append?: boolean;
-  json?: boolean;
-  color?: boolean;
 }
 
 export const DEMO_DEFAULT_ROWS = 5000;
@@ -81,14 +80,8 @@ export const spec: CommandSpec = {
       return { inserted, created_table: migration.created, database: db.target.display, table: db.table, overview: await overview(db, now) };
     });
 
-    if (opts.json) {
-      const { writeJson } = await import('../render/output.js');
-      writeJson(ctx, result);
-      return;
-    }
-    const { printOverview } = await import('./overview.js');
-    ctx.stdout.write('\n');
-    await printOverview(result.overview, opts, ctx);
+    const { renderOverviewPage } = await import('./overview.js');
+    await output(opts, ctx).print(result, async (term) => '\n' + (await renderOverviewPage(result.overview, term)));
   },
 };
 

@@ -1,11 +1,10 @@
 import { resolveConnection, type ConnectionFlags } from '../cli/config.js';
 import { EXIT } from '../core/errors.js';
+import { output, type OutputFlags } from '../cli/output.js';
 import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 
-interface Opts extends ConnectionFlags {
-  json?: boolean;
-  color?: boolean;
+interface Opts extends ConnectionFlags, OutputFlags {
 }
 
 interface Check {
@@ -67,16 +66,11 @@ export const spec: CommandSpec = {
       await db?.close();
     }
     const ok = checks.every((c) => c.ok);
-    if (opts.json) {
-      const { writeJson } = await import('../render/output.js');
-      writeJson(ctx, { ok, checks, missing_indexes: missing, version, rows: rows?.rows ?? null, rows_estimated: rows?.estimate ?? null });
-    } else {
-      const { makeStyle } = await import('../render/style.js');
-      const { c } = makeStyle(ctx, opts.color === false);
+    await output(opts, ctx).print({ ok, checks, missing_indexes: missing, version, rows: rows?.rows ?? null, rows_estimated: rows?.estimate ?? null }, ({ style: { c } }) => {
       const lines = checks.map((ch) => `${ch.ok ? c.green('✔') : c.red('✖')} ${ch.name.padEnd(11)} ${ch.detail}`);
       if (missing.length) lines.push('', 'Create the missing indexes with:', ...missing.map((m) => `  ${m.sql};`));
-      ctx.stdout.write(lines.join('\n') + '\n');
-    }
+      return lines.join('\n') + '\n';
+    });
     return ok ? EXIT.OK : EXIT.FAILURE;
   },
 };

@@ -1,4 +1,4 @@
-import { terminalWidth, type Ctx } from '../core/io.js';
+import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { intInRange } from '../core/values.js';
 import { WATCH_OPTION } from '../cli/watch.js';
@@ -43,10 +43,9 @@ export const spec: CommandSpec = {
         return { window, report: await errorReport(db, window, opts.limit, opts.taskName) };
       },
       json: (d) => d.report,
-      render: async ({ window, report }) => {
+      render: async ({ window, report }, term) => {
         const { renderErrors } = await import('../render/errors.js');
-        const { makeStyle } = await import('../render/style.js');
-        return renderErrors(report, window, { style: makeStyle(ctx, opts.color === false), now: ctx.now(), width: terminalWidth(ctx) });
+        return renderErrors(report, window, { style: term.style, now: term.now, width: term.columns });
       },
     });
   },

@@ -1,16 +1,19 @@
 import type { ConnectionFlags } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
-import { UsageError } from '../core/errors.js';
-import type { Ctx, InStream } from '../core/io.js';
+import { output, type Output, type OutputFlags } from '../cli/output.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
-import { IMPORT_FORMATS } from '../import/read.js';
+import { EXIT, TasklogError, UsageError } from '../core/errors.js';
+import type { Ctx, InStream } from '../core/io.js';
+import type { Db, Sql } from '../db/connect.js';
+import { IMPORT_FORMATS, type ImportFormat } from '../import/read.js';
+import { formatInt, plural } from '../render/format.js';
+import type { Progress } from '../render/progress.js';
 
-interface Opts extends ConnectionFlags {
+interface Opts extends ConnectionFlags, OutputFlags {
   format?: (typeof IMPORT_FORMATS)[number];
   skipInvalid?: boolean;
   dryRun?: boolean;
   newIds?: boolean;
-  json?: boolean;
 }
 
 export const spec: CommandSpec = {
@@ -44,97 +47,125 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx, args: string[]) {
     const file = args[0];
-    const { formatFromName, readLines, readRecords } = await import('../import/read.js');
-    const { validateRecord, BadLine, IMPORT_FIELDS, DEFAULTED_FIELDS } = await import('../import/validate.js');
-    const { Importer } = await import('../import/write.js');
-    const { formatInt } = await import('../render/format.js');
+    const { formatFromName } = await import('../import/read.js');
     const source = await openInput(file, ctx.stdin);
     const format = opts.format === 'jsonl' ? 'ndjson' : (opts.format ?? (file === '-' ? null : formatFromName(file)));
-
-    const result = await withDb(opts, ctx, { requireTable: true }, async (db) => {
-      const { progress } = await import('../render/progress.js');
-      const bar = progress(ctx, 'Importing', null);
-      const started = Date.now();
-      const skipped: { line: number; reason: string }[] = [];
-      /** fields the first row lacks that the model has defaults for (a partial export): said once, at the end */
-      let missing: string[] | undefined;
-      let usersWithoutTable = false;
-      const dryRunDone = new Error('dry run: roll back');
-      let counts: { inserted: number; updated: number; skipped: number } | undefined;
-      try {
-        await db.transaction(async (tx) => {
-          const importer = new Importer(db, tx, {
-            skipInvalid: Boolean(opts.skipInvalid),
-            newIds: Boolean(opts.newIds),
-            onSkip: (s) => {
-              skipped.push(s);
-              if (!opts.json) bar.print(`tasklog: line ${s.line}: ${s.reason} (skipped)`);
-            },
-            onProgress: (n) => bar.update(n),
-          });
-          for await (const record of readRecords(readLines(source), format, IMPORT_FIELDS)) {
-            if ('error' in record) {
-              await importer.invalid(new BadLine(record.line, record.error));
-              continue;
-            }
-            let row;
-            try {
-              row = validateRecord(record.line, record.values, record.source, { backend: db.dialect.backend, now: ctx.now() });
-            } catch (err) {
-              if (!(err instanceof BadLine)) throw err;
-              await importer.invalid(err);
-              continue;
-            }
-            missing ??= DEFAULTED_FIELDS.filter((f) => !row.given.includes(f));
-            usersWithoutTable ||= row.values.user_id !== null && !db.userTable;
-            await importer.add(row);
-          }
-          counts = await importer.finish();
-          if (opts.dryRun) throw dryRunDone;
-          if (importer.insertedIds) await db.dialect.syncIdSequence?.(tx, db.table);
-        });
-      } catch (err) {
-        if (err !== dryRunDone) {
-          bar.fail();
-          if (err instanceof BadLine) {
-            const { TasklogError, EXIT } = await import('../core/errors.js');
-            throw new TasklogError(`line ${err.line}: ${err.reason}${opts.dryRun ? '' : ' (nothing imported)'}`, EXIT.USAGE, 'invalid_line');
-          }
-          throw err;
-        }
-      }
-      const c = counts!;
-      // fresh statistics, or the planner keeps guessing from the table as it was (an empty one scans)
-      if (!opts.dryRun && c.inserted > 0) await db.exec(db.dialect.analyzeSql(db.table));
-      const seconds = (Date.now() - started) / 1000;
-      bar.succeed(`Read ${formatInt(c.inserted + c.updated + c.skipped)} rows in ${seconds.toFixed(1)} s`);
-      if (missing?.length && !opts.json) {
-        ctx.stderr.write(
-          `tasklog: note: the rows have no ${missing.join(', ')}: new rows got the model's defaults, existing rows kept theirs ` +
-            '(`logs list --all -o jsonl --fields all` exports every field)\n',
-        );
-      }
-      if (usersWithoutTable && !opts.json) {
-        ctx.stderr.write(`tasklog: note: ${db.target.display} has no user table ${db.userTableName}: user ids were kept as they are, with no user to name\n`);
-      }
-      return { ...c, skipped_lines: skipped, where: `${db.table} (${db.target.display})` };
-    });
-
-    if (opts.json) {
-      const { writeJson } = await import('../render/output.js');
-      writeJson(ctx, {
+    const out = output(opts, ctx);
+    let result;
+    try {
+      result = await withDb(opts, ctx, { requireTable: true }, (db) => importInto(db, { source, format, opts, ctx, out }));
+    } finally {
+      // a file opened but not read to its end (no database, a bad line) is closed here, not by the garbage collector
+      if (file !== '-') (source as { destroy?(): void }).destroy?.();
+    }
+    const counts = `${formatInt(result.inserted)} inserted, ${formatInt(result.updated)} updated, ${formatInt(result.skipped)} skipped`;
+    await out.print(
+      {
         inserted: result.inserted,
         updated: result.updated,
         skipped: result.skipped,
-        ...(opts.skipInvalid ? { skipped_lines: result.skipped_lines } : {}),
+        ...(opts.skipInvalid ? { skipped_lines: result.skippedLines } : {}),
         dry_run: Boolean(opts.dryRun),
-      });
-      return;
-    }
-    const counts = `${formatInt(result.inserted)} inserted, ${formatInt(result.updated)} updated, ${formatInt(result.skipped)} skipped`;
-    ctx.stdout.write(opts.dryRun ? `Dry run, nothing written to ${result.where}: ${counts}\n` : `Imported into ${result.where}: ${counts}\n`);
+      },
+      () => (opts.dryRun ? `Dry run, nothing written to ${result.where}: ${counts}\n` : `Imported into ${result.where}: ${counts}\n`),
+    );
   },
 };
+
+interface ImportRun {
+  source: AsyncIterable<string | Buffer>;
+  format: ImportFormat | null;
+  opts: Opts;
+  ctx: Ctx;
+  out: Output;
+}
+
+/** What reading the input found besides the counts. */
+interface ReadFacts {
+  skippedLines: { line: number; reason: string }[];
+  /** fields the first row lacks that the model has defaults for (a partial export): said once, at the end */
+  missing?: string[];
+  usersWithoutTable: boolean;
+}
+
+/** The whole input in one transaction (rolled back for --dry-run or at the first bad line), with progress, then the notes. */
+async function importInto(db: Db, run: ImportRun) {
+  const { progress } = await import('../render/progress.js');
+  const { BadLine } = await import('../import/validate.js');
+  const { opts } = run;
+  const bar = progress(run.ctx, 'Importing', null);
+  const started = Date.now();
+  const facts: ReadFacts = { skippedLines: [], usersWithoutTable: false };
+  const dryRunDone = new Error('dry run: roll back');
+  let counts: { inserted: number; updated: number; skipped: number } | undefined;
+  try {
+    await db.transaction(async (tx) => {
+      counts = await readAll(db, tx, run, facts, bar);
+      if (opts.dryRun) throw dryRunDone;
+    });
+  } catch (err) {
+    if (err !== dryRunDone) {
+      bar.fail();
+      if (err instanceof BadLine) throw new TasklogError(`line ${err.line}: ${err.reason}${opts.dryRun ? '' : ' (nothing imported)'}`, EXIT.USAGE, 'invalid_line');
+      throw err;
+    }
+  }
+  const c = counts!;
+  // fresh statistics, or the planner keeps guessing from the table as it was (an empty one scans)
+  if (!opts.dryRun && c.inserted > 0) await db.exec(db.dialect.analyzeSql(db.table));
+  bar.succeed(`Read ${plural(c.inserted + c.updated + c.skipped, 'row')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (!run.out.machine) noteWhatWasMissing(db, facts, run.out);
+  return { ...c, skippedLines: facts.skippedLines, where: `${db.table} (${db.target.display})` };
+}
+
+/** Reads, validates and upserts every line inside the transaction `tx`. */
+async function readAll(db: Db, tx: Sql, run: ImportRun, facts: ReadFacts, bar: Progress) {
+  const { readLines, readRecords } = await import('../import/read.js');
+  const { validateRecord, BadLine, IMPORT_FIELDS, DEFAULTED_FIELDS } = await import('../import/validate.js');
+  const { Importer } = await import('../import/write.js');
+  const { opts, out } = run;
+  const importer = new Importer(db, tx, {
+    skipInvalid: Boolean(opts.skipInvalid),
+    newIds: Boolean(opts.newIds),
+    onSkip: (s) => {
+      facts.skippedLines.push(s);
+      if (!out.machine) bar.print(`tasklog: line ${s.line}: ${s.reason} (skipped)`);
+    },
+    onProgress: (n) => bar.update(n),
+  });
+  for await (const record of readRecords(readLines(run.source), run.format, IMPORT_FIELDS)) {
+    if ('error' in record) {
+      await importer.invalid(new BadLine(record.line, record.error));
+      continue;
+    }
+    let row;
+    try {
+      row = validateRecord(record.line, record.values, record.source, { backend: db.dialect.backend, now: run.ctx.now() });
+    } catch (err) {
+      if (!(err instanceof BadLine)) throw err;
+      await importer.invalid(err);
+      continue;
+    }
+    facts.missing ??= DEFAULTED_FIELDS.filter((f) => !row.given.includes(f));
+    facts.usersWithoutTable ||= row.values.user_id !== null && !db.userTable;
+    await importer.add(row);
+  }
+  const counts = await importer.finish();
+  if (!opts.dryRun && importer.insertedIds) await db.dialect.syncIdSequence?.(tx, db.table);
+  return counts;
+}
+
+function noteWhatWasMissing(db: Db, facts: ReadFacts, out: Output): void {
+  if (facts.missing?.length) {
+    out.warn(
+      `tasklog: note: the rows have no ${facts.missing.join(', ')}: new rows got the model's defaults, existing rows kept theirs ` +
+        '(`logs list --all -o jsonl --fields all` exports every field)',
+    );
+  }
+  if (facts.usersWithoutTable) {
+    out.warn(`tasklog: note: ${db.target.display} has no user table ${db.userTableName}: user ids were kept as they are, with no user to name`);
+  }
+}
 
 /** The bytes to read: the file (opened now, so a wrong name fails before connecting) or stdin. */
 async function openInput(file: string, stdin: InStream): Promise<AsyncIterable<string | Buffer>> {

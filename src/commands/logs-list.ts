@@ -5,7 +5,8 @@ import { intInRange, positiveInt } from '../core/values.js';
 import { activeFilters, FILTERS } from '../query/filters.js';
 import { formatInt } from '../render/format.js';
 import { DEFAULT_ORDERING, ESTIMATE_FROM, ORDERING_FIELDS, parseOrdering, type OrderTerm } from '../query/logs.js';
-import { FIELDS_OPTION, OUTPUT_OPTION, outputFormat, viewOptions, type OutputFlags } from './logs-shared.js';
+import { FIELDS_OPTION, type OutputFlags } from './logs-shared.js';
+import { OUTPUT_OPTION, output, type Output } from '../cli/output.js';
 
 interface Opts extends OutputFlags {
   ordering?: OrderTerm[];
@@ -52,62 +53,64 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { LogReader } = await import('../query/logs.js');
-    const { toDetail, pick, columnsFor, LIST_FIELDS } = await import('../query/present.js');
-    const format = outputFormat(opts);
-    const fields = opts.fields ?? [...LIST_FIELDS];
     const query = { filters: activeFilters(opts), order: opts.ordering ?? parseOrdering(DEFAULT_ORDERING) };
-    const view = await viewOptions(opts, ctx);
+    const out = output(opts, ctx);
     await withDb(opts, ctx, { requireTable: true }, async (db) => {
       const reader = new LogReader(db, ctx.now());
-      if (opts.all) {
-        const out = await import('../render/output.js');
-        if (format === 'table') {
-          const { renderList, listColumns, fieldColumns } = await import('../render/logs.js');
-          const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(view);
-          let batch: Awaited<ReturnType<typeof reader.page>> = [];
-          let first = true;
-          const flush = async () => {
-            if (!batch.length) return;
-            const text = renderList(batch, columns, { ...view, width: undefined });
-            await writeOut(ctx.stdout, first ? text : text.split('\n').slice(view.decorate ? 2 : 1).join('\n'));
-            first = false;
-            batch = [];
-          };
-          for await (const row of reader.stream(query)) {
-            batch.push(row);
-            if (batch.length >= 1000) await flush();
-          }
-          await flush();
-          return;
-        }
-        const writer = out.recordWriter(ctx, format, fields);
-        // only the columns the fields are made from: an export of the list fields never reads args or results
-        for await (const row of reader.stream(query, undefined, columnsFor(fields))) await writer.write(pick(toDetail(row), fields));
-        writer.end();
-        return;
-      }
-      const [{ count, estimated }, rows] = await Promise.all([
-        reader.countForPage(query, opts.exactCount ? null : ESTIMATE_FROM),
-        reader.page(query, opts.page, opts.pageSize),
-      ]);
-      if (format === 'json') {
-        const { writeJson } = await import('../render/output.js');
-        writeJson(ctx, { count, count_estimated: estimated, page: opts.page, page_size: opts.pageSize, results: rows.map((r) => pick(toDetail(r), fields)) });
-        return;
-      }
-      if (format === 'jsonl' || format === 'csv') {
-        const { recordWriter } = await import('../render/output.js');
-        const writer = recordWriter(ctx, format, fields);
-        for (const r of rows) await writer.write(pick(toDetail(r), fields));
-        writer.end();
-        return;
-      }
-      const { renderList, listColumns, fieldColumns, pageFooter } = await import('../render/logs.js');
-      const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(view);
-      if (rows.length) ctx.stdout.write(renderList(rows, columns, view));
-      const footer = pageFooter(opts.page, opts.pageSize, rows.length, count, estimated);
-      if (view.decorate) ctx.stdout.write(view.style.c.gray(footer) + '\n');
-      else if (!rows.length) ctx.stderr.write(footer + '\n');
+      if (opts.all) await streamAll(reader, query, opts, out, ctx);
+      else await printPage(reader, query, opts, out, ctx);
     });
   },
 };
+
+type Reader = import('../query/logs.js').LogReader;
+type Query = import('../query/logs.js').LogQuery;
+
+/** One page: {count, page, page_size, results} as JSON, its rows as JSON lines or CSV, or the table with a footer. */
+async function printPage(reader: Reader, query: Query, opts: Opts, out: Output, ctx: Ctx): Promise<void> {
+  const { toDetail, pick, LIST_FIELDS } = await import('../query/present.js');
+  const fields = opts.fields ?? [...LIST_FIELDS];
+  const [{ count, estimated }, rows] = await Promise.all([
+    reader.countForPage(query, opts.exactCount ? null : ESTIMATE_FROM),
+    reader.page(query, opts.page, opts.pageSize),
+  ]);
+  const results = rows.map((r) => pick(toDetail(r), fields));
+  const page = { count, count_estimated: estimated, page: opts.page, page_size: opts.pageSize, results };
+  await out.print(page, async (term) => {
+    const { renderList, listColumns, fieldColumns, pageFooter } = await import('../render/logs.js');
+    const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(term);
+    const footer = pageFooter(opts.page, opts.pageSize, rows.length, count, estimated);
+    if (!term.decorate && !rows.length) ctx.stderr.write(footer + '\n');
+    return (rows.length ? renderList(rows, columns, term) : '') + (term.decorate ? term.style.c.gray(footer) + '\n' : '');
+  }, { records: results, fields });
+}
+
+/** Every matching row, streamed in constant memory: records one by one, or the table in blocks of 1,000 rows. */
+async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output, ctx: Ctx): Promise<void> {
+  const { toDetail, pick, columnsFor, LIST_FIELDS } = await import('../query/present.js');
+  const fields = opts.fields ?? [...LIST_FIELDS];
+  if (out.format !== 'table') {
+    const writer = await out.records(fields);
+    // only the columns the fields are made from: an export of the list fields never reads args or results
+    for await (const row of reader.stream(query, undefined, columnsFor(fields))) await writer.write(pick(toDetail(row), fields));
+    writer.end();
+    return;
+  }
+  const term = await out.terminal();
+  const { renderList, listColumns, fieldColumns } = await import('../render/logs.js');
+  const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(term);
+  let batch: Awaited<ReturnType<Reader['page']>> = [];
+  let first = true;
+  const flush = async () => {
+    if (!batch.length) return;
+    const text = renderList(batch, columns, { ...term, width: undefined });
+    await writeOut(ctx.stdout, first ? text : text.split('\n').slice(term.decorate ? 2 : 1).join('\n'));
+    first = false;
+    batch = [];
+  };
+  for await (const row of reader.stream(query)) {
+    batch.push(row);
+    if (batch.length >= 1000) await flush();
+  }
+  await flush();
+}

@@ -1,9 +1,9 @@
-import { RuntimeFailure } from '../core/errors.js';
 import { withDb } from '../cli/database.js';
 import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { intInRange } from '../core/values.js';
-import { viewOptions, type OutputFlags } from './logs-shared.js';
+import type { OutputFlags } from './logs-shared.js';
+import { output } from '../cli/output.js';
 
 interface Opts extends OutputFlags {
   limit: number;
@@ -18,25 +18,22 @@ export const spec: CommandSpec = {
   examples: [{ command: 'tasklog logs related 123', description: 'earlier and later runs of the same job or task' }],
   async run(opts: Opts, ctx: Ctx, args: string[]) {
     const ref = args[0];
-    const { LogReader } = await import('../query/logs.js');
+    const { LogReader, notFound } = await import('../query/logs.js');
     const rows = await withDb(opts, ctx, { requireTable: true }, async (db) => {
       const reader = new LogReader(db, ctx.now());
       const row = await reader.find(ref);
-      if (!row) throw new RuntimeFailure(`no task log with id or job_id '${ref}' in ${db.table} (${db.target.display})`, 'not_found');
+      if (!row) throw notFound(ref, db);
       return reader.related(row, opts.limit);
     });
-    if (opts.json) {
-      const { writeJson } = await import('../render/output.js');
-      const { toListItem } = await import('../query/present.js');
-      writeJson(ctx, rows.map(toListItem));
+    const { toListItem } = await import('../query/present.js');
+    const out = output(opts, ctx);
+    if (rows.length === 0 && !out.machine) {
+      out.warn('no related rows');
       return;
     }
-    const { renderList, listColumns } = await import('../render/logs.js');
-    const view = await viewOptions(opts, ctx);
-    if (rows.length === 0) {
-      ctx.stderr.write('no related rows\n');
-      return;
-    }
-    ctx.stdout.write(renderList(rows, listColumns(view), view));
+    await out.print(rows.map(toListItem), async (term) => {
+      const { renderList, listColumns } = await import('../render/logs.js');
+      return renderList(rows, listColumns(term), term);
+    });
   },
 };

@@ -1,24 +1,15 @@
-/** What the logs commands share: the output flags and the view options. */
+/** What the logs commands share: their flags (--fields beside the output flags) and the terminal they draw on. */
 import type { ConnectionFlags } from '../cli/config.js';
-import { terminalWidth, type Ctx } from '../core/io.js';
-import { type OptionSpec } from '../cli/spec.js';
+import { output, type OutputFlags as PrintFlags, type Terminal } from '../cli/output.js';
+import type { OptionSpec } from '../core/option.js';
+import type { Ctx } from '../core/io.js';
 import { csvList } from '../core/values.js';
 import { InvalidValue } from '../core/errors.js';
 import { DETAIL_FIELDS } from '../query/present.js';
-import type { OutputFormat } from '../render/output.js';
 
-export interface OutputFlags extends ConnectionFlags {
-  json?: boolean;
-  output?: OutputFormat;
+export interface OutputFlags extends ConnectionFlags, PrintFlags {
   fields?: string[];
-  color?: boolean;
 }
-
-export const OUTPUT_OPTION: OptionSpec = {
-  flags: '-o, --output <format>',
-  description: 'table (default), json, jsonl (one object per line) or csv',
-  choices: ['table', 'json', 'jsonl', 'csv'],
-};
 
 export const FIELDS_OPTION: OptionSpec = {
   flags: '--fields <a,b,…>',
@@ -33,13 +24,7 @@ export const FIELDS_OPTION: OptionSpec = {
   },
 };
 
-export function outputFormat(opts: OutputFlags): OutputFormat {
-  return opts.json ? 'json' : (opts.output ?? 'table');
-}
-
-export async function viewOptions(opts: OutputFlags, ctx: Ctx) {
-  const { makeStyle } = await import('../render/style.js');
-  const style = makeStyle(ctx, opts.color === false);
-  const decorate = Boolean(ctx.stdout.isTTY);
-  return { style, now: ctx.now(), width: decorate ? terminalWidth(ctx) : undefined, decorate };
+/** The terminal a logs screen draws on (browse keeps it for every page). */
+export function viewOptions(opts: OutputFlags, ctx: Ctx): Promise<Terminal> {
+  return output(opts, ctx).terminal();
 }

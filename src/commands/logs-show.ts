@@ -1,8 +1,8 @@
-import { RuntimeFailure } from '../core/errors.js';
 import { withDb } from '../cli/database.js';
 import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
-import { viewOptions, type OutputFlags } from './logs-shared.js';
+import type { OutputFlags } from './logs-shared.js';
+import { output } from '../cli/output.js';
 
 export const spec: CommandSpec = {
   path: ['logs', 'show'],
@@ -19,19 +19,13 @@ export const spec: CommandSpec = {
   ],
   async run(opts: OutputFlags, ctx: Ctx, args: string[]) {
     const ref = args[0];
-    const { LogReader } = await import('../query/logs.js');
+    const { LogReader, notFound } = await import('../query/logs.js');
     const row = await withDb(opts, ctx, { requireTable: true }, async (db) => {
       const found = await new LogReader(db, ctx.now()).find(ref);
-      if (!found) throw new RuntimeFailure(`no task log with id or job_id '${ref}' in ${db.table} (${db.target.display})`, 'not_found');
+      if (!found) throw notFound(ref, db);
       return found;
     });
-    if (opts.json) {
-      const { writeJson } = await import('../render/output.js');
-      const { toDetail } = await import('../query/present.js');
-      writeJson(ctx, toDetail(row));
-      return;
-    }
-    const { renderDetail } = await import('../render/logs.js');
-    ctx.stdout.write(renderDetail(row, await viewOptions(opts, ctx)));
+    const { toDetail } = await import('../query/present.js');
+    await output(opts, ctx).print(toDetail(row), async (term) => (await import('../render/logs.js')).renderDetail(row, term));
   },
 };

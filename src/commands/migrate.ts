@@ -1,12 +1,13 @@
 import type { ConnectionFlags } from '../cli/config.js';
 import { resolveConnection } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
+import { output, type OutputFlags } from '../cli/output.js';
+import { plural } from '../render/format.js';
 import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 
-interface Opts extends ConnectionFlags {
+interface Opts extends ConnectionFlags, OutputFlags {
   sql?: boolean;
-  json?: boolean;
 }
 
 export const spec: CommandSpec = {
@@ -22,7 +23,7 @@ export const spec: CommandSpec = {
     { command: 'tasklog migrate --sql --db mysql://root@localhost/app', description: 'show the DDL for MySQL' },
   ],
   async run(opts: Opts, ctx: Ctx) {
-    const { writeJson } = await import('../render/output.js');
+    const out = output(opts, ctx);
     if (opts.sql) {
       const settings = resolveConnection(opts, ctx);
       const { parseDatabaseUrl } = await import('../db/url.js');
@@ -30,8 +31,7 @@ export const spec: CommandSpec = {
       const target = parseDatabaseUrl(settings.url, ctx.cwd);
       const dialect = await loadDialect(target);
       const statements = dialect.createTaskTableSql(settings.table, settings.userTable);
-      if (opts.json) writeJson(ctx, { backend: target.backend, statements });
-      else ctx.stdout.write(statements.map((s) => s + ';').join('\n') + '\n');
+      await out.print({ backend: target.backend, statements }, () => statements.map((s) => s + ';').join('\n') + '\n');
       return;
     }
     const { migrateTaskTable } = await import('../db/migrate.js');
@@ -40,16 +40,11 @@ export const spec: CommandSpec = {
       database: db.target.display,
       backend: db.dialect.backend,
     }));
-    if (opts.json) {
-      const { statements: _omit, ...rest } = result;
-      writeJson(ctx, rest);
-      return;
-    }
-    if (!result.created) {
-      ctx.stdout.write(`Table ${result.table} already exists in ${result.database}; nothing changed.\n`);
-      return;
-    }
-    const fk = result.foreign_key ? '' : ' (no user table yet: the user_id foreign key was left out)';
-    ctx.stdout.write(`Created table ${result.table} with ${result.indexes.length} indexes in ${result.database}${fk}.\n`);
+    const { statements: _omit, ...rest } = result;
+    await out.print(rest, () => {
+      if (!result.created) return `Table ${result.table} already exists in ${result.database}; nothing changed.\n`;
+      const fk = result.foreign_key ? '' : ' (no user table yet: the user_id foreign key was left out)';
+      return `Created table ${result.table} with ${plural(result.indexes.length, 'index', 'indexes')} in ${result.database}${fk}.\n`;
+    });
   },
 };

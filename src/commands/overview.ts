@@ -1,13 +1,12 @@
 import type { ConnectionFlags } from '../cli/config.js';
 import type { Ctx } from '../core/io.js';
+import type { OutputFlags, Terminal } from '../cli/output.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { WATCH_OPTION } from '../cli/watch.js';
 import { showView } from './view.js';
 import type { Overview } from '../query/overview.js';
 
-interface Opts extends ConnectionFlags {
-  json?: boolean;
-  color?: boolean;
+interface Opts extends ConnectionFlags, OutputFlags {
   watch?: boolean | number;
 }
 
@@ -27,17 +26,12 @@ export const spec: CommandSpec = {
     await showView(opts, ctx, {
       compute: (db) => overview(db, ctx.now()),
       json: (data) => data,
-      render: async (data) => (await import('../render/overview.js')).renderOverview(data, ctx, opts.color === false),
+      render: renderOverviewPage,
     });
   },
 };
 
-export async function printOverview(data: Overview, opts: { json?: boolean; color?: boolean }, ctx: Ctx): Promise<void> {
-  if (opts.json) {
-    const { writeJson } = await import('../render/output.js');
-    writeJson(ctx, data);
-    return;
-  }
-  const { renderOverview } = await import('../render/overview.js');
-  ctx.stdout.write(renderOverview(data, ctx, opts.color === false));
+/** The overview's terminal page (also what `demo` prints when it is done). */
+export async function renderOverviewPage(data: Overview, term: Terminal): Promise<string> {
+  return (await import('../render/overview.js')).renderOverview(data, term);
 }

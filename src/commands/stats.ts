@@ -1,4 +1,4 @@
-import { terminalWidth, type Ctx } from '../core/io.js';
+import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { WATCH_OPTION } from '../cli/watch.js';
 import type { TimeArg } from '../query/timearg.js';
@@ -47,10 +47,9 @@ export const spec: CommandSpec = {
         return { window, summary, groups };
       },
       json: (r) => ({ ...r.summary, window: windowJson(r.window), ...(r.groups ? { by: opts.by, groups: r.groups } : {}) }),
-      render: async (r) => {
+      render: async (r, term) => {
         const { renderStats } = await import('../render/stats.js');
-        const { makeStyle } = await import('../render/style.js');
-        return renderStats(r.summary, r.window, r.groups, opts.by, { style: makeStyle(ctx, opts.color === false), width: terminalWidth(ctx), scope: { task: opts.taskName, queue: opts.queue } });
+        return renderStats(r.summary, r.window, r.groups, opts.by, { style: term.style, width: term.columns, scope: { task: opts.taskName, queue: opts.queue } });
       },
     });
   },

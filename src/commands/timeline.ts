@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import { terminalWidth, type Ctx } from '../core/io.js';
+import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { WATCH_OPTION } from '../cli/watch.js';
 import { checkTimeZone, INTERVALS, type Interval } from '../query/buckets.js';
@@ -50,12 +50,11 @@ export const spec: CommandSpec = {
         return { window, buckets: await timeline(db, window, opts.interval, opts.tz, opts.taskName) };
       },
       json: (d) => d.buckets,
-      render: async ({ window, buckets }) => {
+      render: async ({ window, buckets }, term) => {
         const { renderTimeline } = await import('../render/timeline.js');
-        const { makeStyle } = await import('../render/style.js');
         const { describeWindow } = await import('../render/stats.js');
         const title = describeWindow(window) + (opts.taskName ? ` · task ${opts.taskName}` : '');
-        return renderTimeline(buckets, { style: makeStyle(ctx, opts.color === false), width: terminalWidth(ctx), interval: opts.interval, tz: opts.tz }, title);
+        return renderTimeline(buckets, { style: term.style, width: term.columns, interval: opts.interval, tz: opts.tz }, title);
       },
     });
   },

@@ -1,16 +1,16 @@
 /**
  * What the read-only views (overview, stats, timeline, errors) share: read
- * the database once (or every N seconds with --watch), print JSON or the
- * terminal rendering.
+ * the database once (or every N seconds with --watch), print it through the
+ * one output path (JSON, or the terminal page).
  */
 import type { ConnectionFlags } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
-import type { Ctx } from '../core/io.js';
+import { output, type OutputFlags, type Terminal } from '../cli/output.js';
 import { watch, watchSeconds } from '../cli/watch.js';
+import type { Ctx } from '../core/io.js';
 import type { Db } from '../db/connect.js';
 
-export interface ViewFlags extends ConnectionFlags {
-  json?: boolean;
+export interface ViewFlags extends ConnectionFlags, OutputFlags {
   watch?: boolean | number;
 }
 
@@ -23,18 +23,17 @@ export async function showView<T>(
     /** what --json prints */
     json(data: T): unknown;
     /** the terminal page */
-    render(data: T): Promise<string>;
+    render(data: T, term: Terminal): string | Promise<string>;
   },
 ): Promise<void> {
   const seconds = watchSeconds(opts.watch, ctx);
+  const out = output(opts, ctx);
   await withDb(opts, ctx, { requireTable: true }, async (db) => {
-    if (seconds !== null) return watch(ctx, seconds, async () => view.render(await view.compute(db)));
-    const data = await view.compute(db);
-    if (opts.json) {
-      const { writeJson } = await import('../render/output.js');
-      writeJson(ctx, view.json(data));
-      return;
+    if (seconds !== null) {
+      const term = await out.terminal();
+      return watch(ctx, seconds, async () => view.render(await view.compute(db), term));
     }
-    ctx.stdout.write(await view.render(data));
+    const data = await view.compute(db);
+    await out.print(view.json(data), (term) => view.render(data, term));
   });
 }

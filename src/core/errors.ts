@@ -45,23 +45,36 @@ export class RuntimeFailure extends TasklogError {
   }
 }
 
+/**
+ * The database failed or refused a statement. `detail` is the driver's own
+ * words in one line (passwords already redacted), `code` its error code; the
+ * original error is the cause. Anything else that goes wrong while a command
+ * holds a connection is not a database failure and is not reported as one.
+ */
+export class DatabaseError extends RuntimeFailure {
+  readonly detail: string;
+  readonly code?: string;
+  constructor(detail: string, where: string, code?: string, cause?: unknown) {
+    super(`query on ${where} failed: ${detail}`, 'query');
+    this.name = 'DatabaseError';
+    this.detail = detail;
+    this.code = code;
+    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
+  }
+}
+
 /** One line, never a stack trace; the message of an unexpected error is kept. */
 export function describeError(err: unknown): { message: string; exitCode: ExitCode; kind: string } {
   if (err instanceof TasklogError) return { message: err.message, exitCode: err.exitCode, kind: err.kind };
   const e = err as { message?: unknown; code?: unknown } | undefined;
   const message = typeof e?.message === 'string' && e.message ? e.message : String(err);
   const code = typeof e?.code === 'string' ? ` (${e.code})` : '';
-  return { message: cleanDbMessage(message) + code, exitCode: EXIT.FAILURE, kind: 'internal' };
+  return { message: shortMessage(message) + code, exitCode: EXIT.FAILURE, kind: 'internal' };
 }
 
-/**
- * A database error as one short line: a query builder may prefix the driver's message with
- * the whole SQL statement (which can be megabytes for a bulk insert); keep the
- * driver's words only, and never more than 300 characters.
- */
-export function cleanDbMessage(message: string): string {
-  const m = /^\s*(?:select|insert|update|delete|with|create|alter|drop|pragma|set|begin|commit)\b[\s\S]* - ([^\n]*)$/i.exec(message);
-  const text = firstLine(m ? m[1] : message);
+/** A driver's message as one short line: its first line, never more than 300 characters. */
+export function shortMessage(message: string): string {
+  const text = firstLine(message);
   return text.length > 300 ? text.slice(0, 297) + '…' : text;
 }
 

@@ -2,6 +2,8 @@
  * The command context: streams, environment and clock, injected so that tests
  * run commands in-process and every command sees the same terminal facts.
  */
+import { processInterrupt } from './interrupt.js';
+
 export interface OutStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
@@ -34,7 +36,7 @@ export interface Ctx {
   cwd: string;
   /** The current time. TASKLOG_NOW (ISO 8601) pins it, for reproducible output and tests. */
   now(): Date;
-  /** Aborted on Ctrl-C; long work checks it between batches. */
+  /** Aborted on Ctrl-C (src/core/interrupt.ts): long work checks it between batches, screens restore the terminal. */
   signal?: AbortSignal;
 }
 
@@ -53,6 +55,7 @@ export function processCtx(): Ctx {
     env: process.env,
     cwd: process.cwd(),
     now: clockFromEnv(process.env),
+    signal: processInterrupt(),
   };
 }
 

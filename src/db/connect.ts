@@ -6,8 +6,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { cleanDbMessage, RuntimeFailure, TasklogError } from '../core/errors.js';
-import type { Dialect, DriverConnection } from './dialect/types.js';
+import { DatabaseError, RuntimeFailure, shortMessage, TasklogError } from '../core/errors.js';
+import { errorCode, type Dialect, type DriverConnection } from './dialect/types.js';
 import { parseDatabaseUrl, redact, type Target } from './url.js';
 
 /** Where to connect and which tables to read: resolved by the CLI from flags, environment and config file. */
@@ -77,7 +77,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
   }
   const dialect = await loadDialect(target);
   const timeoutMs = settings.connectTimeoutMs;
-  const pool = new Pool(() => withTimeout(dialect.openConnection(target, timeoutMs), timeoutMs + 1000), dialect.maxConnections);
+  const pool = new Pool(async () => reportingFailures(await withTimeout(dialect.openConnection(target, timeoutMs), timeoutMs + 1000), target), dialect.maxConnections);
   const close = () => pool.close();
   const sql = pooledSql(pool);
   try {
@@ -85,7 +85,8 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
     await dialect.init?.(sql);
   } catch (err) {
     await close().catch(() => undefined);
-    throw new RuntimeFailure(redact(dialect.describeConnectError(err, target, timeoutMs), target), 'connect');
+    const cause = err instanceof DatabaseError ? (err as { cause?: unknown }).cause : err;
+    throw new RuntimeFailure(redact(dialect.describeConnectError(cause, target, timeoutMs), target), 'connect');
   }
   try {
     const table = settings.table;
@@ -124,9 +125,28 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
     return { ...sql, transaction, session, dialect, target, table, userTable, userTableName: settings.userTable, close };
   } catch (err) {
     await close().catch(() => undefined);
-    if (err instanceof TasklogError) throw err;
-    throw new RuntimeFailure(redact(`query on ${target.display} failed: ${cleanDbMessage((err as Error).message)}`, target), 'query');
+    throw err;
   }
+}
+
+/**
+ * Every statement's failure becomes a DatabaseError naming the database, with
+ * the driver's words in one line and the password redacted: the one place
+ * that tells a database failure from any other error.
+ */
+function reportingFailures(conn: DriverConnection, target: Target): DriverConnection {
+  return {
+    async run(text, bindings) {
+      try {
+        return await conn.run(text, bindings);
+      } catch (err) {
+        if (err instanceof TasklogError) throw err;
+        const detail = redact(shortMessage((err as Error)?.message ?? String(err)), target);
+        throw new DatabaseError(detail, target.display, errorCode(err), err);
+      }
+    },
+    close: () => conn.close(),
+  };
 }
 
 function connectionSql(conn: DriverConnection): Sql {

@@ -13,7 +13,7 @@
  *  - a line that cannot be written is a BadLine: it stops the import (the
  *    transaction rolls back) or, with skipInvalid, is reported and left out.
  */
-import { cleanDbMessage, RuntimeFailure } from '../core/errors.js';
+import { DatabaseError, RuntimeFailure } from '../core/errors.js';
 import type { Db, Sql } from '../db/connect.js';
 import { batchSize, encodeRow } from '../db/insert.js';
 import { COLUMNS } from '../db/schema.js';
@@ -207,9 +207,10 @@ export class Importer {
       try {
         await this.tx.exec(db.dialect.upsertSql(db.table, columns, group.length, update), bindings);
       } catch (err) {
+        if (!(err instanceof DatabaseError)) throw err;
         const lines = group.map((r) => r.line);
         const where = lines.length === 1 ? `line ${lines[0]}` : `lines ${Math.min(...lines)}–${Math.max(...lines)}`;
-        throw new RuntimeFailure(`${where}: ${db.table} refused the rows: ${cleanDbMessage((err as Error).message)}`, 'query');
+        throw new RuntimeFailure(`${where}: ${db.table} refused the rows: ${err.detail}`, 'query');
       }
       if (withId && group.some((r) => !this.existing.has(r))) this.insertedIds = true;
     }

@@ -255,3 +255,8 @@ class Select implements Where {
     return this.conditions.length ? ` WHERE ${this.conditions.join(' AND ')}` : '';
   }
 }
+
+/** The one message for an id or job_id that is not in the table. */
+export function notFound(ref: string, db: Db): RuntimeFailure {
+  return new RuntimeFailure(`no task log with id or job_id '${ref}' in ${db.table} (${db.target.display})`, 'not_found');
+}

@@ -77,3 +77,8 @@ export function visibleLength(s: string): number {
   for (const ch of s.replace(/\u001b\[[0-9;]*m/g, '')) n += WIDE.test(ch) ? 2 : ZERO_WIDTH.test(ch) ? 0 : 1;
   return n;
 }
+
+/** A count with its noun: "1 row", "2,000 rows", "1 day". */
+export function plural(n: number, one: string, many = one + 's'): string {
+  return `${formatInt(n)} ${n === 1 ? one : many}`;
+}

@@ -1,15 +1,13 @@
-import type { Ctx } from '../core/io.js';
-import { terminalWidth } from '../core/io.js';
 import type { Overview } from '../query/overview.js';
 import { RECENT_FAILURE_HOURS } from '../query/overview.js';
 import { formatInt, formatPercent, visibleLength } from './format.js';
-import { makeStyle, queueBadge, statusBadge, type Style } from './style.js';
+import { queueBadge, statusBadge, type Style } from './style.js';
 
 /** The overview as a terminal page: headline numbers, then queues and statuses with share bars. */
-export function renderOverview(o: Overview, ctx: Ctx, noColor: boolean): string {
-  const style = makeStyle(ctx, noColor);
+export function renderOverview(o: Overview, v: { style: Style; columns: number }): string {
+  const { style } = v;
   const { c } = style;
-  const width = Math.min(terminalWidth(ctx), 100);
+  const width = Math.min(v.columns, 100);
   const lines: string[] = [];
   lines.push(c.bold('Task log overview'));
   lines.push('');

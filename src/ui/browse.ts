@@ -17,7 +17,8 @@ import { formatInt } from '../render/format.js';
 import { listColumns, pageFooter, renderDetail, renderList, type ViewOptions } from '../render/logs.js';
 import { queueBadge, statusBadge } from '../render/style.js';
 import { screen, type Binding, type ScreenConfig } from './screen.js';
-import { ESC, isPromptExit, onAlternateScreen, promptContext } from './terminal.js';
+import { ESC } from '../core/terminal.js';
+import { isPromptExit, onAlternateScreen, promptContext } from './terminal.js';
 
 /** Filter values by their option key, as commander stores them ('status', 'isFailed', 'since'). */
 export type FilterValues = Record<string, unknown>;

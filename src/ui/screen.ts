@@ -5,7 +5,7 @@
  * bind `q`, `n` or `/`.
  */
 import { createPrompt, isDownKey, isEnterKey, isUpKey, useKeypress, useState, type KeypressEvent } from '@inquirer/core';
-import { ESC } from './terminal.js';
+import { ESC } from '../core/terminal.js';
 
 export interface Binding {
   /** key names as readline reports them ('q', 'escape', 'right', 'pagedown') or the character typed ('/') */

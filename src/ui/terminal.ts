@@ -6,18 +6,12 @@
  */
 import { EXIT } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
-
-export const ESC = {
-  alternateOn: '\u001b[?1049h',
-  alternateOff: '\u001b[?1049l',
-  clear: '\u001b[H\u001b[2J',
-  cursorHide: '\u001b[?25l',
-  cursorShow: '\u001b[?25h',
-} as const;
+import { onInterrupt } from '../core/interrupt.js';
+import { ESC } from '../core/terminal.js';
 
 /** The context every prompt is called with: the command's own streams. */
-export function promptContext(ctx: Ctx): { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; clearPromptOnDone?: boolean } {
-  return { input: ctx.stdin as unknown as NodeJS.ReadableStream, output: ctx.stdout as unknown as NodeJS.WritableStream };
+export function promptContext(ctx: Ctx): { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; clearPromptOnDone?: boolean; signal?: AbortSignal } {
+  return { input: ctx.stdin as unknown as NodeJS.ReadableStream, output: ctx.stdout as unknown as NodeJS.WritableStream, signal: ctx.signal };
 }
 
 /** Ctrl-C (or a closed terminal) inside a prompt: inquirer rejects with ExitPromptError. */
@@ -34,16 +28,15 @@ export function isPromptExit(err: unknown): boolean {
  */
 export async function onAlternateScreen<T>(ctx: Ctx, fn: () => Promise<T>): Promise<T> {
   const restore = () => void ctx.stdout.write(ESC.clear + ESC.alternateOff + ESC.cursorShow);
-  const onSigint = () => {
+  const unsubscribe = onInterrupt(ctx.signal, () => {
     restore();
     process.exit(EXIT.INTERRUPTED);
-  };
-  process.on('SIGINT', onSigint);
+  });
   ctx.stdout.write(ESC.alternateOn + ESC.clear);
   try {
     return await fn();
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    unsubscribe();
     restore();
   }
 }

@@ -1,0 +1,120 @@
+/**
+ * The one output path: every command that prints data gets its format
+ * (--json, -o), color (--no-color, NO_COLOR, FORCE_COLOR, a terminal or not)
+ * and width from here, and prints through it. A command says what its data
+ * is and how its terminal page looks; this decides which of the two goes out.
+ *   table  the terminal page (colored on a terminal)
+ *   json   one document (pretty)
+ *   jsonl  one compact JSON object per line (a command's rows)
+ *   csv    a header line, then one line per row
+ */
+import { terminalWidth, type Ctx } from '../core/io.js';
+import type { OptionSpec } from '../core/option.js';
+import { JSON_OPTION } from './spec.js';
+import type { Style } from '../render/style.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../render/output.js';
+
+export { JSON_OPTION, OUTPUT_FORMATS, type OutputFormat };
+
+export const OUTPUT_OPTION: OptionSpec = {
+  flags: '-o, --output <format>',
+  description: 'table (default), json, jsonl (one object per line) or csv',
+  choices: OUTPUT_FORMATS,
+};
+
+export interface OutputFlags {
+  json?: boolean;
+  output?: OutputFormat;
+  /** false with --no-color */
+  color?: boolean;
+}
+
+/** What a terminal page is drawn with. */
+export interface Terminal {
+  style: Style;
+  now: Date;
+  /** the terminal's columns (COLUMNS, or 100 off a terminal) */
+  columns: number;
+  /** columns to fit a table into: only on a terminal; piped tables keep their natural width */
+  width?: number;
+  /** a terminal: headers, footers and hints are shown */
+  decorate: boolean;
+}
+
+export class Output {
+  readonly format: OutputFormat;
+  private term?: Terminal;
+
+  constructor(
+    private readonly flags: OutputFlags,
+    private readonly ctx: Ctx,
+  ) {
+    this.format = flags.json ? 'json' : (flags.output ?? 'table');
+  }
+
+  /** JSON, JSON lines or CSV: for a program, so no human notes on stdout. */
+  get machine(): boolean {
+    return this.format !== 'table';
+  }
+
+  async terminal(): Promise<Terminal> {
+    if (!this.term) {
+      const { makeStyle } = await import('../render/style.js');
+      const decorate = Boolean(this.ctx.stdout.isTTY);
+      const columns = terminalWidth(this.ctx);
+      const ctx = this.ctx;
+      this.term = {
+        style: makeStyle(ctx, this.flags.color === false),
+        // read at each use: a --watch page redrawn a minute later says "1 min ago" from then
+        get now() {
+          return ctx.now();
+        },
+        columns,
+        width: decorate ? columns : undefined,
+        decorate,
+      };
+    }
+    return this.term;
+  }
+
+  /**
+   * Prints a command's answer: `data` as JSON (with -o jsonl/csv, `rows` of it
+   * one per line), otherwise the page `render` draws.
+   */
+  async print<T>(data: T, render: (term: Terminal) => string | Promise<string>, rows?: { records: readonly Record<string, unknown>[]; fields: readonly string[] }): Promise<void> {
+    if (this.format === 'json') {
+      const { writeJson } = await import('../render/output.js');
+      writeJson(this.ctx, data);
+      return;
+    }
+    if (this.format === 'jsonl' || this.format === 'csv') {
+      const records = rows?.records ?? (Array.isArray(data) ? (data as Record<string, unknown>[]) : [data as Record<string, unknown>]);
+      const fields = rows?.fields ?? Object.keys(records[0] ?? {});
+      const writer = await this.records(fields);
+      for (const r of records) await writer.write(r);
+      writer.end();
+      return;
+    }
+    this.ctx.stdout.write(await render(await this.terminal()));
+  }
+
+  /** A sink for rows streamed one at a time (json: a streamed array). */
+  async records(fields: readonly string[]) {
+    const { recordWriter } = await import('../render/output.js');
+    return recordWriter(this.ctx, this.format === 'table' ? 'json' : this.format, fields);
+  }
+
+  /** A line for the person at the terminal (a confirmation, a summary): on stdout with the table format, nowhere otherwise. */
+  say(text: string): void {
+    if (!this.machine) this.ctx.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  }
+
+  /** A remark that is not the answer (a warning, "no rows"): stderr, whatever the format. */
+  warn(text: string): void {
+    this.ctx.stderr.write(text.endsWith('\n') ? text : text + '\n');
+  }
+}
+
+export function output(flags: OutputFlags, ctx: Ctx): Output {
+  return new Output(flags, ctx);
+}
