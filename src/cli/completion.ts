@@ -2,8 +2,7 @@
  * Shell completion scripts, generated from the command specs: commands,
  * flags and fixed values (statuses, intervals, output formats, …).
  */
-import { COMMANDS, GROUPS } from '../commands/index.js';
-import { GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
+import { GLOBAL_OPTIONS, type CommandSet, type CommandSpec, type OptionSpec } from './spec.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -11,7 +10,7 @@ export type Shell = (typeof SHELLS)[number];
 const longFlags = (options: OptionSpec[]) => options.flatMap((o) => o.flags.split(/[ ,]+/).filter((f) => f.startsWith('-')));
 
 /** every command path (groups included) → the words that may follow it */
-function tree(): Map<string, string[]> {
+function tree(COMMANDS: readonly CommandSpec[]): Map<string, string[]> {
   const next = new Map<string, Set<string>>();
   const add = (path: string, word: string) => {
     if (!next.has(path)) next.set(path, new Set());
@@ -22,18 +21,18 @@ function tree(): Map<string, string[]> {
 }
 
 /** flags that take one of fixed values → those values */
-function valueChoices(): Map<string, string[]> {
+function valueChoices(COMMANDS: readonly CommandSpec[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const spec of COMMANDS) for (const o of spec.options) if (o.choices) for (const f of longFlags([o])) out.set(f, [...o.choices]);
   return out;
 }
 
-function bash(): string {
-  const t = tree();
+function bash({ commands: COMMANDS }: CommandSet): string {
+  const t = tree(COMMANDS);
   const globals = longFlags(GLOBAL_OPTIONS).join(' ');
   const cases = [...t].map(([path, words]) => `    "${path}") words="${words.join(' ')}" ;;`);
   const flagCases = COMMANDS.map((s) => `    "${s.path.join(' ')}") flags="${longFlags(s.options).join(' ')} --help" ;;`);
-  const valueCases = [...valueChoices()].map(([flag, values]) => `    ${flag}) COMPREPLY=($(compgen -W "${values.join(' ')}" -- "$cur")); return ;;`);
+  const valueCases = [...valueChoices(COMMANDS)].map(([flag, values]) => `    ${flag}) COMPREPLY=($(compgen -W "${values.join(' ')}" -- "$cur")); return ;;`);
   // command words only: a positional argument (`logs show 12`, `import rows.jsonl`) does not change the command
   const known = [...new Set([...[...t.keys()].filter(Boolean), ...COMMANDS.map((s) => s.path.join(' '))])].join('|');
   return `# bash completion for tasklog (generated: tasklog completion bash)
@@ -71,20 +70,20 @@ complete -o default -F _tasklog tasklog
 `;
 }
 
-function zsh(): string {
+function zsh(set: CommandSet): string {
   return `#compdef tasklog
 # zsh completion for tasklog (generated: tasklog completion zsh); uses the bash function
 autoload -U +X bashcompinit && bashcompinit
-${bash()}`;
+${bash(set)}`;
 }
 
 function fishEscape(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
 }
 
-function fish(): string {
+function fish({ commands: COMMANDS, groups: GROUPS }: CommandSet): string {
   const lines = ['# fish completion for tasklog (generated: tasklog completion fish)', 'complete -c tasklog -f'];
-  const t = tree();
+  const t = tree(COMMANDS);
   for (const [path, words] of t) {
     const cond = path === '' ? '__fish_use_subcommand' : `__fish_seen_subcommand_from ${path.split(' ').pop()}`;
     for (const w of words) {
@@ -117,6 +116,7 @@ function fish(): string {
   return lines.join('\n') + '\n';
 }
 
-export function completionScript(shell: Shell): string {
-  return shell === 'bash' ? bash() : shell === 'zsh' ? zsh() : fish();
+/** The script for `shell` that completes the commands of `set` (the program's own, handed to the completion command). */
+export function completionScript(shell: Shell, set: CommandSet): string {
+  return shell === 'bash' ? bash(set) : shell === 'zsh' ? zsh(set) : fish(set);
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describeError, EXIT } from '../core/errors.js';
 import { processCtx, type Ctx } from '../core/io.js';
 import { buildProgram } from './program.js';
-import { COMMANDS } from '../commands/index.js';
+import { COMMANDS, GROUPS } from '../commands/index.js';
 import { GLOBAL_OPTIONS, type CommandSpec } from './spec.js';
 
 /** The command an argv names (even when it does not parse), by its words. */
@@ -37,7 +37,7 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
   const failure = specForArgv(argv)?.failure;
   let code: number = EXIT.OK;
   const program = buildProgram(ctx, version(), async ({ spec, opts, args }) => {
-    const result = await spec.run(opts, ctx, args);
+    const result = await spec.run(opts, ctx, args, { commands: COMMANDS, groups: GROUPS });
     code = typeof result === 'number' ? result : EXIT.OK;
   });
   try {

@@ -3,6 +3,7 @@
  * The same spec builds commander's parser and --help, and generates the man
  * page.
  */
+import { Option } from 'commander';
 import type { Ctx } from '../core/io.js';
 import { positiveNumber } from '../core/values.js';
 import type { ArgSpec, OptionSpec } from '../core/option.js';
@@ -38,7 +39,14 @@ export interface CommandSpec {
    * positional arguments. Heavy modules (database drivers, renderers, prompts) are
    * imported inside, so that --help and other commands never load them.
    */
-  run(opts: any, ctx: Ctx, args: string[]): Promise<RunResult>;
+  run(opts: any, ctx: Ctx, args: string[], program: CommandSet): Promise<RunResult>;
+}
+
+/** The program's commands and the words that group them: what the completion command needs to know of the others. */
+export interface CommandSet {
+  commands: readonly CommandSpec[];
+  /** words of command groups (`logs` in `tasklog logs list`) and what they hold */
+  groups: Readonly<Record<string, string>>;
 }
 
 /** Options every command accepts, before or after the command words. */
@@ -60,3 +68,8 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
 
 export const JSON_OPTION: OptionSpec = { flags: '--json', description: 'print JSON to stdout (errors go to stderr)' };
 
+
+/** The key commander stores an option's value under in the parsed options ('--task-name <text>' → 'taskName'), asked of commander itself. */
+export function attributeName(spec: OptionSpec): string {
+  return new Option(spec.flags).attributeName();
+}

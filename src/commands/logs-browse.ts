@@ -3,8 +3,8 @@ import { withDb } from '../cli/database.js';
 import { isInteractive, type Ctx } from '../core/io.js';
 import { type CommandSpec } from '../cli/spec.js';
 import { intInRange } from '../core/values.js';
-import { FILTERS, filterKey } from '../query/filters.js';
-import { viewOptions, type OutputFlags } from './logs-shared.js';
+import { FILTERS } from '../query/filters.js';
+import { filterValues, viewOptions, type OutputFlags } from './logs-shared.js';
 
 interface Opts extends OutputFlags {
   pageSize?: number;
@@ -33,7 +33,7 @@ export const spec: CommandSpec = {
       throw new UsageError('logs browse needs a terminal (stdin and stdout); off one, use `tasklog logs list` (the same filter flags), `logs show ID` and `logs related ID`');
     }
     const { browse } = await import('../ui/browse.js');
-    const filters = Object.fromEntries(FILTERS.map(filterKey).filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
+    const filters = filterValues(opts);
     const view = await viewOptions(opts, ctx);
     return withDb(opts, ctx, { requireTable: true }, (db) => browse(db, ctx, { filters, pageSize: opts.pageSize, view }));
   },

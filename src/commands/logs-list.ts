@@ -5,7 +5,7 @@ import { intInRange, positiveInt } from '../core/values.js';
 import { activeFilters, FILTERS } from '../query/filters.js';
 import { formatInt } from '../render/format.js';
 import { DEFAULT_ORDERING, ESTIMATE_FROM, ORDERING_FIELDS, parseOrdering, type OrderTerm } from '../query/logs.js';
-import { FIELDS_OPTION, type OutputFlags } from './logs-shared.js';
+import { FIELDS_OPTION, filterValues, type OutputFlags } from './logs-shared.js';
 import { OUTPUT_OPTION, output, type Output } from '../cli/output.js';
 
 interface Opts extends OutputFlags {
@@ -53,7 +53,7 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { LogReader } = await import('../query/logs.js');
-    const query = { filters: activeFilters(opts), order: opts.ordering ?? parseOrdering(DEFAULT_ORDERING) };
+    const query = { filters: activeFilters(filterValues(opts)), order: opts.ordering ?? parseOrdering(DEFAULT_ORDERING) };
     const out = output(opts, ctx);
     await withDb(opts, ctx, { requireTable: true }, async (db) => {
       const reader = new LogReader(db, ctx.now());

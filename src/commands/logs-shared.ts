@@ -5,6 +5,8 @@ import type { OptionSpec } from '../core/option.js';
 import type { Ctx } from '../core/io.js';
 import { csvList } from '../core/values.js';
 import { InvalidValue } from '../core/errors.js';
+import { attributeName } from '../cli/spec.js';
+import { FILTERS } from '../query/filters.js';
 import { DETAIL_FIELDS } from '../query/present.js';
 
 export interface OutputFlags extends ConnectionFlags, PrintFlags {
@@ -27,4 +29,14 @@ export const FIELDS_OPTION: OptionSpec = {
 /** The terminal a logs screen draws on (browse keeps it for every page). */
 export function viewOptions(opts: OutputFlags, ctx: Ctx): Promise<Terminal> {
   return output(opts, ctx).terminal();
+}
+
+/** The filters set on the command line, by filter name (the API's parameter names), from commander's parsed options. */
+export function filterValues(opts: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const f of FILTERS) {
+    const v = opts[attributeName(f.option)];
+    if (v !== undefined) values[f.name] = v;
+  }
+  return values;
 }

@@ -26,6 +26,8 @@ export interface Where {
 }
 
 export interface FilterDef {
+  /** the API's query parameter: '--task-name <text>' → 'task_name'; active filters are keyed by it */
+  name: string;
   option: OptionSpec;
   /** needs the user table joined */
   needsUser?: boolean;
@@ -34,11 +36,13 @@ export interface FilterDef {
 
 const key = (flags: string) => flags.split(' ')[0];
 
-function exact(column: string, flags: string, description: string): FilterDef {
+type Declared = Omit<FilterDef, 'name'>;
+
+function exact(column: string, flags: string, description: string): Declared {
   return { option: { flags, description }, apply: (qb, v: string, e) => void qb.whereRaw(`${e.col(column)} = ?`, [v]) };
 }
 
-function group(name: StatusGroup, flags: string, description: string): FilterDef {
+function group(name: StatusGroup, flags: string, description: string): Declared {
   return {
     option: { flags, description: `${description}; false: every other row`, parse: parseBool },
     apply: (qb, v: boolean, e) => {
@@ -48,14 +52,14 @@ function group(name: StatusGroup, flags: string, description: string): FilterDef
   };
 }
 
-function timeBound(column: string, op: '>=' | '<=', flags: string, description: string): FilterDef {
+function timeBound(column: string, op: '>=' | '<=', flags: string, description: string): Declared {
   return {
     option: { flags, description: `${description} (${TIME_ARG_HELP})`, parse: parseTimeArg },
     apply: (qb, v: TimeArg, e) => void qb.whereRaw(`${e.col(column)} ${op} ?`, [e.db.dialect.encodeTime(resolveTimeArg(v, e.now))]),
   };
 }
 
-function numberBound(column: string, op: '>=' | '<=', flags: string, description: string): FilterDef {
+function numberBound(column: string, op: '>=' | '<=', flags: string, description: string): Declared {
   return {
     option: { flags, description, parse: (raw) => nonNegativeInt(raw, 'a whole number ≥ 0') },
     apply: (qb, v: number, e) => void qb.whereRaw(`${e.col(column)} ${op} ?`, [v]),
@@ -72,7 +76,7 @@ export function searchTerms(text: string): string[] {
 
 export const SEARCH_COLUMNS = ['task_name', 'job_id', 'queue_name', 'error_message', 'worker_id'] as const;
 
-export const FILTERS: FilterDef[] = [
+const DECLARED: Declared[] = [
   exact('task_name', '--task <name>', 'task name, exact (ReArq\'s "task")'),
   {
     option: { flags: '--task-name <text>', description: 'task name contains TEXT, case-insensitive' },
@@ -178,27 +182,22 @@ export const FILTERS: FilterDef[] = [
   },
 ];
 
-/** The attribute commander stores a filter's value under: '--task-name <text>' → 'taskName'. */
-export function filterKey(def: FilterDef): string {
-  return key(def.option.flags)
-    .replace(/^--/, '')
-    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
+export const FILTERS: readonly FilterDef[] = DECLARED.map((d) => ({ ...d, name: key(d.option.flags).replace(/^--/, '').replace(/-/g, '_') }));
 
 export interface ActiveFilter {
   def: FilterDef;
   value: unknown;
 }
 
-/** The filters set in parsed options, in declaration order. */
-export function activeFilters(opts: Record<string, unknown>): ActiveFilter[] {
-  return FILTERS.filter((f) => opts[filterKey(f)] !== undefined).map((def) => ({ def, value: opts[filterKey(def)] }));
+/** The filters set in `values` (by name, as parsed), in declaration order. */
+export function activeFilters(values: Readonly<Record<string, unknown>>): ActiveFilter[] {
+  return FILTERS.filter((f) => values[f.name] !== undefined).map((def) => ({ def, value: values[def.name] }));
 }
 
-/** The filter of a flag ('--status'). */
-export function filterByFlag(flag: string): FilterDef {
-  const def = FILTERS.find((f) => key(f.option.flags) === flag);
-  if (!def) throw new Error(`no filter ${flag}`);
+/** The filter of a name ('status', 'is_failed'). */
+export function filterNamed(name: string): FilterDef {
+  const def = FILTERS.find((f) => f.name === name);
+  if (!def) throw new Error(`no filter ${name}`);
   return def;
 }
 

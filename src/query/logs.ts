@@ -78,7 +78,7 @@ export class LogReader {
     const showUser = !forCount && (only ? only.user : true);
     if (db.userTable && (needsUser || showUser)) {
       this.joinUser(select, showUser);
-    } else if (needsUser && query.filters.some((f) => f.def.option.flags.startsWith('--user '))) {
+    } else if (needsUser && query.filters.some((f) => f.def.name === 'user')) {
       throw new RuntimeFailure(`--user needs the user table ${db.userTableName}, which is not in ${db.target.display} (see --user-table)`, 'no_user_table');
     }
     for (const f of query.filters) f.def.apply(select, f.value, this.env);

@@ -10,7 +10,7 @@ import { EXIT } from '../core/errors.js';
 import { InvalidValue } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
 import type { TaskLogRow } from '../db/decode.js';
-import { activeFilters, filterArgs, filterByFlag, filterKey, parseFilterValue } from '../query/filters.js';
+import { activeFilters, filterArgs, filterNamed, parseFilterValue, type FilterDef } from '../query/filters.js';
 import { DEFAULT_ORDERING, ESTIMATE_FROM, LogReader, parseOrdering } from '../query/logs.js';
 import { STATUSES } from '../query/status.js';
 import { formatInt } from '../render/format.js';
@@ -20,7 +20,7 @@ import { screen, type Binding, type ScreenConfig } from './screen.js';
 import { ESC } from '../core/terminal.js';
 import { isPromptExit, onAlternateScreen, promptContext } from './terminal.js';
 
-/** Filter values by their option key, as commander stores them ('status', 'isFailed', 'since'). */
+/** Filter values by filter name, as parsed ('status', 'is_failed', 'since'). */
 export type FilterValues = Record<string, unknown>;
 
 export interface BrowseOptions {
@@ -42,12 +42,14 @@ const BACK: Binding = { keys: ['b', 'escape', 'left', 'backspace'], action: 'bac
 
 /** Which filter keys each menu entry sets (and clears when "any" is chosen). */
 const OWNS = {
-  status: ['status', 'statusIn', 'isFailed', 'isSuccessful', 'isCompleted'],
-  task: ['task', 'taskName', 'taskNameExact'],
-  queue: ['queueName', 'queueNameIn'],
-  time: ['since', 'until', 'createdAfter', 'createdBefore'],
+  status: ['status', 'status_in', 'is_failed', 'is_successful', 'is_completed'],
+  task: ['task', 'task_name', 'task_name_exact'],
+  queue: ['queue_name', 'queue_name_in'],
+  time: ['since', 'until', 'created_after', 'created_before'],
   search: ['search'],
 } as const;
+
+type MenuEntry = keyof typeof OWNS;
 
 /** Runs the browser until q or Ctrl-C; the exit code (0, or 130 for Ctrl-C). */
 export async function browse(db: Db, ctx: Ctx, options: BrowseOptions): Promise<number> {
@@ -214,26 +216,23 @@ class Browser {
     return answer.action as 'back' | 'quit';
   }
 
-  private set(flag: string, raw: string): void {
-    const def = filterByFlag(flag);
-    this.filters[filterKey(def)] = parseFilterValue(def, raw);
+  private set(name: string, raw: string): void {
+    this.filters[name] = parseFilterValue(filterNamed(name), raw);
   }
 
   private clear(keys: readonly string[]): void {
     for (const k of keys) delete this.filters[k];
   }
 
-  /** Picks one filter; false when nothing changed. */
+  /** Picks one filter; true when the filters changed (the list then goes back to page 1). */
   private async filterMenu(): Promise<boolean> {
     const { select } = await import('@inquirer/prompts');
-    const io = { ...promptContext(this.ctx), clearPromptOnDone: true };
-    const { style } = this.options.view;
     const current = (keys: readonly string[]) => {
-      const args = filterArgs(activeFilters(Object.fromEntries(keys.filter((k) => this.filters[k] !== undefined).map((k) => [k, this.filters[k]]))));
+      const args = filterArgs(activeFilters(Object.fromEntries(keys.map((k) => [k, this.filters[k]]))));
       return args.length ? args.map(shellWord).join(' ') : 'any';
     };
     this.ctx.stdout.write(ESC.clear + this.describeFilters() + '\n\n');
-    const which = await select(
+    const which = await select<MenuEntry | 'back'>(
       {
         message: 'Filter by',
         choices: [
@@ -246,90 +245,104 @@ class Browser {
         ],
         pageSize: 10,
       },
-      io,
+      this.promptIo,
     );
-    switch (which) {
-      case 'status': {
-        const status = await select(
-          {
-            message: 'Status',
-            choices: [
-              { name: 'any status', value: '' },
-              { name: `failed  ${style.c.gray('status failed or expired, or success false (--is-failed)')}`, value: 'is-failed' },
-              ...STATUSES.map((s) => ({ name: statusBadge(style, s), value: s })),
-            ],
-            pageSize: STATUSES.length + 2,
-          },
-          io,
-        );
-        this.clear(OWNS.status);
-        if (status === 'is-failed') this.filters.isFailed = true;
-        else if (status) this.set('--status', status);
-        return true;
-      }
-      case 'task': {
-        const { search } = await import('@inquirer/prompts');
-        const names = await this.distinct('task_name');
-        const choice = await search<{ flag: string; value: string } | null>(
-          {
-            message: 'Task (type to narrow; pick a name, or "contains")',
-            source: (term) => {
-              const t = (term ?? '').trim();
-              const hits = names.filter((n) => n.toLowerCase().includes(t.toLowerCase()));
-              return [
-                ...(t ? [{ name: `task name contains "${t}"`, value: { flag: '--task-name', value: t } }] : [{ name: 'any task', value: null }]),
-                ...hits.map((n) => ({ name: n, value: { flag: '--task', value: n } })),
-              ];
-            },
-            pageSize: Math.max(5, this.height - 6),
-          },
-          io,
-        );
-        this.clear(OWNS.task);
-        if (choice) this.set(choice.flag, choice.value);
-        return true;
-      }
-      case 'queue': {
-        const queues = await this.distinct('queue_name');
-        const queue = await select(
-          { message: 'Queue', choices: [{ name: 'any queue', value: '' }, ...queues.map((q) => ({ name: queueBadge(style, q), value: q }))], pageSize: Math.max(5, this.height - 6) },
-          io,
-        );
-        this.clear(OWNS.queue);
-        if (queue) this.set('--queue-name', queue);
-        return true;
-      }
-      case 'time': {
-        const span = await select(
-          {
-            message: 'Created',
-            choices: [
-              { name: 'any time', value: '' },
-              { name: 'in the last hour', value: '1h' },
-              { name: 'in the last 24 hours', value: '24h' },
-              { name: 'in the last 7 days', value: '7d' },
-              { name: 'in the last 30 days', value: '30d' },
-              { name: 'since… (type a time or span)', value: 'type' },
-            ],
-          },
-          io,
-        );
-        const since = span === 'type' ? await this.askTime() : span;
-        this.clear(OWNS.time);
-        if (since) this.set('--since', since);
-        return true;
-      }
-      case 'search':
-        await this.askSearch();
-        return true;
-      default:
-        return false;
+    if (which === 'back') return false;
+    const before = JSON.stringify(filterArgs(activeFilters(this.filters)));
+    if (which === 'search') await this.askSearch();
+    else {
+      const choice = await this.pickers[which]();
+      this.clear(OWNS[which]);
+      if (choice) this.set(choice.name, choice.value);
     }
+    return JSON.stringify(filterArgs(activeFilters(this.filters))) !== before;
+  }
+
+  private get promptIo() {
+    return { ...promptContext(this.ctx), clearPromptOnDone: true };
+  }
+
+  /** One question per menu entry: the filter (name and typed value) it sets, or null for "any". */
+  private readonly pickers: Record<Exclude<MenuEntry, 'search'>, () => Promise<{ name: string; value: string } | null>> = {
+    status: () => this.pickStatus(),
+    task: () => this.pickTask(),
+    queue: () => this.pickQueue(),
+    time: () => this.pickTime(),
+  };
+
+  private async pickStatus() {
+    const { select } = await import('@inquirer/prompts');
+    const { style } = this.options.view;
+    const status = await select(
+      {
+        message: 'Status',
+        choices: [
+          { name: 'any status', value: '' },
+          { name: `failed  ${style.c.gray('status failed or expired, or success false (--is-failed)')}`, value: 'is-failed' },
+          ...STATUSES.map((s) => ({ name: statusBadge(style, s), value: s })),
+        ],
+        pageSize: STATUSES.length + 2,
+      },
+      this.promptIo,
+    );
+    if (status === 'is-failed') return { name: 'is_failed', value: 'true' };
+    return status ? { name: 'status', value: status } : null;
+  }
+
+  private async pickTask() {
+    const { search } = await import('@inquirer/prompts');
+    const names = await this.distinct('task_name');
+    return search<{ name: string; value: string } | null>(
+      {
+        message: 'Task (type to narrow; pick a name, or "contains")',
+        source: (term) => {
+          const t = (term ?? '').trim();
+          const hits = names.filter((n) => n.toLowerCase().includes(t.toLowerCase()));
+          return [
+            ...(t ? [{ name: `task name contains "${t}"`, value: { name: 'task_name', value: t } }] : [{ name: 'any task', value: null }]),
+            ...hits.map((n) => ({ name: n, value: { name: 'task', value: n } })),
+          ];
+        },
+        pageSize: Math.max(5, this.height - 6),
+      },
+      this.promptIo,
+    );
+  }
+
+  private async pickQueue() {
+    const { select } = await import('@inquirer/prompts');
+    const { style } = this.options.view;
+    const queues = await this.distinct('queue_name');
+    const queue = await select(
+      { message: 'Queue', choices: [{ name: 'any queue', value: '' }, ...queues.map((q) => ({ name: queueBadge(style, q), value: q }))], pageSize: Math.max(5, this.height - 6) },
+      this.promptIo,
+    );
+    return queue ? { name: 'queue_name', value: queue } : null;
+  }
+
+  private async pickTime() {
+    const { select } = await import('@inquirer/prompts');
+    const span = await select(
+      {
+        message: 'Created',
+        choices: [
+          { name: 'any time', value: '' },
+          { name: 'in the last hour', value: '1h' },
+          { name: 'in the last 24 hours', value: '24h' },
+          { name: 'in the last 7 days', value: '7d' },
+          { name: 'in the last 30 days', value: '30d' },
+          { name: 'since… (type a time or span)', value: 'type' },
+        ],
+      },
+      this.promptIo,
+    );
+    const since = span === 'type' ? await this.askTime() : span;
+    return since ? { name: 'since', value: since } : null;
   }
 
   private async askTime(): Promise<string> {
     const { input } = await import('@inquirer/prompts');
-    const def = filterByFlag('--since');
+    const def = filterNamed('since');
     return input(
       {
         message: 'Created since (2026-01-31, 2026-01-31T08:00, 90m, 12h, 3d; empty: any time)',
@@ -351,18 +364,26 @@ class Browser {
       { ...promptContext(this.ctx), clearPromptOnDone: true },
     );
     this.clear(OWNS.search);
-    if (text.trim()) this.set('--search', text);
+    if (text.trim()) this.set('search', text);
   }
 
-  /** The values a column takes, for the pick lists (at most 500). */
-  private async distinct(column: 'task_name' | 'queue_name'): Promise<string[]> {
-    const q = (s: string) => this.db.dialect.quote(s);
-    const rows = await this.db.query<{ v: string }>(`SELECT DISTINCT ${q(column)} AS v FROM ${q(this.db.table)} ORDER BY ${this.db.dialect.binaryText(q(column))} LIMIT 500`);
-    return rows.map((r) => String(r.v));
+  /** The values a column takes, for the pick lists (at most 500): read once a session, not each time a menu opens. */
+  private readonly distinctValues = new Map<string, Promise<string[]>>();
+
+  private distinct(column: 'task_name' | 'queue_name'): Promise<string[]> {
+    let values = this.distinctValues.get(column);
+    if (!values) {
+      const q = (s: string) => this.db.dialect.quote(s);
+      values = this.db
+        .query<{ v: string }>(`SELECT DISTINCT ${q(column)} AS v FROM ${q(this.db.table)} ORDER BY ${this.db.dialect.binaryText(q(column))} LIMIT 500`)
+        .then((rows) => rows.map((r) => String(r.v)));
+      this.distinctValues.set(column, values);
+    }
+    return values;
   }
 }
 
-function validates(def: ReturnType<typeof filterByFlag>, raw: string): true | string {
+function validates(def: FilterDef, raw: string): true | string {
   try {
     parseFilterValue(def, raw);
     return true;

@@ -1,11 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { completionScript } from '../../src/cli/completion.js';
+import { COMMANDS, GROUPS } from '../../src/commands/index.js';
+
+const program = { commands: COMMANDS, groups: GROUPS };
 import { run } from '../helpers/run.js';
 
 /** What bash offers after `line` (a trailing space means: a new word). */
 function bashComplete(line: string): string[] {
-  const script = `${completionScript('bash')}
+  const script = `${completionScript('bash', program)}
 read -ra COMP_WORDS <<< "$LINE"
 [[ "$LINE" == *" " ]] && COMP_WORDS+=("")
 COMP_CWORD=$((\${#COMP_WORDS[@]} - 1))
@@ -42,9 +45,9 @@ describe('shell completion', () => {
   });
 
   it('zsh and fish scripts name the commands; an unknown shell is a usage error', async () => {
-    expect(completionScript('zsh')).toMatch(/^#compdef tasklog/);
-    expect(completionScript('fish')).toContain("complete -c tasklog -n '__fish_seen_subcommand_from list' -l is-failed");
-    expect(completionScript('fish')).toContain("complete -c tasklog -n '__fish_seen_subcommand_from import' -F");
+    expect(completionScript('zsh', program)).toMatch(/^#compdef tasklog/);
+    expect(completionScript('fish', program)).toContain("complete -c tasklog -n '__fish_seen_subcommand_from list' -l is-failed");
+    expect(completionScript('fish', program)).toContain("complete -c tasklog -n '__fish_seen_subcommand_from import' -F");
     const r = await run(['completion', 'tcsh']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/expects one of bash, zsh, fish/);
