@@ -140,7 +140,7 @@ async function readAll(db: Db, tx: Sql, run: ImportRun, facts: ReadFacts, bar: P
     }
     let row;
     try {
-      row = validateRecord(record.line, record.values, record.source, { backend: db.dialect.backend, now: run.ctx.now() });
+      row = validateRecord(record.line, record.values, record.source, { target: db.dialect, now: run.ctx.now() });
     } catch (err) {
       if (!(err instanceof BadLine)) throw err;
       await importer.invalid(err);

@@ -24,16 +24,24 @@ export function parseInstant(text: string): Instant | null {
   const m = DB_TIME.exec(text.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s = '0', frac = '', zone] = m;
-  const micros = Number((frac + '000000').slice(0, 6));
-  let seconds = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
+  const seconds = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
   if (Number.isNaN(seconds)) return null;
-  if (zone && zone !== 'Z' && zone !== 'z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    const offset = Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2, 4) || '0') * 60;
-    seconds -= sign * offset;
-  }
-  return { ms: seconds * 1000 + Math.floor(micros / 1000), micros };
+  return instantOf(seconds - zoneOffset(zone).seconds, frac);
+}
+
+/** A UTC offset (+05:30, -0800, +05, Z or none) in seconds east of UTC, with its hours and minutes. */
+function zoneOffset(zone: string | undefined): { seconds: number; hours: number; minutes: number } {
+  if (!zone || zone === 'Z' || zone === 'z') return { seconds: 0, hours: 0, minutes: 0 };
+  const digits = zone.slice(1).replace(':', '');
+  const hours = Number(digits.slice(0, 2));
+  const minutes = Number(digits.slice(2, 4) || '0');
+  return { seconds: (zone.startsWith('-') ? -1 : 1) * (hours * 3600 + minutes * 60), hours, minutes };
+}
+
+/** Whole UTC seconds since the epoch and the fraction's digits (up to 6) as an instant. */
+function instantOf(utcSeconds: number, frac: string): Instant {
+  const micros = Number((frac + '000000').slice(0, 6));
+  return { ms: utcSeconds * 1000 + Math.floor(micros / 1000), micros };
 }
 
 export function instantFromDate(date: Date): Instant {
@@ -154,17 +162,10 @@ export function parseTimeStrict(text: string): { instant: Instant } | { error: s
   if (month < 1 || month > 12 || day < 1 || day > lastDay || hour > 23 || minute > 59 || second > 59) {
     return { error: `is not a valid date and time` };
   }
-  let offsetS = 0;
-  if (zone && zone !== 'Z') {
-    const digits = zone.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2));
-    const om = Number(digits.slice(2, 4) || '0');
-    if (oh > 23 || om > 59) return { error: `has an impossible UTC offset ${zone}` };
-    offsetS = (zone.startsWith('-') ? -1 : 1) * (oh * 3600 + om * 60);
-  }
-  const seconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - offsetS;
+  const offset = zoneOffset(zone);
+  if (offset.hours > 23 || offset.minutes > 59) return { error: `has an impossible UTC offset ${zone}` };
+  const seconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - offset.seconds;
   const utcYear = new Date(seconds * 1000).getUTCFullYear();
   if (year < 1000 || utcYear < 1000 || utcYear > 9999) return { error: 'is outside the years 1000–9999' };
-  const micros = Number((frac + '000000').slice(0, 6));
-  return { instant: { ms: seconds * 1000 + Math.floor(micros / 1000), micros } };
+  return { instant: instantOf(seconds, frac) };
 }

@@ -230,7 +230,3 @@ function withTimeout<T>(p: PromiseLike<T>, ms: number): Promise<T> {
     );
   });
 }
-
-export async function selectRows<T = Record<string, unknown>>(db: Db, sql: string, bindings: readonly unknown[] = []): Promise<T[]> {
-  return db.query<T>(sql, bindings);
-}

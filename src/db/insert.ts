@@ -53,9 +53,9 @@ export function encodeRow(dialect: Dialect, row: EncodableRow): Record<string, u
   };
 }
 
-/** Rows per INSERT: SQLite binds at most 32,766 values, PostgreSQL 65,535; 22 columns each. */
+/** Rows per INSERT (the dialect knows its limit on bound values). */
 export function batchSize(dialect: Dialect): number {
-  return dialect.backend === 'sqlite' ? 500 : 1000;
+  return dialect.insertBatchRows;
 }
 
 /** One multi-row INSERT of records that all have the same keys (the columns). */

@@ -142,7 +142,7 @@ function ndjsonRecord(line: Line): RawRecord {
   } catch (err) {
     return { line: line.number, error: `not JSON: ${jsonErrorText((err as Error).message)}` };
   }
-  if (value === null || typeof value !== 'object') return { line: line.number, error: `expected a JSON object (one per line, as \`logs list -o jsonl\` writes), not ${describeJson(value)}` };
+  if (value === null || typeof value !== 'object') return { line: line.number, error: `expected a JSON object (one per line, as \`logs list -o jsonl\` writes), not ${typeName(value)}` };
   if (Array.isArray(value)) return { line: line.number, error: 'expected a JSON object (one per line, as `logs list -o jsonl` writes), not an array' };
   return { line: line.number, values: value as Record<string, unknown>, source: 'ndjson' };
 }
@@ -155,9 +155,11 @@ export function jsonErrorText(message: string): string {
     .replace(/ after JSON at column/, ' after the JSON value at column');
 }
 
-function describeJson(v: unknown): string {
+/** A JSON value's kind, for messages: null, an array, an object, a string… */
+export function typeName(v: unknown): string {
   if (v === null) return 'null';
-  return `a ${typeof v}`;
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 type CsvParse = { cells: (string | null)[] } | { error: string } | 'open';

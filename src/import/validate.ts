@@ -9,10 +9,9 @@
  */
 import { COLUMNS, type TaskLogColumns } from '../db/schema.js';
 import { instantFromDate, parseTimeStrict, type Instant } from '../core/time.js';
-import type { Backend } from '../db/url.js';
 import { DETAIL_FIELDS } from '../query/present.js';
 import { STATUSES } from '../query/status.js';
-import { BadLine, FIELDS_HINT, type ImportFormat } from './read.js';
+import { BadLine, FIELDS_HINT, typeName, type ImportFormat } from './read.js';
 
 /** The row as it will be written, with the model's defaults where the file has no value. */
 export interface ImportRow {
@@ -34,8 +33,11 @@ export const IMPORT_FIELDS: readonly string[] = DETAIL_FIELDS;
 /** Fields with no default in the model: every row must give them. */
 export const REQUIRED_FIELDS = ['job_id', 'task_name', 'queue_name', 'enqueue_time'] as const;
 
-/** The model's defaults (created_at and updated_at: now, as auto_now_add / auto_now). */
-export const DEFAULTED_FIELDS = ['args', 'kwargs', 'status', 'job_retry', 'job_retries', 'job_retry_after', 'created_at', 'updated_at'] as const;
+/** The model's defaults for fields a row may leave out (beside created_at and updated_at: now, as auto_now_add / auto_now). */
+const MODEL_DEFAULTS = { args: [], kwargs: {}, status: 'queued', job_retry: 0, job_retries: 0, job_retry_after: 60 } as const;
+
+/** Fields the model gives a default when a row leaves them out. */
+export const DEFAULTED_FIELDS = [...Object.keys(MODEL_DEFAULTS), 'created_at', 'updated_at'] as readonly string[];
 
 const INT32 = { min: -2147483648, max: 2147483647 };
 
@@ -73,8 +75,8 @@ const SPEC: Record<string, Kind & { column?: string }> = {
 };
 
 export interface ValidateOptions {
-  /** the target's backend: PostgreSQL cannot store a NUL character in text or JSON */
-  backend: Backend;
+  /** the target database: whether it stores a NUL character in text and JSON (PostgreSQL does not), and its name */
+  target: { storesNul: boolean; productName: string };
   /** created_at / updated_at of a row that gives none */
   now: Date;
 }
@@ -83,12 +85,6 @@ export interface ValidateOptions {
 function show(v: unknown): string {
   const text = typeof v === 'string' ? `'${v}'` : JSON.stringify(v);
   return text.length > 60 ? text.slice(0, 57) + '…' : text;
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 function hasNul(v: unknown): boolean {
@@ -114,13 +110,8 @@ export function validateRecord(line: number, record: Record<string, unknown>, so
 
   const now = instantFromDate(opts.now);
   const out: Record<string, unknown> = {
-    args: [],
-    kwargs: {},
-    status: 'queued',
+    ...structuredClone(MODEL_DEFAULTS),
     duration_ms: null,
-    job_retry: 0,
-    job_retries: 0,
-    job_retry_after: 60,
     success: null,
     result: null,
     error_message: null,
@@ -137,7 +128,7 @@ export function validateRecord(line: number, record: Record<string, unknown>, so
     if (!(field in record)) continue;
     const column = kind.column ?? field;
     out[column] = convert(field, kind, record[field], source, bad);
-    if (opts.backend === 'postgres' && hasNul(out[column])) bad(`${field} contains a NUL character (\\u0000), which PostgreSQL cannot store`);
+    if (!opts.target.storesNul && hasNul(out[column])) bad(`${field} contains a NUL character (\\u0000), which ${opts.target.productName} cannot store`);
     given.push(column);
   }
 

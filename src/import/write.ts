@@ -214,7 +214,7 @@ export class Importer {
       }
       if (withId && group.some((r) => !this.existing.has(r))) this.insertedIds = true;
     }
-    await this.countBack(rows);
+    if (db.dialect.upsertMayMerge) await this.countBack(rows);
     const updated = rows.filter((r) => this.existing.has(r)).length;
     this.counts.updated += updated;
     this.counts.inserted += rows.length - updated;

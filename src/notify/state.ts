@@ -3,26 +3,22 @@
  * tasklog_alert_state, created on first use) so every cron run sees it.
  */
 import type { Db } from '../db/connect.js';
-import { selectRows } from '../db/connect.js';
 import { decodeTime, instantFromDate, isoToMs } from '../core/time.js';
 
 export const STATE_TABLE = 'tasklog_alert_state';
 
 export async function ensureStateTable(db: Db): Promise<void> {
   const d = db.dialect;
-  const time = d.backend === 'postgres' ? 'timestamp with time zone' : d.backend === 'mysql' ? 'datetime(6)' : 'datetime';
   await db.exec(
     `CREATE TABLE IF NOT EXISTS ${d.quote(STATE_TABLE)} (${d.quote('alert_id')} varchar(191) NOT NULL PRIMARY KEY, ` +
-      `${d.quote('last_sent_at')} ${time} NOT NULL, ${d.quote('last_value')} varchar(100) NULL)`,
+      `${d.quote('last_sent_at')} ${d.timeType} NOT NULL, ${d.quote('last_value')} varchar(100) NULL)`,
   );
 }
 
 /** When each alert was last delivered (ms since the epoch). */
 export async function lastSent(db: Db): Promise<Map<string, number>> {
   const q = (c: string) => db.dialect.quote(c);
-  const rows = await selectRows<{ alert_id: string; last_sent_at: unknown }>(
-    db,
-    `SELECT ${q('alert_id')} AS alert_id, ${q('last_sent_at')} AS last_sent_at FROM ${q(STATE_TABLE)}`,
+  const rows = await db.query<{ alert_id: string; last_sent_at: unknown }>(`SELECT ${q('alert_id')} AS alert_id, ${q('last_sent_at')} AS last_sent_at FROM ${q(STATE_TABLE)}`,
   );
   return new Map(rows.map((r) => [r.alert_id, isoToMs(decodeTime(r.last_sent_at) ?? '')]));
 }

@@ -3,7 +3,7 @@
  * backlog, slow tasks, retry storms, and per-task failure-rate rules from
  * the config file. Each fired alert carries its value, threshold and evidence.
  */
-import { selectRows, type Db } from '../db/connect.js';
+import { type Db } from '../db/connect.js';
 import { addMs, decodeTime, instantFromDate } from '../core/time.js';
 import { pyRound } from './round.js';
 import { queueState } from './health.js';
@@ -61,9 +61,7 @@ export async function evaluate(db: Db, now: Date, rules: AlertRules): Promise<Al
   const stuckBefore = d.encodeTime(addMs(nowI, -rules.stuckAfterMs));
   const win = windowLabel(rules.windowMs);
   const [[agg], state] = await Promise.all([
-    selectRows<Record<string, unknown>>(
-      db,
-      `SELECT COUNT(${q('duration_ms')}) AS n_duration, SUM(${q('duration_ms')}) AS sum_duration, SUM(${q('job_retries')}) AS sum_retries ` +
+    db.query<Record<string, unknown>>(`SELECT COUNT(${q('duration_ms')}) AS n_duration, SUM(${q('duration_ms')}) AS sum_duration, SUM(${q('job_retries')}) AS sum_retries ` +
         `FROM ${table} WHERE ${q('created_at')} >= ?`,
       [since],
     ),
@@ -87,9 +85,7 @@ export async function evaluate(db: Db, now: Date, rules: AlertRules): Promise<Al
 
   const stuck = state.stuck;
   if (stuck > rules.stuckCount) {
-    const rows = await selectRows<{ task_name: string; job_id: string; start_time: unknown; worker_id: string | null }>(
-      db,
-      `SELECT ${q('task_name')} AS task_name, ${q('job_id')} AS job_id, ${q('start_time')} AS start_time, ${q('worker_id')} AS worker_id ` +
+    const rows = await db.query<{ task_name: string; job_id: string; start_time: unknown; worker_id: string | null }>(`SELECT ${q('task_name')} AS task_name, ${q('job_id')} AS job_id, ${q('start_time')} AS start_time, ${q('worker_id')} AS worker_id ` +
         `FROM ${table} WHERE ${q('status')} = 'in_progress' AND ${q('start_time')} < ? ORDER BY ${q('start_time')}, ${q('id')} LIMIT 10`,
       [stuckBefore],
     );
@@ -148,9 +144,7 @@ export async function evaluate(db: Db, now: Date, rules: AlertRules): Promise<Al
   }
 
   for (const rule of rules.tasks) {
-    const [t] = await selectRows<Record<string, unknown>>(
-      db,
-      `SELECT COUNT(*) AS total, SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed FROM ${table} WHERE ${q('created_at')} >= ? AND ${q('task_name')} = ?`,
+    const [t] = await db.query<Record<string, unknown>>(`SELECT COUNT(*) AS total, SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed FROM ${table} WHERE ${q('created_at')} >= ? AND ${q('task_name')} = ?`,
       [since, rule.task],
     );
     const n = Number(t.total);

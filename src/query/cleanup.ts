@@ -4,7 +4,7 @@
  * a row newer than the cutoff is never deleted, even one that arrives or
  * changes mid-run.
  */
-import { selectRows, type Db, type Sql } from '../db/connect.js';
+import { type Db, type Sql } from '../db/connect.js';
 import { addMs, instantFromDate, toIso, type Instant } from '../core/time.js';
 import { countsLargestFirst } from './sort.js';
 import { groupSql } from './status.js';
@@ -54,9 +54,7 @@ export interface Candidates {
 export async function findCandidates(db: Db, plan: CleanupPlan): Promise<Candidates> {
   const { sql, bindings } = cleanupCondition(db, plan);
   const q = (c: string) => db.dialect.quote(c);
-  const rows = await selectRows<{ status: string; n: unknown; lo: unknown; hi: unknown }>(
-    db,
-    `SELECT ${q('status')} AS status, COUNT(*) AS n, MIN(${q('id')}) AS lo, MAX(${q('id')}) AS hi FROM ${q(db.table)} WHERE ${sql} GROUP BY ${q('status')}`,
+  const rows = await db.query<{ status: string; n: unknown; lo: unknown; hi: unknown }>(`SELECT ${q('status')} AS status, COUNT(*) AS n, MIN(${q('id')}) AS lo, MAX(${q('id')}) AS hi FROM ${q(db.table)} WHERE ${sql} GROUP BY ${q('status')}`,
     bindings,
   );
   return {

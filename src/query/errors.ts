@@ -5,7 +5,7 @@
  * numbers, hex ids, UUIDs, quoted values, paths, URLs and e-mail addresses
  * folded — are applied here, the same way for every backend.
  */
-import { selectRows, type Db } from '../db/connect.js';
+import { type Db } from '../db/connect.js';
 import { compareIso, decodeTime } from '../core/time.js';
 import { byCountThenName, compareText } from './sort.js';
 import { groupSql } from './status.js';
@@ -62,14 +62,10 @@ export async function errorReport(db: Db, window: Window, limit: number, taskNam
   }
   const table = q(db.table);
   const [byTask, byMessage] = await Promise.all([
-    selectRows<{ task_name: string; n: unknown }>(
-      db,
-      `SELECT ${q('task_name')} AS task_name, COUNT(*) AS n FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${q('task_name')}`,
+    db.query<{ task_name: string; n: unknown }>(`SELECT ${q('task_name')} AS task_name, COUNT(*) AS n FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${q('task_name')}`,
       bindings,
     ),
-    selectRows<{ error_message: string | null; task_name: string; n: unknown; first_seen: unknown; last_seen: unknown; job_id: string }>(
-      db,
-      `SELECT ${q('error_message')} AS error_message, ${q('task_name')} AS task_name, COUNT(*) AS n, ` +
+    db.query<{ error_message: string | null; task_name: string; n: unknown; first_seen: unknown; last_seen: unknown; job_id: string }>(`SELECT ${q('error_message')} AS error_message, ${q('task_name')} AS task_name, COUNT(*) AS n, ` +
         `MIN(${q('created_at')}) AS first_seen, MAX(${q('created_at')}) AS last_seen, MAX(${q('job_id')}) AS job_id ` +
         `FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${q('error_message')}, ${q('task_name')}`,
       bindings,

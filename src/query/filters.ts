@@ -22,7 +22,7 @@ export interface FilterEnv {
 
 /** Where a filter adds its condition (ANDed with the others); values travel as `?` bindings. */
 export interface Where {
-  whereRaw(sql: string, bindings?: readonly unknown[]): void;
+  and(sql: string, bindings?: readonly unknown[]): void;
 }
 
 export interface FilterDef {
@@ -39,7 +39,7 @@ const key = (flags: string) => flags.split(' ')[0];
 type Declared = Omit<FilterDef, 'name'>;
 
 function exact(column: string, flags: string, description: string): Declared {
-  return { option: { flags, description }, apply: (qb, v: string, e) => void qb.whereRaw(`${e.col(column)} = ?`, [v]) };
+  return { option: { flags, description }, apply: (qb, v: string, e) => void qb.and(`${e.col(column)} = ?`, [v]) };
 }
 
 function group(name: StatusGroup, flags: string, description: string): Declared {
@@ -47,7 +47,7 @@ function group(name: StatusGroup, flags: string, description: string): Declared 
     option: { flags, description: `${description}; false: every other row`, parse: parseBool },
     apply: (qb, v: boolean, e) => {
       const sql = groupSql(name, e.db.dialect, e.db.dialect.quote('t'));
-      qb.whereRaw(v === false ? `NOT ${sql}` : sql);
+      qb.and(v === false ? `NOT ${sql}` : sql);
     },
   };
 }
@@ -55,14 +55,14 @@ function group(name: StatusGroup, flags: string, description: string): Declared 
 function timeBound(column: string, op: '>=' | '<=', flags: string, description: string): Declared {
   return {
     option: { flags, description: `${description} (${TIME_ARG_HELP})`, parse: parseTimeArg },
-    apply: (qb, v: TimeArg, e) => void qb.whereRaw(`${e.col(column)} ${op} ?`, [e.db.dialect.encodeTime(resolveTimeArg(v, e.now))]),
+    apply: (qb, v: TimeArg, e) => void qb.and(`${e.col(column)} ${op} ?`, [e.db.dialect.encodeTime(resolveTimeArg(v, e.now))]),
   };
 }
 
 function numberBound(column: string, op: '>=' | '<=', flags: string, description: string): Declared {
   return {
     option: { flags, description, parse: (raw) => nonNegativeInt(raw, 'a whole number ≥ 0') },
-    apply: (qb, v: number, e) => void qb.whereRaw(`${e.col(column)} ${op} ?`, [v]),
+    apply: (qb, v: number, e) => void qb.and(`${e.col(column)} ${op} ?`, [v]),
   };
 }
 
@@ -82,22 +82,22 @@ const DECLARED: Declared[] = [
     option: { flags: '--task-name <text>', description: 'task name contains TEXT, case-insensitive' },
     apply: (qb, v: string, e) => {
       const { sql, bindings } = e.db.dialect.foldContains(e.col('task_name'), v);
-      qb.whereRaw(sql, bindings);
+      qb.and(sql, bindings);
     },
   },
   exact('task_name', '--task-name-exact <name>', 'task name, exact'),
   exact('queue_name', '--queue-name <queue>', 'queue, exact'),
   {
     option: { flags: '--queue-name-in <a,b>', description: 'any of these queues', parse: (raw) => csvList(raw) },
-    apply: (qb, v: string[], e) => void qb.whereRaw(`${e.col('queue_name')} IN (${v.map(() => '?').join(', ')})`, v),
+    apply: (qb, v: string[], e) => void qb.and(`${e.col('queue_name')} IN (${v.map(() => '?').join(', ')})`, v),
   },
   {
     option: { flags: '--status <status>', description: `status, one of ${STATUSES.join(', ')}`, choices: STATUSES },
-    apply: (qb, v: string, e) => void qb.whereRaw(`${e.col('status')} = ?`, [v]),
+    apply: (qb, v: string, e) => void qb.and(`${e.col('status')} = ?`, [v]),
   },
   {
     option: { flags: '--status-in <a,b>', description: 'any of these statuses', parse: (raw) => csvList(raw, STATUSES) },
-    apply: (qb, v: string[], e) => void qb.whereRaw(`${e.col('status')} IN (${v.map(() => '?').join(', ')})`, v),
+    apply: (qb, v: string[], e) => void qb.and(`${e.col('status')} IN (${v.map(() => '?').join(', ')})`, v),
   },
   exact('job_id', '--job-id <id>', 'job id, exact'),
   exact('worker_id', '--worker <id>', 'worker id, exact'),
@@ -117,8 +117,8 @@ const DECLARED: Declared[] = [
       },
     },
     apply: (qb, v: boolean | 'null', e) => {
-      if (v === 'null') qb.whereRaw(`${e.col('success')} IS NULL`);
-      else qb.whereRaw(`${e.col('success')} = ?`, [e.db.dialect.encodeBool(v)]);
+      if (v === 'null') qb.and(`${e.col('success')} IS NULL`);
+      else qb.and(`${e.col('success')} = ?`, [e.db.dialect.encodeBool(v)]);
     },
   },
   group('completed', '--is-completed [bool]', 'status success, failed, expired or canceled'),
@@ -128,7 +128,7 @@ const DECLARED: Declared[] = [
     option: { flags: '--has-error [bool]', description: 'error_message is neither null nor empty; false: every other row', parse: parseBool },
     apply: (qb, v: boolean, e) => {
       const sql = `(${e.col('error_message')} IS NOT NULL AND ${e.col('error_message')} <> '')`;
-      qb.whereRaw(v === false ? `NOT ${sql}` : sql);
+      qb.and(v === false ? `NOT ${sql}` : sql);
     },
   },
   timeBound('enqueue_time', '>=', '--start-time <time>', 'enqueued at or after (ReArq\'s name)'),
@@ -157,7 +157,7 @@ const DECLARED: Declared[] = [
         parts.push(`${e.col('user_id')} = ?`);
         binds.push(Number(v));
       }
-      qb.whereRaw(`(${parts.join(' OR ')})`, binds);
+      qb.and(`(${parts.join(' OR ')})`, binds);
     },
   },
   {
@@ -176,7 +176,7 @@ const DECLARED: Declared[] = [
         const cols = SEARCH_COLUMNS.map((c) => e.col(c));
         if (e.db.userTable) cols.push(e.ucol('username'), e.ucol('email'));
         const parts = cols.map((c) => e.db.dialect.foldContains(c, term));
-        qb.whereRaw(`(${parts.map((p) => p.sql).join(' OR ')})`, parts.flatMap((p) => p.bindings));
+        qb.and(`(${parts.map((p) => p.sql).join(' OR ')})`, parts.flatMap((p) => p.bindings));
       }
     },
   },

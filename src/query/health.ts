@@ -2,7 +2,7 @@
  * The seed's health check, with warning/critical thresholds (the seed's
  * values are the warnings) and the Nagios plugin conventions for status.
  */
-import { selectRows, type Db } from '../db/connect.js';
+import { type Db } from '../db/connect.js';
 import { addMs, instantFromDate, parseInstant, toIso } from '../core/time.js';
 import { pyRound } from './round.js';
 import { groupSql } from './status.js';
@@ -71,9 +71,7 @@ export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceM
   const table = q(db.table);
   const nowI = instantFromDate(now);
   const since = d.encodeTime(addMs(nowI, -sinceMs));
-  const [row] = await selectRows<Record<string, unknown>>(
-    db,
-    `SELECT ` +
+  const [row] = await db.query<Record<string, unknown>>(`SELECT ` +
       `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'in_progress' AND ${q('start_time')} < ?) AS stuck, ` +
       `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ?) AS total, ` +
       `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', d)}) AS failed, ` +

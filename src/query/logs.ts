@@ -168,7 +168,7 @@ export class LogReader {
       const select = this.base(query, false, selection);
       if (last) {
         const { sql, bindings } = this.after(order, last);
-        select.whereRaw(sql, bindings);
+        select.and(sql, bindings);
       }
       const rows = await this.rows(select, this.orderSql(query.order), batchSize);
       for (const r of rows) yield decodeRow(r);
@@ -216,7 +216,7 @@ export class LogReader {
   async find(ref: string): Promise<TaskLogRow | null> {
     const tryBy = async (column: string, value: unknown) => {
       const select = this.base({ filters: [], order: [] }, false);
-      select.whereRaw(`${this.env.col(column)} = ?`, [value]);
+      select.and(`${this.env.col(column)} = ?`, [value]);
       const rows = await this.rows(select, null, 1);
       return rows.length ? decodeRow(rows[0]) : null;
     };
@@ -231,7 +231,7 @@ export class LogReader {
   async related(row: TaskLogRow, limit: number): Promise<TaskLogRow[]> {
     const { col } = this.env;
     const select = this.base({ filters: [], order: [] }, false);
-    select.whereRaw(`(${col('job_id')} = ? OR ${col('task_name')} = ?) AND ${col('id')} <> ?`, [row.job_id, row.task_name, row.id]);
+    select.and(`(${col('job_id')} = ? OR ${col('task_name')} = ?) AND ${col('id')} <> ?`, [row.job_id, row.task_name, row.id]);
     const rows = await this.rows(select, `${col('created_at')} DESC, ${col('id')} DESC`, limit);
     return rows.map(decodeRow);
   }
@@ -246,7 +246,7 @@ class Select implements Where {
     readonly columns: string[],
   ) {}
 
-  whereRaw(sql: string, bindings: readonly unknown[] = []): void {
+  and(sql: string, bindings: readonly unknown[] = []): void {
     this.conditions.push(`(${sql})`);
     this.bindings.push(...bindings);
   }

@@ -3,7 +3,7 @@
  * Every number comes from SQL; per-task duration quantiles reuse the stats
  * queries (exact, percentile_cont-style).
  */
-import { selectRows, type Db } from '../db/connect.js';
+import { type Db } from '../db/connect.js';
 import { DEFAULT_THRESHOLDS, health } from './health.js';
 import { PERCENTILES, StatsQuery } from './stats.js';
 import type { Window } from './window.js';
@@ -43,9 +43,7 @@ export async function metrics(db: Db, now: Date, durationWindow: Window, stuckAf
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const [rows, h, perTask] = await Promise.all([
-    selectRows<{ task: string; queue: string; status: string; n: unknown }>(
-      db,
-      `SELECT ${q('task_name')} AS task, ${q('queue_name')} AS queue, ${q('status')} AS status, COUNT(*) AS n FROM ${q(db.table)} GROUP BY ${q('task_name')}, ${q('queue_name')}, ${q('status')}`,
+    db.query<{ task: string; queue: string; status: string; n: unknown }>(`SELECT ${q('task_name')} AS task, ${q('queue_name')} AS queue, ${q('status')} AS status, COUNT(*) AS n FROM ${q(db.table)} GROUP BY ${q('task_name')}, ${q('queue_name')}, ${q('status')}`,
     ),
     health(db, now, { ...DEFAULT_THRESHOLDS, stuckAfterMs }),
     new StatsQuery(db, { window: durationWindow }).durationQuantilesByTask(),

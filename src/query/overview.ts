@@ -3,7 +3,7 @@
  * tasks_by_queue, tasks_by_status. One GROUP BY over (queue, status) gives
  * the first, second, fourth and fifth; recent_failures uses the created_at index.
  */
-import { selectRows, type Db } from '../db/connect.js';
+import { type Db } from '../db/connect.js';
 import { addMs, instantFromDate } from '../core/time.js';
 import { compareText, countsLargestFirst } from './sort.js';
 import { groupSql } from './status.js';
@@ -23,13 +23,9 @@ export async function overview(db: Db, now: Date): Promise<Overview> {
   const table = q(db.table);
   const since = db.dialect.encodeTime(addMs(instantFromDate(now), -RECENT_FAILURE_HOURS * 3600_000));
   const [groups, recent] = await Promise.all([
-    selectRows<{ queue_name: string; status: string; n: number }>(
-      db,
-      `SELECT ${q('queue_name')} AS queue_name, ${q('status')} AS status, COUNT(*) AS n FROM ${table} GROUP BY ${q('queue_name')}, ${q('status')}`,
+    db.query<{ queue_name: string; status: string; n: number }>(`SELECT ${q('queue_name')} AS queue_name, ${q('status')} AS status, COUNT(*) AS n FROM ${table} GROUP BY ${q('queue_name')}, ${q('status')}`,
     ),
-    selectRows<{ n: number }>(
-      db,
-      `SELECT COUNT(*) AS n FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', db.dialect)}`,
+    db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', db.dialect)}`,
       [since],
     ),
   ]);

@@ -5,7 +5,7 @@
  * percentile_cont) read by rank with ROW_NUMBER() — the same numbers on
  * every backend, without pulling rows into Node.
  */
-import { selectRows, type Db } from '../db/connect.js';
+import { type Db } from '../db/connect.js';
 import { byCountThenName, compareText, countsLargestFirst } from './sort.js';
 import { groupSql, STATUSES } from './status.js';
 import { pyInt, pyRound } from './round.js';
@@ -120,9 +120,7 @@ export class StatsQuery {
         ].map((e) => `, ${e}`).join('')
       : '';
     const agg = (
-      await selectRows<Record<string, unknown>>(
-        this.db,
-        `SELECT ${this.counters()}, COUNT(wait_us) AS n_wait, SUM(wait_us) AS sum_wait, ${statusSums}${inline} FROM ${this.windowRows}`,
+      await this.db.query<Record<string, unknown>>(`SELECT ${this.counters()}, COUNT(wait_us) AS n_wait, SUM(wait_us) AS sum_wait, ${statusSums}${inline} FROM ${this.windowRows}`,
         this.bindings,
       )
     )[0];
@@ -134,9 +132,7 @@ export class StatsQuery {
     const [other, durationP, waitP] = await Promise.all([
       known === n('total')
         ? Promise.resolve(null)
-        : selectRows<{ status: string; n: number }>(
-            this.db,
-            `SELECT ${this.q('status')} AS status, COUNT(*) AS n FROM ${this.table} WHERE ${this.where} GROUP BY ${this.q('status')}`,
+        : this.db.query<{ status: string; n: number }>(`SELECT ${this.q('status')} AS status, COUNT(*) AS n FROM ${this.table} WHERE ${this.where} GROUP BY ${this.q('status')}`,
             this.bindings,
           ),
       pc ? DURATION_PERCENTILES.map((p) => nullable(`pd${p}`)) : this.percentiles(this.q('duration_ms'), n('n_duration'), DURATION_PERCENTILES),
@@ -193,9 +189,7 @@ export class StatsQuery {
       if ((p * (count - 1)) % 1000 > 0) ranks.add(lo + 2);
     }
     const list = [...ranks];
-    const rows = await selectRows<{ v: unknown; rn: unknown }>(
-      this.db,
-      `SELECT v, rn FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS rn FROM (SELECT ${expr} AS v FROM ${this.table} WHERE ${this.where}) x WHERE v IS NOT NULL) ranked ` +
+    const rows = await this.db.query<{ v: unknown; rn: unknown }>(`SELECT v, rn FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS rn FROM (SELECT ${expr} AS v FROM ${this.table} WHERE ${this.where}) x WHERE v IS NOT NULL) ranked ` +
         `WHERE rn IN (${list.map(() => '?').join(', ')})`,
       [...this.bindings, ...list],
     );
@@ -212,9 +206,7 @@ export class StatsQuery {
     const pc = d.percentileContSql?.bind(d);
     if (pc) {
       // one scan, as summary() and groups() do where the database has percentile_cont
-      const rows = await selectRows<Record<string, unknown>>(
-        this.db,
-        `SELECT ${col} AS name, COUNT(${dur}) AS n, SUM(${dur}) AS s, ${wanted.map((p) => `${pc(dur, p / 1000)} AS p${p}`).join(', ')} ` +
+      const rows = await this.db.query<Record<string, unknown>>(`SELECT ${col} AS name, COUNT(${dur}) AS n, SUM(${dur}) AS s, ${wanted.map((p) => `${pc(dur, p / 1000)} AS p${p}`).join(', ')} ` +
           `FROM ${this.table} WHERE ${this.where} AND ${dur} IS NOT NULL GROUP BY ${col}`,
         this.bindings,
       );
@@ -227,14 +219,10 @@ export class StatsQuery {
     }
     const rankConds = wanted.flatMap((p) => [`rn = ${d.intDivSql(`${p} * (cnt - 1)`, '1000')} + 1`, `rn = ${d.intDivSql(`${p} * (cnt - 1)`, '1000')} + 2`]);
     const [sums, ranked] = await Promise.all([
-      selectRows<{ name: string; n: unknown; s: unknown }>(
-        this.db,
-        `SELECT ${col} AS name, COUNT(${dur}) AS n, SUM(${dur}) AS s FROM ${this.table} WHERE ${this.where} AND ${dur} IS NOT NULL GROUP BY ${col}`,
+      this.db.query<{ name: string; n: unknown; s: unknown }>(`SELECT ${col} AS name, COUNT(${dur}) AS n, SUM(${dur}) AS s FROM ${this.table} WHERE ${this.where} AND ${dur} IS NOT NULL GROUP BY ${col}`,
         this.bindings,
       ),
-      selectRows<{ name: string; v: unknown; rn: unknown }>(
-        this.db,
-        `SELECT name, v, rn FROM (SELECT ${col} AS name, ${dur} AS v, ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${dur}) AS rn, ` +
+      this.db.query<{ name: string; v: unknown; rn: unknown }>(`SELECT name, v, rn FROM (SELECT ${col} AS name, ${dur} AS v, ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${dur}) AS rn, ` +
           `COUNT(*) OVER (PARTITION BY ${col}) AS cnt FROM ${this.table} WHERE ${this.where} AND ${dur} IS NOT NULL) ranked WHERE ${rankConds.join(' OR ')}`,
         this.bindings,
       ),
@@ -260,16 +248,12 @@ export class StatsQuery {
     const d = this.db.dialect;
     const pc = d.percentileContSql?.bind(d);
     const [rows, p95] = await Promise.all([
-      selectRows<Record<string, unknown>>(
-        this.db,
-        `SELECT ${col} AS name, ${this.counters()}${pc ? `, ${pc(this.q('duration_ms'), PERCENTILES.p95 / 1000)} AS p95` : ''} FROM ${this.table} WHERE ${this.where} GROUP BY ${col}`,
+      this.db.query<Record<string, unknown>>(`SELECT ${col} AS name, ${this.counters()}${pc ? `, ${pc(this.q('duration_ms'), PERCENTILES.p95 / 1000)} AS p95` : ''} FROM ${this.table} WHERE ${this.where} GROUP BY ${col}`,
         this.bindings,
       ),
       pc
         ? Promise.resolve([])
-        : selectRows<{ name: string; v: unknown; rn: unknown; cnt: unknown }>(
-            this.db,
-            `SELECT name, v, rn, cnt FROM (SELECT ${col} AS name, ${this.q('duration_ms')} AS v, ` +
+        : this.db.query<{ name: string; v: unknown; rn: unknown; cnt: unknown }>(`SELECT name, v, rn, cnt FROM (SELECT ${col} AS name, ${this.q('duration_ms')} AS v, ` +
               `ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${this.q('duration_ms')}) AS rn, ` +
               `COUNT(*) OVER (PARTITION BY ${col}) AS cnt FROM ${this.table} WHERE ${this.where} AND ${this.q('duration_ms')} IS NOT NULL) ranked ` +
               `WHERE rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 1 OR rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 2`,

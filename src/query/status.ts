@@ -30,18 +30,6 @@ export function statusDisplay(status: string): string {
 
 export type StatusGroup = 'completed' | 'successful' | 'failed';
 
-/** The same rule in JavaScript, for rows already read. */
-export function inGroup(group: StatusGroup, row: { status: string; success: boolean | null }): boolean {
-  switch (group) {
-    case 'completed':
-      return (COMPLETED_STATUSES as readonly string[]).includes(row.status);
-    case 'successful':
-      return row.status === 'success' && row.success === true;
-    case 'failed':
-      return (FAILED_STATUSES as readonly string[]).includes(row.status) || row.success === false;
-  }
-}
-
 function list(values: readonly string[]): string {
   return values.map((v) => `'${v}'`).join(', ');
 }
@@ -53,8 +41,8 @@ function list(values: readonly string[]): string {
  */
 export function groupSql(group: StatusGroup, dialect: Dialect, alias?: string): string {
   const col = (c: string) => (alias ? `${alias}.` : '') + dialect.quote(c);
-  const t = dialect.backend === 'postgres' ? 'TRUE' : '1';
-  const f = dialect.backend === 'postgres' ? 'FALSE' : '0';
+  const t = dialect.trueSql;
+  const f = dialect.falseSql;
   switch (group) {
     case 'completed':
       return `(${col('status')} IN (${list(COMPLETED_STATUSES)}))`;

@@ -3,7 +3,7 @@
  * (1 or 15 minutes of UTC) and merged into the buckets of the chosen zone
  * here. Every bucket of the window is present; empty ones are zeros.
  */
-import { selectRows, type Db } from '../db/connect.js';
+import { type Db } from '../db/connect.js';
 import { toIso, instantFromMs } from '../core/time.js';
 import { bucketStarts, fineSeconds, type Interval } from './buckets.js';
 import { groupSql } from './status.js';
@@ -29,9 +29,7 @@ export async function timeline(db: Db, window: Window, interval: Interval, tz: s
     bindings.push(taskName);
   }
   const key = d.intDivSql(d.epochSecondsSql(q('created_at')), String(g));
-  const rows = await selectRows<Record<string, unknown>>(
-    db,
-    `SELECT ${key} AS k, COUNT(*) AS total, ` +
+  const rows = await db.query<Record<string, unknown>>(`SELECT ${key} AS k, COUNT(*) AS total, ` +
       `SUM(CASE WHEN ${groupSql('successful', d)} THEN 1 ELSE 0 END) AS successful, ` +
       `SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed, ` +
       `COUNT(${q('duration_ms')}) AS n_duration, SUM(${q('duration_ms')}) AS sum_duration ` +

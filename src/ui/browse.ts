@@ -7,10 +7,9 @@
  */
 import { terminalHeight, terminalWidth, type Ctx } from '../core/io.js';
 import { EXIT } from '../core/errors.js';
-import { InvalidValue } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
 import type { TaskLogRow } from '../db/decode.js';
-import { activeFilters, filterArgs, filterNamed, parseFilterValue, type FilterDef } from '../query/filters.js';
+import { activeFilters, filterArgs, filterNamed, parseFilterValue } from '../query/filters.js';
 import { DEFAULT_ORDERING, ESTIMATE_FROM, LogReader, parseOrdering } from '../query/logs.js';
 import { STATUSES } from '../query/status.js';
 import { formatInt } from '../render/format.js';
@@ -18,7 +17,7 @@ import { listColumns, pageFooter, renderDetail, renderList, type ViewOptions } f
 import { queueBadge, statusBadge } from '../render/style.js';
 import { screen, type Binding, type ScreenConfig } from './screen.js';
 import { ESC } from '../core/terminal.js';
-import { isPromptExit, onAlternateScreen, promptContext } from './terminal.js';
+import { isPromptExit, onAlternateScreen, promptContext, toValidator } from './terminal.js';
 
 /** Filter values by filter name, as parsed ('status', 'is_failed', 'since'). */
 export type FilterValues = Record<string, unknown>;
@@ -346,7 +345,7 @@ class Browser {
     return input(
       {
         message: 'Created since (2026-01-31, 2026-01-31T08:00, 90m, 12h, 3d; empty: any time)',
-        validate: (raw) => (raw.trim() === '' ? true : validates(def, raw)),
+        validate: (raw) => (raw.trim() === '' ? true : toValidator((v) => parseFilterValue(def, v))(raw)),
       },
       { ...promptContext(this.ctx), clearPromptOnDone: true },
     );
@@ -380,16 +379,6 @@ class Browser {
       this.distinctValues.set(column, values);
     }
     return values;
-  }
-}
-
-function validates(def: FilterDef, raw: string): true | string {
-  try {
-    parseFilterValue(def, raw);
-    return true;
-  } catch (err) {
-    if (err instanceof InvalidValue) return err.message;
-    throw err;
   }
 }
 

@@ -4,7 +4,7 @@
  * out — q, Ctrl-C inside a prompt (inquirer's ExitPromptError), Ctrl-C while a
  * query runs (SIGINT), an error.
  */
-import { EXIT } from '../core/errors.js';
+import { EXIT, InvalidValue } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
 import { onInterrupt } from '../core/interrupt.js';
 import { ESC } from '../core/terminal.js';
@@ -12,6 +12,19 @@ import { ESC } from '../core/terminal.js';
 /** The context every prompt is called with: the command's own streams. */
 export function promptContext(ctx: Ctx): { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; clearPromptOnDone?: boolean; signal?: AbortSignal } {
   return { input: ctx.stdin as unknown as NodeJS.ReadableStream, output: ctx.stdout as unknown as NodeJS.WritableStream, signal: ctx.signal };
+}
+
+/** A prompt's validate function from a value parser: true, or what the parser said (InvalidValue) to show under the answer. */
+export function toValidator(parse: (raw: string) => unknown): (raw: string) => true | string {
+  return (raw) => {
+    try {
+      parse(raw);
+      return true;
+    } catch (err) {
+      if (err instanceof InvalidValue) return err.message;
+      throw err;
+    }
+  };
 }
 
 /** Ctrl-C (or a closed terminal) inside a prompt: inquirer rejects with ExitPromptError. */

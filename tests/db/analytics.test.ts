@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateRows } from '../../fixtures/generate.js';
-import { selectRows } from '../../src/db/connect.js';
 import { insertRows, type WritableRow } from '../../src/db/insert.js';
 import { micros, openDb } from '../helpers/db.js';
 import { backendsUnderTest, createDatabase, type TestDatabase } from '../helpers/databases.js';
@@ -131,18 +130,14 @@ describe.skipIf(pg.skip)('percentiles against PostgreSQL itself', () => {
     const db = await openDb(tdb.url);
     const since = new Date(Date.parse(NOW) - 168 * 3600_000).toISOString();
     try {
-      const [ref] = await selectRows<{ p50: number; p95: number; p99: number }>(
-        db,
-        `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95,
+      const [ref] = await db.query<{ p50: number; p95: number; p99: number }>(`SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95,
                 percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99 FROM django_cfg_task_log WHERE created_at >= ?`,
         [since],
       );
       expect(got.duration_ms.p50).toBeCloseTo(ref.p50, 2);
       expect(got.duration_ms.p95).toBeCloseTo(ref.p95, 2);
       expect(got.duration_ms.p99).toBeCloseTo(ref.p99, 2);
-      const byTask = await selectRows<{ name: string; p95: number }>(
-        db,
-        `SELECT task_name AS name, percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95 FROM django_cfg_task_log WHERE created_at >= ? GROUP BY task_name`,
+      const byTask = await db.query<{ name: string; p95: number }>(`SELECT task_name AS name, percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95 FROM django_cfg_task_log WHERE created_at >= ? GROUP BY task_name`,
         [since],
       );
       expect(byTask.length).toBeGreaterThan(5);

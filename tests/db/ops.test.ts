@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectRows, type Db } from '../../src/db/connect.js';
+import { type Db } from '../../src/db/connect.js';
 import { insertRows, type WritableRow } from '../../src/db/insert.js';
 import { micros, openDb } from '../helpers/db.js';
 import { backendsUnderTest, createDatabase, REQUIRE_ALL, type TestDatabase } from '../helpers/databases.js';
@@ -51,7 +51,7 @@ async function fresh(tdb: TestDatabase, rows: WritableRow[]): Promise<void> {
 async function jobIds(url: string): Promise<string[]> {
   const db = await open(url);
   try {
-    return (await selectRows<{ job_id: string }>(db, `SELECT job_id FROM ${db.table} ORDER BY job_id`)).map((r) => r.job_id);
+    return (await db.query<{ job_id: string }>(`SELECT job_id FROM ${db.table} ORDER BY job_id`)).map((r) => r.job_id);
   } finally {
     await db.close();
   }
@@ -154,7 +154,7 @@ describe.each(backends)('unattended commands on $backend', ({ backend, skip }) =
     const probe = await open(tdb.url);
     try {
       for (let i = 0; i < 3000; i++) {
-        const [{ n }] = await selectRows<{ n: unknown }>(probe, `SELECT COUNT(*) AS n FROM ${probe.table}`);
+        const [{ n }] = await probe.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${probe.table}`);
         if (Number(n) < TOTAL) break;
         await new Promise((r) => setTimeout(r, 5));
       }

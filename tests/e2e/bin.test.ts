@@ -75,7 +75,7 @@ describe('bin/tasklog', () => {
       const ctx = { stdout: sink, stderr: sink, stdin: {}, env: {}, cwd: process.argv[1], now: () => new Date() };
       await main(JSON.parse(process.argv[2]), ctx);
       const loaded = Object.keys(createRequire(import.meta.url).cache);
-      const heavy = ['knex', 'pg', 'mysql2', 'better-sqlite3', 'ora', '@inquirer'].filter((m) => loaded.some((p) => p.includes('/node_modules/' + m + '/')));
+      const heavy = ['pg', 'mysql2', 'better-sqlite3', 'ora', '@inquirer'].filter((m) => loaded.some((p) => p.includes('/node_modules/' + m + '/')));
       console.log(JSON.stringify(heavy));
     `;
     const loadedBy = async (argv: string[]) => {

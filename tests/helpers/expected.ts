@@ -3,7 +3,14 @@
  * without any database: what every backend's SQL must agree with.
  */
 import { generateRows, type DemoOptions } from '../../fixtures/generate.js';
-import { inGroup } from '../../src/query/status.js';
+
+/**
+ * The status groups as django-cfg's TaskLog model defines its is_successful
+ * and is_failed properties, written here once and apart from the code under
+ * test (src/query/status.ts), which must agree with them.
+ */
+export const isSuccessful = (r: { status: string; success: boolean | null }) => r.status === 'success' && r.success === true;
+export const isFailed = (r: { status: string; success: boolean | null }) => ['failed', 'expired'].includes(r.status) || r.success === false;
 
 export function expectedOverview(opts: DemoOptions) {
   const byQueue: Record<string, number> = {};
@@ -15,7 +22,7 @@ export function expectedOverview(opts: DemoOptions) {
     total++;
     byQueue[r.queue_name] = (byQueue[r.queue_name] ?? 0) + 1;
     byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
-    if (r.created_at >= sinceUs && inGroup('failed', r)) recent++;
+    if (r.created_at >= sinceUs && isFailed(r)) recent++;
   }
   return { total_tasks: total, active_queues: Object.keys(byQueue).sort(), recent_failures: recent, tasks_by_queue: byQueue, tasks_by_status: byStatus };
 }
@@ -26,8 +33,6 @@ import type { WritableRow } from '../../src/db/insert.js';
 import { errorSignature } from '../../src/query/errors.js';
 import { bucketStarts } from '../../src/query/buckets.js';
 
-const successful = (r: WritableRow) => r.status === 'success' && r.success === true;
-const failed = (r: WritableRow) => ['failed', 'expired'].includes(r.status) || r.success === false;
 
 /** percentile_cont as PostgreSQL documents it: linear interpolation between the two nearest ranks */
 export function percentileCont(sorted: number[], p: number): number | null {
@@ -44,8 +49,8 @@ export function expectedStats(rows: WritableRow[], sinceUs: number, hours: numbe
   const w = rows.filter((r) => r.created_at >= sinceUs);
   const durations = w.map((r) => r.duration_ms).filter((d): d is number => d !== null).sort((a, b) => a - b);
   const waits = w.filter((r) => r.start_time !== null).map((r) => (r.start_time as number) - r.enqueue_time).sort((a, b) => a - b);
-  const s = w.filter(successful).length;
-  const f = w.filter(failed).length;
+  const s = w.filter(isSuccessful).length;
+  const f = w.filter(isFailed).length;
   const avg = durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : 0;
   const byStatus: Record<string, number> = {};
   for (const r of w) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
@@ -91,8 +96,8 @@ export function expectedTimeline(rows: WritableRow[], sinceUs: number, untilUs: 
     while (i > 0 && starts[i] > ms) i--;
     const b = out[i];
     b.total++;
-    if (successful(r)) b.successful++;
-    if (failed(r)) b.failed++;
+    if (isSuccessful(r)) b.successful++;
+    if (isFailed(r)) b.failed++;
     if (r.duration_ms !== null) {
       b.n++;
       b.sum += r.duration_ms;
@@ -102,7 +107,7 @@ export function expectedTimeline(rows: WritableRow[], sinceUs: number, untilUs: 
 }
 
 export function expectedErrorCounts(rows: WritableRow[], sinceUs: number) {
-  const w = rows.filter((r) => r.created_at >= sinceUs && failed(r));
+  const w = rows.filter((r) => r.created_at >= sinceUs && isFailed(r));
   const bySig = new Map<string, number>();
   const byTask = new Map<string, number>();
   for (const r of w) {

@@ -13,11 +13,21 @@ import { run } from '../helpers/run.js';
 const tmp = () => mkdtempSync(join(tmpdir(), 'tasklog-cli-'));
 
 describe('help and version', () => {
-  it('prints help listing every command, exit 0', async () => {
+  it('prints help listing every command, exit 0: top-level commands and groups in tasklog --help, each grouped command in its group\'s help', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    for (const spec of COMMANDS) expect(r.stdout).toContain(spec.path.join(' ').split(' ')[0]);
     expect(r.stdout).toContain('--db <url>');
+    const listed = (help: string, word: string) => help.split('\n').some((l) => l.trim().split(/\s+/)[0] === word);
+    for (const spec of COMMANDS) {
+      expect(listed(r.stdout, spec.path[0]), `${spec.path[0]} in tasklog --help`).toBe(true);
+      if (spec.path.length === 1) continue;
+      const group = await run([...spec.path.slice(0, -1), '--help']);
+      expect(group.code).toBe(0);
+      const line = group.stdout.split('\n').find((l) => l.trim().split(/\s+/)[0] === spec.path[spec.path.length - 1]);
+      expect(line, `${spec.path.join(' ')} in ${spec.path[0]} --help`).toBeDefined();
+      const flat = (t: string) => t.replace(/\s+/g, ' ');
+      expect(flat(group.stdout)).toContain(flat(spec.summary));
+    }
   });
 
   it.each(COMMANDS.map((c) => c.path))('%s --help lists its flags', async (...path) => {

@@ -114,9 +114,10 @@ describe('parseTimeStrict', () => {
 
 describe('validateRecord', () => {
   const base = { job_id: 'j1', task_name: 't', queue_name: 'q', enqueue_time: '2026-03-15T10:00:00Z' };
+  const TARGETS = { sqlite: { storesNul: true, productName: 'SQLite' }, postgres: { storesNul: false, productName: 'PostgreSQL' }, mysql: { storesNul: true, productName: 'MySQL/MariaDB' } };
   const reason = (record: Record<string, unknown>, source: 'ndjson' | 'csv' = 'ndjson', backend: 'sqlite' | 'postgres' = 'sqlite') => {
     try {
-      validateRecord(7, record, source, { backend, now: NOW });
+      validateRecord(7, record, source, { target: TARGETS[backend], now: NOW });
     } catch (err) {
       expect(err).toBeInstanceOf(BadLine);
       expect((err as BadLine).line).toBe(7);
@@ -173,7 +174,7 @@ describe('validateRecord', () => {
   });
 
   it("a minimal row gets the model's defaults; given columns are listed in the table's order; derived fields are ignored", () => {
-    const row = validateRecord(3, { ...base, status_display: 'Whatever', duration_seconds: 9, user_display: null, id: null }, 'ndjson', { backend: 'sqlite', now: NOW });
+    const row = validateRecord(3, { ...base, status_display: 'Whatever', duration_seconds: 9, user_display: null, id: null }, 'ndjson', { target: TARGETS.sqlite, now: NOW });
     expect(row.id).toBeNull();
     expect(row.given).toEqual(['job_id', 'task_name', 'queue_name', 'enqueue_time']);
     expect(row.values).toMatchObject({ args: [], kwargs: {}, status: 'queued', job_retry: 0, job_retries: 0, job_retry_after: 60, success: null, user_id: null });
@@ -185,7 +186,7 @@ describe('validateRecord', () => {
       2,
       { ...base, id: '42', duration_ms: '-5', success: 'False', args: '[1, "a"]', kwargs: '{}', user: '3', user_display: 'bob (bob@example.com)', error_message: '' },
       'csv',
-      { backend: 'mysql', now: NOW },
+      { target: TARGETS.mysql, now: NOW },
     );
     expect(row).toMatchObject({ id: 42, userDisplay: 'bob (bob@example.com)' });
     expect(row.values).toMatchObject({ duration_ms: -5, success: false, args: [1, 'a'], kwargs: {}, user_id: 3, error_message: '' });

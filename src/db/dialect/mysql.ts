@@ -12,8 +12,15 @@ import { describeNetworkError, errorCode, errorMessage, type Dialect, type Drive
  */
 export class MysqlDialect implements Dialect {
   readonly backend = 'mysql' as const;
+  readonly productName = 'MySQL/MariaDB';
   readonly maxConnections = 4;
   readonly beginSql = 'START TRANSACTION';
+  readonly trueSql = '1';
+  readonly falseSql = '0';
+  readonly timeType = 'datetime(6)';
+  readonly insertBatchRows = 1000;
+  readonly storesNul = true;
+  readonly upsertMayMerge = true;
   readonly maxNameLength = 64;
 
   async openConnection(target: Target, timeoutMs: number): Promise<DriverConnection> {

@@ -13,8 +13,16 @@ const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as c
  */
 export class PostgresDialect implements Dialect {
   readonly backend = 'postgres' as const;
+  readonly productName = 'PostgreSQL';
   readonly maxConnections = 4;
   readonly beginSql = 'BEGIN';
+  readonly trueSql = 'TRUE';
+  readonly falseSql = 'FALSE';
+  readonly timeType = 'timestamp with time zone';
+  // 65,535 bound values at most
+  readonly insertBatchRows = 1000;
+  readonly storesNul = false;
+  readonly upsertMayMerge = false;
   readonly maxNameLength = 63;
   /** an ICU collation folds case for all of Unicode even in a database created with LC_CTYPE=C */
   private icu = false;

@@ -13,9 +13,17 @@ import { errorMessage, type Dialect, type DriverConnection, onConflictUpsertSql,
  */
 export class SqliteDialect implements Dialect {
   readonly backend = 'sqlite' as const;
+  readonly productName = 'SQLite';
   readonly maxConnections = 1;
   /** IMMEDIATE takes the write lock at once: two writers wait (busy_timeout) instead of deadlocking */
   readonly beginSql = 'BEGIN IMMEDIATE';
+  readonly trueSql = '1';
+  readonly falseSql = '0';
+  readonly timeType = 'datetime';
+  // 32,766 bound values at most
+  readonly insertBatchRows = 500;
+  readonly storesNul = true;
+  readonly upsertMayMerge = false;
   readonly maxNameLength = null;
 
   async openConnection(target: Target): Promise<DriverConnection> {

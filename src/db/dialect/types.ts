@@ -5,6 +5,8 @@ import type { Backend, Target } from '../url.js';
 /** Everything that differs between databases lives behind this interface, one class per database. */
 export interface Dialect {
   readonly backend: Backend;
+  /** the database's name for messages: PostgreSQL, MySQL/MariaDB, SQLite */
+  readonly productName: string;
   /** Django's max_name_length for index names (null: unlimited, SQLite) */
   readonly maxNameLength: number | null;
   /** how many connections a command may open at once (queries of one report run side by side) */
@@ -13,6 +15,22 @@ export interface Dialect {
   openConnection(target: Target, timeoutMs: number): Promise<DriverConnection>;
   /** the statement that starts a write transaction */
   readonly beginSql: string;
+  /** true and false as SQL literals a boolean column compares with */
+  readonly trueSql: string;
+  readonly falseSql: string;
+  /** the column type of a time with microseconds, as Django declares a DateTimeField */
+  readonly timeType: string;
+  /** rows per multi-row INSERT of the 22 task columns, within the database's limit on bound values */
+  readonly insertBatchRows: number;
+  /** text and JSON columns can hold a NUL character (PostgreSQL's cannot) */
+  readonly storesNul: boolean;
+  /**
+   * An upsert by job_id can land on a row other than the one written: the
+   * key compares equal under a collation (case, accents, trailing spaces) or
+   * another writer took the id meanwhile, since there is no locking read.
+   * Then every batch is read back after writing (MySQL/MariaDB).
+   */
+  readonly upsertMayMerge: boolean;
   /** a time as a bind value the column compares correctly against */
   encodeTime(t: Instant): string;
   encodeBool(b: boolean | null): unknown;
