@@ -46,7 +46,7 @@ export const spec: CommandSpec = {
   path: ['alerts', 'check'],
   summary: 'evaluate the alert rules; print, post to a webhook, e-mail — once per cooldown',
   description:
-    'Rules (the seed\'s): failure rate above 10 % in the last hour with at least 10 rows; more than 5 tasks in progress ' +
+    'Rules (django-cfg\'s): failure rate above 10 % in the last hour with at least 10 rows; more than 5 tasks in progress ' +
     'for over 2 h; more than 100 queued; average duration above 30 s in the last hour; more than 5 retries on average; ' +
     'and per-task failure-rate rules from the config file ("alerts": {"tasks": [{"task": …, "failureRate": 5}]}). ' +
     'Every threshold is a flag and a config entry. Fired alerts go to stdout, to --webhook (JSON with a `text` ' +

@@ -28,7 +28,7 @@ export const spec: CommandSpec = {
   options: [
     { flags: '--rows <n>', description: 'rows to insert', default: DEMO_DEFAULT_ROWS, parse: (v) => positiveInt(v, `a whole number from 1 to ${DEMO_MAX_ROWS}`) },
     { flags: '--days <d>', description: 'spread the rows over this many days before now', default: 7, parse: (v) => positiveInt(v, 'a whole number of days greater than 0') },
-    { flags: '--seed <s>', description: 'random seed (same seed, same data)', default: 1, parse: (v) => nonNegativeInt(v, 'a whole number ≥ 0') },
+    { flags: '--seed <n>', description: 'where the random numbers start: the same number gives the same data', default: 1, parse: (v) => nonNegativeInt(v, 'a whole number ≥ 0') },
     { flags: '--append', description: 'add to a table that already has rows' },
     JSON_OPTION,
   ],

@@ -29,7 +29,7 @@ const THRESHOLD_OPTIONS: (OptionSpec & { key: keyof Thresholds })[] = [
 
 export const spec: CommandSpec = {
   path: ['health'],
-  summary: 'the seed\'s health check as a Nagios plugin: stuck tasks, last-hour failure rate, backlog',
+  summary: 'django-cfg\'s health check as a Nagios plugin: stuck tasks, last-hour failure rate, backlog',
   description:
     'Counts in_progress rows started more than --stuck-after ago, the failure rate of rows created in the last hour ' +
     'and the queued backlog, and compares each with its warning and critical threshold (flags, or "health" in the ' +

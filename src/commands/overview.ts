@@ -14,7 +14,7 @@ export const spec: CommandSpec = {
   path: ['overview'],
   summary: 'totals by queue and status, active queues and failures of the last 24 h',
   description:
-    'The seed\'s system overview: total_tasks, active_queues, recent_failures (rows created in the last 24 hours ' +
+    'django-cfg\'s system overview: total_tasks, active_queues, recent_failures (rows created in the last 24 hours ' +
     'that failed: status failed or expired, or success false), tasks_by_queue and tasks_by_status.',
   options: [JSON_OPTION, WATCH_OPTION],
   examples: [

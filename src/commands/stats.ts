@@ -19,7 +19,7 @@ export const spec: CommandSpec = {
   path: ['stats'],
   summary: 'success rate, durations and percentiles, queue wait, retries — for a window, a task or a queue',
   description:
-    'The seed\'s statistics (total, successful, failed, in_progress, success_rate, avg_duration_ms, ' +
+    'django-cfg\'s statistics (total, successful, failed, in_progress, success_rate, avg_duration_ms, ' +
     'avg_duration_seconds, period_hours) over rows created in the window, and more: duration min/max/p50/p95/p99 ' +
     '(exact, interpolated like PostgreSQL\'s percentile_cont), queue wait avg/p50/p95, retries, counts by status and ' +
     'throughput. --by task|queue gives one row per group. Computed in the database.',

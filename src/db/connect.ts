@@ -7,7 +7,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseError, RuntimeFailure, shortMessage, TasklogError } from '../core/errors.js';
-import { errorCode, type Dialect, type DriverConnection } from './dialect/types.js';
+import { errorCode, type Dialect, type DriverConnection, type Sql } from './dialect/types.js';
+
+export type { Sql };
 import { parseDatabaseUrl, redact, type Target } from './url.js';
 
 /** Where to connect and which tables to read: resolved by the CLI from flags, environment and config file. */
@@ -20,13 +22,6 @@ export interface ConnectionSettings {
   connectTimeoutMs: number;
 }
 
-/** A connection, or a transaction on one: SQL with `?` placeholders. */
-export interface Sql {
-  /** rows of a SELECT (or of a statement with RETURNING) */
-  query<T = Record<string, unknown>>(sql: string, bindings?: readonly unknown[]): Promise<T[]>;
-  /** runs a statement; the number of rows it changed */
-  exec(sql: string, bindings?: readonly unknown[]): Promise<number>;
-}
 
 export interface Db extends Sql {
   /** runs fn in one transaction: committed when it resolves, rolled back when it throws */

@@ -1,6 +1,6 @@
 /**
  * The filters of `logs list`, declared once: each is a flag (named after the
- * seed API's query parameter, kebab-case), its parser and the SQL it adds.
+ * django-cfg API's query parameter, kebab-case), its parser and the SQL it adds.
  * All filters combine with AND. Values always travel as bindings; table and
  * column names are quoted by the dialect.
  */

@@ -1,5 +1,5 @@
 /**
- * The seed's overview: total_tasks, active_queues, recent_failures,
+ * django-cfg's overview: total_tasks, active_queues, recent_failures,
  * tasks_by_queue, tasks_by_status. One GROUP BY over (queue, status) gives
  * the first, second, fourth and fifth; recent_failures uses the created_at index.
  */

@@ -1,8 +1,11 @@
 /**
- * The shapes rows leave tasklog in, as the seed's API serializes them: the
+ * The shapes rows leave tasklog in, as django-cfg's API serializes them: the
  * list fields, and the detail fields (list fields plus the rest).
  */
 import type { TaskLogRow } from '../db/decode.js';
+
+/** The decoded row the readers return and the views draw. */
+export type { TaskLogRow };
 import { statusDisplay } from './status.js';
 
 export const LIST_FIELDS = [
@@ -92,7 +95,7 @@ export function columnsFor(fields: readonly string[]): ColumnSelection {
   return { columns: [...columns], user: fields.includes('user_display') };
 }
 
-/** "admin (admin@example.com)", as the seed's serializer shows a user. */
+/** "admin (admin@example.com)", as django-cfg's serializer shows a user. */
 export function userDisplay(row: TaskLogRow): string | null {
   if (row.user_id === null) return null;
   if (row.username === undefined || row.username === null) return null;

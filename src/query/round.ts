@@ -1,6 +1,6 @@
 /**
  * Python's round(x, n): round half to even on the exact decimal value of the
- * double, so success_rate and avg_duration_seconds equal the seed's numbers.
+ * double, so success_rate and avg_duration_seconds equal django-cfg's numbers.
  */
 export function pyRound(x: number, digits: number): number {
   if (!Number.isFinite(x)) return x;

@@ -1,5 +1,5 @@
 /**
- * The seed's statistics and more, computed in the database: one aggregate
+ * django-cfg's statistics and more, computed in the database: one aggregate
  * query, one GROUP BY status, and the exact percentiles (linear
  * interpolation between the two nearest ranks, as PostgreSQL's
  * percentile_cont) read by rank with ROW_NUMBER() — the same numbers on
@@ -242,7 +242,7 @@ export class StatsQuery {
       .sort((a, b) => compareText(a.name, b.name));
   }
 
-  /** One row per task or queue: the seed's success-rate-by-task, tasks-by-queue and retry analysis. */
+  /** One row per task or queue: django-cfg's success-rate-by-task, tasks-by-queue and retry analysis. */
   async groups(by: 'task' | 'queue'): Promise<GroupStats[]> {
     const col = this.q(by === 'task' ? 'task_name' : 'queue_name');
     const d = this.db.dialect;

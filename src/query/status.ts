@@ -1,5 +1,5 @@
 /**
- * Statuses and the seed's status groups, defined once. Every command that
+ * Statuses and django-cfg's status groups, defined once. Every command that
  * counts or filters "completed", "successful" or "failed" rows uses these.
  *
  *   is_completed  = status in (success, failed, expired, canceled)

@@ -23,15 +23,15 @@ export const SINCE_OPTION: OptionSpec = {
   parse: parseTimeArg,
 };
 
-/** The analytics commands' scope to one task, exact as in the seed's endpoints. */
-export const TASK_NAME_OPTION: OptionSpec = { flags: '--task-name <name>', description: 'only this task (exact, as in the seed)' };
+/** The analytics commands' scope to one task, exact as in django-cfg's endpoints. */
+export const TASK_NAME_OPTION: OptionSpec = { flags: '--task-name <name>', description: 'only this task (exact, as in the django-cfg API)' };
 
 export interface Window {
   since: Instant;
   until: Instant;
   /** the window's length in hours (may be fractional with --since) */
   hours: number;
-  /** what the seed calls period_hours: the whole hours asked for, or the --since span rounded */
+  /** what django-cfg calls period_hours: the whole hours asked for, or the --since span rounded */
   period_hours: number;
 }
 

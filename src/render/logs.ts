@@ -1,7 +1,6 @@
 /** The task log views: the admin-like list table and the detail page of one row. */
-import type { TaskLogRow } from '../db/decode.js';
 import { diffMs, isoToMs } from '../core/time.js';
-import { toDetail, userDisplay } from '../query/present.js';
+import { toDetail, userDisplay, type TaskLogRow } from '../query/present.js';
 import { formatDuration, formatInt, formatRelative, formatRelativeShort } from './format.js';
 import { prettyJson } from './jsoncolor.js';
 import { paintDuration, paintRetries, queueBadge, statusBadge, type Style } from './style.js';

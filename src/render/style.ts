@@ -1,5 +1,5 @@
 /**
- * Colors and badges, defined once (the seed's admin colors):
+ * Colors and badges, defined once (django-cfg's admin colors):
  *   status: queued gray, in_progress blue, success green, failed red,
  *           canceled yellow, deferred magenta, expired dark red
  *   queue:  critical red, high yellow, default blue, low and background gray

@@ -1,9 +1,8 @@
-import type { Sql } from '../connect.js';
 import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toMysqlText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, quoteIdentifier, valuesPlaceholders } from './types.js';
+import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, quoteIdentifier, valuesPlaceholders, type Sql } from './types.js';
 
 /**
  * MySQL and MariaDB: Django stores naive UTC in datetime(6); tasklog reads it

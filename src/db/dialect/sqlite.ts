@@ -1,10 +1,9 @@
-import type { Sql } from '../connect.js';
 import { existsSync } from 'node:fs';
 import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toDjangoText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { errorMessage, type Dialect, type DriverConnection, onConflictUpsertSql, quoteIdentifier } from './types.js';
+import { errorMessage, type Dialect, type DriverConnection, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
 
 /**
  * SQLite as Django uses it: times are naive UTC text in Django's own format

@@ -1,6 +1,13 @@
-import type { Sql } from '../connect.js';
 import type { Instant } from '../../core/time.js';
 import type { Backend, Target } from '../url.js';
+
+/** A connection, or a transaction on one: SQL with `?` placeholders. */
+export interface Sql {
+  /** rows of a SELECT (or of a statement with RETURNING) */
+  query<T = Record<string, unknown>>(sql: string, bindings?: readonly unknown[]): Promise<T[]>;
+  /** runs a statement; the number of rows it changed */
+  exec(sql: string, bindings?: readonly unknown[]): Promise<number>;
+}
 
 /** Everything that differs between databases lives behind this interface, one class per database. */
 export interface Dialect {

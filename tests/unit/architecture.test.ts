@@ -1,0 +1,111 @@
+/**
+ * The architecture as tests: layers point one way (read off every import of
+ * src/), no file cycle, and the words users read never mention our source
+ * document.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { manPage } from '../../src/cli/manpage.js';
+import { version } from '../../src/cli/main.js';
+import { COMMANDS } from '../../src/commands/index.js';
+import { run } from '../helpers/run.js';
+import { REPO_ROOT } from '../helpers/shared.js';
+
+const SRC = join(REPO_ROOT, 'src');
+
+/**
+ * What each folder of src/ may import besides itself. core is for every
+ * layer; db holds connections and dialects; query the SQL of reports; notify,
+ * import, rearq, redis and server are subsystems on the same rule; render
+ * draws and never reads a database; ui and commands sit above; cli is the
+ * program around the commands.
+ */
+const MAY_IMPORT: Record<string, readonly string[]> = {
+  core: [],
+  types: [],
+  db: ['core'],
+  query: ['core', 'db'],
+  notify: ['core', 'db', 'query'],
+  import: ['core', 'db', 'query'],
+  redis: ['core'],
+  rearq: ['core', 'db', 'query', 'redis'],
+  render: ['core', 'query'],
+  server: ['core', 'db', 'query', 'render', 'redis', 'rearq'],
+  ui: ['core', 'db', 'query', 'render', 'cli'],
+  // '..': the demo generator in fixtures/, shipped with the package
+  commands: ['core', 'db', 'query', 'notify', 'import', 'redis', 'rearq', 'render', 'server', 'ui', 'cli', '..'],
+  cli: ['core', 'db', 'query', 'render', 'commands'],
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+/** Every relative import of a file (static, dynamic and type-only), as a path under src/ without extension. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const found = [...text.matchAll(/(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]);
+  return found.map((spec) => relative(SRC, normalize(join(dirname(file), spec))).replace(/\.js$/, ''));
+}
+
+const FILES = sourceFiles(SRC);
+const layerOf = (path: string) => path.split('/')[0];
+
+describe('layers', () => {
+  it('every folder of src/ has a rule', () => {
+    const folders = [...new Set(FILES.map((f) => layerOf(relative(SRC, f))))].filter((l) => !l.endsWith('.ts'));
+    for (const l of folders) expect(MAY_IMPORT, `src/${l} has no rule in MAY_IMPORT`).toHaveProperty(l);
+  });
+
+  it('no import runs upward', () => {
+    const upward: string[] = [];
+    for (const file of FILES) {
+      const from = layerOf(relative(SRC, file));
+      for (const target of importsOf(file)) {
+        const to = layerOf(target);
+        if (to !== from && !(MAY_IMPORT[from] ?? []).includes(to)) upward.push(`${relative(REPO_ROOT, file)} → src/${target}`);
+      }
+    }
+    expect(upward).toEqual([]);
+  });
+
+  it('the rule catches an upward import (the check itself works)', () => {
+    const sample = join(SRC, 'db', 'connect.ts');
+    const target = relative(SRC, normalize(join(dirname(sample), '../cli/config.js'))).replace(/\.js$/, '');
+    expect(MAY_IMPORT[layerOf(relative(SRC, sample))]).not.toContain(layerOf(target));
+  });
+
+  it('no two files import each other, directly or through others', () => {
+    const graph = new Map(FILES.map((f) => [relative(SRC, f).replace(/\.ts$/, ''), importsOf(f)]));
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (node: string, path: string[]) => {
+      if (state.get(node) === 'done') return;
+      if (state.get(node) === 'open') {
+        cycles.push([...path.slice(path.indexOf(node)), node].join(' → '));
+        return;
+      }
+      state.set(node, 'open');
+      for (const next of graph.get(node) ?? []) if (graph.has(next)) visit(next, [...path, node]);
+      state.set(node, 'done');
+    };
+    for (const node of graph.keys()) visit(node, []);
+    expect(cycles).toEqual([]);
+  });
+});
+
+describe('what users read', () => {
+  /** "seed" is our source document's word; only the demo's --seed flag may use it. */
+  const mentions = (text: string) => (text.match(/[^\n]*seed[^\n]*/gi) ?? []).filter((line) => line.replace(/\\?-\\?-seed\b/gi, '').match(/seed/i));
+
+  it('tasklog --help and every command\'s --help never say "seed" (but --seed)', async () => {
+    const pages = [(await run(['--help'])).stdout, ...(await Promise.all(COMMANDS.map(async (c) => (await run([...c.path, '--help'])).stdout)))];
+    expect(pages.flatMap(mentions)).toEqual([]);
+  });
+
+  it('the man page and the README never say "seed" (but --seed)', () => {
+    expect(mentions(manPage(version()))).toEqual([]);
+    expect(mentions(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'))).toEqual([]);
+  });
+});
