@@ -164,6 +164,38 @@ describe.skipIf(noTmux)('logs browse in a pseudo-terminal', () => {
   });
 });
 
+describe.skipIf(noTmux)('cleanup asks on a terminal', () => {
+  const dir = tmp();
+  beforeAll(async () => {
+    expect((await run(['demo', '--rows', '200', '--days', '9', '--db', 'demo.sqlite'], { cwd: dir, now: NOW })).code).toBe(0);
+  });
+  const total = async () => (await runJson(['overview', '--db', 'demo.sqlite'], { cwd: dir, now: NOW })).total_tasks as number;
+
+  it('Ctrl-C at the question: exit 130, nothing deleted, cursor shown', async () => {
+    const before = await total();
+    const dry = await runJson(['cleanup', '--days', '1', '--dry-run', '--db', 'demo.sqlite'], { cwd: dir, now: NOW });
+    expect(dry.deleted).toBeGreaterThan(1);
+    const pty = start(['cleanup', '--days', '1', '--db', 'demo.sqlite'], dir);
+    await pty.waitFor(`Delete ${dry.deleted.toLocaleString('en-US')} logs older than 1 day (created before`);
+    pty.keys('C-c');
+    expect(await pty.exitCode()).toBe(130);
+    expect(pty.screen()).toContain('tasklog: interrupted: nothing deleted');
+    expect(pty.terminalState().cursorVisible).toBe(true);
+    expect(await total()).toBe(before);
+  });
+
+  it('answering no: exit 0, nothing deleted', async () => {
+    const before = await total();
+    const pty = start(['cleanup', '--days', '1', '--db', 'demo.sqlite'], dir);
+    await pty.waitFor('older than 1 day');
+    pty.type('n');
+    pty.keys('Enter');
+    expect(await pty.exitCode()).toBe(0);
+    expect(pty.screen()).toContain('Nothing deleted.');
+    expect(await total()).toBe(before);
+  });
+});
+
 describe.skipIf(noTmux)('init in a pseudo-terminal', () => {
   it('SQLite: a wrong file is a clear verdict, then the demo database, its table, thresholds; the file is what health reads; a second run offers the current values', async () => {
     const dir = tmp();
