@@ -46,7 +46,7 @@ export const spec: CommandSpec = {
     const { generateRows, DEMO_USERS } = await import('../../fixtures/generate.js');
     const { overview } = await import('../query/overview.js');
     const { progress } = await import('../render/progress.js');
-    const { formatInt } = await import('../render/format.js');
+    const { formatInt, plural } = await import('../render/format.js');
     const now = ctx.now();
 
     const result = await withDb(opts, ctx, { create: true }, async (db) => {
@@ -55,7 +55,7 @@ export const spec: CommandSpec = {
       const existing = await countRows(db, db.table);
       if (existing > 0 && !opts.append) {
         throw new RuntimeFailure(
-          `table ${db.table} in ${db.target.display} already has ${formatInt(existing)} rows; pass --append to add more, or choose another --db`,
+          `table ${db.table} in ${db.target.display} already has ${plural(existing, 'row')}; pass --append to add more, or choose another --db`,
           'not_empty',
         );
       }

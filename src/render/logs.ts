@@ -1,7 +1,7 @@
 /** The task log views: the admin-like list table and the detail page of one row. */
 import { diffMs, isoToMs } from '../core/time.js';
 import { toDetail, userDisplay, type TaskLogRow } from '../query/present.js';
-import { formatDuration, formatInt, formatRelative, formatRelativeShort } from './format.js';
+import { formatDuration, formatInt, formatRelative, formatRelativeShort, plural } from './format.js';
 import { prettyJson } from './jsoncolor.js';
 import { paintDuration, paintRetries, queueBadge, statusBadge, type Style } from './style.js';
 import { renderTable, type Column } from './table.js';
@@ -58,7 +58,7 @@ export function renderList(rows: TaskLogRow[], columns: Column<TaskLogRow>[], o:
 export function pageFooter(page: number, pageSize: number, shown: number, count: number, estimated = false): string {
   if (count === 0 && shown === 0) return 'no matching rows';
   const total = estimated ? `about ${formatInt(count)} (estimated; --exact-count counts them)` : formatInt(count);
-  if (shown === 0) return `page ${formatInt(page)} is past the end: ${total} rows in ${estimated ? 'about ' : ''}${formatInt(Math.ceil(count / pageSize))} pages`;
+  if (shown === 0) return `page ${formatInt(page)} is past the end: ${total} ${count === 1 ? 'row' : 'rows'} in ${estimated ? 'about ' : ''}${plural(Math.ceil(count / pageSize), 'page')}`;
   const from = (page - 1) * pageSize + 1;
   return `showing ${formatInt(from)}–${formatInt(from + shown - 1)} of ${total}`;
 }

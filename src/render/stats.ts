@@ -2,7 +2,7 @@
 import { toIso } from '../core/time.js';
 import type { GroupStats, Stats } from '../query/stats.js';
 import type { Window } from '../query/window.js';
-import { formatDuration, formatInt, visibleLength } from './format.js';
+import { formatDuration, formatInt, plural, visibleLength } from './format.js';
 import { paintDuration, paintHealth, statusBadge, successRateHealth, type Style } from './style.js';
 import { renderTable } from './table.js';
 
@@ -37,7 +37,7 @@ export function renderStats(s: Stats, w: Window, groups: GroupStats[] | undefine
   row('Duration', `avg ${d(s.total ? s.avg_duration_ms : null)} · p50 ${d(dur.p50)} · p95 ${d(dur.p95)} · p99 ${d(dur.p99)} · max ${d(dur.max)}`);
   const w8 = s.queue_wait_ms;
   row('Queue wait', `avg ${formatDuration(w8.avg)} · p50 ${formatDuration(w8.p50)} · p95 ${formatDuration(w8.p95)}`);
-  row('Retries', `avg ${s.retries.avg} · max ${s.retries.max} · ${formatInt(s.retries.retried)} rows retried`);
+  row('Retries', `avg ${s.retries.avg} · max ${s.retries.max} · ${plural(s.retries.retried, 'row')} retried`);
   // statuses, wrapped to the width
   const items = Object.entries(s.by_status).map(([k, n]) => `${statusBadge(style, k)} ${formatInt(n)}`);
   const wrapped: string[] = [];

@@ -7,7 +7,7 @@ import asciichart from 'asciichart';
 import { isoToMs } from '../core/time.js';
 import { wallClock, type Interval } from '../query/buckets.js';
 import type { Bucket } from '../query/timeline.js';
-import { formatInt } from './format.js';
+import { formatInt, plural } from './format.js';
 import type { Style } from './style.js';
 
 export interface ChartView {
@@ -93,6 +93,6 @@ export function renderTimeline(buckets: Bucket[], v: ChartView, title: string): 
   }
   lines.push('');
   const busiest = total > 0 ? ` · busiest ${tickLabel(peak.timestamp, v.interval, v.tz, true)} (${formatInt(peak.total)})` : '';
-  lines.push(`${formatInt(total)} tasks · ${c.green(formatInt(ok) + ' successful')} · ${failed ? c.red(formatInt(failed) + ' failed') : '0 failed'}${busiest}`);
+  lines.push(`${plural(total, 'task')} · ${c.green(formatInt(ok) + ' successful')} · ${failed ? c.red(formatInt(failed) + ' failed') : '0 failed'}${busiest}`);
   return lines.join('\n') + '\n';
 }
