@@ -10,7 +10,6 @@ import { pyRound } from './round.js';
 import { groupSql } from './status.js';
 import { thresholdDefaults } from './thresholds.js';
 
-export { NAGIOS, type NagiosStatus };
 
 export interface Thresholds {
   stuckAfterMs: number;
