@@ -151,7 +151,7 @@ export function redact(message: string, target: Target | undefined): string {
 
 /** A server URL with this password put in (percent-encoded), unless it already has one; other URLs unchanged. */
 export function withUrlPassword(url: string, password: string): string {
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase();
+  const scheme = urlScheme(url);
   if (!scheme || SCHEMES[scheme] === undefined || SCHEMES[scheme] === 'sqlite') return url;
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)(?:([^/@?#]*)@)?/.exec(url);
   if (!m || m[2]?.includes(':')) return url;
