@@ -10,8 +10,8 @@ import { intInRange, positiveNumber } from '../core/values.js';
 import type { Db } from '../db/connect.js';
 import { emailList, isWebhookUrl, WEBHOOK_ACCEPTS } from '../notify/addresses.js';
 import type { Delivery, RetryPolicy } from '../notify/channels.js';
-import { DEFAULT_RULES, type Alert, type AlertRules } from '../query/alerts.js';
-import { thresholdOption, thresholdsOf } from '../query/thresholds.js';
+import type { Alert, AlertRules } from '../query/alerts.js';
+import { formatThreshold, threshold, thresholdDefaults, thresholdOption, thresholdsOf } from '../query/thresholds.js';
 import { parseSpan } from '../query/timearg.js';
 import type { OutputFlags } from './logs-shared.js';
 
@@ -31,16 +31,24 @@ const THRESHOLDS = thresholdsOf('alerts');
 const DEFAULT_FROM = 'tasklog@localhost';
 const DEFAULT_COOLDOWN_MS = 3_600_000;
 
-export const spec: CommandSpec = {
-  path: ['alerts', 'check'],
-  summary: 'evaluate the alert rules; print, post to a webhook, e-mail — once per cooldown',
-  description:
-    "Rules (django-cfg's alerting strategy): failure rate above 10 % in the last hour with at least 10 rows; more than 5 tasks in progress " +
-    'for over 2 h; more than 100 queued; average duration above 30 s in the last hour; more than 5 retries on average; ' +
+/** The rules with their default thresholds, as the help says them (from the thresholds table). */
+function describeRules(): string {
+  const d = (key: string) => formatThreshold(threshold('alerts', key));
+  return (
+    `Rules (django-cfg's alerting strategy): failure rate above ${d('failureRate')} % in the last ${d('window')} with at least ${d('minRows')} rows; ` +
+    `more than ${d('stuckCount')} tasks in progress for over ${d('stuckAfter')}; more than ${d('queued')} queued; average duration above ` +
+    `${d('avgDuration')} s in the last ${d('window')}; more than ${d('avgRetries')} retries on average; ` +
     'and per-task failure-rate rules from the config file ("alerts": {"tasks": [{"task": …, "failureRate": 5}]}). ' +
     'Every threshold is a flag and a config entry. Fired alerts go to stdout, to --webhook (JSON with a `text` ' +
     'summary) and to --email over SMTP; the same alert is not sent again within --cooldown (state in the table ' +
-    'tasklog_alert_state). Failed deliveries are retried with backoff and not recorded as sent.',
+    'tasklog_alert_state). Failed deliveries are retried with backoff and not recorded as sent.'
+  );
+}
+
+export const spec: CommandSpec = {
+  path: ['alerts', 'check'],
+  summary: 'evaluate the alert rules; print, post to a webhook, e-mail — once per cooldown',
+  description: describeRules(),
   options: [
     ...THRESHOLDS.map(thresholdOption),
     { flags: '--webhook <url>', description: 'POST the fired alerts as JSON (Slack-compatible `text`)' },
@@ -119,7 +127,7 @@ function resolvePlan(opts: Opts, cfg: LoadedConfig, ctx: Ctx): Plan {
 
 /** Defaults, then the config file's "alerts" section, then flags. */
 function resolveRules(opts: Opts, cfg: LoadedConfig): AlertRules {
-  const rules: Record<string, unknown> = { ...DEFAULT_RULES, ...configThresholds(cfg, 'alerts'), tasks: cfg.values.alerts?.tasks ?? [] };
+  const rules: Record<string, unknown> = { ...thresholdDefaults('alerts'), ...configThresholds(cfg, 'alerts'), tasks: cfg.values.alerts?.tasks ?? [] };
   for (const t of THRESHOLDS) if (opts[t.key] !== undefined) rules[t.field] = opts[t.key];
   return rules as unknown as AlertRules;
 }

@@ -4,8 +4,8 @@ import { UsageError } from '../core/errors.js';
 import { exitDocs, NAGIOS, NAGIOS_STATUS } from '../core/exit.js';
 import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
-import { DEFAULT_THRESHOLDS, type Thresholds } from '../query/health.js';
-import { thresholdOption, thresholdsOf } from '../query/thresholds.js';
+import type { Thresholds } from '../query/health.js';
+import { thresholdDefaults, thresholdOption, thresholdsOf } from '../query/thresholds.js';
 import type { OutputFlags } from './logs-shared.js';
 
 type Opts = OutputFlags & Record<string, unknown>;
@@ -48,7 +48,7 @@ export const spec: CommandSpec = {
 
 /** Defaults, then the config file's "health" section, then flags. */
 function resolveThresholds(opts: Opts, ctx: Ctx): Thresholds {
-  const t: Record<string, number> = { ...DEFAULT_THRESHOLDS, ...configThresholds(loadConfig(ctx), 'health') };
+  const t: Record<string, number> = { ...thresholdDefaults('health'), ...configThresholds(loadConfig(ctx), 'health') };
   for (const o of THRESHOLDS) if (opts[o.key] !== undefined) t[o.field] = opts[o.key] as number;
   for (const [w, c] of [['warnStuck', 'critStuck'], ['warnFailureRate', 'critFailureRate'], ['warnQueued', 'critQueued']] as const) {
     if (t[c] < t[w]) throw new UsageError(`the critical threshold ${c} (${t[c]}) is below the warning ${w} (${t[w]})`);
