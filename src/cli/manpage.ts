@@ -3,8 +3,10 @@
  * a test fails when the committed page drifts from the specs).
  */
 import { COMMANDS, GROUPS } from '../commands/index.js';
+import { EXIT_STATUS } from '../core/exit.js';
 import { PROGRAM_DESCRIPTION } from './program.js';
-import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec.js';
+import { CONFIG_KEYS } from './settings.js';
+import { GLOBAL_OPTIONS, HELP_OPTION, VERSION_OPTION, type CommandSpec, type OptionSpec } from './spec.js';
 
 /** roff-escapes text: backslashes, leading dots and quotes, hyphens in flags */
 function esc(text: string): string {
@@ -39,6 +41,27 @@ function commandSection(spec: CommandSpec): string[] {
   return out;
 }
 
+/** Every key of the config file, from the table the file is checked against. */
+function configSection(): string[] {
+  const out = [
+    '.SH CONFIG FILE',
+    esc('Every key is checked when the file is read: a bad value stops the command with one line naming the key and what it accepts (exit 2; health: 3), an unknown key is a warning. Flags win over the file. Keys with a dot are in a section: "alerts.webhook" is {"alerts": {"webhook": ...}}.'),
+  ];
+  for (const k of CONFIG_KEYS) out.push('.TP', `.B ${esc(k.key)}`, esc(`${k.description}: ${k.accepts}.`));
+  return out;
+}
+
+/** tasklog's exit codes, then each command with a convention of its own, from the same tables main and the specs use. */
+function exitStatusSection(): string[] {
+  const out = ['.SH EXIT STATUS'];
+  for (const d of Object.values(EXIT_STATUS)) out.push('.TP', `.B ${d.code}`, esc(d.meaning[0].toUpperCase() + d.meaning.slice(1) + '.'));
+  for (const spec of COMMANDS.filter((c) => c.failure && c.exitCodes)) {
+    out.push('.PP', esc(`${spec.path.join(' ')}:`));
+    for (const [code, what] of Object.entries(spec.exitCodes!)) out.push('.TP', `.B ${code}`, esc(what + '.'));
+  }
+  return out;
+}
+
 export function manPage(version: string): string {
   const lines: string[] = [
     `.TH TASKLOG 1 "" "tasklog ${esc(version)}" "User Commands"`,
@@ -56,7 +79,7 @@ export function manPage(version: string): string {
     '.SH GLOBAL OPTIONS',
     esc('Accepted before or after the command.'),
   ];
-  for (const o of GLOBAL_OPTIONS) lines.push(...optionItem(o));
+  for (const o of [...GLOBAL_OPTIONS, HELP_OPTION, VERSION_OPTION]) lines.push(...optionItem(o));
   lines.push('.SH COMMANDS');
   for (const [group, what] of Object.entries(GROUPS)) lines.push('.PP', `\\fB${esc(group)}\\fR: ${esc(what)}.`);
   for (const spec of COMMANDS) lines.push(...commandSection(spec));
@@ -70,15 +93,11 @@ export function manPage(version: string): string {
     '.TP', '.B FORCE_COLOR', esc('Force colors (1, 2 or 3) or turn them off (0), even off a terminal.'),
     '.TP', '.B TASKLOG_NOW', esc('Pins the current time (ISO 8601), for reproducible output.'),
     '.SH FILES',
-    '.TP', '.I ./tasklog.config.json', esc('Project config: {"database", "table", "userTable", "connectTimeout", "health": {...}, "alerts": {...}}.'),
+    '.TP', '.I ./tasklog.config.json', esc('Project config: a JSON object with the keys listed under CONFIG FILE.'),
     '.TP', '.I $XDG_CONFIG_HOME/tasklog/config.json', esc('User config, read when there is no project config.'),
     '.TP', '.I ./tasklog.sqlite', esc('The default database when nothing else names one.'),
-    '.SH EXIT STATUS',
-    '.TP', '.B 0', 'Success.',
-    '.TP', '.B 1', esc('Runtime failure: database unreachable, table missing, row not found.'),
-    '.TP', '.B 2', esc('Usage error: unknown command or flag, bad value.'),
-    '.TP', '.B 130', esc('cleanup interrupted by Ctrl-C after a batch.'),
-    '.PP', esc('health follows the Nagios plugin API: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. alerts check: 0 nothing fired, 1 an alert fired, 2 usage error, 3 could not check or deliver.'),
+    ...configSection(),
+    ...exitStatusSection(),
     '.SH EXAMPLES',
   );
   for (const spec of COMMANDS) {

@@ -5,7 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { COMMANDS, GROUPS } from '../commands/index.js';
 import type { Ctx } from '../core/io.js';
-import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec.js';
+import { GLOBAL_OPTIONS, HELP_OPTION, VERSION_OPTION, type CommandSpec, type OptionSpec } from './spec.js';
 import { InvalidValue } from '../core/errors.js';
 
 export const PROGRAM_DESCRIPTION =
@@ -45,8 +45,8 @@ export function buildProgram(ctx: Ctx, version: string, onAction: (inv: Invocati
   const program = new Command('tasklog');
   program
     .description(PROGRAM_DESCRIPTION)
-    .version(version, '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'show help')
+    .version(version, VERSION_OPTION.flags, VERSION_OPTION.description)
+    .helpOption(HELP_OPTION.flags, HELP_OPTION.description)
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })

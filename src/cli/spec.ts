@@ -66,6 +66,10 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: '--no-color', description: 'no colors (also: NO_COLOR=1)' },
 ];
 
+/** Commander's own flags, declared here so the man page lists what program.ts installs. */
+export const HELP_OPTION: OptionSpec = { flags: '-h, --help', description: 'show help' };
+export const VERSION_OPTION: OptionSpec = { flags: '-V, --version', description: 'print the version' };
+
 export const JSON_OPTION: OptionSpec = { flags: '--json', description: 'print JSON to stdout (errors go to stderr)' };
 
 

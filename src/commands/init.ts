@@ -1,4 +1,4 @@
-import { UsageError } from '../core/errors.js';
+import { EXIT, UsageError } from '../core/errors.js';
 import { isInteractive, type Ctx } from '../core/io.js';
 import type { CommandSpec } from '../cli/spec.js';
 
@@ -13,7 +13,7 @@ export const spec: CommandSpec = {
     '(passwordEnv, TASKLOG_DB_PASSWORD by default). Run again, it offers the current values (--db, --table and ' +
     '--user-table offer theirs instead). Needs a terminal.',
   options: [{ flags: '--global', description: 'write the per-user config file ($XDG_CONFIG_HOME/tasklog/config.json) instead of ./tasklog.config.json' }],
-  exitCodes: { 130: 'cancelled with Ctrl-C; nothing written' },
+  exitCodes: { [EXIT.INTERRUPTED]: 'cancelled with Ctrl-C; nothing written' },
   examples: [
     { command: 'tasklog init', description: 'set up ./tasklog.config.json for this project' },
     { command: 'tasklog init --global', description: 'set up the per-user default' },

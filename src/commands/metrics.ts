@@ -1,9 +1,13 @@
+import { configThresholds, loadConfig } from '../cli/config.js';
 import { withDb } from '../cli/database.js';
 import type { Ctx } from '../core/io.js';
 import type { CommandSpec } from '../cli/spec.js';
-import { parseSpan, SPAN_HELP } from '../query/timearg.js';
+import { threshold, thresholdOption } from '../query/thresholds.js';
 import { PERIOD_OPTION, resolveWindow } from '../query/window.js';
 import type { OutputFlags } from './logs-shared.js';
+
+/** health's: tasklog_stuck_tasks counts what health calls stuck. */
+const STUCK_AFTER = threshold('health', 'stuckAfter');
 
 interface Opts extends OutputFlags {
   textfile?: string;
@@ -17,11 +21,12 @@ export const spec: CommandSpec = {
   description:
     'Rows by task, queue and status; backlog and the oldest queued age; stuck tasks; last-hour totals and failure ' +
     'ratio; per-task duration quantiles (0.5, 0.95, 0.99) of the rows created in the last --period-hours. With ' +
-    '--textfile PATH it writes a temporary file and renames it over PATH, for node_exporter\'s textfile collector.',
+    '--textfile PATH it writes a temporary file and renames it over PATH, for node_exporter\'s textfile collector. ' +
+    'Stuck is what health calls stuck: --stuck-after, or "health": {"stuckAfter"} in the config file.',
   options: [
     { flags: '--textfile <path>', description: 'write to PATH atomically (temporary file, then rename) instead of stdout' },
     { ...PERIOD_OPTION, description: 'window of the duration quantiles, in hours' },
-    { flags: '--stuck-after <span>', description: `in progress for longer than this counts as stuck (${SPAN_HELP}; default 1h)`, parse: parseSpan },
+    thresholdOption(STUCK_AFTER),
   ],
   examples: [
     { command: 'tasklog metrics', description: 'print the metrics' },
@@ -29,8 +34,9 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { metrics } = await import('../query/metrics.js');
+    const stuckAfterMs = opts.stuckAfter ?? configThresholds(loadConfig(ctx), 'health')[STUCK_AFTER.field] ?? STUCK_AFTER.default;
     const text = await withDb(opts, ctx, { requireTable: true }, (db) =>
-      metrics(db, ctx.now(), resolveWindow({ periodHours: opts.periodHours }, ctx.now()), opts.stuckAfter ?? 3_600_000),
+      metrics(db, ctx.now(), resolveWindow({ periodHours: opts.periodHours }, ctx.now()), stuckAfterMs),
     );
     if (!opts.textfile) {
       ctx.stdout.write(text);

@@ -1,17 +1,11 @@
 /**
- * Exit codes and the errors that carry them: the one place that decides what
+ * The errors that carry the exit codes (declared in exit.ts): the one place that decides what
  * a failure looks like to a shell. Every command throws these; `main` turns
  * them into one line on stderr (or one JSON object with --json) and a code.
  */
-export const EXIT = {
-  OK: 0,
-  /** runtime failure: database unreachable, table missing, row not found */
-  FAILURE: 1,
-  /** usage error: unknown flag, bad value */
-  USAGE: 2,
-  /** interrupted by the user (128 + SIGINT) */
-  INTERRUPTED: 130,
-} as const;
+import { EXIT } from './exit.js';
+
+export { EXIT };
 
 export type ExitCode = number;
 
@@ -35,6 +29,22 @@ export class UsageError extends TasklogError {
     super(message, EXIT.USAGE, 'usage');
     this.name = 'UsageError';
   }
+}
+
+/**
+ * A bad value in the config file: one line naming the file, the key and what
+ * it accepts; the command's usage exit code (2; 3 for health).
+ */
+export class ConfigError extends TasklogError {
+  constructor(path: string | null, key: string, accepts: string, got?: unknown) {
+    super(`config file ${path ?? '(none)'}: ${key} must be ${accepts}${got === undefined ? '' : ` (got ${shown(got)})`}`, EXIT.USAGE, 'config');
+    this.name = 'ConfigError';
+  }
+}
+
+function shown(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? text.slice(0, 57) + '…' : text;
 }
 
 /** Something outside the user's command line went wrong (database, network, file). */

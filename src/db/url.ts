@@ -42,12 +42,21 @@ const SCHEMES: Record<string, Backend> = {
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
+/**
+ * The scheme of a URL, lower case, or undefined for a plain path (no scheme,
+ * or a Windows-like drive letter): the rule that tells a URL from a SQLite file.
+ */
+export function urlScheme(text: string): string | undefined {
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(text.trim())?.[1]?.toLowerCase();
+  if (!scheme || (scheme.length === 1 && /^[a-zA-Z]:[\\/]/.test(text.trim()))) return undefined;
+  return scheme;
+}
+
 export function parseDatabaseUrl(raw: string, cwd: string): Target {
   const text = raw.trim();
   if (text === '') throw new UsageError('option --db: expects a database URL or a SQLite file path, got an empty value');
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(text)?.[1]?.toLowerCase();
-  // A plain path (no scheme, or a Windows-like drive letter) is a SQLite file.
-  if (!scheme || (scheme.length === 1 && /^[a-zA-Z]:[\\/]/.test(text))) {
+  const scheme = urlScheme(text);
+  if (!scheme) {
     const filename = text === ':memory:' ? text : resolve(cwd, text);
     return { backend: 'sqlite', display: text, filename, secrets: [] };
   }
@@ -142,7 +151,7 @@ export function redact(message: string, target: Target | undefined): string {
 
 /** A server URL with this password put in (percent-encoded), unless it already has one; other URLs unchanged. */
 export function withUrlPassword(url: string, password: string): string {
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase();
+  const scheme = urlScheme(url);
   if (!scheme || SCHEMES[scheme] === undefined || SCHEMES[scheme] === 'sqlite') return url;
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)(?:([^/@?#]*)@)?/.exec(url);
   if (!m || m[2]?.includes(':')) return url;

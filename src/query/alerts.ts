@@ -4,10 +4,18 @@
  * the config file. Each fired alert carries its value, threshold and evidence.
  */
 import { type Db } from '../db/connect.js';
+import { plural } from '../core/numbers.js';
 import { addMs, decodeTime, instantFromDate } from '../core/time.js';
 import { pyRound } from './round.js';
-import { queueState } from './health.js';
+import { queueState, stuckWhere } from './health.js';
 import { groupSql } from './status.js';
+import { thresholdDefaults } from './thresholds.js';
+
+export interface TaskRule {
+  task: string;
+  failureRate: number;
+  minRows?: number;
+}
 
 export interface AlertRules {
   /** the window of the rate/duration/retry rules, ms (default 1 h) */
@@ -19,21 +27,11 @@ export interface AlertRules {
   queued: number;
   avgDurationSeconds: number;
   avgRetries: number;
-  tasks: { task: string; failureRate: number; minRows?: number }[];
+  tasks: TaskRule[];
 }
 
-/** The seed's alerting strategy. */
-export const DEFAULT_RULES: AlertRules = {
-  windowMs: 3_600_000,
-  failureRate: 10,
-  minRows: 10,
-  stuckCount: 5,
-  stuckAfterMs: 2 * 3_600_000,
-  queued: 100,
-  avgDurationSeconds: 30,
-  avgRetries: 5,
-  tasks: [],
-};
+/** The seed's alerting strategy (the thresholds are declared in thresholds.ts). */
+export const DEFAULT_RULES: AlertRules = { ...(thresholdDefaults('alerts') as unknown as Omit<AlertRules, 'tasks'>), tasks: [] };
 
 export interface Alert {
   /** stable id, the key of the cooldown state */
@@ -48,48 +46,80 @@ export interface Alert {
   evidence: string[];
 }
 
-function windowLabel(ms: number): string {
-  return ms % 3_600_000 === 0 ? (ms === 3_600_000 ? 'the last hour' : `the last ${ms / 3_600_000} hours`) : `the last ${Math.round(ms / 60_000)} minutes`;
+/** "the last hour", "the last 2 hours", "the last 90 minutes" */
+export function windowLabel(ms: number): string {
+  if (ms === 3_600_000) return 'the last hour';
+  return ms % 3_600_000 === 0 ? `the last ${plural(ms / 3_600_000, 'hour')}` : `the last ${plural(Math.round(ms / 60_000), 'minute')}`;
 }
 
-export async function evaluate(db: Db, now: Date, rules: AlertRules): Promise<Alert[]> {
-  const d = db.dialect;
-  const q = (c: string) => d.quote(c);
-  const table = q(db.table);
-  const nowI = instantFromDate(now);
-  const since = d.encodeTime(addMs(nowI, -rules.windowMs));
-  const stuckBefore = d.encodeTime(addMs(nowI, -rules.stuckAfterMs));
-  const win = windowLabel(rules.windowMs);
-  const [[agg], state] = await Promise.all([
-    db.query<Record<string, unknown>>(`SELECT COUNT(${q('duration_ms')}) AS n_duration, SUM(${q('duration_ms')}) AS sum_duration, SUM(${q('job_retries')}) AS sum_retries ` +
-        `FROM ${table} WHERE ${q('created_at')} >= ?`,
-      [since],
-    ),
-    queueState(db, now, rules.stuckAfterMs, rules.windowMs),
-  ]);
-  const { total, failed } = state;
-  const alerts: Alert[] = [];
+/** "1 hour", "2 hours", "90 minutes", "45 seconds" */
+function spanWords(ms: number): string {
+  if (ms % 3_600_000 === 0) return plural(ms / 3_600_000, 'hour');
+  if (ms % 60_000 === 0) return plural(ms / 60_000, 'minute');
+  return plural(ms / 1000, 'second');
+}
 
-  const rate = total > 0 ? (failed / total) * 100 : 0;
-  if (total >= rules.minRows && rate > rules.failureRate) {
-    alerts.push({
-      id: 'high_failure_rate',
-      title: 'High task failure rate',
-      subject: `[ALERT] High Task Failure Rate: ${rate.toFixed(1)}%`,
-      value: pyRound(rate, 2),
-      threshold: rules.failureRate,
-      unit: '%',
-      evidence: [`Failure rate: ${rate.toFixed(1)}%`, `Failed tasks: ${failed}`, `Total tasks: ${total}`, `Time period: ${win}`],
-    });
-  }
+/** What every rule reads: the numbers of the window and the backlog, gathered once. */
+interface Facts {
+  db: Db;
+  now: Date;
+  rules: AlertRules;
+  /** encoded start of the window */
+  since: unknown;
+  /** "the last hour" */
+  win: string;
+  total: number;
+  failed: number;
+  stuck: number;
+  queued: number;
+  /** rows of the window with a duration, and their sum (ms) */
+  nDuration: number;
+  sumDurationMs: number;
+  sumRetries: number;
+}
 
-  const stuck = state.stuck;
-  if (stuck > rules.stuckCount) {
+/** One alert rule: what it checks, as an object; null when it does not fire. */
+export interface AlertRule {
+  id: string;
+  check(f: Facts): Promise<Alert | null> | Alert | null;
+}
+
+function failurePercent(failed: number, total: number): number {
+  return total > 0 ? (failed / total) * 100 : 0;
+}
+
+function rateAlert(id: string, title: string, subject: string, failed: number, total: number, threshold: number, win: string): Alert {
+  const rate = failurePercent(failed, total);
+  return {
+    id,
+    title,
+    subject: `${subject}: ${rate.toFixed(1)}%`,
+    value: pyRound(rate, 2),
+    threshold,
+    unit: '%',
+    evidence: [`Failure rate: ${rate.toFixed(1)}%`, `Failed tasks: ${failed}`, `Total tasks: ${total}`, `Time period: ${win}`],
+  };
+}
+
+const failureRateRule: AlertRule = {
+  id: 'high_failure_rate',
+  check: ({ total, failed, rules, win }) =>
+    total >= rules.minRows && failurePercent(failed, total) > rules.failureRate
+      ? rateAlert('high_failure_rate', 'High task failure rate', '[ALERT] High Task Failure Rate', failed, total, rules.failureRate, win)
+      : null,
+};
+
+const stuckRule: AlertRule = {
+  id: 'stuck_tasks',
+  async check({ db, now, rules, stuck }) {
+    if (stuck <= rules.stuckCount) return null;
+    const q = (c: string) => db.dialect.quote(c);
+    const where = stuckWhere(db, now, rules.stuckAfterMs);
     const rows = await db.query<{ task_name: string; job_id: string; start_time: unknown; worker_id: string | null }>(`SELECT ${q('task_name')} AS task_name, ${q('job_id')} AS job_id, ${q('start_time')} AS start_time, ${q('worker_id')} AS worker_id ` +
-        `FROM ${table} WHERE ${q('status')} = 'in_progress' AND ${q('start_time')} < ? ORDER BY ${q('start_time')}, ${q('id')} LIMIT 10`,
-      [stuckBefore],
+        `FROM ${q(db.table)} WHERE ${where.sql} ORDER BY ${q('start_time')}, ${q('id')} LIMIT 10`,
+      where.params,
     );
-    alerts.push({
+    return {
       id: 'stuck_tasks',
       title: 'Stuck tasks',
       subject: `[ALERT] ${stuck} Stuck Tasks Detected`,
@@ -97,70 +127,120 @@ export async function evaluate(db: Db, now: Date, rules: AlertRules): Promise<Al
       threshold: rules.stuckCount,
       unit: 'tasks',
       evidence: [
-        `Tasks in progress for more than ${rules.stuckAfterMs / 3_600_000} hours: ${stuck}`,
+        `Tasks in progress for more than ${spanWords(rules.stuckAfterMs)}: ${stuck}`,
         ...rows.map((r) => `- ${r.task_name} (job_id=${r.job_id}, started=${decodeTime(r.start_time)}${r.worker_id ? `, worker=${r.worker_id}` : ''})`),
       ],
-    });
-  }
+    };
+  },
+};
 
-  const queued = state.queued;
-  if (queued > rules.queued) {
-    alerts.push({
-      id: 'queue_backlog',
-      title: 'Queue backlog',
-      subject: `[ALERT] Queue Backlog: ${queued} Queued Tasks`,
-      value: queued,
-      threshold: rules.queued,
-      unit: 'tasks',
-      evidence: [`Queued tasks: ${queued}`],
-    });
-  }
+const backlogRule: AlertRule = {
+  id: 'queue_backlog',
+  check: ({ queued, rules }) =>
+    queued > rules.queued
+      ? {
+          id: 'queue_backlog',
+          title: 'Queue backlog',
+          subject: `[ALERT] Queue Backlog: ${queued} Queued Tasks`,
+          value: queued,
+          threshold: rules.queued,
+          unit: 'tasks',
+          evidence: [`Queued tasks: ${queued}`],
+        }
+      : null,
+};
 
-  const nDur = Number(agg.n_duration ?? 0);
-  const avgS = nDur > 0 ? Number(agg.sum_duration) / nDur / 1000 : 0;
-  if (nDur > 0 && avgS > rules.avgDurationSeconds) {
-    alerts.push({
+const slowRule: AlertRule = {
+  id: 'slow_tasks',
+  check({ nDuration, sumDurationMs, rules, win }) {
+    const avgS = nDuration > 0 ? sumDurationMs / nDuration / 1000 : 0;
+    if (nDuration === 0 || avgS <= rules.avgDurationSeconds) return null;
+    return {
       id: 'slow_tasks',
       title: 'Slow tasks',
       subject: `[ALERT] Slow Tasks: Average Duration ${avgS.toFixed(1)}s`,
       value: pyRound(avgS, 2),
       threshold: rules.avgDurationSeconds,
       unit: 's',
-      evidence: [`Average duration: ${avgS.toFixed(1)}s over ${nDur} tasks in ${win}`],
-    });
-  }
+      evidence: [`Average duration: ${avgS.toFixed(1)}s over ${plural(nDuration, 'task')} in ${win}`],
+    };
+  },
+};
 
-  const avgRetries = total > 0 ? Number(agg.sum_retries ?? 0) / total : 0;
-  if (total > 0 && avgRetries > rules.avgRetries) {
-    alerts.push({
+const retryRule: AlertRule = {
+  id: 'retry_storm',
+  check({ total, sumRetries, rules, win }) {
+    const avg = total > 0 ? sumRetries / total : 0;
+    if (total === 0 || avg <= rules.avgRetries) return null;
+    return {
       id: 'retry_storm',
       title: 'Retry storm',
-      subject: `[ALERT] Retry Storm: ${avgRetries.toFixed(1)} Retries on Average`,
-      value: pyRound(avgRetries, 2),
+      subject: `[ALERT] Retry Storm: ${avg.toFixed(1)} Retries on Average`,
+      value: pyRound(avg, 2),
       threshold: rules.avgRetries,
       unit: 'retries',
-      evidence: [`Average retries: ${avgRetries.toFixed(1)} over ${total} tasks in ${win}`],
-    });
-  }
+      evidence: [`Average retries: ${avg.toFixed(1)} over ${plural(total, 'task')} in ${win}`],
+    };
+  },
+};
 
-  for (const rule of rules.tasks) {
-    const [t] = await db.query<Record<string, unknown>>(`SELECT COUNT(*) AS total, SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed FROM ${table} WHERE ${q('created_at')} >= ? AND ${q('task_name')} = ?`,
-      [since, rule.task],
-    );
-    const n = Number(t.total);
-    const f = Number(t.failed ?? 0);
-    const r = n > 0 ? (f / n) * 100 : 0;
-    if (n >= (rule.minRows ?? rules.minRows) && r > rule.failureRate) {
-      alerts.push({
-        id: `task_failure_rate:${rule.task}`,
-        title: `High failure rate of ${rule.task}`,
-        subject: `[ALERT] High Failure Rate of ${rule.task}: ${r.toFixed(1)}%`,
-        value: pyRound(r, 2),
-        threshold: rule.failureRate,
-        unit: '%',
-        evidence: [`Failure rate: ${r.toFixed(1)}%`, `Failed tasks: ${f}`, `Total tasks: ${n}`, `Time period: ${win}`],
-      });
-    }
+/** A per-task failure-rate rule from the config file ("alerts": {"tasks": […]}). */
+function taskRule(rule: TaskRule): AlertRule {
+  const id = `task_failure_rate:${rule.task}`;
+  return {
+    id,
+    async check({ db, since, rules, win }) {
+      const q = (c: string) => db.dialect.quote(c);
+      const [t] = await db.query<Record<string, unknown>>(`SELECT COUNT(*) AS total, SUM(CASE WHEN ${groupSql('failed', db.dialect)} THEN 1 ELSE 0 END) AS failed FROM ${q(db.table)} WHERE ${q('created_at')} >= ? AND ${q('task_name')} = ?`,
+        [since, rule.task],
+      );
+      const n = Number(t.total);
+      const f = Number(t.failed ?? 0);
+      if (n < (rule.minRows ?? rules.minRows) || failurePercent(f, n) <= rule.failureRate) return null;
+      return rateAlert(id, `High failure rate of ${rule.task}`, `[ALERT] High Failure Rate of ${rule.task}`, f, n, rule.failureRate, win);
+    },
+  };
+}
+
+/** The built-in rules, in the order their alerts are listed, then the per-task ones. */
+export function alertRules(rules: AlertRules): AlertRule[] {
+  return [failureRateRule, stuckRule, backlogRule, slowRule, retryRule, ...rules.tasks.map(taskRule)];
+}
+
+/** The window's aggregates and the backlog, in two statements run side by side. */
+async function gatherFacts(db: Db, now: Date, rules: AlertRules): Promise<Facts> {
+  const q = (c: string) => db.dialect.quote(c);
+  const since = db.dialect.encodeTime(addMs(instantFromDate(now), -rules.windowMs));
+  const [[agg], state] = await Promise.all([
+    db.query<Record<string, unknown>>(`SELECT COUNT(${q('duration_ms')}) AS n_duration, SUM(${q('duration_ms')}) AS sum_duration, SUM(${q('job_retries')}) AS sum_retries ` +
+        `FROM ${q(db.table)} WHERE ${q('created_at')} >= ?`,
+      [since],
+    ),
+    queueState(db, now, rules.stuckAfterMs, rules.windowMs),
+  ]);
+  return {
+    db,
+    now,
+    rules,
+    since,
+    win: windowLabel(rules.windowMs),
+    total: state.total,
+    failed: state.failed,
+    stuck: state.stuck,
+    queued: state.queued,
+    nDuration: Number(agg.n_duration ?? 0),
+    sumDurationMs: Number(agg.sum_duration ?? 0),
+    sumRetries: Number(agg.sum_retries ?? 0),
+  };
+}
+
+/** Every rule against the same facts; the alerts that fired, in the rules' order. */
+export async function evaluate(db: Db, now: Date, rules: AlertRules): Promise<Alert[]> {
+  const facts = await gatherFacts(db, now, rules);
+  const alerts: Alert[] = [];
+  for (const rule of alertRules(rules)) {
+    const alert = await rule.check(facts);
+    if (alert) alerts.push(alert);
   }
   return alerts;
 }

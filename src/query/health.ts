@@ -3,12 +3,13 @@
  * values are the warnings) and the Nagios plugin conventions for status.
  */
 import { type Db } from '../db/connect.js';
+import { NAGIOS, type NagiosStatus } from '../core/exit.js';
+import { plural } from '../core/numbers.js';
 import { addMs, instantFromDate, parseInstant, toIso } from '../core/time.js';
 import { pyRound } from './round.js';
 import { groupSql } from './status.js';
+import { thresholdDefaults } from './thresholds.js';
 
-export const NAGIOS = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
-export type NagiosStatus = keyof typeof NAGIOS;
 
 export interface Thresholds {
   stuckAfterMs: number;
@@ -20,16 +21,8 @@ export interface Thresholds {
   critQueued: number;
 }
 
-/** The seed's values as warnings, and criticals twice to five times as bad. */
-export const DEFAULT_THRESHOLDS: Thresholds = {
-  stuckAfterMs: 3_600_000,
-  warnStuck: 5,
-  critStuck: 10,
-  warnFailureRate: 10,
-  critFailureRate: 20,
-  warnQueued: 100,
-  critQueued: 500,
-};
+/** The seed's values as warnings, and criticals twice to five times as bad (declared in thresholds.ts). */
+export const DEFAULT_THRESHOLDS = thresholdDefaults('health') as unknown as Thresholds;
 
 export interface Check {
   name: 'stuck' | 'failure_rate' | 'queued';
@@ -60,6 +53,18 @@ function level(value: number, warn: number, crit: number): NagiosStatus {
 }
 
 /**
+ * The stuck-task condition, written once for health, alerts check and
+ * metrics: in progress, and started before `stuckAfterMs` ago.
+ */
+export function stuckWhere(db: Db, now: Date, stuckAfterMs: number): { sql: string; params: unknown[] } {
+  const d = db.dialect;
+  return {
+    sql: `${d.quote('status')} = 'in_progress' AND ${d.quote('start_time')} < ?`,
+    params: [d.encodeTime(addMs(instantFromDate(now), -stuckAfterMs))],
+  };
+}
+
+/**
  * The backlog and the recent past, in one statement: rows in progress that
  * started before `stuckBefore`, queued rows and the oldest one's enqueue time,
  * and rows created since `since` with how many failed. Shared by health,
@@ -71,13 +76,14 @@ export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceM
   const table = q(db.table);
   const nowI = instantFromDate(now);
   const since = d.encodeTime(addMs(nowI, -sinceMs));
+  const stuck = stuckWhere(db, now, stuckAfterMs);
   const [row] = await db.query<Record<string, unknown>>(`SELECT ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'in_progress' AND ${q('start_time')} < ?) AS stuck, ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${stuck.sql}) AS stuck, ` +
       `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ?) AS total, ` +
       `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', d)}) AS failed, ` +
       `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'queued') AS queued, ` +
       `(SELECT MIN(${q('enqueue_time')}) FROM ${table} WHERE ${q('status')} = 'queued') AS oldest`,
-    [d.encodeTime(addMs(nowI, -stuckAfterMs)), since, since],
+    [...stuck.params, since, since],
   );
   return {
     stuck: Number(row.stuck),
@@ -125,7 +131,7 @@ export function perfData(h: Health): string {
 function describeCheck(c: Check, h: Health): string {
   switch (c.name) {
     case 'stuck':
-      return `${c.value} stuck task${c.value === 1 ? '' : 's'}`;
+      return plural(c.value, 'stuck task');
     case 'failure_rate':
       return `failure rate ${c.value}%`;
     case 'queued':

@@ -1,16 +1,6 @@
 /** Number and time formatting shared by every human-readable view. */
 
-/**
- * 1,523 (halves away from zero). Written out rather than Intl.NumberFormat:
- * the first Intl object of a process loads ICU's locale data, about 25 ms
- * of every command's start.
- */
-export function formatInt(n: number): string {
-  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? '∞' : '-∞';
-  const r = Math.round(Math.abs(n));
-  const digits = r.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return n < 0 && r !== 0 ? `-${digits}` : digits;
-}
+export { formatInt, plural } from '../core/numbers.js';
 
 /** 12.5% */
 export function formatPercent(n: number, digits = 1): string {
@@ -76,9 +66,4 @@ export function visibleLength(s: string): number {
   // eslint-disable-next-line no-control-regex
   for (const ch of s.replace(/\u001b\[[0-9;]*m/g, '')) n += WIDE.test(ch) ? 2 : ZERO_WIDTH.test(ch) ? 0 : 1;
   return n;
-}
-
-/** A count with its noun: "1 row", "2,000 rows", "1 day". */
-export function plural(n: number, one: string, many = one + 's'): string {
-  return `${formatInt(n)} ${n === 1 ? one : many}`;
 }

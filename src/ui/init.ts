@@ -1,7 +1,7 @@
 /**
  * `tasklog init`: asks, tests, and writes the config file that
- * resolveConnection, health and alerts check read — with the keys config.ts
- * declares, nothing else. A typed password goes into the file only when the
+ * resolveConnection, health and alerts check read — with the keys
+ * cli/settings.ts declares, its threshold questions from query/thresholds.ts. A typed password goes into the file only when the
  * user says so; otherwise the file names the environment variable
  * (passwordEnv) resolveConnection takes it from.
  */
@@ -14,26 +14,21 @@ import {
   DEFAULT_SQLITE_FILE,
   DEFAULT_TABLE,
   DEFAULT_USER_TABLE,
-  loadConfig,
-  parseThresholdInput,
   readConfigFile,
   TABLE_NAME,
   TABLE_NAME_HELP,
-  THRESHOLD_KEYS,
-  type ConfigFile,
-  type ThresholdKey,
 } from '../cli/config.js';
-import { describeError, EXIT } from '../core/errors.js';
+import { describeError, EXIT, InvalidValue } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
-import { InvalidValue } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
 import { SIGNATURE_COLUMNS } from '../db/schema.js';
-import { formatServerUrl, parseDatabaseUrl, type Backend } from '../db/url.js';
-import { DEFAULT_RULES } from '../query/alerts.js';
-import { DEFAULT_THRESHOLDS } from '../query/health.js';
-import { formatSpan } from '../query/timearg.js';
+import { formatServerUrl, parseDatabaseUrl, urlScheme, type Backend } from '../db/url.js';
+import { formatThreshold, parseThreshold, THRESHOLDS, thresholdFromJson, type Threshold } from '../query/thresholds.js';
 import { makeStyle, type Style } from '../render/style.js';
 import { isPromptExit, promptContext } from './terminal.js';
+
+/** The config file as read: unchecked, so that init can repair a file other commands refuse. */
+type RawConfig = Record<string, unknown>;
 
 interface Connection {
   backend: Backend;
@@ -60,13 +55,25 @@ export interface InitOptions {
   userTable?: string;
 }
 
+/** What every step uses: the terminal, the prompts' streams, the file being written. */
+interface Session {
+  ctx: Ctx;
+  c: Style['c'];
+  say: (s?: string) => void;
+  io: ReturnType<typeof promptContext>;
+  path: string;
+  base: RawConfig;
+  /** the variable the file names for the password, if any */
+  passwordEnv?: string;
+}
+
 export async function initWizard(ctx: Ctx, opts: InitOptions): Promise<number> {
   const style = makeStyle(ctx, opts.color === false);
   const say = (s = '') => void ctx.stdout.write(s + '\n');
   const path = configPaths(ctx)[opts.global ? 1 : 0];
   const exists = existsSync(path);
-  const base: ConfigFile = {
-    ...(exists ? readConfigFile(path) : loadConfig(ctx).values),
+  const base: RawConfig = {
+    ...(exists ? readConfigFile(path) : currentConfig(ctx)),
     ...(opts.db !== undefined ? { database: opts.db } : {}),
     ...(opts.table !== undefined ? { table: opts.table } : {}),
     ...(opts.userTable !== undefined ? { userTable: opts.userTable } : {}),
@@ -74,8 +81,11 @@ export async function initWizard(ctx: Ctx, opts: InitOptions): Promise<number> {
   say(style.c.bold(`tasklog init · ${exists ? 'updates' : 'writes'} ${shortPath(path, ctx)}`));
   if (exists) say(style.c.gray('The current values are the defaults: Enter keeps them.'));
   say();
+  const passwordEnv = typeof base.passwordEnv === 'string' && base.passwordEnv ? base.passwordEnv : undefined;
+  const session: Session = { ctx, c: style.c, say, io: promptContext(ctx), path, base, passwordEnv };
+  const timeoutS = opts.connectTimeout ?? (typeof base.connectTimeout === 'number' ? base.connectTimeout : DEFAULT_CONNECT_TIMEOUT_S);
   try {
-    return await wizard(ctx, style, say, path, base, opts.connectTimeout ?? (typeof base.connectTimeout === 'number' ? base.connectTimeout : DEFAULT_CONNECT_TIMEOUT_S));
+    return await wizard(session, timeoutS);
   } catch (err) {
     if (!isPromptExit(err)) throw err;
     ctx.stderr.write('tasklog: init cancelled; nothing written\n');
@@ -83,29 +93,55 @@ export async function initWizard(ctx: Ctx, opts: InitOptions): Promise<number> {
   }
 }
 
-async function wizard(ctx: Ctx, style: Style, say: (s?: string) => void, path: string, base: ConfigFile, timeoutS: number): Promise<number> {
-  const { confirm, input, select } = await import('@inquirer/prompts');
-  const io = promptContext(ctx);
-  const { c } = style;
-  const passwordEnv = typeof base.passwordEnv === 'string' && base.passwordEnv ? base.passwordEnv : undefined;
+/** The config file that applies now, if any (the per-user one when there is no project one). */
+function currentConfig(ctx: Ctx): RawConfig {
+  const found = configPaths(ctx).find((p) => existsSync(p));
+  return found ? readConfigFile(found) : {};
+}
 
-  // 1. the connection, until it works or the user keeps it anyway
-  let conn = currentConnection(base, ctx);
-  let db: Db | null = null;
-  let url: string;
+/** The steps, in order: connection, tables, thresholds, password, the file. */
+async function wizard(s: Session, timeoutS: number): Promise<number> {
+  const connected = await askWorkingConnection(s, timeoutS);
+  if (!connected) return nothingWritten(s);
+  let tables: { table: string; userTable: string };
+  try {
+    tables = await askTables(s, connected.db);
+  } finally {
+    await connected.db?.close();
+  }
+  const sections = await askThresholds(s);
+  const password = await askPasswordStorage(s, connected.conn);
+  const database = connected.conn.backend === 'sqlite' ? sqliteSetting(connected.conn.file, s.path, s.ctx) : connectionUrl(connected.conn, password.store ? connected.conn.password : '');
+  const out = composeFile(s.base, { database, envName: password.envName, ...tables }, sections);
+  if (!(await confirmFile(s, out))) return nothingWritten(s);
+  writeFile(s, out, password.store);
+  sayNext(s, password.envName);
+  return EXIT.OK;
+}
+
+function nothingWritten(s: Session): number {
+  s.say('Nothing written.');
+  return EXIT.OK;
+}
+
+/** Step 1: the connection, until it works or the user keeps it anyway; null when the user quits. */
+async function askWorkingConnection(s: Session, timeoutS: number): Promise<{ conn: Connection; db: Db | null } | null> {
+  const { select } = await import('@inquirer/prompts');
+  const { c, say, ctx } = s;
+  let conn = currentConnection(s.base, ctx);
   for (;;) {
-    conn = await askConnection(ctx, conn, passwordEnv);
-    const password = conn.password || (passwordEnv ? ctx.env[passwordEnv] ?? '' : '');
-    url = connectionUrl(conn, password);
+    conn = await askConnection(ctx, conn, s.passwordEnv);
+    const password = conn.password || (s.passwordEnv ? (ctx.env[s.passwordEnv] ?? '') : '');
+    const url = connectionUrl(conn, password);
     say(c.gray(`Connecting to ${parseDatabaseUrl(url, ctx.cwd).display} …`));
     try {
       const { connect } = await import('../db/connect.js');
-      db = await connect(
+      const db = await connect(
         { url, source: 'init', table: DEFAULT_TABLE, userTable: DEFAULT_USER_TABLE, connectTimeoutMs: Math.round(timeoutS * 1000) },
         ctx.cwd,
       );
       say(`${c.green('✔')} Connected: ${await db.dialect.serverVersion(db)}`);
-      break;
+      return { conn, db };
     } catch (err) {
       say(`${c.red('✖')} ${describeError(err).message}`);
       const next = await select(
@@ -117,124 +153,131 @@ async function wizard(ctx: Ctx, style: Style, say: (s?: string) => void, path: s
             { name: 'Quit without writing', value: 'quit' },
           ],
         },
-        io,
+        s.io,
       );
-      if (next === 'keep') break;
-      if (next === 'quit') {
-        say('Nothing written.');
-        return EXIT.OK;
-      }
+      if (next === 'keep') return { conn, db: null };
+      if (next === 'quit') return null;
     }
   }
+}
 
-  // 2. the tables, offered from what the database holds
+/** Step 2: the tables, offered from what the database holds (when connected). */
+async function askTables(s: Session, db: Db | null): Promise<{ table: string; userTable: string }> {
+  const { input, select } = await import('@inquirer/prompts');
+  const { c, say, base } = s;
+  const currentTable = typeof base.table === 'string' ? base.table : DEFAULT_TABLE;
+  // names a config file can hold (no spaces, no quotes)
+  const found = db ? (await db.dialect.tablesWithColumns(db, SIGNATURE_COLUMNS)).filter((t) => TABLE_NAME.test(t)) : [];
+  if (db) say(found.length ? `Tables that look like a task log: ${found.join(', ')}` : `No table here has the task log's columns (${SIGNATURE_COLUMNS.join(', ')}).`);
+  const typeName = (message: string, def: string) =>
+    input({ message, default: def, validate: (v) => TABLE_NAME.test(v.trim()) || `a table name: ${TABLE_NAME_HELP}` }, s.io).then((v) => v.trim());
   let table: string;
-  let userTable: string;
-  try {
-    const currentTable = typeof base.table === 'string' ? base.table : DEFAULT_TABLE;
-    // names a config file can hold (no spaces, no quotes)
-    const found = db ? (await db.dialect.tablesWithColumns(db, SIGNATURE_COLUMNS)).filter((t) => TABLE_NAME.test(t)) : [];
-    if (db) say(found.length ? `Tables that look like a task log: ${found.join(', ')}` : `No table here has the task log's columns (${SIGNATURE_COLUMNS.join(', ')}).`);
-    const typeName = (message: string, def: string) =>
-      input({ message, default: def, validate: (v) => TABLE_NAME.test(v.trim()) || `a table name: ${TABLE_NAME_HELP}` }, io).then((v) => v.trim());
-    if (found.length) {
-      const picked = await select(
-        {
-          message: 'Task log table',
-          choices: [...found.map((t) => ({ name: t, value: t })), { name: 'another name…', value: '' }],
-          default: found.includes(currentTable) ? currentTable : found.includes(DEFAULT_TABLE) ? DEFAULT_TABLE : found[0],
-        },
-        io,
-      );
-      table = picked || (await typeName('Task log table', currentTable));
-    } else {
-      table = await typeName('Task log table', currentTable);
-    }
-    if (db && !found.includes(table)) {
-      const there = await db.dialect.tableExists(db, table);
-      say(there ? `${c.yellow('!')} ${table} lacks some of the task log's columns (tasklog doctor tells which)` : `${c.yellow('!')} ${table} is not in this database yet: tasklog migrate creates it, tasklog demo fills it with demo rows`);
-    }
-    userTable = await typeName('User table (joined for user names and e-mails)', typeof base.userTable === 'string' ? base.userTable : DEFAULT_USER_TABLE);
-    if (db) {
-      say(
-        (await db.dialect.tableExists(db, userTable))
-          ? `${c.green('✔')} ${userTable} exists: rows show their user`
-          : `${c.yellow('!')} ${userTable} is not in this database: the user columns stay empty (that is fine)`,
-      );
-    }
-  } finally {
-    await db?.close();
-  }
-
-  // 3. thresholds, when asked for
-  const sections: Record<'health' | 'alerts', Record<string, unknown>> = {
-    health: { ...asObject(base.health) },
-    alerts: { ...asObject(base.alerts) },
-  };
-  if (await confirm({ message: 'Review the health and alert thresholds?', default: false }, io)) {
-    for (const t of THRESHOLD_KEYS) {
-      const current = sections[t.section][t.key];
-      const fallback = defaultThreshold(t);
-      const raw = await input(
-        {
-          message: `${t.section}.${t.key}: ${t.label}`,
-          default: current === undefined ? fallback : String(current),
-          validate: (v) => {
-            try {
-              parseThresholdInput(t.kind, v);
-              return true;
-            } catch (err) {
-              if (err instanceof InvalidValue) return err.message;
-              throw err;
-            }
-          },
-        },
-        io,
-      );
-      const value = parseThresholdInput(t.kind, raw);
-      // the file keeps what was chosen: values already there, and values other than the default
-      if (current !== undefined || String(value) !== fallback) sections[t.section][t.key] = value;
-    }
-  }
-
-  // 4. the password: in the file only when the user says so
-  let storePassword = false;
-  let envName: string | undefined;
-  const serverPassword = conn.backend !== 'sqlite' && conn.password !== '';
-  if (serverPassword) {
-    storePassword = await confirm(
-      { message: `Store the password in the config file? (No: tasklog reads it from $${passwordEnv ?? DEFAULT_PASSWORD_ENV})`, default: false },
-      io,
+  if (found.length) {
+    const picked = await select(
+      {
+        message: 'Task log table',
+        choices: [...found.map((t) => ({ name: t, value: t })), { name: 'another name…', value: '' }],
+        default: found.includes(currentTable) ? currentTable : found.includes(DEFAULT_TABLE) ? DEFAULT_TABLE : found[0],
+      },
+      s.io,
     );
-    if (!storePassword) envName = passwordEnv ?? DEFAULT_PASSWORD_ENV;
-  } else if (conn.backend !== 'sqlite' && passwordEnv) {
-    envName = passwordEnv;
+    table = picked || (await typeName('Task log table', currentTable));
+  } else {
+    table = await typeName('Task log table', currentTable);
   }
+  if (db && !found.includes(table)) {
+    const there = await db.dialect.tableExists(db, table);
+    say(there ? `${c.yellow('!')} ${table} lacks some of the task log's columns (tasklog doctor tells which)` : `${c.yellow('!')} ${table} is not in this database yet: tasklog migrate creates it, tasklog demo fills it with demo rows`);
+  }
+  const userTable = await typeName('User table (joined for user names and e-mails)', typeof base.userTable === 'string' ? base.userTable : DEFAULT_USER_TABLE);
+  if (db) {
+    say(
+      (await db.dialect.tableExists(db, userTable))
+        ? `${c.green('✔')} ${userTable} exists: rows show their user`
+        : `${c.yellow('!')} ${userTable} is not in this database: the user columns stay empty (that is fine)`,
+    );
+  }
+  return { table, userTable };
+}
 
-  // 5. the file: known keys first, then whatever else it held (webhooks, per-task rules…)
-  const database = conn.backend === 'sqlite' ? sqliteSetting(conn.file, path, ctx) : connectionUrl(conn, storePassword ? conn.password : '');
-  const rest: ConfigFile = { ...base };
+type Sections = Record<Threshold['section'], Record<string, unknown>>;
+
+/** Step 3: every threshold of the table, when asked for; the file keeps values already there and values other than the default. */
+async function askThresholds(s: Session): Promise<Sections> {
+  const { confirm, input } = await import('@inquirer/prompts');
+  const sections: Sections = { health: { ...asObject(s.base.health) }, alerts: { ...asObject(s.base.alerts) } };
+  if (!(await confirm({ message: 'Review the health and alert thresholds?', default: false }, s.io))) return sections;
+  for (const t of THRESHOLDS) {
+    const stored = sections[t.section][t.key];
+    const current = thresholdFromJson(t.kind, stored);
+    const fallback = formatThreshold(t);
+    const raw = await input(
+      {
+        message: `${t.section}.${t.key}: ${t.description}`,
+        default: current === undefined ? fallback : formatThreshold(t, current),
+        validate: (v) => {
+          try {
+            parseThreshold(t.kind, v);
+            return true;
+          } catch (err) {
+            if (err instanceof InvalidValue) return err.message;
+            throw err;
+          }
+        },
+      },
+      s.io,
+    );
+    // what the file holds: a span as its text, a number as a number
+    const value = t.kind === 'span' ? raw.trim() : parseThreshold(t.kind, raw);
+    if (current !== undefined || String(value) !== fallback) sections[t.section][t.key] = value;
+    else delete sections[t.section][t.key];
+  }
+  return sections;
+}
+
+/** Step 4: a typed server password goes into the file only when the user says so; else the file names its variable. */
+async function askPasswordStorage(s: Session, conn: Connection): Promise<{ store: boolean; envName?: string }> {
+  const { confirm } = await import('@inquirer/prompts');
+  if (conn.backend === 'sqlite') return { store: false };
+  if (conn.password === '') return { store: false, envName: s.passwordEnv };
+  const envName = s.passwordEnv ?? DEFAULT_PASSWORD_ENV;
+  const store = await confirm({ message: `Store the password in the config file? (No: tasklog reads it from $${envName})`, default: false }, s.io);
+  return store ? { store } : { store, envName };
+}
+
+/** Step 5: the file: known keys first, then whatever else it held (webhooks, per-task rules…). */
+function composeFile(base: RawConfig, chosen: { database: string; envName?: string; table: string; userTable: string }, sections: Sections): RawConfig {
+  const rest: RawConfig = { ...base };
   for (const k of ['database', 'passwordEnv', 'table', 'userTable', 'health', 'alerts']) delete rest[k];
-  const out: ConfigFile = {
-    database,
-    ...(envName ? { passwordEnv: envName } : {}),
-    table,
-    userTable,
+  return {
+    database: chosen.database,
+    ...(chosen.envName ? { passwordEnv: chosen.envName } : {}),
+    table: chosen.table,
+    userTable: chosen.userTable,
     ...rest,
     ...(Object.keys(sections.health).length ? { health: sections.health } : {}),
     ...(Object.keys(sections.alerts).length ? { alerts: sections.alerts } : {}),
   };
-  const shown = { ...out, database: parseDatabaseUrl(database, ctx.cwd).display };
-  say();
-  say(c.gray(JSON.stringify(shown, null, 2)));
-  if (!(await confirm({ message: `Write ${shortPath(path, ctx)}?`, default: true }, io))) {
-    say('Nothing written.');
-    return EXIT.OK;
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(out, null, 2) + '\n', { mode: storePassword ? 0o600 : 0o644 });
-  if (storePassword) chmodSync(path, 0o600);
-  say(`${c.green('✔')} Wrote ${shortPath(path, ctx)}${storePassword ? ' (with the password: readable by you only)' : ''}`);
+}
+
+async function confirmFile(s: Session, out: RawConfig): Promise<boolean> {
+  const { confirm } = await import('@inquirer/prompts');
+  const shown = { ...out, database: parseDatabaseUrl(String(out.database), s.ctx.cwd).display };
+  s.say();
+  s.say(s.c.gray(JSON.stringify(shown, null, 2)));
+  return confirm({ message: `Write ${shortPath(s.path, s.ctx)}?`, default: true }, s.io);
+}
+
+function writeFile(s: Session, out: RawConfig, withPassword: boolean): void {
+  mkdirSync(dirname(s.path), { recursive: true });
+  writeFileSync(s.path, JSON.stringify(out, null, 2) + '\n', { mode: withPassword ? 0o600 : 0o644 });
+  if (withPassword) chmodSync(s.path, 0o600);
+  s.say(`${s.c.green('✔')} Wrote ${shortPath(s.path, s.ctx)}${withPassword ? ' (with the password: readable by you only)' : ''}`);
+}
+
+/** What may still stand between the file and the next command. */
+function sayNext(s: Session, envName: string | undefined): void {
+  const { c, say, ctx, path } = s;
   if (envName) say(`The password is not in the file: export ${envName}='…' before running tasklog.`);
   for (const v of ['TASKLOG_DATABASE_URL', 'DATABASE_URL']) {
     if (ctx.env[v]) say(`${c.yellow('!')} $${v} is set and wins over the config file's database.`);
@@ -242,7 +285,6 @@ async function wizard(ctx: Ctx, style: Style, say: (s?: string) => void, path: s
   const local = configPaths(ctx)[0];
   if (path !== local && existsSync(local)) say(`${c.yellow('!')} ${shortPath(local, ctx)} exists and is read before ${shortPath(path, ctx)}.`);
   say(`Next: tasklog doctor · tasklog overview · tasklog logs browse`);
-  return EXIT.OK;
 }
 
 async function askConnection(ctx: Ctx, cur: Connection, passwordEnv: string | undefined): Promise<Connection> {
@@ -308,13 +350,13 @@ async function askConnection(ctx: Ctx, cur: Connection, passwordEnv: string | un
 }
 
 /** The connection the config file names now (the defaults of the questions). */
-function currentConnection(base: ConfigFile, ctx: Ctx): Connection {
+function currentConnection(base: RawConfig, ctx: Ctx): Connection {
   const empty: Connection = { backend: 'sqlite', file: '', host: 'localhost', port: 0, database: '', user: '', password: '', sslmode: '' };
   if (typeof base.database !== 'string' || base.database === '') return empty;
   try {
     const t = parseDatabaseUrl(base.database, ctx.cwd);
     if (t.backend === 'sqlite') {
-      const plain = !/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(base.database);
+      const plain = urlScheme(base.database) === undefined;
       return { ...empty, file: plain ? base.database : (t.filename ?? '') };
     }
     const s = t.server!;
@@ -339,14 +381,8 @@ function connectionUrl(conn: Connection, password: string): string {
 
 /** A SQLite file as the config file should hold it: as typed for ./tasklog.config.json, absolute in the per-user one. */
 function sqliteSetting(file: string, path: string, ctx: Ctx): string {
-  if (path === configPaths(ctx)[0] || isAbsolute(file) || /^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(file)) return file;
+  if (path === configPaths(ctx)[0] || isAbsolute(file) || urlScheme(file) !== undefined) return file;
   return resolve(ctx.cwd, file);
-}
-
-function defaultThreshold(t: ThresholdKey): string {
-  const defaults = (t.section === 'health' ? DEFAULT_THRESHOLDS : DEFAULT_RULES) as unknown as Record<string, number>;
-  const v = defaults[t.field];
-  return t.kind === 'span' ? formatSpan(v) : String(v);
 }
 
 function asObject(v: unknown): Record<string, unknown> {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { THRESHOLD_KEYS } from '../../src/cli/config.js';
+import { THRESHOLDS } from '../../src/query/thresholds.js';
 import { createDatabase, REQUIRE_ALL, unavailable, type TestDatabase } from '../helpers/databases.js';
 import { Pty, tmuxMissing } from '../helpers/pty.js';
 import { run, runJson } from '../helpers/run.js';
@@ -43,12 +43,12 @@ const THRESHOLD_DEFAULTS: Record<string, string> = {
 
 /** Goes through init's threshold questions: each shows its default (or `current`), `answers` are typed, the rest kept. */
 async function answerThresholds(pty: Pty, answers: Record<string, string>, current: Record<string, string> = {}): Promise<void> {
-  for (const t of THRESHOLD_KEYS) {
+  for (const t of THRESHOLDS) {
     const name = `${t.section}.${t.key}`;
-    await pty.waitFor(`? ${name}: ${t.label} (${current[name] ?? THRESHOLD_DEFAULTS[name]})`);
+    await pty.waitFor(`? ${name}: ${t.description} (${current[name] ?? THRESHOLD_DEFAULTS[name]})`);
     if (answers[name]) pty.type(answers[name]);
     pty.keys('Enter');
-    await pty.waitFor(`✔ ${name}: ${t.label} ${answers[name] ?? current[name] ?? THRESHOLD_DEFAULTS[name]}`);
+    await pty.waitFor(`✔ ${name}: ${t.description} ${answers[name] ?? current[name] ?? THRESHOLD_DEFAULTS[name]}`);
   }
 }
 

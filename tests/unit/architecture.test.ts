@@ -35,7 +35,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   ui: ['core', 'db', 'query', 'render', 'cli'],
   // '..': the demo generator in fixtures/, shipped with the package
   commands: ['core', 'db', 'query', 'notify', 'import', 'redis', 'rearq', 'render', 'server', 'ui', 'cli', '..'],
-  cli: ['core', 'db', 'query', 'render', 'commands'],
+  cli: ['core', 'db', 'query', 'notify', 'import', 'redis', 'rearq', 'server', 'render', 'commands'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configThresholds, parseThresholdInput, resolveConnection, THRESHOLD_KEYS } from '../../src/cli/config.js';
+import { configThresholds, resolveConnection } from '../../src/cli/config.js';
 import { DEFAULT_RULES } from '../../src/query/alerts.js';
 import { DEFAULT_THRESHOLDS } from '../../src/query/health.js';
+import { parseThreshold, THRESHOLDS } from '../../src/query/thresholds.js';
 import { formatSpan, parseSpan } from '../../src/query/timearg.js';
 import type { Ctx } from '../../src/core/io.js';
 import { COMMANDS } from '../../src/commands/index.js';
@@ -166,7 +167,7 @@ describe('choosing the database', () => {
       /^config file .*tasklog\.config\.json takes the database password from \$TASKLOG_DB_PASSWORD, which is not set \(export TASKLOG_DB_PASSWORD=…, or remove passwordEnv\)$/,
     );
     writeFileSync(join(cwd, 'tasklog.config.json'), JSON.stringify({ database: 'postgres://app@db/tasks', passwordEnv: 'not a name' }));
-    expect(() => resolveConnection({}, ctxFor(cwd, {}))).toThrow(/passwordEnv must name an environment variable/);
+    expect(() => resolveConnection({}, ctxFor(cwd, {}))).toThrow(/passwordEnv must be the name of an environment variable/);
   });
 });
 
@@ -178,7 +179,7 @@ describe('thresholds in the config file', () => {
   };
 
   it('every key names a field of the settings health or alerts check use, with a default', () => {
-    for (const t of THRESHOLD_KEYS) {
+    for (const t of THRESHOLDS) {
       const defaults = (t.section === 'health' ? DEFAULT_THRESHOLDS : DEFAULT_RULES) as unknown as Record<string, unknown>;
       expect(typeof defaults[t.field], `${t.section}.${t.key}`).toBe('number');
     }
@@ -191,23 +192,23 @@ describe('thresholds in the config file', () => {
     expect(configThresholds(loaded, 'health')).toEqual({ warnStuck: 7, stuckAfterMs: 5_400_000 });
     expect(configThresholds(loaded, 'alerts')).toEqual({ windowMs: 7_200_000, avgDurationSeconds: 12.5 });
     for (const [values, message] of [
-      [{ health: { warnStuck: 'many' } }, /config file .* health\.warnStuck must be a number ≥ 0$/],
-      [{ health: { stuckAfter: 'soon' } }, /config file .* health\.stuckAfter must be a span such as "1h"$/],
-      [{ alerts: { window: 3600 } }, /config file .* alerts\.window must be a span such as "1h"$/],
+      [{ health: { warnStuck: 'many' } }, /config file .* health\.warnStuck must be a whole number ≥ 0 \(got "many"\)$/],
+      [{ health: { stuckAfter: 'soon' } }, /config file .* health\.stuckAfter must be a span such as "1h" .*\(got "soon"\)$/],
+      [{ alerts: { window: 3600 } }, /config file .* alerts\.window must be a span such as "1h" .*\(got 3600\)$/],
     ] as const) {
       const r = await run('health' in values ? ['health'] : ['alerts', 'check'], { cwd: ctxIn(values) });
       expect(r.stderr.trimEnd()).toMatch(message);
     }
   });
 
-  it('what init accepts for each kind, and spans written back as they read', () => {
-    expect(parseThresholdInput('count', ' 7 ')).toBe(7);
-    expect(() => parseThresholdInput('count', '2.5')).toThrow(/whole number/);
-    expect(parseThresholdInput('percent', '12.5')).toBe(12.5);
-    expect(() => parseThresholdInput('percent', '120')).toThrow(/percentage from 0 to 100/);
-    expect(parseThresholdInput('number', '0.5')).toBe(0.5);
-    expect(parseThresholdInput('span', '90m')).toBe('90m');
-    expect(() => parseThresholdInput('span', '90')).toThrow(/span/);
+  it('what flags and init accept for each kind, and spans written back as they read', () => {
+    expect(parseThreshold('count', ' 7 ')).toBe(7);
+    expect(() => parseThreshold('count', '2.5')).toThrow(/whole number/);
+    expect(parseThreshold('percent', '12.5')).toBe(12.5);
+    expect(() => parseThreshold('percent', '120')).toThrow(/percentage from 0 to 100/);
+    expect(parseThreshold('number', '0.5')).toBe(0.5);
+    expect(parseThreshold('span', '90m')).toBe(5_400_000);
+    expect(() => parseThreshold('span', '90')).toThrow(/span/);
     for (const ms of [1000, 90_000, 3_600_000, 7_200_000, 86_400_000, 1_209_600_000, 1500]) expect(parseSpan(formatSpan(ms))).toBe(ms);
     expect(formatSpan(3_600_000)).toBe('1h');
     expect(formatSpan(5_400_000)).toBe('90m');

@@ -1,0 +1,201 @@
+/**
+ * The config file's keys, declared once: what each accepts and what it is
+ * for. The file is checked whole when it is read (loadConfig): a bad value is
+ * a ConfigError naming the key and what it accepts (the command's usage exit
+ * code), an unknown key a warning on stderr. The man page lists the same
+ * table; init writes these keys and no other.
+ */
+import { ConfigError } from '../core/errors.js';
+import { isEmailAddress, isSmtpUrl, isWebhookUrl, SMTP_ACCEPTS, WEBHOOK_ACCEPTS } from '../notify/addresses.js';
+import { parseDatabaseUrl } from '../db/url.js';
+import { KIND_ACCEPTS, THRESHOLDS, thresholdFromJson, type ThresholdKind } from '../query/thresholds.js';
+import { parseSpan } from '../query/timearg.js';
+
+/** Table names reach SQL as quoted identifiers; still, keep them to what a Django db_table can be. */
+export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}(\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$/;
+export const TABLE_NAME_HELP = 'letters, digits, _ and $, optionally schema.table';
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const DEFAULT_PASSWORD_ENV = 'TASKLOG_DB_PASSWORD';
+
+export interface AlertTaskRule {
+  task: string;
+  failureRate: number;
+  minRows?: number;
+}
+
+/** The file as loadConfig returns it: every key checked (spans still as text, e-mail as a list). */
+export interface ConfigFile {
+  database?: string;
+  /**
+   * The environment variable that holds the password of `database`: kept out
+   * of the file, put into the URL when the URL comes from the file.
+   */
+  passwordEnv?: string;
+  table?: string;
+  userTable?: string;
+  connectTimeout?: number;
+  health?: Record<string, number | string>;
+  alerts?: {
+    [threshold: string]: unknown;
+    webhook?: string;
+    email?: string[];
+    smtpUrl?: string;
+    from?: string;
+    cooldown?: string;
+    tasks?: AlertTaskRule[];
+  };
+  rearq?: { database?: string; redis?: string; tables?: string; queueMap?: Record<string, string> };
+  [key: string]: unknown;
+}
+
+/** A value a key does not accept; `sub` names a part of it (alerts.tasks[1].failureRate). */
+class BadValue extends Error {
+  constructor(
+    readonly accepts: string,
+    readonly got: unknown,
+    readonly sub = '',
+  ) {
+    super(accepts);
+  }
+}
+
+export interface ConfigKey {
+  /** dotted: "database", "alerts.webhook" */
+  key: string;
+  /** what it accepts, as the error and the man page say it */
+  accepts: string;
+  description: string;
+  /** the value as the checked file holds it; throws BadValue */
+  read(v: unknown, warn: (key: string) => void): unknown;
+}
+
+const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
+
+function key(k: string, accepts: string, description: string, ok: (v: unknown) => boolean): ConfigKey {
+  return {
+    key: k,
+    accepts,
+    description,
+    read(v) {
+      if (!ok(v)) throw new BadValue(accepts, v);
+      return v;
+    },
+  };
+}
+
+function isDatabaseUrl(v: unknown): boolean {
+  if (!nonEmpty(v)) return false;
+  try {
+    parseDatabaseUrl(v, '/');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const DATABASE_ACCEPTS = 'a database URL (sqlite:///file, postgres://…, mysql://…) or a SQLite file path';
+
+function thresholdKey(k: string, kind: ThresholdKind, description: string): ConfigKey {
+  return {
+    key: k,
+    accepts: KIND_ACCEPTS[kind],
+    description,
+    read(v) {
+      if (thresholdFromJson(kind, v) === undefined) throw new BadValue(KIND_ACCEPTS[kind], v);
+      return v;
+    },
+  };
+}
+
+const TASKS_ACCEPTS = 'a list of {"task": NAME, "failureRate": PERCENT, "minRows": N (optional)}';
+const TASK_RULE_KEYS = ['task', 'failureRate', 'minRows'];
+
+function readTasks(v: unknown, warn: (key: string) => void): AlertTaskRule[] {
+  if (!Array.isArray(v)) throw new BadValue(TASKS_ACCEPTS, v);
+  return v.map((item: unknown, i) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new BadValue(TASKS_ACCEPTS, item, `[${i}]`);
+    const t = item as Record<string, unknown>;
+    for (const k of Object.keys(t)) if (!TASK_RULE_KEYS.includes(k)) warn(`[${i}].${k}`);
+    if (!nonEmpty(t.task)) throw new BadValue('a task name', t.task, `[${i}].task`);
+    if (thresholdFromJson('percent', t.failureRate) === undefined) throw new BadValue(KIND_ACCEPTS.percent, t.failureRate, `[${i}].failureRate`);
+    if (t.minRows !== undefined && thresholdFromJson('count', t.minRows) === undefined) throw new BadValue(KIND_ACCEPTS.count, t.minRows, `[${i}].minRows`);
+    return { task: t.task, failureRate: t.failureRate as number, ...(t.minRows !== undefined ? { minRows: t.minRows as number } : {}) };
+  });
+}
+
+const EMAIL_ACCEPTS = 'e-mail addresses: a list such as ["oncall@example.com"], or one string "a@x.org,b@x.org"';
+
+function readEmails(v: unknown): string[] {
+  const list = typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((a) => typeof a === 'string' && isEmailAddress(a))) throw new BadValue(EMAIL_ACCEPTS, v);
+  return list as string[];
+}
+
+const QUEUE_MAP_ACCEPTS = 'an object of task name → queue name, such as {"send_email": "mail"}';
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  key('database', DATABASE_ACCEPTS, 'the task log database, when neither --db nor $TASKLOG_DATABASE_URL nor $DATABASE_URL names one', isDatabaseUrl),
+  key('passwordEnv', `the name of an environment variable, such as "${DEFAULT_PASSWORD_ENV}"`, "the variable that holds the password of database's URL", (v) => typeof v === 'string' && ENV_NAME.test(v)),
+  key('table', `a table name (${TABLE_NAME_HELP})`, 'the task log table (--table)', (v) => typeof v === 'string' && TABLE_NAME.test(v)),
+  key('userTable', `a table name (${TABLE_NAME_HELP})`, 'the user table (--user-table)', (v) => typeof v === 'string' && TABLE_NAME.test(v)),
+  key('connectTimeout', 'a number of seconds > 0', 'give up connecting after this long (--connect-timeout)', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0),
+  ...THRESHOLDS.map((t) => thresholdKey(`${t.section}.${t.key}`, t.kind, `${t.description} (${t.flag.split(' ')[0]} of ${t.section === 'health' ? 'health' : 'alerts check'})`)),
+  key('alerts.webhook', WEBHOOK_ACCEPTS, 'alerts check --webhook', (v) => typeof v === 'string' && isWebhookUrl(v)),
+  { key: 'alerts.email', accepts: EMAIL_ACCEPTS, description: 'alerts check --email', read: readEmails },
+  key('alerts.smtpUrl', SMTP_ACCEPTS, 'alerts check --smtp-url', (v) => typeof v === 'string' && isSmtpUrl(v)),
+  key('alerts.from', 'an e-mail address', 'alerts check --from', (v) => typeof v === 'string' && isEmailAddress(v)),
+  key('alerts.cooldown', KIND_ACCEPTS.span, 'alerts check --cooldown', (v) => thresholdFromJson('span', v) !== undefined),
+  { key: 'alerts.tasks', accepts: TASKS_ACCEPTS, description: 'per-task failure-rate rules of alerts check', read: readTasks },
+  key('rearq.database', DATABASE_ACCEPTS, "ReArq's database", isDatabaseUrl),
+  key('rearq.redis', 'a redis:// or rediss:// URL', "ReArq's Redis", (v) => typeof v === 'string' && /^rediss?:\/\//i.test(v)),
+  key('rearq.tables', 'a non-empty string', "ReArq's tables", nonEmpty),
+  key('rearq.queueMap', QUEUE_MAP_ACCEPTS, 'the queue of each ReArq task', (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(nonEmpty)),
+];
+
+/** The sections: the first word of a dotted key. */
+export const CONFIG_SECTIONS: readonly string[] = [...new Set(CONFIG_KEYS.filter((k) => k.key.includes('.')).map((k) => k.key.split('.')[0]))];
+
+/**
+ * Checks every key of a parsed file; `warn` gets the dotted name of each key
+ * the table does not know. Throws ConfigError naming the first bad value.
+ */
+export function checkConfig(values: Record<string, unknown>, path: string | null, warn: (key: string) => void): ConfigFile {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (CONFIG_SECTIONS.includes(k)) out[k] = checkSection(k, v, path, warn);
+    else {
+      const spec = CONFIG_KEYS.find((c) => c.key === k);
+      if (spec) out[k] = readKey(spec, v, path, warn);
+      else warn(k);
+    }
+  }
+  return out as ConfigFile;
+}
+
+function checkSection(section: string, v: unknown, path: string | null, warn: (key: string) => void): Record<string, unknown> {
+  const keys = CONFIG_KEYS.filter((c) => c.key.startsWith(section + '.'));
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new ConfigError(path, section, `an object with the keys ${keys.map((c) => c.key.slice(section.length + 1)).join(', ')}`, v);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(v as Record<string, unknown>)) {
+    const spec = keys.find((c) => c.key === `${section}.${k}`);
+    if (spec) out[k] = readKey(spec, value, path, warn);
+    else warn(`${section}.${k}`);
+  }
+  return out;
+}
+
+function readKey(spec: ConfigKey, v: unknown, path: string | null, warn: (key: string) => void): unknown {
+  try {
+    return spec.read(v, (sub) => warn(spec.key + sub));
+  } catch (err) {
+    if (err instanceof BadValue) throw new ConfigError(path, spec.key + err.sub, err.accepts, err.got);
+    throw err;
+  }
+}
+
+/** A span key of the checked file in ms (its text was checked when read). */
+export function spanSetting(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parseSpan(text);
+}
