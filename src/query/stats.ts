@@ -92,7 +92,7 @@ export class StatsQuery {
       'COUNT(*) AS total',
       `SUM(CASE WHEN ${groupSql('successful', d)} THEN 1 ELSE 0 END) AS successful`,
       `SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed`,
-      `SUM(CASE WHEN ${q('status')} IN ('in_progress', 'queued') THEN 1 ELSE 0 END) AS in_progress`,
+      `SUM(CASE WHEN ${groupSql('open', d)} THEN 1 ELSE 0 END) AS in_progress`,
       `COUNT(${q('duration_ms')}) AS n_duration`,
       `SUM(${q('duration_ms')}) AS sum_duration`,
       `MIN(${q('duration_ms')}) AS min_duration`,

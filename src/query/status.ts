@@ -5,6 +5,7 @@
  *   is_completed  = status in (success, failed, expired, canceled)
  *   is_successful = status = success AND success IS TRUE
  *   is_failed     = status in (failed, expired) OR success IS FALSE
+ *   open          = status in (queued, in_progress): what the statistics call in_progress
  */
 import type { Dialect } from '../db/dialect/types.js';
 
@@ -23,12 +24,13 @@ export const STATUS_DISPLAY: Record<Status, string> = {
 
 export const COMPLETED_STATUSES: readonly Status[] = ['success', 'failed', 'expired', 'canceled'];
 export const FAILED_STATUSES: readonly Status[] = ['failed', 'expired'];
+export const OPEN_STATUSES: readonly Status[] = ['queued', 'in_progress'];
 
 export function statusDisplay(status: string): string {
   return (STATUS_DISPLAY as Record<string, string>)[status] ?? status;
 }
 
-export type StatusGroup = 'completed' | 'successful' | 'failed';
+export type StatusGroup = 'completed' | 'successful' | 'failed' | 'open';
 
 function list(values: readonly string[]): string {
   return values.map((v) => `'${v}'`).join(', ');
@@ -46,6 +48,8 @@ export function groupSql(group: StatusGroup, dialect: Dialect, alias?: string): 
   switch (group) {
     case 'completed':
       return `(${col('status')} IN (${list(COMPLETED_STATUSES)}))`;
+    case 'open':
+      return `(${col('status')} IN (${list(OPEN_STATUSES)}))`;
     case 'successful':
       return `(${col('status')} = 'success' AND ${col('success')} IS NOT NULL AND ${col('success')} = ${t})`;
     case 'failed':
