@@ -89,20 +89,18 @@ export function colorLevel(ctx: Ctx, noColorFlag = false): 0 | 1 | 2 | 3 {
 
 /** Width to fit tables and charts into: the terminal's, COLUMNS, or 100 off a terminal. */
 export function terminalWidth(ctx: Ctx): number {
-  const cols = ctx.stdout.columns;
-  if (ctx.stdout.isTTY && cols && cols > 0) return cols;
-  const env = Number(ctx.env.COLUMNS);
-  if (Number.isInteger(env) && env > 0) return env;
-  return 100;
+  return terminalSize(ctx, ctx.stdout.columns, 'COLUMNS', 100);
 }
 
 /** Height of the terminal: its rows, LINES, or 24. */
 export function terminalHeight(ctx: Ctx): number {
-  const rows = ctx.stdout.rows;
-  if (ctx.stdout.isTTY && rows && rows > 0) return rows;
-  const env = Number(ctx.env.LINES);
-  if (Number.isInteger(env) && env > 0) return env;
-  return 24;
+  return terminalSize(ctx, ctx.stdout.rows, 'LINES', 24);
+}
+
+function terminalSize(ctx: Ctx, reported: number | undefined, envName: string, fallback: number): number {
+  if (ctx.stdout.isTTY && reported && reported > 0) return reported;
+  const env = Number(ctx.env[envName]);
+  return Number.isInteger(env) && env > 0 ? env : fallback;
 }
 
 export function isInteractive(ctx: Ctx): boolean {
