@@ -95,7 +95,8 @@ export class Output {
       writer.end();
       return;
     }
-    this.ctx.stdout.write(await render(await this.terminal()));
+    // a page drawn without the terminal (plain lines) does not load the color library
+    this.ctx.stdout.write(await render(render.length === 0 ? (undefined as unknown as Terminal) : await this.terminal()));
   }
 
   /** A sink for rows streamed one at a time (json: a streamed array). */
