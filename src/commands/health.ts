@@ -66,7 +66,7 @@ export const spec: CommandSpec = {
 };
 
 /** Defaults, then the config file's "health" entry, then flags. */
-function resolveThresholds(opts: Opts, ctx: Ctx): Thresholds {
+export function resolveThresholds(opts: Opts, ctx: Ctx): Thresholds {
   const t: Thresholds = { ...DEFAULT_THRESHOLDS, ...configThresholds(loadConfig(ctx), 'health') };
   for (const o of THRESHOLD_OPTIONS) if (opts[o.key] !== undefined) t[o.key] = opts[o.key] as number;
   if (opts.stuckAfter !== undefined) t.stuckAfterMs = opts.stuckAfter;

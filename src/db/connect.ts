@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { cleanDbMessage, RuntimeFailure, TasklogError } from '../core/errors.js';
-import type { Dialect, DriverConnection } from './dialect/types.js';
+import type { Dialect, DriverConnection, SessionOptions } from './dialect/types.js';
 import { parseDatabaseUrl, redact, type Target } from './url.js';
 
 /** Where to connect and which tables to read: resolved by the CLI from flags, environment and config file. */
@@ -48,6 +48,10 @@ export interface ConnectOptions {
   create?: boolean;
   /** fail unless the task table exists (every read command) */
   requireTable?: boolean;
+  /** read-only sessions and a statement timeout (tasklog serve) */
+  session?: SessionOptions;
+  /** connections to keep open at most (default: the dialect's maxConnections) */
+  poolSize?: number;
 }
 
 export async function loadDialect(target: Target): Promise<Dialect> {
@@ -77,7 +81,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
   }
   const dialect = await loadDialect(target);
   const timeoutMs = settings.connectTimeoutMs;
-  const pool = new Pool(() => withTimeout(dialect.openConnection(target, timeoutMs), timeoutMs + 1000), dialect.maxConnections);
+  const pool = new Pool(() => withTimeout(dialect.openConnection(target, timeoutMs, options.session), timeoutMs + 1000), options.poolSize ?? dialect.maxConnections);
   const close = () => pool.close();
   const sql = pooledSql(pool);
   try {
@@ -159,7 +163,7 @@ class Pool {
   private idle: DriverConnection[] = [];
   private all: DriverConnection[] = [];
   private opening = 0;
-  private waiting: ((c: DriverConnection) => void)[] = [];
+  private waiting: { resolve: (c: DriverConnection) => void; reject: (err: unknown) => void }[] = [];
   constructor(
     private readonly open: () => Promise<DriverConnection>,
     private readonly max: number,
@@ -174,16 +178,20 @@ class Pool {
         const conn = await this.open();
         this.all.push(conn);
         return conn;
+      } catch (err) {
+        // the database is unreachable: whoever waits for a connection would wait forever, so they fail too
+        if (this.all.length === 0) for (const w of this.waiting.splice(0)) w.reject(err);
+        throw err;
       } finally {
         this.opening--;
       }
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   release(conn: DriverConnection): void {
     const next = this.waiting.shift();
-    if (next) next(conn);
+    if (next) next.resolve(conn);
     else this.idle.push(conn);
   }
 

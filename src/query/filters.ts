@@ -27,6 +27,8 @@ export interface Where {
 
 export interface FilterDef {
   option: OptionSpec;
+  /** what the value is, for messages that follow the API's (Django REST framework's) wording */
+  kind?: 'time' | 'number';
   /** needs the user table joined */
   needsUser?: boolean;
   apply(qb: Where, value: any, env: FilterEnv): void;
@@ -51,6 +53,7 @@ function group(name: StatusGroup, flags: string, description: string): FilterDef
 function timeBound(column: string, op: '>=' | '<=', flags: string, description: string): FilterDef {
   return {
     option: { flags, description: `${description} (${TIME_ARG_HELP})`, parse: parseTimeArg },
+    kind: 'time',
     apply: (qb, v: TimeArg, e) => void qb.whereRaw(`${e.col(column)} ${op} ?`, [e.db.dialect.encodeTime(resolveTimeArg(v, e.now))]),
   };
 }
@@ -58,6 +61,7 @@ function timeBound(column: string, op: '>=' | '<=', flags: string, description: 
 function numberBound(column: string, op: '>=' | '<=', flags: string, description: string): FilterDef {
   return {
     option: { flags, description, parse: (raw) => nonNegativeInt(raw, 'a whole number ≥ 0') },
+    kind: 'number',
     apply: (qb, v: number, e) => void qb.whereRaw(`${e.col(column)} ${op} ?`, [v]),
   };
 }
@@ -167,14 +171,7 @@ export const FILTERS: FilterDef[] = [
       },
     },
     needsUser: true,
-    apply: (qb, terms: string[], e) => {
-      for (const term of terms) {
-        const cols = SEARCH_COLUMNS.map((c) => e.col(c));
-        if (e.db.userTable) cols.push(e.ucol('username'), e.ucol('email'));
-        const parts = cols.map((c) => e.db.dialect.foldContains(c, term));
-        qb.whereRaw(`(${parts.map((p) => p.sql).join(' OR ')})`, parts.flatMap((p) => p.bindings));
-      }
-    },
+    apply: (qb, terms: string[], e) => searchApply(true)(qb, terms, e),
   },
 ];
 
@@ -220,4 +217,31 @@ export function filterArgs(active: ActiveFilter[]): string[] {
     else out.push(String(value));
   }
   return out;
+}
+
+/**
+ * The API's query parameters (tasklog serve): every filter under its flag's
+ * name in snake_case (--task-name-exact → task_name_exact, as the seed's API
+ * names them), except that the API's search covers the seed's search fields
+ * only (task name, job id, queue, error, worker), as Django REST framework's
+ * SearchFilter does there; the CLI's --search adds username and email.
+ */
+export function apiFilters(): Map<string, FilterDef> {
+  const out = new Map<string, FilterDef>();
+  for (const def of FILTERS) {
+    const param = key(def.option.flags).replace(/^--/, '').replace(/-/g, '_');
+    out.set(param, param === 'search' ? { ...def, needsUser: false, apply: searchApply(false) } : def);
+  }
+  return out;
+}
+
+function searchApply(withUser: boolean): FilterDef['apply'] {
+  return (qb, terms: string[], e) => {
+    for (const term of terms) {
+      const cols = SEARCH_COLUMNS.map((c) => e.col(c));
+      if (withUser && e.db.userTable) cols.push(e.ucol('username'), e.ucol('email'));
+      const parts = cols.map((c) => e.db.dialect.foldContains(c, term));
+      qb.whereRaw(`(${parts.map((p) => p.sql).join(' OR ')})`, parts.flatMap((p) => p.bindings));
+    }
+  };
 }

@@ -227,6 +227,14 @@ export class LogReader {
     return tryBy('job_id', ref);
   }
 
+  /** One row by its id only (the API's detail URL), or null. */
+  async findById(id: number): Promise<TaskLogRow | null> {
+    const select = this.base({ filters: [], order: [] }, false);
+    select.whereRaw(`${this.env.col('id')} = ?`, [id]);
+    const rows = await this.rows(select, null, 1);
+    return rows.length ? decodeRow(rows[0]) : null;
+  }
+
   /** Other rows with the same job_id or task_name, newest created first (ties: id descending). */
   async related(row: TaskLogRow, limit: number): Promise<TaskLogRow[]> {
     const { col } = this.env;

@@ -2,7 +2,7 @@ import type { Sql } from '../connect.js';
 import { bareTable, createIndexName, metaIndexName } from '../schema.js';
 import { toIso, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, onConflictUpsertSql, quoteIdentifier } from './types.js';
+import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier } from './types.js';
 
 const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
 
@@ -33,7 +33,7 @@ export class PostgresDialect implements Dialect {
     return `${columnSql} COLLATE "C"`;
   }
 
-  async openConnection(target: Target, timeoutMs: number): Promise<DriverConnection> {
+  async openConnection(target: Target, timeoutMs: number, session: SessionOptions = {}): Promise<DriverConnection> {
     const s = target.server!;
     const pg = (await import('pg')).default;
     const types = {
@@ -62,6 +62,8 @@ export class PostgresDialect implements Dialect {
     // a connection the server drops while idle must not crash the process; the next query reports it
     client.on('error', () => undefined);
     await client.connect();
+    if (session.readOnly) await client.query('SET default_transaction_read_only = on');
+    if (session.statementTimeoutMs) await client.query(`SET statement_timeout = ${Math.trunc(session.statementTimeoutMs)}`);
     return {
       async run(sql, bindings) {
         const res = await client.query(dollarPlaceholders(sql), bindings as unknown[]);

@@ -4,7 +4,7 @@ import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toDjangoText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { errorMessage, type Dialect, type DriverConnection, onConflictUpsertSql, quoteIdentifier } from './types.js';
+import { errorMessage, type Dialect, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier } from './types.js';
 
 /**
  * SQLite as Django uses it: times are naive UTC text in Django's own format
@@ -18,9 +18,10 @@ export class SqliteDialect implements Dialect {
   readonly beginSql = 'BEGIN IMMEDIATE';
   readonly maxNameLength = null;
 
-  async openConnection(target: Target): Promise<DriverConnection> {
+  async openConnection(target: Target, _timeoutMs?: number, session: SessionOptions = {}): Promise<DriverConnection> {
     const Database = (await import('better-sqlite3')).default;
-    const conn = new Database(target.filename ?? ':memory:');
+    // read-only: SQLITE_OPEN_READONLY, so a file the process may not write (chmod 444, a read-only mount) opens too
+    const conn = new Database(target.filename ?? ':memory:', session.readOnly ? { readonly: true, fileMustExist: true } : {});
     // Workers may be writing the same file: wait for their locks instead of failing at once.
     conn.pragma('busy_timeout = 5000');
     // better-sqlite3 enforces foreign keys by default; the sqlite3 CLI and most tools do not.

@@ -10,7 +10,7 @@ export interface Dialect {
   /** how many connections a command may open at once (queries of one report run side by side) */
   readonly maxConnections: number;
   /** opens one connection with the database's driver, imported here, only when a command needs it */
-  openConnection(target: Target, timeoutMs: number): Promise<DriverConnection>;
+  openConnection(target: Target, timeoutMs: number, session?: SessionOptions): Promise<DriverConnection>;
   /** the statement that starts a write transaction */
   readonly beginSql: string;
   /** a time as a bind value the column compares correctly against */
@@ -83,6 +83,14 @@ export interface Dialect {
   serverVersion(db: Sql): Promise<string>;
   /** Turns a driver error into one line a user can act on. */
   describeConnectError(err: unknown, target: Target, timeoutMs: number): string;
+}
+
+/** How a long-running reader (tasklog serve) wants its connections. */
+export interface SessionOptions {
+  /** the session can never write: SQLite opened read-only, PostgreSQL and MySQL sessions set read-only */
+  readOnly?: boolean;
+  /** the server cancels any statement running longer (PostgreSQL, MySQL, MariaDB; SQLite has no such limit) */
+  statementTimeoutMs?: number;
 }
 
 /** One open connection: SQL with `?` placeholders in, rows or a count of changed rows out. */
