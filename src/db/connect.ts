@@ -199,7 +199,8 @@ class Pool {
     const all = this.all;
     this.all = [];
     this.idle = [];
-    await Promise.all(all.map((c) => c.close().catch(() => undefined)));
+    // a connection whose server went away may never confirm its close: give each a moment, then let it go
+    await Promise.all(all.map((c) => withTimeout(c.close(), 2000).catch(() => undefined)));
   }
 }
 

@@ -120,6 +120,7 @@ function send(res: ServerResponse, head: boolean, reply: Reply): void {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const holder = new DbHolder(opts.connect);
+  let stopping = false;
   const gate = new Gate(opts.maxInFlight ?? MAX_IN_FLIGHT, opts.maxQueued ?? MAX_QUEUED);
 
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<number> {
@@ -176,6 +177,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const server: Server = createServer((req, res) => {
     const started = process.hrtime.bigint();
+    if (stopping) res.setHeader('Connection', 'close');
     const finish = (status: number) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       opts.log(`${new Date().toISOString()} ${req.method} ${req.url} ${status} ${ms.toFixed(1)}ms`);
@@ -211,9 +213,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     url: `http://${host}:${addr.port}`,
     port: addr.port,
     async close() {
+      stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // keep-alive connections become idle once their request is answered: close them as they do
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
       await closed;
+      clearInterval(sweep);
       await holder.close();
     },
   };
