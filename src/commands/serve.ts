@@ -51,7 +51,12 @@ export const spec: CommandSpec = {
     }
     const thresholds = resolveThresholds({}, ctx);
     const settings = resolveConnection(opts, ctx);
-    const [{ connect }, { startServer }, ops] = await Promise.all([import('../db/connect.js'), import('../server/app.js'), import('../server/ops.js')]);
+    const [{ connect }, { startServer }, ops, { dashboardRoute }] = await Promise.all([
+      import('../db/connect.js'),
+      import('../server/app.js'),
+      import('../server/ops.js'),
+      import('../server/dashboard.js'),
+    ]);
     const open = () => connect(settings, ctx.cwd, { requireTable: true, poolSize: 8, session: { readOnly: true, statementTimeoutMs: opts.statementTimeout * 1000 } });
     // fail at once, with the usual one line, when the database is not there at start
     const first = await open();
@@ -70,7 +75,7 @@ export const spec: CommandSpec = {
       },
       now: () => ctx.now(),
       log: (line) => ctx.stderr.write(line + '\n'),
-      routes: (path) => (path === '/metrics' ? metrics : null),
+      routes: (path) => (path === '/metrics' ? metrics : dashboardRoute(path)),
       withoutDb: (path) => (path === '/healthz' ? healthz : null),
     });
     ctx.stderr.write(`tasklog serve: listening on ${server.url} (${first.target.display}, read-only)${token ? ', token required' : ''}\n`);

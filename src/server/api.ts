@@ -90,21 +90,26 @@ function parseList(pairs: QueryPairs): { query: LogQuery; pageSize: number } {
   return { query: { filters, order }, pageSize };
 }
 
-export async function listLogs(db: Db, req: ApiRequest): Promise<Reply> {
-  const pairs = parseQs(req.query);
+/** One page of the list for these query parameters: 400 for bad values, 404 past the end. */
+export async function queryPage(db: Db, pairs: QueryPairs, now: Date) {
   const { query, pageSize } = parseList(pairs);
-  const reader = new LogReader(db, req.now);
+  const reader = new LogReader(db, now);
   const count = await reader.count(query);
   const pages = Math.max(1, Math.ceil(count / pageSize));
   const page = pageNumber(lastValue(pairs, 'page'), pages);
   if (page === null) throw new ApiError(404, { detail: 'Invalid page.' });
   const rows = count === 0 ? [] : await reader.page(query, page, pageSize);
+  return { count, page, pages, pageSize, rows };
+}
+
+export async function listLogs(db: Db, req: ApiRequest): Promise<Reply> {
+  const { count, page, pages, rows } = await queryPage(db, parseQs(req.query), req.now);
   const links = pageLinks(req.origin + req.path, req.query, page, pages);
   return { status: 200, body: { count, next: links.next, previous: links.previous, results: rows.map(toListItem) } };
 }
 
 /** The row of a detail URL's id: DRF's lookup takes any text without / or . and answers 404 unless it is an existing id. */
-async function rowById(reader: LogReader, ref: string) {
+export async function rowById(reader: LogReader, ref: string) {
   if (!/^\d{1,15}$/.test(ref)) throw notFound();
   const row = await reader.findById(Number(ref));
   if (!row) throw notFound();
