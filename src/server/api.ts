@@ -147,25 +147,8 @@ export async function logStats(db: Db, req: ApiRequest): Promise<Reply> {
   const { periodHours, taskName } = scopeParams(parseQs(req.query), errors);
   if (Object.keys(errors).length) throw new ApiError(400, errors);
   const { StatsQuery } = await import('../query/stats.js');
-  const s = await new StatsQuery(db, { window: resolveWindow({ periodHours }, req.now), taskName }).summary();
-  return {
-    status: 200,
-    body: {
-      total: s.total,
-      successful: s.successful,
-      failed: s.failed,
-      in_progress: s.in_progress,
-      success_rate: s.success_rate,
-      avg_duration_ms: s.avg_duration_ms,
-      avg_duration_seconds: s.avg_duration_seconds,
-      period_hours: s.period_hours,
-      duration_ms: s.duration_ms,
-      queue_wait_ms: s.queue_wait_ms,
-      retries: s.retries,
-      by_status: s.by_status,
-      throughput_per_hour: s.throughput_per_hour,
-    },
-  };
+  const body = await new StatsQuery(db, { window: resolveWindow({ periodHours }, req.now), taskName }).basic();
+  return { status: 200, body };
 }
 
 export const API_INTERVALS = ['hour', 'day'] as const;

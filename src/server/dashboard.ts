@@ -47,7 +47,7 @@ export async function dashboard(db: Db, req: ApiRequest): Promise<Reply> {
   });
   const [o, stats, buckets, errors, page] = await Promise.all([
     overview(db, req.now),
-    new StatsQuery(db, { window: day }).summary(),
+    new StatsQuery(db, { window: day }).basic(),
     timeline(db, day, 'hour', 'UTC'),
     errorReport(db, day, 8),
     list,
