@@ -118,62 +118,68 @@ function send(res: ServerResponse, head: boolean, reply: Reply): void {
   res.end(head ? undefined : body);
 }
 
+type Handler = (db: Db, req: ApiRequest) => Promise<Reply>;
+type Standalone = (req: ApiRequest, db: () => Promise<Db>) => Promise<Reply>;
+
+/** Before any handler runs: 401 without the token, 404 for an unknown path, 405 for a method but GET or HEAD. */
+function admit(opts: ServerOptions, req: IncomingMessage, path: string): { reply: Reply; headers?: Record<string, string> } | { handler: Handler } | { standalone: Standalone } {
+  if (opts.token !== undefined && !tokenMatches(req.headers.authorization, opts.token)) {
+    return { reply: { status: 401, body: { detail: 'Authentication credentials were not provided.' } }, headers: { 'WWW-Authenticate': 'Bearer realm="tasklog"' } };
+  }
+  const handler = apiRoute(path) ?? opts.routes?.(path) ?? null;
+  const standalone = handler ? null : (opts.withoutDb?.(path) ?? null);
+  if (!handler && !standalone) return { reply: { status: 404, body: { detail: 'Not found.' } } };
+  const method = req.method ?? 'GET';
+  if (method !== 'GET' && method !== 'HEAD') return { reply: { status: 405, body: { detail: `Method "${method}" not allowed.` } }, headers: { Allow: 'GET, HEAD' } };
+  return handler ? { handler } : { standalone: standalone! };
+}
+
+/** A handler's answer: 503 while the database is away (dropping it if it no longer answers), the handler's 4xx as they are. */
+async function withDatabase(holder: DbHolder, handler: Handler, req: ApiRequest): Promise<Reply> {
+  let db: Db;
+  try {
+    db = await holder.get();
+  } catch (err) {
+    return { status: 503, body: { detail: `database unavailable: ${oneLine(err)}` } };
+  }
+  try {
+    return await handler(db, req);
+  } catch (err) {
+    const known = requestError(err);
+    if (known) return known;
+    await holder.check(db);
+    return { status: 503, body: { detail: `database error: ${oneLine(err)}` } };
+  }
+}
+
+/** scheme://host for DRF's absolute links: the Host header when it is a plain host[:port], else the listening address. */
+function origin(opts: ServerOptions, req: IncomingMessage): string {
+  const host = req.headers.host;
+  return `http://${host && /^[A-Za-z0-9.\-_]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host) ? host : `${opts.host}:${opts.port}`}`;
+}
+
+async function answer(opts: ServerOptions, holder: DbHolder, req: IncomingMessage, res: ServerResponse): Promise<number> {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const head = req.method === 'HEAD';
+  const admitted = admit(opts, req, path);
+  let reply: Reply;
+  if ('reply' in admitted) {
+    for (const [k, v] of Object.entries(admitted.headers ?? {})) res.setHeader(k, v);
+    reply = admitted.reply;
+  } else {
+    const apiReq: ApiRequest = { path, query: q < 0 ? '' : url.slice(q + 1), origin: origin(opts, req), now: opts.now() };
+    reply = 'handler' in admitted ? await withDatabase(holder, admitted.handler, apiReq) : await admitted.standalone(apiReq, () => holder.get());
+  }
+  send(res, head, reply);
+  return reply.status;
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const holder = new DbHolder(opts.connect);
   let stopping = false;
   const gate = new Gate(opts.maxInFlight ?? MAX_IN_FLIGHT, opts.maxQueued ?? MAX_QUEUED);
-
-  async function answer(req: IncomingMessage, res: ServerResponse): Promise<number> {
-    const method = req.method ?? 'GET';
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    const query = q < 0 ? '' : url.slice(q + 1);
-    const head = method === 'HEAD';
-    if (opts.token !== undefined && !tokenMatches(req.headers.authorization, opts.token)) {
-      res.setHeader('WWW-Authenticate', 'Bearer realm="tasklog"');
-      send(res, head, { status: 401, body: { detail: 'Authentication credentials were not provided.' } });
-      return 401;
-    }
-    const handler = apiRoute(path) ?? opts.routes?.(path) ?? null;
-    const standalone = handler ? null : (opts.withoutDb?.(path) ?? null);
-    if (!handler && !standalone) {
-      send(res, head, { status: 404, body: { detail: 'Not found.' } });
-      return 404;
-    }
-    if (method !== 'GET' && method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      send(res, false, { status: 405, body: { detail: `Method "${method}" not allowed.` } });
-      return 405;
-    }
-    const apiReq: ApiRequest = { path, query, origin: `http://${req.headers.host ?? `${opts.host}:${opts.port}`}`, now: opts.now() };
-    if (standalone) {
-      const reply = await standalone(apiReq, () => holder.get());
-      send(res, head, reply);
-      return reply.status;
-    }
-    let db: Db;
-    try {
-      db = await holder.get();
-    } catch (err) {
-      send(res, head, { status: 503, body: { detail: `database unavailable: ${(err as Error).message}` } });
-      return 503;
-    }
-    try {
-      const reply = await handler!(db, apiReq);
-      send(res, head, reply);
-      return reply.status;
-    } catch (err) {
-      const known = requestError(err);
-      if (known) {
-        send(res, head, known);
-        return known.status;
-      }
-      await holder.check(db);
-      send(res, head, { status: 503, body: { detail: `database error: ${oneLine(err)}` } });
-      return 503;
-    }
-  }
 
   const server: Server = createServer((req, res) => {
     const started = process.hrtime.bigint();
@@ -188,7 +194,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return finish(503);
       }
       try {
-        finish(await answer(req, res));
+        finish(await answer(opts, holder, req, res));
       } catch (err) {
         // never a trace to the client: one line, and the server goes on
         if (!res.headersSent) send(res, req.method === 'HEAD', { status: 500, body: { detail: oneLine(err) } });
