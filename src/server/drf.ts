@@ -101,10 +101,22 @@ export function pageLinks(base: string, query: string, page: number, pages: numb
 export function pageNumber(raw: string | undefined, pages: number): number | null {
   if (raw === undefined) return 1;
   if (raw === 'last') return pages;
-  // Python's int(): optional sign, digits with single underscores between, surrounding whitespace
-  const m = /^\s*([+-]?)(\d(?:_?\d)*)\s*$/.exec(raw);
+  // Python's int(): optional sign, decimal digits of any script with single underscores between, surrounding whitespace
+  const m = /^\s*([+-]?)(\p{Nd}(?:_?\p{Nd})*)\s*$/u.exec(raw);
   if (!m) return null;
-  const n = Number((m[1] === '-' ? '-' : '') + m[2].replace(/_/g, ''));
+  const digits = [...m[2].replace(/_/g, '')].map(digitValue).join('');
+  const n = Number((m[1] === '-' ? '-' : '') + digits);
   if (!Number.isSafeInteger(n) || n < 1 || n > pages) return null;
   return n;
+}
+
+/** The value of a decimal digit of any script: Unicode encodes each script's digits as a run 0–9, runs of ten back to back. */
+function digitValue(ch: string): number {
+  let cp = ch.codePointAt(0)!;
+  let k = 0;
+  while (k < 100 && /\p{Nd}/u.test(String.fromCodePoint(cp - 1))) {
+    cp--;
+    k++;
+  }
+  return k % 10;
 }
