@@ -143,6 +143,8 @@ export interface DashboardData {
   successRate: number;
   timeline: Bucket[];
   errors: ErrorReport;
+  /** the newest failed rows with their error signatures */
+  latestFailures: { row: TaskLogRow; signature: string }[];
   list: { count: number; page: number; pages: number; rows: TaskLogRow[] } | { error: string };
   /** the list's parameters as given (name → value) */
   params: Record<string, string>;
@@ -190,6 +192,18 @@ function listSection(d: DashboardData): string {
   return `<section id="list"><h2>Task logs</h2>${filterForm(d)}${rowsTable(l.rows, d.now)}${pager}</section>`;
 }
 
+function latestFailuresTable(d: DashboardData): string {
+  if (d.latestFailures.length === 0) return '<p class="muted">no failed rows</p>';
+  const body = d.latestFailures
+    .map(
+      ({ row: r, signature }) =>
+        `<tr data-id="${r.id}"><td><a href="/logs/${r.id}">${r.id}</a></td><td class="wrap">${esc(r.task_name)}</td><td class="hide-sm">${queueBadgeHtml(r.queue_name)}</td>` +
+        `<td>${statusBadgeHtml(r.status)}</td><td class="wrap" title="${esc(r.error_message)}">${esc(signature)}</td><td title="${esc(r.created_at)}">${esc(ago(r.created_at, d.now))}</td></tr>`,
+    )
+    .join('');
+  return `<div class="scroll"><table><thead><tr><th>ID</th><th>Task</th><th class="hide-sm">Queue</th><th>Status</th><th>Error signature</th><th>Created</th></tr></thead><tbody>${body}</tbody></table></div>`;
+}
+
 export function renderDashboard(d: DashboardData): string {
   const o = d.overview;
   const card = (k: string, value: number | string, label: string) => `<div class="card"><b data-k="${k}">${esc(typeof value === 'number' ? formatInt(value) : value)}</b><span>${esc(label)}</span></div>`;
@@ -215,7 +229,8 @@ export function renderDashboard(d: DashboardData): string {
     `</div><h2 style="margin-top:10px">By status</h2>${chips(o.tasks_by_status, statusBadgeHtml, 'data-status-count')}` +
     `<h2 style="margin-top:10px">By queue</h2>${chips(o.tasks_by_queue, queueBadgeHtml, 'data-queue-count')}</section>` +
     `<section id="timeline"><h2>Last 24 hours, per hour (UTC)</h2>${timelineSvg(d.timeline, hourLabel)}</section>` +
-    `<section id="failures"><h2>Latest failures by error signature (24 h): <span data-k="total_failures">${formatInt(d.errors.total_failures)}</span></h2>${failures}</section>` +
+    `<section id="latest-failures"><h2>Latest failures</h2>${latestFailuresTable(d)}</section>` +
+    `<section id="failures"><h2>Failures by error signature, last 24 h: <span data-k="total_failures">${formatInt(d.errors.total_failures)}</span></h2>${failures}</section>` +
     listSection(d);
   return page({ title: 'task log dashboard', refresh: d.refresh, refreshToggle: d.link({ refresh: d.refresh ? null : '30' }), now: d.now, body });
 }

@@ -33,7 +33,7 @@ export async function dashboard(db: Db, req: ApiRequest): Promise<Reply> {
   const params: Record<string, string> = {};
   for (const [k, v] of pairs) if (v !== '') params[k] = v;
   const listPairs = Object.entries(params).filter(([k]) => k !== 'refresh') as QueryPairs;
-  const [{ overview }, { StatsQuery }, { timeline }, { errorReport }, html] = await Promise.all([
+  const [{ overview }, { StatsQuery }, { timeline }, { errorReport, errorSignature }, html] = await Promise.all([
     import('../query/overview.js'),
     import('../query/stats.js'),
     import('../query/timeline.js'),
@@ -45,12 +45,14 @@ export async function dashboard(db: Db, req: ApiRequest): Promise<Reply> {
     if (err instanceof ApiError) return { error: describe(err) };
     throw err;
   });
-  const [o, stats, buckets, errors, page] = await Promise.all([
+  const latestFailures = queryPage(db, [['is_failed', 'true'], ['ordering', '-created_at'], ['page_size', '8']], req.now).then((p) => p.rows);
+  const [o, stats, buckets, errors, page, failures] = await Promise.all([
     overview(db, req.now),
     new StatsQuery(db, { window: day }).basic(),
     timeline(db, day, 'hour', 'UTC'),
     errorReport(db, day, 8),
     list,
+    latestFailures,
   ]);
   const refresh = refreshOf(pairs);
   const link = (changes: Record<string, string | null>) => {
@@ -64,7 +66,7 @@ export async function dashboard(db: Db, req: ApiRequest): Promise<Reply> {
       .join('&');
     return q ? `/?${q}` : '/';
   };
-  const text = html.renderDashboard({ overview: o, successRate: stats.success_rate, timeline: buckets, errors, list: page, params, now: req.now, refresh, link });
+  const text = html.renderDashboard({ overview: o, successRate: stats.success_rate, timeline: buckets, errors, latestFailures: failures.map((row) => ({ row, signature: errorSignature(row.error_message) })), list: page, params, now: req.now, refresh, link });
   return { status: 'error' in page ? 400 : 200, text, contentType: HTML };
 }
 

@@ -60,6 +60,11 @@ describe.skipIf(missing)('the dashboard in headless Chromium', () => {
     const bars = await page.locator('svg [data-bucket]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-total'))));
     expect(bars).toEqual(timeline.map((b: { total: number }) => b.total));
     expect(await page.locator('#list tbody tr').count()).toBe(20);
+    // the latest failures: the API's newest failed rows, each with a signature
+    const failed = await fetchAnswer(server.url, '/cfg/tasks/logs/?is_failed=true&ordering=-created_at&page_size=8');
+    const latest = await page.locator('#latest-failures tbody tr').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))));
+    expect(latest).toEqual(failed.json.results.map((r: { id: number }) => r.id));
+    expect(latest.length).toBeGreaterThan(0);
     // readable on a phone: nothing wider than the screen but the tables' own scroll boxes
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
