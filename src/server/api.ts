@@ -36,6 +36,8 @@ export interface ApiRequest {
 export const PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 1000;
 export const RELATED_LIMIT = 10;
+/** pages up to this one are read side by side with the count */
+const PARALLEL_PAGES = 50;
 export const API_PREFIX = '/cfg/tasks/logs/';
 
 /** A 4xx answer in DRF's shape, thrown by a handler. */
@@ -94,12 +96,23 @@ function parseList(pairs: QueryPairs): { query: LogQuery; pageSize: number } {
 export async function queryPage(db: Db, pairs: QueryPairs, now: Date) {
   const { query, pageSize } = parseList(pairs);
   const reader = new LogReader(db, now);
-  const count = await reader.count(query);
+  const invalid = () => new ApiError(404, { detail: 'Invalid page.' });
+  const raw = lastValue(pairs, 'page');
+  if (raw === 'last') {
+    const count = await reader.count(query);
+    const pages = Math.max(1, Math.ceil(count / pageSize));
+    return { count, page: pages, pages, pageSize, rows: count === 0 ? [] : await reader.page(query, pages, pageSize) };
+  }
+  const asked = pageNumber(raw, Number.MAX_SAFE_INTEGER);
+  if (asked === null) throw invalid();
+  // an early page is read while the rows are counted (side by side on PostgreSQL and MySQL); a deep one
+  // only once the count says it exists, so that page=999999 costs no walk past every row
+  const early = asked <= PARALLEL_PAGES;
+  const [count, first] = await Promise.all([reader.count(query), early ? reader.page(query, asked, pageSize) : null]);
   const pages = Math.max(1, Math.ceil(count / pageSize));
-  const page = pageNumber(lastValue(pairs, 'page'), pages);
-  if (page === null) throw new ApiError(404, { detail: 'Invalid page.' });
-  const rows = count === 0 ? [] : await reader.page(query, page, pageSize);
-  return { count, page, pages, pageSize, rows };
+  if (asked > pages) throw invalid();
+  const rows = first ?? (count === 0 ? [] : await reader.page(query, asked, pageSize));
+  return { count, page: asked, pages, pageSize, rows };
 }
 
 export async function listLogs(db: Db, req: ApiRequest): Promise<Reply> {
