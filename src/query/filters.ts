@@ -240,6 +240,11 @@ function searchApply(withUser: boolean): FilterDef['apply'] {
     for (const term of terms) {
       const cols = SEARCH_COLUMNS.map((c) => e.col(c));
       if (withUser && e.db.userTable) cols.push(e.ucol('username'), e.ucol('email'));
+      const any = e.db.dialect.foldContainsAny?.(cols, term);
+      if (any) {
+        qb.whereRaw(any.sql, any.bindings);
+        continue;
+      }
       const parts = cols.map((c) => e.db.dialect.foldContains(c, term));
       qb.whereRaw(`(${parts.map((p) => p.sql).join(' OR ')})`, parts.flatMap((p) => p.bindings));
     }

@@ -78,6 +78,11 @@ export interface Dialect {
    * wildcard characters (% and _ are plain text), with its bindings.
    */
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] };
+  /**
+   * "any of these columns contains term", as foldContains on each ORed, where
+   * the database does it faster at once; absent: tasklog ORs foldContains.
+   */
+  foldContainsAny?(columnsSql: readonly string[], term: string): { sql: string; bindings: unknown[] } | null;
   /** a text column compared byte by byte (code point order), the same on every database */
   binaryText(columnSql: string): string;
   serverVersion(db: Sql): Promise<string>;
