@@ -18,6 +18,8 @@ export interface FilterEnv {
   col(c: string): string;
   /** a quoted column of the user table (alias u); only when the filter says needsUser */
   ucol(c: string): string;
+  /** the rows are read in order, a page or batch at a time (not counted): planner hints may apply */
+  ordered?: boolean;
 }
 
 /** Where a filter adds its condition (ANDed with the others); values travel as `?` bindings. */
@@ -66,6 +68,17 @@ function numberBound(column: string, op: '>=' | '<=', flags: string, description
   };
 }
 
+/**
+ * A queue condition read in order: a task log has a handful of queues, so
+ * one queue is never selective, and the planner does better walking an
+ * index in the page's order (status, -enqueue_time …) than reading a whole
+ * queue through the queue index and sorting it (SQLite chose the latter:
+ * 0.15 s against 0.01 s for a page of failed rows of one queue in 1M).
+ */
+function fewQueues(sql: string, e: FilterEnv): string {
+  return e.ordered && e.db.dialect.unselective ? e.db.dialect.unselective(sql) : sql;
+}
+
 /** Words of --search: split on spaces and commas. */
 export function searchTerms(text: string): string[] {
   return text
@@ -86,10 +99,13 @@ export const FILTERS: FilterDef[] = [
     },
   },
   exact('task_name', '--task-name-exact <name>', 'task name, exact'),
-  exact('queue_name', '--queue-name <queue>', 'queue, exact'),
+  {
+    option: { flags: '--queue-name <queue>', description: 'queue, exact' },
+    apply: (qb, v: string, e) => void qb.whereRaw(fewQueues(`${e.col('queue_name')} = ?`, e), [v]),
+  },
   {
     option: { flags: '--queue-name-in <a,b>', description: 'any of these queues', parse: (raw) => csvList(raw) },
-    apply: (qb, v: string[], e) => void qb.whereRaw(`${e.col('queue_name')} IN (${v.map(() => '?').join(', ')})`, v),
+    apply: (qb, v: string[], e) => void qb.whereRaw(fewQueues(`${e.col('queue_name')} IN (${v.map(() => '?').join(', ')})`, e), v),
   },
   {
     option: { flags: '--status <status>', description: `status, one of ${STATUSES.join(', ')}`, choices: STATUSES },

@@ -114,6 +114,10 @@ export class SqliteDialect implements Dialect {
     };
   }
 
+  unselective(conditionSql: string): string {
+    return `likely(${conditionSql})`;
+  }
+
   binaryText(columnSql: string): string {
     return columnSql; // SQLite's default collation is BINARY
   }

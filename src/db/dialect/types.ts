@@ -83,6 +83,8 @@ export interface Dialect {
    * the database does it faster at once; absent: tasklog ORs foldContains.
    */
   foldContainsAny?(columnsSql: readonly string[], term: string): { sql: string; bindings: unknown[] } | null;
+  /** a condition the planner should not expect to narrow the rows much (SQLite's likely()); absent: as it is */
+  unselective?(conditionSql: string): string;
   /** a text column compared byte by byte (code point order), the same on every database */
   binaryText(columnSql: string): string;
   serverVersion(db: Sql): Promise<string>;
