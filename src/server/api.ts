@@ -13,7 +13,7 @@ import { apiFilters, parseFilterValue, type ActiveFilter, type FilterDef } from 
 import { DEFAULT_ORDERING, LogReader, parseOrdering, type LogQuery } from '../query/logs.js';
 import { toDetail, toListItem } from '../query/present.js';
 import { resolveWindow, MAX_PERIOD_HOURS } from '../query/window.js';
-import { lastValue, pageLinks, pageNumber, parseQs, type QueryPairs } from './drf.js';
+import { lastValue, pageLinks, pageNumber, parseQs, PyFloat, type QueryPairs } from './drf.js';
 
 /** What a handler answers: a status and a JSON body, or text with its type. */
 export interface Reply {
@@ -130,7 +130,9 @@ export async function rowById(reader: LogReader, ref: string) {
 }
 
 export async function showLog(db: Db, req: ApiRequest, ref: string): Promise<Reply> {
-  return { status: 200, body: toDetail(await rowById(new LogReader(db, req.now), ref)) };
+  const detail = toDetail(await rowById(new LogReader(db, req.now), ref));
+  const seconds = detail.duration_seconds as number | null;
+  return { status: 200, body: { ...detail, duration_seconds: seconds === null ? null : new PyFloat(seconds) } };
 }
 
 export async function relatedLogs(db: Db, req: ApiRequest, ref: string): Promise<Reply> {
@@ -160,8 +162,8 @@ export async function logStats(db: Db, req: ApiRequest): Promise<Reply> {
   const { periodHours, taskName } = scopeParams(parseQs(req.query), errors);
   if (Object.keys(errors).length) throw new ApiError(400, errors);
   const { StatsQuery } = await import('../query/stats.js');
-  const body = await new StatsQuery(db, { window: resolveWindow({ periodHours }, req.now), taskName }).basic();
-  return { status: 200, body };
+  const s = await new StatsQuery(db, { window: resolveWindow({ periodHours }, req.now), taskName }).basic();
+  return { status: 200, body: { ...s, success_rate: new PyFloat(s.success_rate), avg_duration_seconds: new PyFloat(s.avg_duration_seconds) } };
 }
 
 export const API_INTERVALS = ['hour', 'day'] as const;

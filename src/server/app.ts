@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Db } from '../db/connect.js';
 import { apiRoute, requestError, type ApiRequest, type Reply } from './api.js';
+import { drfJson } from './drf.js';
 
 export interface ServerOptions {
   host: string;
@@ -110,7 +111,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 }
 
 function send(res: ServerResponse, head: boolean, reply: Reply): void {
-  const body = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
+  const body = reply.text ?? (reply.body === undefined ? '' : drfJson(reply.body));
   const type = reply.contentType ?? 'application/json';
   res.statusCode = reply.status;
   res.setHeader('Content-Type', type);

@@ -120,3 +120,28 @@ function digitValue(ch: string): number {
   }
   return k % 10;
 }
+
+/** A number Python holds as a float (DRF writes 100.0 and 0.0, not 100 and 0): what round(x, 2) and x / 1000 give. */
+export class PyFloat {
+  constructor(readonly value: number) {}
+}
+
+const FLOAT_MARK = `\u0000pyfloat${Math.random().toString(36).slice(2)}:`;
+
+/** Python's repr of a float, for the values an API answer holds (no exponent forms). */
+function pyFloatText(x: number): string {
+  if (!Number.isFinite(x)) return 'null';
+  return Number.isInteger(x) ? `${x}.0` : String(x);
+}
+
+/**
+ * The body as DRF's JSONRenderer writes it: compact separators, UTF-8 as
+ * is, U+2028 and U+2029 escaped, floats with their ".0".
+ */
+export function drfJson(value: unknown): string {
+  const text = JSON.stringify(value, (_k, v: unknown) => (v instanceof PyFloat ? FLOAT_MARK + pyFloatText(v.value) : v));
+  return text
+    .replace(new RegExp(`"${JSON.stringify(FLOAT_MARK).slice(1, -1).replace(/\\/g, '\\\\')}([^"]*)"`, 'g'), '$1')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
