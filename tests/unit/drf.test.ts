@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { lastValue, pageNumber, parseQs, withQueryParam } from '../../src/server/drf.js';
+import { drfJson, lastValue, pageNumber, parseQs, PyFloat, withQueryParam } from '../../src/server/drf.js';
 import { djangoApiPython } from '../helpers/servers.js';
 
 const python = djangoApiPython('sqlite');
@@ -73,6 +73,26 @@ describe.skipIf(!python)('DRF page links and Django query strings', () => {
       const pairs = parseQs(q);
       return lastValue(pairs, 'k') ?? lastValue(pairs, 'search') ?? null;
     })).toEqual(want!.last);
+  });
+
+  it('a body as DRF\'s JSONRenderer writes it', () => {
+    // the same body to Python (floats marked, since JSON cannot say 100.0), rendered by DRF
+    const script = `
+import json, sys
+import django
+from django.conf import settings
+settings.configure(USE_TZ=True)
+django.setup()
+from rest_framework.renderers import JSONRenderer
+body = json.loads(sys.stdin.read(), object_hook=lambda o: float(o["__float__"]) if "__float__" in o else o)
+sys.stdout.buffer.write(JSONRenderer().render(body))
+`;
+    const text = 'x\u2028y\u2029 \u0001 "q" \\ \n é 😀';
+    const wire = { rate: { __float__: 100 }, zero: { __float__: 0 }, half: { __float__: 96.67 }, n: 3, none: null, t: true, s: text, list: [1, 2.5, 'ü'] };
+    const r = spawnSync(python!, ['-c', script], { input: JSON.stringify(wire), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const body = { rate: new PyFloat(100), zero: new PyFloat(0), half: new PyFloat(96.67), n: 3, none: null, t: true, s: text, list: [1, 2.5, 'ü'] };
+    expect(drfJson(body)).toBe(r.stdout);
   });
 
   it('page numbers as Django\'s Paginator takes them (5 pages)', () => {
