@@ -8,7 +8,7 @@
 // generated-section markers (the analysis around them is kept).
 //
 //   node bench/run.mjs [--sizes 1m,10m] [--backends sqlite,postgres] [--runs 5]
-//                      [--only stats-168h,overview,startup] [--stream-runs-10m 1]
+//                      [--only stats-168h,overview,startup,serve] [--stream-runs-10m 1]
 //                      [--startup-runs 10] [--stream-raw] [--stream-10m] [--cli-sizes 100k,1m]
 //                      [--out FILE | --no-write]
 // The psql/sqlite3 baseline runs at the --cli-sizes only (targets are judged against the raw
@@ -60,7 +60,7 @@ function parseArgs(argv) {
   for (const s of o.sizes) if (!SIZES[s]) usage(`unknown size ${s} (100k, 1m, 10m)`);
   for (const b of o.backends) if (!['sqlite', 'postgres'].includes(b)) usage(`unknown backend ${b} (sqlite, postgres)`);
   if (!(o.runs >= 1) || !(o.startupRuns >= 1) || !(o.streamRuns10m >= 1)) usage('run counts are whole numbers ≥ 1');
-  const ids = [...CASES.map((c) => c.id), 'startup'];
+  const ids = [...CASES.map((c) => c.id), 'startup', 'serve'];
   for (const id of o.only ?? []) if (!ids.includes(id)) usage(`unknown case ${id} (${ids.join(', ')})`);
   return o;
 }
@@ -401,6 +401,11 @@ if (exportCase && !opts.sizes.includes('100k')) {
     data.push({ size, backend: b, ...r });
     await measureCase(exportCase, b, size);
   }
+}
+// tasklog serve against the Django REST framework API on the 1M tables (bench/serve.mjs prints its own table)
+if (wanted('serve') && opts.sizes.includes('1m')) {
+  const r = spawnSync(process.execPath, [join(BENCH_DIR, 'serve.mjs'), '--backends', opts.backends.join(','), '--runs', String(opts.runs)], { stdio: 'inherit' });
+  if (r.status !== 0) log(`bench/serve.mjs exited ${r.status}`);
 }
 const totalS = (performance.now() - benchStarted) / 1000;
 log(`done in ${(totalS / 60).toFixed(1)} min`);

@@ -45,7 +45,7 @@ export const spec: CommandSpec = {
 };
 
 /** Defaults, then the config file's "health" section, then flags. */
-function resolveThresholds(opts: Opts, ctx: Ctx): Thresholds {
+export function resolveThresholds(opts: Opts, ctx: Ctx): Thresholds {
   const t: Record<string, number> = { ...thresholdDefaults('health'), ...configThresholds(loadConfig(ctx), 'health') };
   for (const o of THRESHOLDS) if (opts[o.key] !== undefined) t[o.field] = opts[o.key] as number;
   for (const [w, c] of [['warnStuck', 'critStuck'], ['warnFailureRate', 'critFailureRate'], ['warnQueued', 'critQueued']] as const) {

@@ -16,10 +16,11 @@ import { spec as logsShow } from './logs-show.js';
 import { spec as metrics } from './metrics.js';
 import { spec as migrate } from './migrate.js';
 import { spec as overview } from './overview.js';
+import { spec as serve } from './serve.js';
 import { spec as stats } from './stats.js';
 import { spec as timeline } from './timeline.js';
 
-export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, init, migrate, demo, importRows, doctor, completion];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, serve, init, migrate, demo, importRows, doctor, completion];
 
 /** Words of command groups (`logs` in `tasklog logs list`) and what they hold. */
 export const GROUPS: Record<string, string> = {

@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseError, RuntimeFailure, shortMessage, TasklogError } from '../core/errors.js';
-import { errorCode, type Dialect, type DriverConnection, type Sql } from './dialect/types.js';
+import { errorCode, type Dialect, type DriverConnection, type SessionOptions, type Sql } from './dialect/types.js';
 
 export type { Sql };
 import { parseDatabaseUrl, redact, type Target } from './url.js';
@@ -43,6 +43,10 @@ export interface ConnectOptions {
   create?: boolean;
   /** fail unless the task table exists (every read command) */
   requireTable?: boolean;
+  /** read-only sessions and a statement timeout (tasklog serve) */
+  session?: SessionOptions;
+  /** connections to keep open at most (default: the dialect's maxConnections) */
+  poolSize?: number;
 }
 
 export async function loadDialect(target: Target): Promise<Dialect> {
@@ -72,7 +76,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
   }
   const dialect = await loadDialect(target);
   const timeoutMs = settings.connectTimeoutMs;
-  const pool = new Pool(async () => reportingFailures(await withTimeout(dialect.openConnection(target, timeoutMs), timeoutMs + 1000), target), dialect.maxConnections);
+  const pool = new Pool(async () => reportingFailures(await withTimeout(dialect.openConnection(target, timeoutMs, options.session), timeoutMs + 1000), target), options.poolSize ?? dialect.maxConnections);
   const close = () => pool.close();
   const sql = pooledSql(pool);
   try {
@@ -174,7 +178,7 @@ class Pool {
   private idle: DriverConnection[] = [];
   private all: DriverConnection[] = [];
   private opening = 0;
-  private waiting: ((c: DriverConnection) => void)[] = [];
+  private waiting: { resolve: (c: DriverConnection) => void; reject: (err: unknown) => void }[] = [];
   constructor(
     private readonly open: () => Promise<DriverConnection>,
     private readonly max: number,
@@ -189,16 +193,20 @@ class Pool {
         const conn = await this.open();
         this.all.push(conn);
         return conn;
+      } catch (err) {
+        // the database is unreachable: whoever waits for a connection would wait forever, so they fail too
+        if (this.all.length === 0) for (const w of this.waiting.splice(0)) w.reject(err);
+        throw err;
       } finally {
         this.opening--;
       }
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   release(conn: DriverConnection): void {
     const next = this.waiting.shift();
-    if (next) next(conn);
+    if (next) next.resolve(conn);
     else this.idle.push(conn);
   }
 
@@ -206,7 +214,8 @@ class Pool {
     const all = this.all;
     this.all = [];
     this.idle = [];
-    await Promise.all(all.map((c) => c.close().catch(() => undefined)));
+    // a connection whose server went away may never confirm its close: give each a moment, then let it go
+    await Promise.all(all.map((c) => withTimeout(c.close(), 2000).catch(() => undefined)));
   }
 }
 

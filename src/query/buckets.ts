@@ -76,7 +76,13 @@ export function bucketStarts(sinceMs: number, untilMs: number, interval: Interva
   return starts;
 }
 
-/** SQL grouping granularity: every zone offset in use is a multiple of 15 minutes. */
-export function fineSeconds(interval: Interval): number {
-  return interval === 'minute' ? 60 : 900;
+/**
+ * SQL grouping granularity: in UTC the bucket itself (fewer groups to
+ * aggregate); elsewhere 15 minutes, since every zone offset in use is a
+ * multiple of 15 minutes.
+ */
+export function fineSeconds(interval: Interval, tz = 'UTC'): number {
+  if (interval === 'minute') return 60;
+  if (tz === 'UTC') return UNIT_MS[interval] / 1000;
+  return 900;
 }

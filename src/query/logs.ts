@@ -69,7 +69,7 @@ export class LogReader {
   }
 
   /** FROM and WHERE of a query: the task table as t, the user table as u when needed or shown. */
-  private base(query: LogQuery, forCount: boolean, only?: ColumnSelection): Select {
+  private base(query: LogQuery, forCount: boolean, only?: ColumnSelection, ordered = false): Select {
     const { db } = this;
     const q = (c: string) => db.dialect.quote(c);
     const columns = forCount ? [] : only ? only.columns.map((c) => `${this.env.col(c)} AS ${q(c)}`) : [`${q('t')}.*`];
@@ -81,7 +81,8 @@ export class LogReader {
     } else if (needsUser && query.filters.some((f) => f.def.name === 'user')) {
       throw new RuntimeFailure(`--user needs the user table ${db.userTableName}, which is not in ${db.target.display} (see --user-table)`, 'no_user_table');
     }
-    for (const f of query.filters) f.def.apply(select, f.value, this.env);
+    const env = ordered ? { ...this.env, ordered } : this.env;
+    for (const f of query.filters) f.def.apply(select, f.value, env);
     return select;
   }
 
@@ -144,9 +145,9 @@ export class LogReader {
   async page(query: LogQuery, page: number, pageSize: number): Promise<TaskLogRow[]> {
     const offset = (page - 1) * pageSize;
     const order = this.orderSql(query.order);
-    if (offset === 0) return (await this.rows(this.base(query, false), order, pageSize)).map(decodeRow);
+    if (offset === 0) return (await this.rows(this.base(query, false, undefined, true), order, pageSize)).map(decodeRow);
     const q = (c: string) => this.db.dialect.quote(c);
-    const keys = this.base(query, true);
+    const keys = this.base(query, true, undefined, true);
     const inner = `SELECT ${this.env.col('id')} AS ${q('id')} FROM ${keys.from}${keys.whereSql()} ORDER BY ${order} LIMIT ${Math.trunc(pageSize)} OFFSET ${Math.trunc(offset)}`;
     const outer = new Select(`${q(this.db.table)} AS ${q('t')} JOIN (${inner}) AS ${q('p')} ON ${q('p')}.${q('id')} = ${this.env.col('id')}`, [`${q('t')}.*`]);
     outer.bindings.push(...keys.bindings);
@@ -165,7 +166,7 @@ export class LogReader {
     const selection = only && { ...only, columns: [...new Set([...only.columns, ...order.map((o) => o.field)])] };
     let last: Record<string, unknown> | null = null;
     for (;;) {
-      const select = this.base(query, false, selection);
+      const select = this.base(query, false, selection, true);
       if (last) {
         const { sql, bindings } = this.after(order, last);
         select.and(sql, bindings);
@@ -225,6 +226,14 @@ export class LogReader {
       if (byId) return byId;
     }
     return tryBy('job_id', ref);
+  }
+
+  /** One row by its id only (the API's detail URL), or null. */
+  async findById(id: number): Promise<TaskLogRow | null> {
+    const select = this.base({ filters: [], order: [] }, false);
+    select.and(`${this.env.col('id')} = ?`, [id]);
+    const rows = await this.rows(select, null, 1);
+    return rows.length ? decodeRow(rows[0]) : null;
   }
 
   /** Other rows with the same job_id or task_name, newest created first (ties: id descending). */

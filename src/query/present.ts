@@ -3,6 +3,7 @@
  * list fields, and the detail fields (list fields plus the rest).
  */
 import type { TaskLogRow } from '../db/decode.js';
+import { pyRound } from './round.js';
 
 /** The decoded row the readers return and the views draw. */
 export type { TaskLogRow };
@@ -120,7 +121,8 @@ export function toDetail(row: TaskLogRow): Detail {
     result: row.result,
     error_message: row.error_message,
     duration_ms: row.duration_ms,
-    duration_seconds: row.duration_ms === null ? null : Math.round(row.duration_ms / 10) / 100,
+    // the serializer's round(duration_ms / 1000, 2): Python rounds the double's exact value (605 → 0.6)
+    duration_seconds: row.duration_ms === null ? null : pyRound(row.duration_ms / 1000, 2),
     job_retry: row.job_retry,
     job_retries: row.job_retries,
     job_retry_after: row.job_retry_after,

@@ -38,6 +38,8 @@ export interface Stats {
   throughput_per_hour: number;
 }
 
+export type SeedStatsKey = 'total' | 'successful' | 'failed' | 'in_progress' | 'success_rate' | 'avg_duration_ms' | 'avg_duration_seconds' | 'period_hours';
+
 export interface GroupStats {
   name: string;
   total: number;
@@ -107,6 +109,28 @@ export class StatsQuery {
   private get windowRows(): string {
     const q = (c: string) => this.q(c);
     return `(SELECT ${q('status')}, ${q('success')}, ${q('duration_ms')}, ${q('job_retries')}, ${this.waitSql} AS wait_us FROM ${this.table} WHERE ${this.where}) w`;
+  }
+
+  /**
+   * Only the seed's eight numbers (what the API's stats endpoint answers):
+   * one aggregate over the window, no percentiles.
+   */
+  async basic(): Promise<Pick<Stats, SeedStatsKey>> {
+    const agg = (await this.db.query<Record<string, unknown>>(`SELECT ${this.counters()} FROM ${this.table} WHERE ${this.where}`, this.bindings))[0];
+    const n = (k: string) => Number(agg[k] ?? 0);
+    const successful = n('successful');
+    const failed = n('failed');
+    const avgDuration = n('n_duration') > 0 ? n('sum_duration') / n('n_duration') : 0;
+    return {
+      total: n('total'),
+      successful,
+      failed,
+      in_progress: n('in_progress'),
+      success_rate: successful + failed > 0 ? pyRound((successful / (successful + failed)) * 100, 2) : 0.0,
+      avg_duration_ms: pyInt(avgDuration),
+      avg_duration_seconds: pyRound(avgDuration / 1000, 2),
+      period_hours: this.scope.window.period_hours,
+    };
   }
 
   async summary(): Promise<Stats> {

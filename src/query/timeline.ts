@@ -21,7 +21,7 @@ export interface Bucket {
 export async function timeline(db: Db, window: Window, interval: Interval, tz: string, taskName?: string): Promise<Bucket[]> {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
-  const g = fineSeconds(interval);
+  const g = fineSeconds(interval, tz);
   const where = [`${q('created_at')} >= ?`];
   const bindings: unknown[] = [d.encodeTime(window.since)];
   if (taskName !== undefined) {

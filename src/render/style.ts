@@ -20,19 +20,20 @@ export function makeStyle(ctx: Ctx, noColorFlag = false): Style {
   return { c: new Chalk({ level }), enabled: level > 0 };
 }
 
-type Paint = (c: ChalkInstance) => (s: string) => string;
+/** The badge colors, named once; the terminal paints them with chalk, the dashboard with CSS (BADGE_CSS). */
+export type BadgeColor = 'gray' | 'blue' | 'green' | 'red' | 'yellow' | 'magenta' | 'darkred';
 
-const STATUS_PAINT: Record<string, Paint> = {
-  queued: (c) => c.gray,
-  in_progress: (c) => c.blue,
-  success: (c) => c.green,
-  failed: (c) => c.red,
-  canceled: (c) => c.yellow,
-  deferred: (c) => c.magenta,
-  expired: (c) => c.rgb(180, 60, 0),
+export const STATUS_COLOR: Record<string, BadgeColor> = {
+  queued: 'gray',
+  in_progress: 'blue',
+  success: 'green',
+  failed: 'red',
+  canceled: 'yellow',
+  deferred: 'magenta',
+  expired: 'darkred',
 };
 
-const STATUS_ICON: Record<string, string> = {
+export const STATUS_ICON: Record<string, string> = {
   queued: '◷',
   in_progress: '▶',
   success: '✔',
@@ -42,25 +43,39 @@ const STATUS_ICON: Record<string, string> = {
   expired: '⌛',
 };
 
-const QUEUE_PAINT: Record<string, Paint> = {
-  critical: (c) => c.red,
-  high: (c) => c.yellow,
-  default: (c) => c.blue,
-  low: (c) => c.gray,
-  background: (c) => c.gray,
+export const QUEUE_COLOR: Record<string, BadgeColor> = {
+  critical: 'red',
+  high: 'yellow',
+  default: 'blue',
+  low: 'gray',
+  background: 'gray',
 };
+
+/** Each badge color as CSS: background and text (the admin's Bootstrap-like palette). */
+export const BADGE_CSS: Record<BadgeColor, { bg: string; fg: string }> = {
+  gray: { bg: '#6c757d', fg: '#fff' },
+  blue: { bg: '#0d6efd', fg: '#fff' },
+  green: { bg: '#198754', fg: '#fff' },
+  red: { bg: '#dc3545', fg: '#fff' },
+  yellow: { bg: '#ffc107', fg: '#212529' },
+  magenta: { bg: '#a61e9e', fg: '#fff' },
+  darkred: { bg: '#b43c00', fg: '#fff' },
+};
+
+function paint(c: ChalkInstance, color: BadgeColor | undefined): (s: string) => string {
+  if (!color) return (s) => s;
+  return color === 'darkred' ? c.rgb(180, 60, 0) : c[color];
+}
 
 /** A status as a badge: colored icon and label on a terminal, the plain value otherwise. */
 export function statusBadge(style: Style, status: string): string {
   if (!style.enabled) return status;
-  const paint = STATUS_PAINT[status]?.(style.c) ?? ((s: string) => s);
-  return paint(`${STATUS_ICON[status] ?? '•'} ${statusDisplay(status)}`);
+  return paint(style.c, STATUS_COLOR[status])(`${STATUS_ICON[status] ?? '•'} ${statusDisplay(status)}`);
 }
 
 export function queueBadge(style: Style, queue: string): string {
   if (!style.enabled) return queue;
-  const paint = QUEUE_PAINT[queue]?.(style.c) ?? ((s: string) => s);
-  return paint(queue);
+  return paint(style.c, QUEUE_COLOR[queue])(queue);
 }
 
 export type Health = 'good' | 'warn' | 'bad' | 'neutral';

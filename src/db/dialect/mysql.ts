@@ -2,7 +2,7 @@ import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toMysqlText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, quoteIdentifier, valuesPlaceholders, type Sql } from './types.js';
+import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, type SessionOptions, quoteIdentifier, valuesPlaceholders, type Sql } from './types.js';
 
 /**
  * MySQL and MariaDB: Django stores naive UTC in datetime(6); tasklog reads it
@@ -22,7 +22,7 @@ export class MysqlDialect implements Dialect {
   readonly upsertMayMerge = true;
   readonly maxNameLength = 64;
 
-  async openConnection(target: Target, timeoutMs: number): Promise<DriverConnection> {
+  async openConnection(target: Target, timeoutMs: number, session: SessionOptions = {}): Promise<DriverConnection> {
     const s = target.server!;
     const mysql = (await import('mysql2')).default;
     const conn = mysql.createConnection({
@@ -53,6 +53,13 @@ export class MysqlDialect implements Dialect {
       });
     // NOW() and friends are never used for data, but keep the session in UTC regardless.
     await run("SET time_zone = '+00:00'", []);
+    if (session.readOnly) await run('SET SESSION TRANSACTION READ ONLY', []);
+    if (session.statementTimeoutMs) {
+      // MariaDB: max_statement_time in seconds; MySQL: max_execution_time in ms (SELECTs only, which is all a reader runs)
+      const [v] = (await run('SELECT VERSION() AS v', [])).rows;
+      const ms = Math.trunc(session.statementTimeoutMs);
+      await run(/mariadb/i.test(String(v?.v)) ? `SET SESSION max_statement_time = ${ms / 1000}` : `SET SESSION max_execution_time = ${ms}`, []);
+    }
     return {
       run,
       close: () => new Promise<void>((resolve) => conn.end(() => resolve())),

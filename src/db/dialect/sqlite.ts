@@ -3,7 +3,7 @@ import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toDjangoText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { errorMessage, type Dialect, type DriverConnection, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
+import { errorMessage, type Dialect, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
 
 /**
  * SQLite as Django uses it: times are naive UTC text in Django's own format
@@ -25,9 +25,10 @@ export class SqliteDialect implements Dialect {
   readonly upsertMayMerge = false;
   readonly maxNameLength = null;
 
-  async openConnection(target: Target): Promise<DriverConnection> {
+  async openConnection(target: Target, _timeoutMs?: number, session: SessionOptions = {}): Promise<DriverConnection> {
     const Database = (await import('better-sqlite3')).default;
-    const conn = new Database(target.filename ?? ':memory:');
+    // read-only: SQLITE_OPEN_READONLY, so a file the process may not write (chmod 444, a read-only mount) opens too
+    const conn = new Database(target.filename ?? ':memory:', session.readOnly ? { readonly: true, fileMustExist: true } : {});
     // Workers may be writing the same file: wait for their locks instead of failing at once.
     conn.pragma('busy_timeout = 5000');
     // better-sqlite3 enforces foreign keys by default; the sqlite3 CLI and most tools do not.
@@ -101,17 +102,27 @@ export class SqliteDialect implements Dialect {
   /**
    * For a word of ASCII only, LIKE inside SQLite finds what the JavaScript
    * fold finds, except where a value holds one of the two characters whose
-   * lower case is ASCII (İ U+0130 → i̇, K U+212A → k): only such values pay
+   * lower case is ASCII: K (U+212A) → k, and İ (U+0130) → i̇, an i followed
+   * by a combining dot, so it can only end a match. Only a word with a k, or
+   * ending in i, needs to look for them, and only values holding them pay
    * for a call of the fold. Other words go through the fold.
    */
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
     const folded = term.toLowerCase();
     const viaFold = `instr(tasklog_fold(${columnSql}), ?) > 0`;
     if (!/^[\x00-\x7f]*$/.test(folded)) return { sql: viaFold, bindings: [folded] };
+    const like = `${columnSql} LIKE ? ESCAPE '\\'`;
+    const pattern = `%${folded.replace(/[\\%_]/g, '\\$&')}%`;
+    const specials = [...(folded.includes('k') ? [8490] : []), ...(folded.endsWith('i') ? [304] : [])];
+    if (specials.length === 0) return { sql: like, bindings: [pattern] };
     return {
-      sql: `(${columnSql} LIKE ? ESCAPE '\\' OR ((instr(${columnSql}, char(304)) > 0 OR instr(${columnSql}, char(8490)) > 0) AND ${viaFold}))`,
-      bindings: [`%${folded.replace(/[\\%_]/g, '\\$&')}%`, folded],
+      sql: `(${like} OR ((${specials.map((cp) => `instr(${columnSql}, char(${cp})) > 0`).join(' OR ')}) AND ${viaFold}))`,
+      bindings: [pattern, folded],
     };
+  }
+
+  unselective(conditionSql: string): string {
+    return `likely(${conditionSql})`;
   }
 
   binaryText(columnSql: string): string {

@@ -19,7 +19,7 @@ export interface Dialect {
   /** how many connections a command may open at once (queries of one report run side by side) */
   readonly maxConnections: number;
   /** opens one connection with the database's driver, imported here, only when a command needs it */
-  openConnection(target: Target, timeoutMs: number): Promise<DriverConnection>;
+  openConnection(target: Target, timeoutMs: number, session?: SessionOptions): Promise<DriverConnection>;
   /** the statement that starts a write transaction */
   readonly beginSql: string;
   /** true and false as SQL literals a boolean column compares with */
@@ -103,11 +103,26 @@ export interface Dialect {
    * wildcard characters (% and _ are plain text), with its bindings.
    */
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] };
+  /**
+   * "any of these columns contains term", as foldContains on each ORed, where
+   * the database does it faster at once; absent: tasklog ORs foldContains.
+   */
+  foldContainsAny?(columnsSql: readonly string[], term: string): { sql: string; bindings: unknown[] } | null;
+  /** a condition the planner should not expect to narrow the rows much (SQLite's likely()); absent: as it is */
+  unselective?(conditionSql: string): string;
   /** a text column compared byte by byte (code point order), the same on every database */
   binaryText(columnSql: string): string;
   serverVersion(db: Sql): Promise<string>;
   /** Turns a driver error into one line a user can act on. */
   describeConnectError(err: unknown, target: Target, timeoutMs: number): string;
+}
+
+/** How a long-running reader (tasklog serve) wants its connections. */
+export interface SessionOptions {
+  /** the session can never write: SQLite opened read-only, PostgreSQL and MySQL sessions set read-only */
+  readOnly?: boolean;
+  /** the server cancels any statement running longer (PostgreSQL, MySQL, MariaDB; SQLite has no such limit) */
+  statementTimeoutMs?: number;
 }
 
 /** One open connection: SQL with `?` placeholders in, rows or a count of changed rows out. */

@@ -1,0 +1,104 @@
+import { resolveConnection, type ConnectionFlags } from '../cli/config.js';
+import { UsageError } from '../core/errors.js';
+import type { Ctx } from '../core/io.js';
+import type { CommandSpec } from '../cli/spec.js';
+import { intInRange, positiveNumber } from '../core/values.js';
+import { PERIOD_OPTION } from '../query/window.js';
+import { resolveThresholds } from './health.js';
+
+interface Opts extends ConnectionFlags {
+  host: string;
+  port: number;
+  token?: string;
+  statementTimeout: number;
+  periodHours: number;
+}
+
+export const TOKEN_ENV = 'TASKLOG_SERVE_TOKEN';
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export const spec: CommandSpec = {
+  path: ['serve'],
+  summary: "django-cfg's task log API (/cfg/tasks/logs/), /metrics, /healthz and a dashboard over HTTP, read-only",
+  description:
+    'Answers GET /cfg/tasks/logs/ (every filter, search, ordering, page, page_size), /cfg/tasks/logs/{id}/, ' +
+    '/{id}/related/, /stats/, /timeline/ and /overview/ with the bodies and errors of django-cfg\'s Django REST ' +
+    'framework API, so its clients work unchanged; GET /metrics (Prometheus text), GET /healthz (200 when OK or ' +
+    'WARNING, 503 otherwise) and a dashboard at /. Only GET and HEAD; read-only database sessions with a statement ' +
+    'timeout; 64 requests at a time; one line per request on stderr; SIGTERM or Ctrl-C stops it after the requests ' +
+    `in flight. Listens on 127.0.0.1 unless --host says otherwise, which needs --token (or $${TOKEN_ENV}): then every ` +
+    'request must send Authorization: Bearer TOKEN.',
+  options: [
+    { flags: '--host <address>', description: 'address to listen on; anything but loopback needs --token', default: '127.0.0.1' },
+    { flags: '--port <n>', description: 'port (0: any free port, printed at start)', default: 8000, parse: (v) => intInRange(v, 0, 65535) },
+    { flags: '--token <token>', description: `require Authorization: Bearer TOKEN on every request (default: $${TOKEN_ENV})` },
+    {
+      flags: '--statement-timeout <seconds>',
+      description: 'the database cancels a statement running longer (PostgreSQL, MySQL, MariaDB)',
+      default: 30,
+      parse: (v) => positiveNumber(v, 'a number of seconds greater than 0'),
+    },
+    { ...PERIOD_OPTION, description: 'window of /metrics\' duration quantiles, in hours' },
+  ],
+  examples: [
+    { command: 'tasklog serve --db postgres://reader@db/app', description: 'the API on http://127.0.0.1:8000/cfg/tasks/logs/' },
+    { command: 'TASKLOG_SERVE_TOKEN=s3cret tasklog serve --host 0.0.0.0 --port 8080', description: 'reachable from other hosts, with a token' },
+  ],
+  async run(opts: Opts, ctx: Ctx) {
+    const token = opts.token ?? (ctx.env[TOKEN_ENV] || undefined);
+    if (!LOOPBACK.test(opts.host) && token === undefined) {
+      throw new UsageError(`--host ${opts.host} makes the task log readable from other hosts: give --token TOKEN (or $${TOKEN_ENV}) so that requests must authenticate`);
+    }
+    const thresholds = resolveThresholds({}, ctx);
+    const settings = resolveConnection(opts, ctx);
+    const [{ connect }, { startServer }, ops, { dashboardRoute }] = await Promise.all([
+      import('../db/connect.js'),
+      import('../server/app.js'),
+      import('../server/ops.js'),
+      import('../server/dashboard.js'),
+    ]);
+    const open = () => connect(settings, ctx.cwd, { requireTable: true, poolSize: 8, session: { readOnly: true, statementTimeoutMs: opts.statementTimeout * 1000 } });
+    // fail at once, with the usual one line, when the database is not there at start
+    const first = await open();
+    let initial: typeof first | null = first;
+    const opsSettings = { thresholds, periodHours: opts.periodHours };
+    const metrics = ops.metricsRoute(opsSettings);
+    const healthz = ops.healthRoute(opsSettings);
+    const server = await startServer({
+      host: opts.host,
+      port: opts.port,
+      token,
+      connect: async () => {
+        const db = initial ?? (await open());
+        initial = null;
+        return db;
+      },
+      now: () => ctx.now(),
+      log: (line) => ctx.stderr.write(line + '\n'),
+      routes: (path) => (path === '/metrics' ? metrics : dashboardRoute(path)),
+      withoutDb: (path) => (path === '/healthz' ? healthz : null),
+    });
+    ctx.stderr.write(`tasklog serve: listening on ${server.url} (${first.target.display}, read-only)${token ? ', token required' : ''}\n`);
+    await stopSignal(ctx);
+    ctx.stderr.write('tasklog serve: stopping (finishing requests in flight)\n');
+    await server.close();
+    ctx.stderr.write('tasklog serve: stopped\n');
+  },
+};
+
+/** Resolves on SIGTERM, SIGINT (Ctrl-C) or the context's abort signal. */
+function stopSignal(ctx: Ctx): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGTERM', done);
+      process.off('SIGINT', done);
+      resolve();
+    };
+    process.once('SIGTERM', done);
+    process.once('SIGINT', done);
+    if (ctx.signal) {
+      if (ctx.signal.aborted) done();
+      else ctx.signal.addEventListener('abort', done, { once: true });
+    }
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * The dashboard's pages: GET / (overview, the last 24 h as a chart, the
+ * latest failures by error signature, the filterable list) and GET
+ * /logs/{id} (the row's sections and its related rows). The list reads the
+ * API's parameters (status, queue_name, task_name, search, created_after,
+ * page, page_size …) through the same parser as /cfg/tasks/logs/;
+ * refresh=30 makes a page reload itself.
+ */
+import type { Db } from '../db/connect.js';
+import { resolveWindow } from '../query/window.js';
+import { ApiError, queryPage, RELATED_LIMIT, rowById, type ApiRequest, type Reply } from './api.js';
+import { lastValue, parseQs, quotePlus, type QueryPairs } from './drf.js';
+
+const HTML = 'text/html; charset=utf-8';
+
+function refreshOf(pairs: QueryPairs): number | null {
+  const raw = lastValue(pairs, 'refresh');
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isInteger(n) && n >= 5 && n <= 3600 ? n : null;
+}
+
+/** The message of a 400 from the API's parser, as one line. */
+function describe(err: ApiError): string {
+  const body = err.body as Record<string, unknown>;
+  if (typeof body.detail === 'string') return body.detail;
+  return Object.entries(body)
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(' ') : String(v)}`)
+    .join('; ');
+}
+
+export async function dashboard(db: Db, req: ApiRequest): Promise<Reply> {
+  const pairs = parseQs(req.query);
+  const params: Record<string, string> = {};
+  for (const [k, v] of pairs) if (v !== '') params[k] = v;
+  const listPairs = Object.entries(params).filter(([k]) => k !== 'refresh') as QueryPairs;
+  const [{ overview }, { StatsQuery }, { timeline }, { errorReport, errorSignature }, html] = await Promise.all([
+    import('../query/overview.js'),
+    import('../query/stats.js'),
+    import('../query/timeline.js'),
+    import('../query/errors.js'),
+    import('../render/html.js'),
+  ]);
+  const day = resolveWindow({ periodHours: 24 }, req.now);
+  const list = queryPage(db, listPairs, req.now).catch((err: unknown) => {
+    if (err instanceof ApiError) return { error: describe(err) };
+    throw err;
+  });
+  const latestFailures = queryPage(db, [['is_failed', 'true'], ['ordering', '-created_at'], ['page_size', '8']], req.now).then((p) => p.rows);
+  const [o, stats, buckets, errors, page, failures] = await Promise.all([
+    overview(db, req.now),
+    new StatsQuery(db, { window: day }).basic(),
+    timeline(db, day, 'hour', 'UTC'),
+    errorReport(db, day, 8),
+    list,
+    latestFailures,
+  ]);
+  const refresh = refreshOf(pairs);
+  const link = (changes: Record<string, string | null>) => {
+    const next: Record<string, string> = { ...params };
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null) delete next[k];
+      else next[k] = v;
+    }
+    const q = Object.entries(next)
+      .map(([k, v]) => `${quotePlus(k)}=${quotePlus(v)}`)
+      .join('&');
+    return q ? `/?${q}` : '/';
+  };
+  const text = html.renderDashboard({ overview: o, successRate: stats.success_rate, timeline: buckets, errors, latestFailures: failures.map((row) => ({ row, signature: errorSignature(row.error_message) })), list: page, params, now: req.now, refresh, link });
+  return { status: 'error' in page ? 400 : 200, text, contentType: HTML };
+}
+
+export async function logPage(db: Db, req: ApiRequest, ref: string): Promise<Reply> {
+  const [{ LogReader }, { errorSignature }, html] = await Promise.all([import('../query/logs.js'), import('../query/errors.js'), import('../render/html.js')]);
+  const reader = new LogReader(db, req.now);
+  let row;
+  try {
+    row = await rowById(reader, ref);
+  } catch (err) {
+    if (err instanceof ApiError) return { status: 404, text: html.renderMessage('Not found', `no task log with id ${ref}`, req.now), contentType: HTML };
+    throw err;
+  }
+  const related = await reader.related(row, RELATED_LIMIT);
+  const text = html.renderLogPage({ row, related, errorSignature: row.error_message ? errorSignature(row.error_message) : null, now: req.now, refresh: refreshOf(parseQs(req.query)) });
+  return { status: 200, text, contentType: HTML };
+}
+
+/** The dashboard's routes: a handler for / and /logs/{id}, or null. */
+export function dashboardRoute(path: string): ((db: Db, req: ApiRequest) => Promise<Reply>) | null {
+  if (path === '/') return dashboard;
+  const m = /^\/logs\/([^/]+)\/?$/.exec(path);
+  if (m) return (db, req) => logPage(db, req, m[1]);
+  return null;
+}

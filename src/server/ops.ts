@@ -1,0 +1,39 @@
+/**
+ * What operations tools read: GET /metrics (what `tasklog metrics` prints,
+ * for Prometheus to scrape) and GET /healthz (the health check as JSON: 200
+ * when OK or WARNING, 503 when CRITICAL, or UNKNOWN when the database does
+ * not answer).
+ */
+import type { Db } from '../db/connect.js';
+import type { Thresholds } from '../query/health.js';
+import { resolveWindow } from '../query/window.js';
+import type { ApiRequest, Reply } from './api.js';
+
+export const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
+
+export interface OpsSettings {
+  thresholds: Thresholds;
+  /** window of the per-task duration quantiles, hours */
+  periodHours: number;
+}
+
+export function metricsRoute(settings: OpsSettings) {
+  return async (db: Db, req: ApiRequest): Promise<Reply> => {
+    const { metrics } = await import('../query/metrics.js');
+    const text = await metrics(db, req.now, resolveWindow({ periodHours: settings.periodHours }, req.now), settings.thresholds.stuckAfterMs);
+    return { status: 200, text, contentType: PROMETHEUS_TEXT };
+  };
+}
+
+export function healthRoute(settings: OpsSettings) {
+  return async (req: ApiRequest, getDb: () => Promise<Db>): Promise<Reply> => {
+    const { health } = await import('../query/health.js');
+    try {
+      const h = await health(await getDb(), req.now, settings.thresholds);
+      return { status: h.status === 'OK' || h.status === 'WARNING' ? 200 : 503, body: h };
+    } catch (err) {
+      const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      return { status: 503, body: { healthy: false, status: 'UNKNOWN', message, timestamp: req.now.toISOString() } };
+    }
+  };
+}
