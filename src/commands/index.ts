@@ -18,11 +18,14 @@ import { spec as migrate } from './migrate.js';
 import { spec as overview } from './overview.js';
 import { spec as stats } from './stats.js';
 import { spec as timeline } from './timeline.js';
+import { spec as syncRearq } from './sync-rearq.js';
 
-export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, init, migrate, demo, importRows, doctor, completion];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, init, migrate, demo, importRows, syncRearq, doctor, completion];
 
 /** Words of command groups (`logs` in `tasklog logs list`) and what they hold. */
 export const GROUPS: Record<string, string> = {
   logs: 'list, show, relate and browse task log rows',
   alerts: 'evaluate alert rules and deliver what fired',
+  rearq: "ReArq's own database and Redis: jobs, results, workers, queues, tasks, cancel, requeue",
+  sync: 'fill the task log from another system (rearq)',
 };
