@@ -219,17 +219,20 @@ export async function syncRearq(o: SyncOptions): Promise<SyncReport> {
 
   // 3. older jobs with results up to the snapshot
   const resultsFrom = Math.max(0, state.results - (o.full ? 0 : OVERLAP));
+  /** jobs read in this step (each is read once per run) */
+  const reread = new Set<number>();
   if (snapshot > resultsFrom) {
     for (let after = resultsFrom; after < snapshot; ) {
       const batch = await resultJobsAfter(rearq, after, CHUNK * 5);
       if (!batch.count) break;
-      const older = batch.jobIds.filter((id) => id <= jobsFrom);
+      const older = batch.jobIds.filter((id) => id <= jobsFrom && !reread.has(id));
+      for (const id of older) reread.add(id);
       for (let i = 0; i < older.length; i += CHUNK) await syncer.chunk(await jobsById(rearq, older.slice(i, i + CHUNK)));
       after = batch.lastId;
     }
   }
 
-  // 4. jobs the task log still has open (status changes write no result row)
+  // 4. jobs the task log still has open (a status change writes no result row)
   if (tableExists) {
     const tq = (c: string) => target.dialect.quote(c);
     const open = await target.query<{ job_id: string }>(
@@ -237,7 +240,11 @@ export async function syncRearq(o: SyncOptions): Promise<SyncReport> {
       OPEN_STATUSES,
     );
     const ids = open.map((r) => String(r.job_id));
-    for (let i = 0; i < ids.length; i += CHUNK) await syncer.chunk(await jobsByJobId(rearq, ids.slice(i, i + CHUNK)));
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      // a job read in step 2 or 3 of this run is not read again
+      const jobs = (await jobsByJobId(rearq, ids.slice(i, i + CHUNK))).filter((j) => j.id <= jobsFrom && !reread.has(j.id));
+      await syncer.chunk(jobs);
+    }
   }
 
   const entries: Record<string, string> = { jobs: String(jobMark), results: String(Math.max(state.results, snapshot)) };
