@@ -19,8 +19,14 @@ import { spec as overview } from './overview.js';
 import { spec as stats } from './stats.js';
 import { spec as timeline } from './timeline.js';
 import { spec as syncRearq } from './sync-rearq.js';
+import { spec as rearqJobs } from './rearq-jobs.js';
+import { spec as rearqResults } from './rearq-results.js';
+import { spec as rearqShow } from './rearq-show.js';
+import { spec as rearqWorkers } from './rearq-workers.js';
+import { spec as rearqQueues } from './rearq-queues.js';
+import { spec as rearqTasks } from './rearq-tasks.js';
 
-export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, init, migrate, demo, importRows, syncRearq, doctor, completion];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, init, migrate, demo, importRows, rearqJobs, rearqResults, rearqShow, rearqWorkers, rearqQueues, rearqTasks, syncRearq, doctor, completion];
 
 /** Words of command groups (`logs` in `tasklog logs list`) and what they hold. */
 export const GROUPS: Record<string, string> = {

@@ -1,0 +1,111 @@
+/** What the rearq commands share: paging and time flags, the view, table helpers. */
+import type { OptionSpec } from '../cli/spec.js';
+import type { RearqFlags } from '../cli/rearq.js';
+import { writeOut, type Ctx } from '../core/io.js';
+import { nonNegativeInt, positiveInt } from '../core/values.js';
+import { parseTimeArg, resolveTimeArg, TIME_ARG_HELP, type TimeArg } from '../query/timearg.js';
+import type { Instant } from '../core/time.js';
+
+export interface PagingFlags extends RearqFlags {
+  limit: number;
+  offset: number;
+  all?: boolean;
+  json?: boolean;
+  output?: 'table' | 'json' | 'jsonl' | 'csv';
+  color?: boolean;
+  startTime?: TimeArg;
+  endTime?: TimeArg;
+}
+
+export const PAGING_OPTIONS: OptionSpec[] = [
+  { flags: '--limit <n>', description: 'rows per page', default: 10, parse: (v) => positiveInt(v, 'a whole number ≥ 1') },
+  { flags: '--offset <n>', description: 'rows to skip', default: 0, parse: (v) => nonNegativeInt(v) },
+  { flags: '--all', description: 'every matching row, streamed (ignores --limit and --offset)' },
+  { flags: '-o, --output <format>', description: 'table (default), json, jsonl (one object per line) or csv', choices: ['table', 'json', 'jsonl', 'csv'] },
+];
+
+export function timeOptions(on: string): OptionSpec[] {
+  return [
+    { flags: '--start-time <time>', description: `${on} at or after: ${TIME_ARG_HELP}`, parse: parseTimeArg },
+    { flags: '--end-time <time>', description: `${on} at or before (same forms)`, parse: parseTimeArg },
+  ];
+}
+
+export function timeRange(opts: PagingFlags, ctx: Ctx): { start?: Instant; end?: Instant } {
+  const now = ctx.now();
+  return {
+    start: opts.startTime ? resolveTimeArg(opts.startTime, now) : undefined,
+    end: opts.endTime ? resolveTimeArg(opts.endTime, now) : undefined,
+  };
+}
+
+export function formatOf(opts: PagingFlags): 'table' | 'json' | 'jsonl' | 'csv' {
+  return opts.json ? 'json' : (opts.output ?? 'table');
+}
+
+export async function rearqView(opts: { color?: boolean }, ctx: Ctx) {
+  const { makeStyle } = await import('../render/style.js');
+  const { terminalWidth } = await import('../core/io.js');
+  const style = makeStyle(ctx, opts.color === false);
+  const decorate = Boolean(ctx.stdout.isTTY);
+  return { style, decorate, width: decorate ? terminalWidth(ctx) : undefined };
+}
+
+/**
+ * Prints rows in the chosen format: a page ({"rows", "total"} for json) or,
+ * with --all, a stream in constant memory (json is then written as it goes,
+ * the total at the end).
+ */
+export async function printRows<T>(
+  ctx: Ctx,
+  opts: PagingFlags,
+  fields: readonly string[],
+  source: { page: () => Promise<{ rows: T[]; total: number }>; stream: () => AsyncGenerator<T> },
+  toRecord: (row: T) => Record<string, unknown>,
+  table: (rows: T[], first: boolean) => Promise<string>,
+): Promise<void> {
+  const format = formatOf(opts);
+  const out = await import('../render/output.js');
+  if (!opts.all) {
+    const { rows, total } = await source.page();
+    if (format === 'json') return out.writeJson(ctx, { rows: rows.map(toRecord), total });
+    if (format === 'table') {
+      if (rows.length) ctx.stdout.write(await table(rows, true));
+      const footer = `${rows.length} of ${total} (offset ${opts.offset}; --limit, --offset, --all for more)`;
+      (rows.length ? ctx.stdout : ctx.stderr).write(footer + '\n');
+      return;
+    }
+    const writer = out.recordWriter(ctx, format, fields);
+    for (const r of rows) await writer.write(toRecord(r));
+    writer.end();
+    return;
+  }
+  if (format === 'json') {
+    let n = 0;
+    let pending = '{"rows": [';
+    for await (const r of source.stream()) {
+      pending += (n++ ? ',\n  ' : '\n  ') + JSON.stringify(toRecord(r));
+      if (pending.length > 65536) await writeOut(ctx.stdout, pending), (pending = '');
+    }
+    ctx.stdout.write(pending + (n ? '\n' : '') + `], "total": ${n}}\n`);
+    return;
+  }
+  if (format === 'table') {
+    let batch: T[] = [];
+    let first = true;
+    for await (const r of source.stream()) {
+      batch.push(r);
+      if (batch.length >= 1000) await writeOut(ctx.stdout, await table(batch, first)), (batch = []), (first = false);
+    }
+    if (batch.length || first) await writeOut(ctx.stdout, await table(batch, first));
+    return;
+  }
+  const writer = out.recordWriter(ctx, format, fields);
+  for await (const r of source.stream()) await writer.write(toRecord(r));
+  writer.end();
+}
+
+/** A table's text without its header lines (the rows after the first batch of a stream). */
+export function withoutHeader(text: string, decorate: boolean): string {
+  return text.split('\n').slice(decorate ? 2 : 1).join('\n');
+}
