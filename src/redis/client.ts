@@ -39,8 +39,10 @@ export async function connectRedis(target: RedisTarget, timeoutMs: number): Prom
   client.on('error', (err) => {
     lastError = err;
   });
+  // ioredis rejects with "Connection is closed" when the socket failed; the 'error' event had the cause
+  const cause = (err: unknown) => (lastError && /Connection is closed/i.test(String((err as Error)?.message)) ? lastError : (err ?? lastError));
   const fail = (err: unknown, connecting: boolean): RuntimeFailure =>
-    new RuntimeFailure(redactRedis(describeRedisError(err ?? lastError, target, timeoutMs, connecting), target), connecting ? 'connect' : 'redis');
+    new RuntimeFailure(redactRedis(describeRedisError(cause(err), target, timeoutMs, connecting), target), connecting ? 'connect' : 'redis');
   try {
     await client.connect();
     await client.call('PING');

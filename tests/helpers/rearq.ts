@@ -294,7 +294,10 @@ export async function writeRedisFixture(redis: TestRedis, jobs: RawJob[], result
   for (const e of entries) last.set(e.queue, e.id);
   const pending = new Set<string>();
   const delayed = new Map<string, number>();
-  const waiting = jobs.filter((j) => ['queued', 'in_progress', 'canceled'].includes(j.status) && !results.some((r) => r.job_id === j.id));
+  // the running job's entry first: XREADGROUP delivers in id order, and it is the one delivered
+  const waiting = jobs
+    .filter((j) => ['queued', 'in_progress', 'canceled'].includes(j.status) && !results.some((r) => r.job_id === j.id))
+    .sort((a, b) => Number(b.status === 'in_progress') - Number(a.status === 'in_progress') || a.id - b.id);
   for (const j of waiting) {
     const queue = queueOf.get(j.job_id)!;
     const prev = last.get(queue) ?? '0-0';
