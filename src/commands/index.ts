@@ -25,8 +25,10 @@ import { spec as rearqShow } from './rearq-show.js';
 import { spec as rearqWorkers } from './rearq-workers.js';
 import { spec as rearqQueues } from './rearq-queues.js';
 import { spec as rearqTasks } from './rearq-tasks.js';
+import { spec as rearqCancel } from './rearq-cancel.js';
+import { spec as rearqRequeue } from './rearq-requeue.js';
 
-export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, init, migrate, demo, importRows, rearqJobs, rearqResults, rearqShow, rearqWorkers, rearqQueues, rearqTasks, syncRearq, doctor, completion];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, init, migrate, demo, importRows, rearqJobs, rearqResults, rearqShow, rearqWorkers, rearqQueues, rearqTasks, rearqCancel, rearqRequeue, syncRearq, doctor, completion];
 
 /** Words of command groups (`logs` in `tasklog logs list`) and what they hold. */
 export const GROUPS: Record<string, string> = {
