@@ -237,6 +237,25 @@ export interface TestRedis {
   drop(): Promise<void>;
 }
 
+/** null when Redis answers on 127.0.0.1:6379, else why the tests that need it are skipped (a failure under REQUIRE_ALL). */
+export async function redisMissing(): Promise<string | null> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    await client.quit();
+    return null;
+  } catch (err) {
+    client.disconnect();
+    const why = `Redis unreachable at 127.0.0.1:6379: ${(err as Error).message}`;
+    if (REQUIRE_ALL) throw new Error(`TASKLOG_TEST_REQUIRE_ALL=1 but ${why}`);
+    console.warn(`\n*** SKIPPING tests that need Redis: ${why}\n`);
+    return why;
+  }
+}
+
 /** A Redis database number no one else uses right now (5 + random, checked empty). */
 export async function createTestRedis(): Promise<TestRedis> {
   const { Redis } = await import('ioredis');

@@ -6,11 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendsUnderTest } from '../helpers/databases.js';
-import { createRearqDatabase, createTestRedis, fixtureQueue, readRaw, rearqMissing, writeRedisFixture, type RawJob, type RearqDatabase, type TestRedis } from '../helpers/rearq.js';
+import { createRearqDatabase, createTestRedis, fixtureQueue, readRaw, rearqMissing, redisMissing, writeRedisFixture, type RawJob, type RearqDatabase, type TestRedis } from '../helpers/rearq.js';
 import { run, runJson } from '../helpers/run.js';
 
 const backends = await backendsUnderTest();
-const missing = rearqMissing();
+const missing = rearqMissing() ?? (await redisMissing());
 let redis: TestRedis;
 
 beforeAll(async () => {

@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendsUnderTest } from '../helpers/databases.js';
-import { createRearqDatabase, createTestRedis, readRaw, rearqMissing, writeRedisFixture, fixtureQueue, type RawJob, type RawResult, type RearqDatabase, type RedisFixture, type TestRedis } from '../helpers/rearq.js';
+import { createRearqDatabase, createTestRedis, readRaw, rearqMissing, redisMissing, writeRedisFixture, fixtureQueue, type RawJob, type RawResult, type RearqDatabase, type RedisFixture, type TestRedis } from '../helpers/rearq.js';
 import { run, runJson } from '../helpers/run.js';
 
 const backends = await backendsUnderTest();
-const missing = rearqMissing();
+const missing = rearqMissing() ?? (await redisMissing());
 const short = (iso: string | null) => (iso === null ? null : iso.replace('.000000Z', 'Z'));
 const jobJson = (j: RawJob) => ({ ...j, enqueue_time: short(j.enqueue_time), expire_time: short(j.expire_time) });
 

@@ -7,11 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendsUnderTest, createDatabase, type TestDatabase } from '../helpers/databases.js';
-import { createRearqDatabase, createTestRedis, insertJob, insertResult, isoOf, readRaw, rearqMissing, setJobStatus, writeRedisFixture, type RawJob, type RawResult, type RearqDatabase, type TestRedis } from '../helpers/rearq.js';
+import { createRearqDatabase, createTestRedis, insertJob, insertResult, isoOf, readRaw, rearqMissing, redisMissing, setJobStatus, writeRedisFixture, type RawJob, type RawResult, type RearqDatabase, type TestRedis } from '../helpers/rearq.js';
 import { run, runJson } from '../helpers/run.js';
 
 const backends = await backendsUnderTest();
-const missing = rearqMissing();
+const missing = rearqMissing() ?? (await redisMissing());
 
 /** The README's mapping, written out independently of src/rearq. */
 function expected(job: RawJob, results: RawResult[], queue: string): Record<string, unknown> {
