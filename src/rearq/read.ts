@@ -209,13 +209,19 @@ export async function resultJobsAfter(r: RearqDb, after: number, limit: number):
   return { jobIds: [...ids], lastId: rows.length ? Number(rows[rows.length - 1].id) : after, count: rows.length };
 }
 
-/** The attempts of these jobs (by integer id), each job's in order: start_time (none first), then id. */
-export async function attemptsOf(r: RearqDb, jobIds: readonly number[]): Promise<Map<number, RearqResult[]>> {
+/**
+ * The attempts of these jobs (by integer id), each job's in order:
+ * start_time (none first), then id. `range`: the jobs are every job with an
+ * id from the first to the last (one range condition instead of a list).
+ */
+export async function attemptsOf(r: RearqDb, jobIds: readonly number[], range = false): Promise<Map<number, RearqResult[]>> {
   const out = new Map<number, RearqResult[]>();
   if (!jobIds.length) return out;
+  const col = `r.${q(r, 'job_id')}`;
+  const where = range ? `${col} >= ? AND ${col} <= ?` : `${col} IN (${jobIds.map(() => '?').join(', ')})`;
   const rows = await r.db.query(
-    `SELECT ${resultSelect(r, 'r')} FROM ${q(r, r.tables.result)} r WHERE r.${q(r, 'job_id')} IN (${jobIds.map(() => '?').join(', ')})`,
-    [...jobIds],
+    `SELECT ${resultSelect(r, 'r')} FROM ${q(r, r.tables.result)} r WHERE ${where}`,
+    range ? [Math.min(...jobIds), Math.max(...jobIds)] : [...jobIds],
   );
   for (const row of rows) {
     const res = decodeResult(row);

@@ -200,11 +200,15 @@ export async function locateJob(conn: RedisConn, jobId: string, enqueueMs: numbe
     }
   }
   for (const key of await listDelayKeys(conn)) {
-    const [, flat] = (await conn.call('ZSCAN', key, '0', 'MATCH', `${STREAM_PREFIX}*:${globEscape(jobId)}`, 'COUNT', 100000)) as [string, string[]];
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      const m = parseDelayMember(flat[i]);
-      if (m && m.job_id === jobId) place.delayed = { key, due: new Date(Number(flat[i + 1])).toISOString() };
-    }
+    let cursor = '0';
+    do {
+      const [next, flat] = (await conn.call('ZSCAN', key, cursor, 'MATCH', `${STREAM_PREFIX}*:${globEscape(jobId)}`, 'COUNT', 1000)) as [string, string[]];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const m = parseDelayMember(flat[i]);
+        if (m && m.job_id === jobId) place.delayed = { key, due: new Date(Number(flat[i + 1])).toISOString() };
+      }
+      cursor = next;
+    } while (cursor !== '0');
   }
   return place;
 }

@@ -24,11 +24,12 @@ import type { RedisConn } from '../redis/client.js';
 import { mapJob, tooLong } from './mapping.js';
 import { attemptsOf, jobsAfter, jobsById, jobsByJobId, resultJobsAfter, type RearqDb } from './read.js';
 import { delayedJobs, listQueues, readStream } from './redis.js';
-import type { RearqJob } from './schema.js';
+import type { RearqJob, RearqResult } from './schema.js';
 import { emptyState, ensureStateTable, loadState, saveState, type SyncState } from './state.js';
 
 export const OVERLAP = 1000;
 const CHUNK = 1000;
+const NEW_CHUNK = 20_000;
 const OPEN_STATUSES = ['deferred', 'queued', 'in_progress'];
 
 export interface SyncOptions {
@@ -100,10 +101,11 @@ class Syncer {
   }
 
   /** Maps, compares and writes one chunk of jobs (with their attempts read now). */
-  async chunk(jobs: RearqJob[]): Promise<void> {
+  /** `known`: the attempts of these jobs, when the caller read them already */
+  async chunk(jobs: RearqJob[], known?: Map<number, RearqResult[]>): Promise<void> {
     if (!jobs.length) return;
     const { target } = this.o;
-    const attempts = await attemptsOf(this.o.rearq, jobs.map((j) => j.id));
+    const attempts = known ?? (await attemptsOf(this.o.rearq, jobs.map((j) => j.id)));
     const q = (c: string) => target.dialect.quote(c);
     const existing = new Map<string, Record<string, unknown>>();
     const keys = jobs.map((j) => j.job_id);
@@ -208,13 +210,15 @@ export async function syncRearq(o: SyncOptions): Promise<SyncReport> {
   const jobsFrom = Math.max(0, state.jobs - (o.full ? 0 : OVERLAP));
   let jobMark = state.jobs;
   for (let after = jobsFrom; ; ) {
-    const jobs = await jobsAfter(rearq, after, CHUNK);
-    await syncer.chunk(jobs);
+    // a large chunk: its attempts come from one range scan (ReArq has no index on the result's job_id)
+    const jobs = await jobsAfter(rearq, after, NEW_CHUNK);
+    const attempts = await attemptsOf(rearq, jobs.map((j) => j.id), true);
+    for (let i = 0; i < jobs.length; i += CHUNK) await syncer.chunk(jobs.slice(i, i + CHUNK), attempts);
     if (!jobs.length) break;
     after = jobs[jobs.length - 1].id;
     jobMark = Math.max(jobMark, after);
     await save({ jobs: String(jobMark) });
-    if (jobs.length < CHUNK) break;
+    if (jobs.length < NEW_CHUNK) break;
   }
 
   // 3. older jobs with results up to the snapshot
