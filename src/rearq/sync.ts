@@ -14,7 +14,7 @@
  * still read.
  */
 import { toIso, type Instant } from '../core/time.js';
-import type { Db } from '../db/connect.js';
+import type { Db, Sql } from '../db/connect.js';
 import { decodeRow } from '../db/decode.js';
 import { migrateTaskTable } from '../db/migrate.js';
 import type { TaskLogColumns } from '../db/schema.js';
@@ -102,7 +102,7 @@ class Syncer {
 
   /** Maps, compares and writes one chunk of jobs (with their attempts read now). */
   /** `known`: the attempts of these jobs, when the caller read them already */
-  async chunk(jobs: RearqJob[], known?: Map<number, RearqResult[]>): Promise<void> {
+  async chunk(jobs: RearqJob[], known?: Map<number, RearqResult[]>, inTx?: Sql): Promise<void> {
     if (!jobs.length) return;
     const { target } = this.o;
     const attempts = known ?? (await attemptsOf(this.o.rearq, jobs.map((j) => j.id)));
@@ -110,7 +110,8 @@ class Syncer {
     const existing = new Map<string, Record<string, unknown>>();
     const keys = jobs.map((j) => j.job_id);
     if (!this.tableMissing) {
-      const rows = await target.query(`SELECT * FROM ${q(target.table)} WHERE ${q('job_id')} IN (${keys.map(() => '?').join(', ')})`, keys);
+      // inside the chunk's transaction when there is one (SQLite has a single connection)
+      const rows = await (inTx ?? target).query(`SELECT * FROM ${q(target.table)} WHERE ${q('job_id')} IN (${keys.map(() => '?').join(', ')})`, keys);
       for (const r of rows) {
         const d = decodeRow(r) as unknown as Record<string, unknown>;
         existing.set(String(d.job_id), d);
@@ -147,7 +148,7 @@ class Syncer {
       for (const r of toWrite) existing.has(r.values.job_id) ? this.counts.updated++ : this.counts.inserted++;
       return;
     }
-    await target.transaction(async (tx) => {
+    const write = async (tx: Sql) => {
       const importer = new Importer(target, tx, {
         skipInvalid: true,
         newIds: true,
@@ -163,7 +164,9 @@ class Syncer {
       this.counts.inserted += c.inserted;
       this.counts.updated += c.updated;
       this.counts.skipped += c.skipped;
-    });
+    };
+    if (inTx) await write(inTx);
+    else await target.transaction(write);
   }
 
   tableMissing = false;
@@ -212,12 +215,17 @@ export async function syncRearq(o: SyncOptions): Promise<SyncReport> {
   for (let after = jobsFrom; ; ) {
     // a large chunk: its attempts come from one range scan (ReArq has no index on the result's job_id)
     const jobs = await jobsAfter(rearq, after, NEW_CHUNK);
-    const attempts = await attemptsOf(rearq, jobs.map((j) => j.id), true);
-    for (let i = 0; i < jobs.length; i += CHUNK) await syncer.chunk(jobs.slice(i, i + CHUNK), attempts);
     if (!jobs.length) break;
+    const attempts = await attemptsOf(rearq, jobs.map((j) => j.id), true);
     after = jobs[jobs.length - 1].id;
     jobMark = Math.max(jobMark, after);
-    await save({ jobs: String(jobMark) });
+    // one transaction per large chunk, with the mark: a commit per 1,000 rows cost more than the rows
+    const writeChunk = async (tx?: Sql) => {
+      for (let i = 0; i < jobs.length; i += CHUNK) await syncer.chunk(jobs.slice(i, i + CHUNK), attempts, tx);
+      if (tx) await saveState(tx, target, o.source, { jobs: String(jobMark) });
+    };
+    if (o.dryRun) await writeChunk();
+    else await target.transaction(writeChunk);
     if (jobs.length < NEW_CHUNK) break;
   }
 
