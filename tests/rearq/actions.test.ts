@@ -122,5 +122,20 @@ for (const { backend, skip } of backends) {
       const unknown = await run(args('rearq', 'requeue', 'nope-1'));
       expect(unknown.code).toBe(1);
     });
+
+    it('requeue: a job in no stream goes to --queue; a failing XADD leaves no new row behind', async () => {
+      const expired = jobs.find((j) => j.status === 'expired')!;
+      const ok = await runJson(args('rearq', 'requeue', expired.job_id, '--queue', 'low'));
+      expect(ok.requeued[0]).toMatchObject({ from: expired.job_id, queue: 'low' });
+      const [[, fields]] = await redis.call('XRANGE', 'rearq:queue:low', '-', '+');
+      expect(fields).toEqual(['job_id', ok.requeued[0].job_id]);
+      await redis.call('SET', 'rearq:queue:broken', 'not a stream');
+      const before = (await fresh()).jobs.length;
+      const r = await run(args('rearq', 'requeue', expired.job_id, '--queue', 'broken'));
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/WRONGTYPE/);
+      expect((await fresh()).jobs.length).toBe(before);
+    });
   });
 }
