@@ -63,18 +63,18 @@ export function pgUrl(name) {
 }
 
 export function pgInsertSql(first, last) {
-  const t = (expr) => `to_timestamp(${BASE_EPOCH} + ${expr}) + ((${expr} * 7919) % 1000000) * interval '1 microsecond'`;
+  const t = (expr) => `to_timestamp(${BASE_EPOCH} + ${expr}) + (((${expr})::bigint * 7919) % 1000000) * interval '1 microsecond'`;
   return [
     `INSERT INTO rearq_job (id, task, args, kwargs, job_retry, job_retries, job_retry_after, job_id, enqueue_time, expire_time, status)
      SELECT i, 'task_' || (i % 20), jsonb_build_array(i, 'café'), jsonb_build_object('k', i % 7), 3, CASE WHEN i % 10 = 5 THEN 1 ELSE 0 END, 60,
        md5(random()::text || i), ${t('i')}, NULL, ${STATUS_SQL('i')} FROM generate_series(${first}, ${last}) i`,
     `INSERT INTO rearq_job_results (worker, success, msg_id, result, start_time, finish_time, job_id)
-     SELECT 'vm-' || (id % 4), (id % 10 = 5 OR status = 'failed') IS FALSE, (${BASE_EPOCH}000 + id * 1000) || '-0',
+     SELECT 'vm-' || (id % 4), (id % 10 = 5 OR status = 'failed') IS FALSE, (${BASE_EPOCH}000 + id::bigint * 1000) || '-0',
        CASE WHEN status = 'failed' THEN 'Run job error, exc: card declined for order ' || id
             WHEN id % 10 = 5 THEN 'Run job error in NO.0 times, exc: timeout, retry after 60 seconds' ELSE 'sent ' || id END,
        ${t('id + 1')}, ${t('id + 2')}, id FROM rearq_job WHERE id BETWEEN ${first} AND ${last} AND status <> 'queued'`,
     `INSERT INTO rearq_job_results (worker, success, msg_id, result, start_time, finish_time, job_id)
-     SELECT 'vm-' || (id % 4), TRUE, (${BASE_EPOCH}000 + id * 1000) || '-1', 'sent ' || id, ${t('id + 61')}, ${t('id + 62')}, id
+     SELECT 'vm-' || (id % 4), TRUE, (${BASE_EPOCH}000 + id::bigint * 1000) || '-1', 'sent ' || id, ${t('id + 61')}, ${t('id + 62')}, id
      FROM rearq_job WHERE id BETWEEN ${first} AND ${last} AND id % 10 = 5 AND status = 'success'`,
     `SELECT setval('rearq_job_id_seq', (SELECT MAX(id) FROM rearq_job))`,
   ];

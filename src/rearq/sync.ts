@@ -30,6 +30,7 @@ import { emptyState, ensureStateTable, loadState, saveState, type SyncState } fr
 export const OVERLAP = 1000;
 const CHUNK = 1000;
 const NEW_CHUNK = 20_000;
+const WIDE = 10_000;
 const OPEN_STATUSES = ['deferred', 'queued', 'in_progress'];
 
 export interface SyncOptions {
@@ -229,34 +230,57 @@ export async function syncRearq(o: SyncOptions): Promise<SyncReport> {
     if (jobs.length < NEW_CHUNK) break;
   }
 
+  /**
+   * Jobs read again (steps 3 and 4), WIDE at a time: their attempts come from one scan of the result
+   * table (ReArq has no index on its job_id), written 1,000 rows at a time in one transaction.
+   */
+  const reread = new Set<number>();
+  const rereadJobs = async (jobs: RearqJob[]) => {
+    const fresh = jobs.filter((j) => j.id <= jobsFrom && !reread.has(j.id));
+    for (const j of fresh) reread.add(j.id);
+    for (let g = 0; g < fresh.length; g += WIDE) {
+      const group = fresh.slice(g, g + WIDE);
+      const attempts = await attemptsOf(rearq, group.map((j) => j.id));
+      const write = async (tx?: Sql) => {
+        for (let i = 0; i < group.length; i += CHUNK) await syncer.chunk(group.slice(i, i + CHUNK), attempts, tx);
+      };
+      if (o.dryRun) await write();
+      else await target.transaction(write);
+    }
+  };
+
   // 3. older jobs with results up to the snapshot
   const resultsFrom = Math.max(0, state.results - (o.full ? 0 : OVERLAP));
-  /** jobs read in this step (each is read once per run) */
-  const reread = new Set<number>();
-  if (snapshot > resultsFrom) {
-    for (let after = resultsFrom; after < snapshot; ) {
-      const batch = await resultJobsAfter(rearq, after, CHUNK * 5);
-      if (!batch.count) break;
-      const older = batch.jobIds.filter((id) => id <= jobsFrom && !reread.has(id));
-      for (const id of older) reread.add(id);
-      for (let i = 0; i < older.length; i += CHUNK) await syncer.chunk(await jobsById(rearq, older.slice(i, i + CHUNK)));
-      after = batch.lastId;
-    }
+  const older: number[] = [];
+  for (let after = resultsFrom; after < snapshot; ) {
+    const batch = await resultJobsAfter(rearq, after, CHUNK * 5);
+    if (!batch.count) break;
+    for (const id of batch.jobIds) if (id <= jobsFrom) older.push(id);
+    after = batch.lastId;
+  }
+  const olderIds = [...new Set(older)];
+  for (let i = 0; i < olderIds.length; i += WIDE) {
+    const ids = olderIds.slice(i, i + WIDE);
+    const jobs: RearqJob[] = [];
+    for (let k = 0; k < ids.length; k += CHUNK) jobs.push(...(await jobsById(rearq, ids.slice(k, k + CHUNK))));
+    await rereadJobs(jobs);
   }
 
-  // 4. jobs the task log still has open (a status change writes no result row)
+  // 4. jobs the task log still has open whose status ReArq has changed (a cancel or an expiry writes
+  //    no result row; a new attempt was read in step 3)
   if (tableExists) {
     const tq = (c: string) => target.dialect.quote(c);
-    const open = await target.query<{ job_id: string }>(
-      `SELECT ${tq('job_id')} FROM ${tq(target.table)} WHERE ${tq('status')} IN (${OPEN_STATUSES.map(() => '?').join(', ')})`,
+    const open = await target.query<{ job_id: string; status: string }>(
+      `SELECT ${tq('job_id')}, ${tq('status')} FROM ${tq(target.table)} WHERE ${tq('status')} IN (${OPEN_STATUSES.map(() => '?').join(', ')})`,
       OPEN_STATUSES,
     );
-    const ids = open.map((r) => String(r.job_id));
+    const logged = new Map(open.map((r) => [String(r.job_id), String(r.status)]));
+    const ids = [...logged.keys()];
+    const changed: RearqJob[] = [];
     for (let i = 0; i < ids.length; i += CHUNK) {
-      // a job read in step 2 or 3 of this run is not read again
-      const jobs = (await jobsByJobId(rearq, ids.slice(i, i + CHUNK))).filter((j) => j.id <= jobsFrom && !reread.has(j.id));
-      await syncer.chunk(jobs);
+      for (const j of await jobsByJobId(rearq, ids.slice(i, i + CHUNK))) if (j.status !== logged.get(j.job_id)) changed.push(j);
     }
+    await rereadJobs(changed);
   }
 
   const entries: Record<string, string> = { jobs: String(jobMark), results: String(Math.max(state.results, snapshot)) };

@@ -130,6 +130,17 @@ for (const { backend, skip } of backends) {
       expect(row).toMatchObject({ status: 'success', success: true, result: 'done: 120', duration_ms: 119999, worker_id: 'vm-12952', finish_time: '2026-11-30T08:32:34.099999Z' });
     });
 
+    it('updates an open job whose status alone changed (a cancel writes no result row)', async () => {
+      const raw = await rearq.raw();
+      const { jobs } = await readRaw(raw);
+      const queued = jobs.find((j) => j.status === 'queued')!;
+      await setJobStatus(raw, queued.job_id, 'canceled');
+      await raw.close();
+      expect(await sync()).toMatchObject({ inserted: 0, updated: 1 });
+      expect((await taskLog(log.url)).get(queued.job_id)).toMatchObject({ status: 'canceled', success: null, start_time: null });
+      expect(await sync()).toMatchObject({ inserted: 0, updated: 0 });
+    });
+
     it('skips a job_id or worker longer than the task log holds, and says so', async () => {
       const raw = await rearq.raw();
       const longId = 'x'.repeat(150);
