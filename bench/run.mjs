@@ -409,7 +409,8 @@ if (wanted('serve') && opts.sizes.includes('1m')) {
 }
 const totalS = (performance.now() - benchStarted) / 1000;
 log(`done in ${(totalS / 60).toFixed(1)} min`);
-if (opts.write) {
+// (a run of rearq-sync alone has nothing for RESULTS.md: its table went to stdout)
+if (opts.write && (cases.length || wanted('startup'))) {
   writeResults(markdown(m, data, totalS));
   log(`wrote ${opts.out.startsWith(ROOT) ? opts.out.slice(ROOT.length + 1) : opts.out}`);
 }

@@ -19,11 +19,22 @@ import { spec as overview } from './overview.js';
 import { spec as serve } from './serve.js';
 import { spec as stats } from './stats.js';
 import { spec as timeline } from './timeline.js';
+import { spec as syncRearq } from './sync-rearq.js';
+import { spec as rearqJobs } from './rearq-jobs.js';
+import { spec as rearqResults } from './rearq-results.js';
+import { spec as rearqShow } from './rearq-show.js';
+import { spec as rearqWorkers } from './rearq-workers.js';
+import { spec as rearqQueues } from './rearq-queues.js';
+import { spec as rearqTasks } from './rearq-tasks.js';
+import { spec as rearqCancel } from './rearq-cancel.js';
+import { spec as rearqRequeue } from './rearq-requeue.js';
 
-export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, serve, init, migrate, demo, importRows, doctor, completion];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, serve, init, migrate, demo, importRows, rearqJobs, rearqResults, rearqShow, rearqWorkers, rearqQueues, rearqTasks, rearqCancel, rearqRequeue, syncRearq, doctor, completion];
 
 /** Words of command groups (`logs` in `tasklog logs list`) and what they hold. */
 export const GROUPS: Record<string, string> = {
   logs: 'list, show, relate and browse task log rows',
   alerts: 'evaluate alert rules and deliver what fired',
+  rearq: "ReArq's own database and Redis: jobs, results, workers, queues, tasks, cancel, requeue",
+  sync: 'fill the task log from another system (rearq)',
 };

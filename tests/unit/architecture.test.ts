@@ -29,7 +29,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   notify: ['core', 'db', 'query'],
   import: ['core', 'db', 'query'],
   redis: ['core'],
-  rearq: ['core', 'db', 'query', 'redis'],
+  rearq: ['core', 'db', 'query', 'redis', 'import'],
   render: ['core', 'query'],
   server: ['core', 'db', 'query', 'render', 'redis', 'rearq'],
   ui: ['core', 'db', 'query', 'render', 'cli'],

@@ -17,6 +17,7 @@ export class MysqlDialect implements Dialect {
   readonly trueSql = '1';
   readonly falseSql = '0';
   readonly timeType = 'datetime(6)';
+  readonly longTextType = 'longtext';
   readonly insertBatchRows = 1000;
   readonly storesNul = true;
   readonly upsertMayMerge = true;

@@ -18,6 +18,7 @@ export class PostgresDialect implements Dialect {
   readonly trueSql = 'TRUE';
   readonly falseSql = 'FALSE';
   readonly timeType = 'timestamp with time zone';
+  readonly longTextType = 'text';
   // 65,535 bound values at most
   readonly insertBatchRows = 1000;
   readonly storesNul = false;

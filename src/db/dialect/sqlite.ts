@@ -19,6 +19,7 @@ export class SqliteDialect implements Dialect {
   readonly trueSql = '1';
   readonly falseSql = '0';
   readonly timeType = 'datetime';
+  readonly longTextType = 'text';
   // 32,766 bound values at most
   readonly insertBatchRows = 500;
   readonly storesNul = true;

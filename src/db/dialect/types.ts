@@ -27,6 +27,8 @@ export interface Dialect {
   readonly falseSql: string;
   /** the column type of a time with microseconds, as Django declares a DateTimeField */
   readonly timeType: string;
+  /** the column type of text of any length (Django's TextField) */
+  readonly longTextType: string;
   /** rows per multi-row INSERT of the 22 task columns, within the database's limit on bound values */
   readonly insertBatchRows: number;
   /** text and JSON columns can hold a NUL character (PostgreSQL's cannot) */

@@ -1,0 +1,51 @@
+import { output, type OutputFlags } from '../cli/output.js';
+import { REARQ_OPTIONS, withRearq, type RearqFlags } from '../cli/rearq.js';
+import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import type { Ctx } from '../core/io.js';
+import { RuntimeFailure } from '../core/errors.js';
+
+interface Opts extends RearqFlags, OutputFlags {}
+
+export const spec: CommandSpec = {
+  path: ['rearq', 'show'],
+  summary: 'one ReArq job: its row, every attempt in order, and with Redis where it is',
+  description:
+    'The job by job_id (or by its integer id), its attempts ordered by start time (worker, times, duration, success, ' +
+    'result or error), and with --redis the stream that carried it, whether it is pending in a consumer group, or its ' +
+    'due time in a delay set. --json: {job, attempts, queue, redis}.',
+  args: [{ name: 'job', description: 'job_id or id', required: true }],
+  options: [...REARQ_OPTIONS, JSON_OPTION],
+  examples: [{ command: 'tasklog rearq show 83be3e572b3545319ddf7bb4f0afbdde --redis redis://127.0.0.1:6379/0', description: 'a job and its place in Redis' }],
+  async run(opts: Opts, ctx: Ctx, args: string[]) {
+    const { jobReport } = await import('../rearq/report.js');
+    const report = await withRearq(opts, ctx, { db: 'required', redis: 'optional' }, async ({ rearq, redis, settings }) => {
+      const r = await jobReport(rearq!, redis, args[0], settings.queueMap);
+      if (!r) throw new RuntimeFailure(`no ReArq job with job_id or id '${args[0]}' in ${rearq!.db.target.display}`, 'not_found');
+      return r;
+    });
+    const { statusBadge } = await import('../render/style.js');
+    const { formatDuration } = await import('../render/format.js');
+    await output(opts, ctx).print(report, (view) => {
+    const { c } = view.style;
+    const j = report.job;
+    const lines = [
+      `${c.bold(j.task)}  ${statusBadge(view.style, j.status)}  job ${j.job_id} (id ${j.id})`,
+      `enqueued ${j.enqueue_time}${j.expire_time ? `, expires ${j.expire_time}` : ''}; retries ${j.job_retries}/${j.job_retry}, retry after ${j.job_retry_after} s`,
+      `args ${JSON.stringify(j.args)}  kwargs ${JSON.stringify(j.kwargs)}`,
+      `queue ${report.queue ?? '— (unknown without --redis)'}`,
+    ];
+    if (report.redis) {
+      const p = report.redis;
+      if (p.stream) lines.push(`redis: ${p.stream} entry ${p.entry_id}` + (p.pending.length ? `, pending in ${p.pending.map((x) => `${x.group} (consumer ${x.consumer}, ${x.deliveries} deliveries)`).join(', ')}` : ', not pending'));
+      if (p.delayed) lines.push(`redis: due ${p.delayed.due} in ${p.delayed.key}`);
+      if (!p.stream && !p.delayed) lines.push('redis: in no stream and no delay set');
+    }
+    lines.push('', report.attempts.length ? `${report.attempts.length} attempt(s):` : 'no attempts');
+    report.attempts.forEach((a, i) => {
+      const outcome = a.success ? c.green('success') : c.red('failed');
+      lines.push(`  ${i + 1}. ${a.start_time ?? '—'}  ${formatDuration(a.duration_ms)}  ${a.worker}  ${outcome}  ${a.success ? (a.result ?? 'None') : (a.error ?? '')}`);
+    });
+      return lines.join('\n') + '\n';
+    });
+  },
+};
