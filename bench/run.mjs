@@ -33,6 +33,9 @@ const SIZES = {
   '1m': { name: '1m', rows: 1_000_000, label: '1,000,000' },
   '10m': { name: '10m', rows: 10_000_000, label: '10,000,000' },
 };
+// the same rows out of time order (see bench/lib/data.mjs)
+SIZES['1m-shuffled'] = { name: '1m-shuffled', rows: 1_000_000, label: '1,000,000 out of time order', shuffledFrom: SIZES['1m'] };
+SIZES['10m-shuffled'] = { name: '10m-shuffled', rows: 10_000_000, label: '10,000,000 out of time order', shuffledFrom: SIZES['10m'] };
 
 function parseArgs(argv) {
   const o = { sizes: ['1m', '10m'], backends: ['sqlite', 'postgres'], runs: 5, startupRuns: 10, streamRuns10m: 1, streamRaw: false, stream10m: false, cliSizes: ['100k', '1m'], only: null, out: join(BENCH_DIR, 'RESULTS.md'), write: true };
