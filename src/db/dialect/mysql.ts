@@ -12,6 +12,8 @@ import { describeNetworkError, errorCode, errorMessage, type Dialect, type Drive
  */
 export class MysqlDialect implements Dialect {
   readonly backend = 'mysql' as const;
+  /** Django's tables take the database's collation, case-insensitive by default */
+  readonly groupsTextExactly = false;
   readonly maxConnections = 4;
   readonly beginSql = 'START TRANSACTION';
   readonly maxNameLength = 64;

@@ -13,6 +13,8 @@ const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as c
  */
 export class PostgresDialect implements Dialect {
   readonly backend = 'postgres' as const;
+  /** deterministic collations: equal means the same bytes */
+  readonly groupsTextExactly = true;
   readonly maxConnections = 4;
   readonly beginSql = 'BEGIN';
   readonly maxNameLength = 63;

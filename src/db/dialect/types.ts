@@ -2,11 +2,35 @@ import type { Sql } from '../connect.js';
 import type { Instant } from '../../core/time.js';
 import type { Backend, Target } from '../url.js';
 
+/**
+ * How a read of a created_at window reaches its rows: 'index' walks the
+ * created_at index and looks up each row, 'scan' reads the table in its own
+ * order and tests each row. The same rows either way.
+ */
+export type WindowPlan = 'index' | 'scan';
+
+/** What choosing a window plan may know of a table, cheaply (no row read beyond a few). */
+export interface TableExtent {
+  /** rows (an estimate: the span of ids, or the last ANALYZE) */
+  rows: number;
+  /** the earliest and latest created_at, as stored */
+  first: unknown;
+  last: unknown;
+  /** whether the table's physical order follows created_at (rows appended as they were created) */
+  inTimeOrder: boolean;
+}
+
 /** Everything that differs between databases lives behind this interface, one class per database. */
 export interface Dialect {
   readonly backend: Backend;
   /** Django's max_name_length for index names (null: unlimited, SQLite) */
   readonly maxNameLength: number | null;
+  /**
+   * whether GROUP BY of a text column puts two values in one group only when
+   * they are the same characters (as a JavaScript Map would): false where the
+   * column's collation folds case or trailing spaces (MySQL's defaults)
+   */
+  readonly groupsTextExactly: boolean;
   /** how many connections a command may open at once (queries of one report run side by side) */
   readonly maxConnections: number;
   /** opens one connection with the database's driver, imported here, only when a command needs it */
@@ -71,6 +95,15 @@ export interface Dialect {
    * it as a window function), and tasklog ranks the values itself.
    */
   percentileContSql?(expr: string, fraction: number): string;
+  /**
+   * Where the planner cannot tell a wide window from a narrow one (SQLite
+   * without statistics walks the created_at index for any bound), tasklog
+   * chooses: the table's extent, and the created_at term of a window's
+   * condition for a plan. Absent where the planner judges by itself
+   * (PostgreSQL's and MySQL's statistics).
+   */
+  tableExtent?(db: Sql, table: string): Promise<TableExtent | null>;
+  windowColumnSql?(columnSql: string, plan: WindowPlan): string;
   /** runs once after connecting (feature detection) */
   init?(db: Sql): Promise<void>;
   /**
