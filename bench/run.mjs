@@ -23,7 +23,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { CASES } from './lib/cases.mjs';
+import { CASES, FULL } from './lib/cases.mjs';
 import { dbUrl, ensureEmpty, ensurePostgres, ensureSqlite, pgDatabase, psql, sqliteFile } from './lib/data.mjs';
 import { BENCH_DIR, NOW, PG, ROOT, TASKLOG } from './lib/env.mjs';
 import { GNU_TIME, median, runProcess } from './lib/measure.mjs';
@@ -60,7 +60,7 @@ function parseArgs(argv) {
     else if (a === '-h' || a === '--help') usage();
     else usage(`unknown argument ${a}`);
   }
-  for (const s of o.sizes) if (!SIZES[s]) usage(`unknown size ${s} (100k, 1m, 10m)`);
+  for (const s of o.sizes) if (!SIZES[s]) usage(`unknown size ${s} (${Object.keys(SIZES).join(', ')})`);
   for (const b of o.backends) if (!['sqlite', 'postgres'].includes(b)) usage(`unknown backend ${b} (sqlite, postgres)`);
   if (!(o.runs >= 1) || !(o.startupRuns >= 1) || !(o.streamRuns10m >= 1)) usage('run counts are whole numbers ≥ 1');
   const ids = [...CASES.map((c) => c.id), 'startup'];
@@ -147,18 +147,20 @@ async function compare(contenders, runs, { warmUp = true } = {}) {
 }
 
 const rows = [];
+/** a report's window: its hours, or "full" for one holding every row of the tables */
+const windowLabel = (c) => (c.windowHours ? (c.windowHours >= FULL ? 'full' : `${c.windowHours} h`) : '—');
 const fmtS = (ms) => (ms / 1000).toFixed(3);
 const fmtRatio = (r) => `${r.toFixed(2)}×`;
 const fmtMb = (kb) => (kb === null ? '—' : `${Math.round(kb / 1024)} MB`);
 
 function printRow(r) {
-  const cells = [r.size.padEnd(5), r.db.padEnd(8), r.title.padEnd(40), fmtS(r.tasklog).padStart(7), r.raw === null ? '      —' : fmtS(r.raw).padStart(7), r.rawRatio === null ? '     —' : fmtRatio(r.rawRatio).padStart(6), r.cli === null ? '      —' : fmtS(r.cli).padStart(7), r.cliRatio === null ? '     —' : fmtRatio(r.cliRatio).padStart(6), fmtMb(r.rssKb).padStart(7), r.verdict];
+  const cells = [r.size.padEnd(11), r.db.padEnd(8), (r.window ?? '—').padEnd(6), r.title.padEnd(44), fmtS(r.tasklog).padStart(7), r.raw === null ? '      —' : fmtS(r.raw).padStart(7), r.rawRatio === null ? '     —' : fmtRatio(r.rawRatio).padStart(6), r.cli === null ? '      —' : fmtS(r.cli).padStart(7), r.cliRatio === null ? '     —' : fmtRatio(r.cliRatio).padStart(6), fmtMb(r.rssKb).padStart(7), r.verdict];
   process.stdout.write(cells.join('  ') + '\n');
 }
 
 function header() {
   process.stdout.write(
-    ['size ', 'database', 'command'.padEnd(40), 'tasklog', '    raw', ' ratio', 'psql/3 ', ' ratio', '   peak', 'target'].join('  ') + '\n',
+    ['size'.padEnd(11), 'database', 'window', 'command'.padEnd(44), 'tasklog', '    raw', ' ratio', 'psql/3 ', ' ratio', '   peak', 'target'].join('  ') + '\n',
   );
 }
 
@@ -209,6 +211,7 @@ async function startup(backends) {
 // ---- the commands -------------------------------------------------------
 
 function target(c, size) {
+  if (c.target) return c.target;
   if (c.kind === 'aggregate') return size.rows >= 10_000_000 ? 1.5 : 1.3;
   if (c.kind === 'page') return 1.3;
   return 2; // stream: at least half as fast as COPY / sqlite3 -json
@@ -261,6 +264,7 @@ async function measureCase(c, backend, size) {
     db: backend,
     id: c.id,
     title: c.title,
+    window: windowLabel(c),
     kind: c.kind,
     tasklog: t.ms,
     raw: raw ? raw.ms : null,
@@ -315,12 +319,12 @@ function markdown(m, data, totalS) {
       '',
       '"raw" = the hand-written SQL through the driver tasklog uses, in a Node process (`bench/raw.mjs`); "CLI" = the same SQL through `psql` / `sqlite3` (for `--all`: `COPY … TO STDOUT` / `sqlite3 -json`). Ratios are tasklog ÷ baseline.',
       '',
-      '| rows | database | command | tasklog | raw | tasklog ÷ raw | CLI | tasklog ÷ CLI | tasklog peak memory | target | answer | CPU s of the process: tasklog / raw / CLI |',
-      '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
+      '| rows | database | window | command | tasklog | raw | tasklog ÷ raw | CLI | tasklog ÷ CLI | tasklog peak memory | target | answer | CPU s of the process: tasklog / raw / CLI |',
+      '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
     );
     for (const r of cmdRows) {
       L.push(
-        `| ${SIZES[r.size].label} | ${r.db === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | \`${r.title}\` | ${fmtS(r.tasklog)} s | ${r.raw === null ? '—' : fmtS(r.raw) + ' s'} | ${r.rawRatio === null ? '—' : fmtRatio(r.rawRatio)} | ${r.cli === null ? '—' : fmtS(r.cli) + ' s'} | ${r.cliRatio === null ? '—' : fmtRatio(r.cliRatio)} | ${fmtMb(r.rssKb)} | ${r.verdict} | ${r.check} | ${r.cpu.map((x) => (x === null ? '—' : (x / 1000).toFixed(2))).join(' / ')} |`,
+        `| ${SIZES[r.size].label} | ${r.db === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${r.window} | \`${r.title}\` | ${fmtS(r.tasklog)} s | ${r.raw === null ? '—' : fmtS(r.raw) + ' s'} | ${r.rawRatio === null ? '—' : fmtRatio(r.rawRatio)} | ${r.cli === null ? '—' : fmtS(r.cli) + ' s'} | ${r.cliRatio === null ? '—' : fmtRatio(r.cliRatio)} | ${fmtMb(r.rssKb)} | ${r.verdict} | ${r.check} | ${r.cpu.map((x) => (x === null ? '—' : (x / 1000).toFixed(2))).join(' / ')} |`,
       );
     }
     L.push('');
