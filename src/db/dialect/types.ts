@@ -104,6 +104,13 @@ export interface Dialect {
    */
   tableExtent?(db: Sql, table: string): Promise<TableExtent | null>;
   windowColumnSql?(columnSql: string, plan: WindowPlan): string;
+  /**
+   * Where the database can write an export's JSON lines itself, byte for
+   * byte as tasklog would: a time column as tasklog's ISO text
+   * (YYYY-MM-DDTHH:MM:SS[.ffffff]Z, the fraction only when not zero), and a
+   * row of named columns as compact JSON text (JSON.stringify's escaping).
+   */
+  serverJson?: { isoTimeSql(columnSql: string): string; rowJsonSql(alias: string): string };
   /** runs once after connecting (feature detection) */
   init?(db: Sql): Promise<void>;
   /**
