@@ -115,10 +115,15 @@ export class StatsQuery {
     ].join(', ');
   }
 
-  /** the window's rows with the queue wait computed once per row */
+  /**
+   * The window's rows with the queue wait computed once per row: without the
+   * fence SQLite and PostgreSQL paste the subquery into the outer query and
+   * compute the wait once for each of the four aggregates that read it
+   * (1M rows on SQLite, CPU: 4.7 s → 2.9 s for the whole summary).
+   */
   private get windowRows(): string {
     const q = (c: string) => this.q(c);
-    return `(SELECT ${q('status')}, ${q('success')}, ${q('duration_ms')}, ${q('job_retries')}, ${this.waitSql} AS wait_us FROM ${this.table} WHERE ${this.where}) w`;
+    return `(SELECT ${q('status')}, ${q('success')}, ${q('duration_ms')}, ${q('job_retries')}, ${this.waitSql} AS wait_us FROM ${this.table} WHERE ${this.where}${this.db.dialect.subqueryFence}) w`;
   }
 
   async summary(): Promise<Stats> {

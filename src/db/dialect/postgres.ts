@@ -15,6 +15,7 @@ export class PostgresDialect implements Dialect {
   readonly backend = 'postgres' as const;
   /** deterministic collations: equal means the same bytes */
   readonly groupsTextExactly = true;
+  readonly subqueryFence = ' OFFSET 0';
   readonly maxConnections = 4;
   readonly beginSql = 'BEGIN';
   readonly maxNameLength = 63;

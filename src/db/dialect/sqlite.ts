@@ -18,6 +18,8 @@ export class SqliteDialect implements Dialect {
   readonly backend = 'sqlite' as const;
   /** BINARY collation */
   readonly groupsTextExactly = true;
+  /** SQLite takes OFFSET only after a LIMIT; -1 is none */
+  readonly subqueryFence = ' LIMIT -1 OFFSET 0';
   readonly maxConnections = 1;
   /** IMMEDIATE takes the write lock at once: two writers wait (busy_timeout) instead of deadlocking */
   readonly beginSql = 'BEGIN IMMEDIATE';

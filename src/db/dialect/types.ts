@@ -31,6 +31,13 @@ export interface Dialect {
    * column's collation folds case or trailing spaces (MySQL's defaults)
    */
   readonly groupsTextExactly: boolean;
+  /**
+   * Appended to a FROM subquery so the planner runs it as it is instead of
+   * pasting its expressions into the outer query, where an expression used
+   * by several aggregates would be computed once for each (OFFSET 0, the
+   * usual fence); '' where none is needed or a fence would cost more.
+   */
+  readonly subqueryFence: string;
   /** how many connections a command may open at once (queries of one report run side by side) */
   readonly maxConnections: number;
   /** opens one connection with the database's driver, imported here, only when a command needs it */
