@@ -156,7 +156,8 @@ const PLAIN_FIELDS = new Set(['id', 'job_id', 'task_name', 'queue_name', 'status
  */
 export function serverFieldsSql(fields: readonly string[], col: (c: string) => string, d: Dialect): string[] | null {
   const json = d.serverJson;
-  if (!json || fields.length === 0) return null;
+  // a field named twice would be two keys of one object (JSON.stringify of a record writes it once)
+  if (!json || fields.length === 0 || new Set(fields).size !== fields.length) return null;
   const out: string[] = [];
   for (const f of fields) {
     let expr: string;

@@ -135,4 +135,18 @@ describe('SQLite: the index walk and the scan give every report the same answer'
       await db.close();
     }
   });
+
+  it('a view as the table: no rowid to sample, SQLite keeps its own plan and the answer is the table\'s', async () => {
+    const db = await openDb(tables[1].tdb!.url);
+    try {
+      await db.exec(`CREATE VIEW task_view AS SELECT * FROM ${db.dialect.quote(db.table)}`);
+      expect(await db.dialect.tableExtent!(db, 'task_view')).toBeNull();
+    } finally {
+      await db.close();
+    }
+    const args = ['stats', '--period-hours', String(24 * DAYS + 24), '--json', '--db', tables[1].tdb!.url];
+    const viaView = await run([...args, '--table', 'task_view'], { now: NOW });
+    expect(viaView.stderr).toBe('');
+    expect(viaView.stdout).toBe((await run(args, { now: NOW })).stdout);
+  });
 });

@@ -189,6 +189,15 @@ export class SqliteDialect implements Dialect {
    * and created_at at 17 evenly spaced ids (in time order when they rise).
    */
   async tableExtent(db: Sql, table: string): Promise<TableExtent | null> {
+    try {
+      return await this.readExtent(db, table);
+    } catch {
+      // a view (or a table without rowid) has no rowid to sample: SQLite's own plan
+      return null;
+    }
+  }
+
+  private async readExtent(db: Sql, table: string): Promise<TableExtent | null> {
     const t = this.quote(table);
     const c = this.quote('created_at');
     const [edges] = await db.query(
