@@ -58,6 +58,13 @@ export interface LogQuery {
   order: OrderTerm[];
 }
 
+/**
+ * Rows per keyset batch of a server-written export: a line is one short text,
+ * so batches can be ten times stream()'s (1M rows on PostgreSQL: node's CPU
+ * 5.1–5.6 → 4.3–4.7 s, wall 20–25 → 19–20 s on a loaded machine).
+ */
+const JSON_BATCH = 10_000;
+
 export class LogReader {
   readonly env: FilterEnv;
   constructor(
@@ -168,7 +175,7 @@ export class LogReader {
    * (fieldsSql: serverFieldsSql of present.ts): one text column per row
    * crosses the wire and nothing is decoded here. A batch of lines at a time.
    */
-  async *streamJson(query: LogQuery, fieldsSql: string[], batchSize = 1000): AsyncGenerator<string[]> {
+  async *streamJson(query: LogQuery, fieldsSql: string[], batchSize = JSON_BATCH): AsyncGenerator<string[]> {
     const d = this.db.dialect;
     const q = (c: string) => d.quote(c);
     const extend = (select: Select) => {
