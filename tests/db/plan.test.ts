@@ -149,4 +149,21 @@ describe('SQLite: the index walk and the scan give every report the same answer'
     expect(viaView.stderr).toBe('');
     expect(viaView.stdout).toBe((await run(args, { now: NOW })).stdout);
   });
+
+  it("timeline's epoch seconds (unixepoch) equal strftime('%s') for every created_at and for odd texts", async () => {
+    const db = await openDb(tables[1].tdb!.url);
+    try {
+      const odd = ['1969-12-31 23:59:59.5', '1970-01-01 00:00:00', '2024-02-29 23:59:59.999999', '2026-05-03T17:45:12.345', '2026-05-03 17:45', 'not a time', ''];
+      const values = `SELECT created_at AS v FROM ${db.dialect.quote(db.table)} UNION ALL ${odd.map(() => 'SELECT ?').join(' UNION ALL ')}`;
+      const [r] = await selectRows<{ n: number; differ: number }>(
+        db,
+        `SELECT COUNT(*) AS n, SUM(${db.dialect.epochSecondsSql('v')} IS NOT CAST(strftime('%s', v) AS INTEGER)) AS differ FROM (${values})`,
+        odd,
+      );
+      expect(r.n).toBe(ROWS + odd.length);
+      expect(r.differ).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
 });
