@@ -3,6 +3,8 @@
 // runs the command in this process with the driver connection wrapped, prints
 // every statement it sent with its time, then the database's plan for each
 // (PostgreSQL: EXPLAIN (ANALYZE, BUFFERS); SQLite: EXPLAIN QUERY PLAN, timed).
+// For a report over a window, first the window plan tasklog chose (src/query/plan.ts:
+// the window's estimated share of the table, whether the table is in time order).
 // Usage: node bench/explain.mjs CASE sqlite|postgres SIZE      (CASE as in bench/lib/cases.mjs, SIZE 100k|1m|10m)
 //        node bench/explain.mjs --sql sqlite|postgres SIZE SQL  (the plan of a hand-written statement)
 import { CASES } from './lib/cases.mjs';
@@ -12,7 +14,7 @@ import { NOW } from './lib/env.mjs';
 const argv = process.argv.slice(2);
 const handWritten = argv[0] === '--sql';
 const [id, backend, sizeName, ...rest] = handWritten ? [null, ...argv.slice(1)] : argv;
-const size = { name: sizeName };
+const size = { name: sizeName, shuffledFrom: sizeName?.endsWith('-shuffled') || undefined };
 const url = dbUrl(backend, size);
 process.env.TASKLOG_NOW = NOW;
 
@@ -48,7 +50,19 @@ if (handWritten) {
     process.exit(2);
   }
   const { main } = await import('../dist/src/cli/main.js');
-  const { clockFromEnv } = await import('../dist/src/cli/io.js');
+  const { clockFromEnv } = await import('../dist/src/core/io.js');
+  if (c.windowHours) {
+    const { connect } = await import('../dist/src/db/connect.js');
+    const { resolveConnection } = await import('../dist/src/cli/config.js');
+    const { chooseWindowPlan } = await import('../dist/src/query/plan.js');
+    const { instantFromMs } = await import('../dist/src/core/time.js');
+    const quiet = { write: () => true };
+    const db = await connect(resolveConnection({ db: url }, { stdout: quiet, stderr: quiet, stdin: {}, env: {}, cwd: process.cwd(), now: () => new Date(NOW) }), process.cwd(), { requireTable: true });
+    const choice = await chooseWindowPlan(db, instantFromMs(Date.parse(NOW) - c.windowHours * 3_600_000));
+    await db.close();
+    console.log(`window plan: ${choice.plan} (${choice.why})`);
+    sent.length = 0;
+  }
   let bytes = 0;
   const sink = { write: (s) => ((bytes += s.length), true) };
   const ctx = { stdout: sink, stderr: process.stderr, stdin: {}, env: process.env, cwd: process.cwd(), now: clockFromEnv(process.env) };

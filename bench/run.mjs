@@ -23,7 +23,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { CASES } from './lib/cases.mjs';
+import { CASES, FULL } from './lib/cases.mjs';
 import { dbUrl, ensureEmpty, ensurePostgres, ensureSqlite, pgDatabase, psql, sqliteFile } from './lib/data.mjs';
 import { BENCH_DIR, NOW, PG, ROOT, TASKLOG } from './lib/env.mjs';
 import { GNU_TIME, median, runProcess } from './lib/measure.mjs';
@@ -33,6 +33,9 @@ const SIZES = {
   '1m': { name: '1m', rows: 1_000_000, label: '1,000,000' },
   '10m': { name: '10m', rows: 10_000_000, label: '10,000,000' },
 };
+// the same rows out of time order (see bench/lib/data.mjs)
+SIZES['1m-shuffled'] = { name: '1m-shuffled', rows: 1_000_000, label: '1,000,000 out of time order', shuffledFrom: SIZES['1m'] };
+SIZES['10m-shuffled'] = { name: '10m-shuffled', rows: 10_000_000, label: '10,000,000 out of time order', shuffledFrom: SIZES['10m'] };
 
 function parseArgs(argv) {
   const o = { sizes: ['1m', '10m'], backends: ['sqlite', 'postgres'], runs: 5, startupRuns: 10, streamRuns10m: 1, streamRaw: false, stream10m: false, cliSizes: ['100k', '1m'], only: null, out: join(BENCH_DIR, 'RESULTS.md'), write: true };
@@ -57,7 +60,7 @@ function parseArgs(argv) {
     else if (a === '-h' || a === '--help') usage();
     else usage(`unknown argument ${a}`);
   }
-  for (const s of o.sizes) if (!SIZES[s]) usage(`unknown size ${s} (100k, 1m, 10m)`);
+  for (const s of o.sizes) if (!SIZES[s]) usage(`unknown size ${s} (${Object.keys(SIZES).join(', ')})`);
   for (const b of o.backends) if (!['sqlite', 'postgres'].includes(b)) usage(`unknown backend ${b} (sqlite, postgres)`);
   if (!(o.runs >= 1) || !(o.startupRuns >= 1) || !(o.streamRuns10m >= 1)) usage('run counts are whole numbers ≥ 1');
   const ids = [...CASES.map((c) => c.id), 'startup', 'serve'];
@@ -144,18 +147,20 @@ async function compare(contenders, runs, { warmUp = true } = {}) {
 }
 
 const rows = [];
+/** a report's window: its hours, or "full" for one holding every row of the tables */
+const windowLabel = (c) => (c.windowHours ? (c.windowHours >= FULL ? 'full' : `${c.windowHours} h`) : '—');
 const fmtS = (ms) => (ms / 1000).toFixed(3);
 const fmtRatio = (r) => `${r.toFixed(2)}×`;
 const fmtMb = (kb) => (kb === null ? '—' : `${Math.round(kb / 1024)} MB`);
 
 function printRow(r) {
-  const cells = [r.size.padEnd(5), r.db.padEnd(8), r.title.padEnd(40), fmtS(r.tasklog).padStart(7), r.raw === null ? '      —' : fmtS(r.raw).padStart(7), r.rawRatio === null ? '     —' : fmtRatio(r.rawRatio).padStart(6), r.cli === null ? '      —' : fmtS(r.cli).padStart(7), r.cliRatio === null ? '     —' : fmtRatio(r.cliRatio).padStart(6), fmtMb(r.rssKb).padStart(7), r.verdict];
+  const cells = [r.size.padEnd(11), r.db.padEnd(8), (r.window ?? '—').padEnd(6), r.title.padEnd(44), fmtS(r.tasklog).padStart(7), r.raw === null ? '      —' : fmtS(r.raw).padStart(7), r.rawRatio === null ? '     —' : fmtRatio(r.rawRatio).padStart(6), r.cli === null ? '      —' : fmtS(r.cli).padStart(7), r.cliRatio === null ? '     —' : fmtRatio(r.cliRatio).padStart(6), fmtMb(r.rssKb).padStart(7), r.verdict];
   process.stdout.write(cells.join('  ') + '\n');
 }
 
 function header() {
   process.stdout.write(
-    ['size ', 'database', 'command'.padEnd(40), 'tasklog', '    raw', ' ratio', 'psql/3 ', ' ratio', '   peak', 'target'].join('  ') + '\n',
+    ['size'.padEnd(11), 'database', 'window', 'command'.padEnd(44), 'tasklog', '    raw', ' ratio', 'psql/3 ', ' ratio', '   peak', 'target'].join('  ') + '\n',
   );
 }
 
@@ -206,6 +211,7 @@ async function startup(backends) {
 // ---- the commands -------------------------------------------------------
 
 function target(c, size) {
+  if (c.target) return c.target;
   if (c.kind === 'aggregate') return size.rows >= 10_000_000 ? 1.5 : 1.3;
   if (c.kind === 'page') return 1.3;
   return 2; // stream: at least half as fast as COPY / sqlite3 -json
@@ -232,10 +238,12 @@ async function measureCase(c, backend, size) {
   // Exports have no warm-up (each run reads the whole table); the raw-driver export only with --stream-raw.
   // At 10M the other commands have no warm-up either: the median of 5 already ignores one cold run.
   const exportRuns = { '100k': opts.runs, '1m': 1, '10m': opts.streamRuns10m };
-  const runs = stream ? exportRuns[size.name] : opts.runs;
+  // a table out of time order is measured as its ordered twin
+  const base = size.shuffledFrom ?? size;
+  const runs = stream ? exportRuns[base.name] : opts.runs;
   const started = performance.now();
   const withCli = opts.cliSizes.includes(size.name);
-  const exportWith = size.name === '10m' ? [contenders[0]] : opts.streamRaw ? contenders : [contenders[0], contenders[2]];
+  const exportWith = base.name === '10m' ? [contenders[0]] : opts.streamRaw ? contenders : [contenders[0], contenders[2]];
   const chosen = stream ? exportWith : withCli ? contenders : contenders.slice(0, 2);
   const measured = await compare(chosen, runs, { warmUp: !stream && size.rows < 10_000_000 });
   const by = (name) => measured.find((x) => x.name === name) ?? null;
@@ -258,6 +266,7 @@ async function measureCase(c, backend, size) {
     db: backend,
     id: c.id,
     title: c.title,
+    window: windowLabel(c),
     kind: c.kind,
     tasklog: t.ms,
     raw: raw ? raw.ms : null,
@@ -312,12 +321,12 @@ function markdown(m, data, totalS) {
       '',
       '"raw" = the hand-written SQL through the driver tasklog uses, in a Node process (`bench/raw.mjs`); "CLI" = the same SQL through `psql` / `sqlite3` (for `--all`: `COPY … TO STDOUT` / `sqlite3 -json`). Ratios are tasklog ÷ baseline.',
       '',
-      '| rows | database | command | tasklog | raw | tasklog ÷ raw | CLI | tasklog ÷ CLI | tasklog peak memory | target | answer | CPU s of the process: tasklog / raw / CLI |',
-      '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
+      '| rows | database | window | command | tasklog | raw | tasklog ÷ raw | CLI | tasklog ÷ CLI | tasklog peak memory | target | answer | CPU s of the process: tasklog / raw / CLI |',
+      '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
     );
     for (const r of cmdRows) {
       L.push(
-        `| ${SIZES[r.size].label} | ${r.db === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | \`${r.title}\` | ${fmtS(r.tasklog)} s | ${r.raw === null ? '—' : fmtS(r.raw) + ' s'} | ${r.rawRatio === null ? '—' : fmtRatio(r.rawRatio)} | ${r.cli === null ? '—' : fmtS(r.cli) + ' s'} | ${r.cliRatio === null ? '—' : fmtRatio(r.cliRatio)} | ${fmtMb(r.rssKb)} | ${r.verdict} | ${r.check} | ${r.cpu.map((x) => (x === null ? '—' : (x / 1000).toFixed(2))).join(' / ')} |`,
+        `| ${SIZES[r.size].label} | ${r.db === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${r.window} | \`${r.title}\` | ${fmtS(r.tasklog)} s | ${r.raw === null ? '—' : fmtS(r.raw) + ' s'} | ${r.rawRatio === null ? '—' : fmtRatio(r.rawRatio)} | ${r.cli === null ? '—' : fmtS(r.cli) + ' s'} | ${r.cliRatio === null ? '—' : fmtRatio(r.cliRatio)} | ${fmtMb(r.rssKb)} | ${r.verdict} | ${r.check} | ${r.cpu.map((x) => (x === null ? '—' : (x / 1000).toFixed(2))).join(' / ')} |`,
       );
     }
     L.push('');
@@ -388,7 +397,7 @@ const exportCase = cases.find((c) => c.kind === 'stream');
 for (const s of opts.sizes) {
   for (const b of opts.backends) {
     for (const c of cases) {
-      if (c === exportCase && s === '10m' && !opts.stream10m) continue;
+      if (c === exportCase && SIZES[s].rows >= 10_000_000 && !opts.stream10m) continue;
       await measureCase(c, b, SIZES[s]);
     }
   }

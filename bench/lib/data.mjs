@@ -27,7 +27,7 @@ export function sqliteFile(size) {
   return join(DATA_DIR, `tasklog-${size.name}.sqlite`);
 }
 export function pgDatabase(size) {
-  return `tasklog_bench_${size.name}`;
+  return `tasklog_bench_${size.name.replace(/-/g, '_')}`;
 }
 export function pgUrl(database) {
   return `postgres://${PG.user}@${PG.host}:${PG.port}/${database}`;
@@ -37,8 +37,17 @@ export function dbUrl(backend, size) {
 }
 
 function marker(size) {
-  return `tasklog-bench v${DATA_VERSION} rows=${size.rows} days=${DAYS} seed=${SEED} now=${NOW}`;
+  return `tasklog-bench v${DATA_VERSION} rows=${size.rows} days=${DAYS} seed=${SEED} now=${NOW}${size.shuffledFrom ? ' order=shuffled' : ''}`;
 }
+
+/**
+ * A table out of time order (filled by an import or by several workers): the
+ * rows of the ordered table of the same size, inserted in a fixed pseudo-random
+ * order (a multiplicative hash of the id modulo a prime: a permutation), so ids
+ * and the physical order no longer follow created_at. New ids, same values.
+ */
+const SHUFFLE_ORDER = '(id * 2654435761) % 4294967291';
+const COPIED_COLUMNS = `job_id, task_name, queue_name, args, kwargs, status, duration_ms, job_retry, job_retries, job_retry_after, success, result, error_message, worker_id, enqueue_time, expire_time, start_time, finish_time, created_at, updated_at, user_id`;
 
 export function psql(database, args, opts = {}) {
   const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-A', '-t', '-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', database, ...args], {
@@ -69,6 +78,7 @@ export async function ensureSqlite(size, log) {
   const file = sqliteFile(size);
   const meta = `${file}.marker`;
   if (existsSync(file) && existsSync(meta) && readFileSync(meta, 'utf8') === marker(size)) return { reused: true };
+  if (size.shuffledFrom) await ensureSqlite(size.shuffledFrom, log);
   const started = performance.now();
   rmSync(meta, { force: true });
   for (const f of [file, `${file}-journal`, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
@@ -86,11 +96,16 @@ export async function ensureSqlite(size, log) {
   db.exec(`DELETE FROM "${TABLE}"; DELETE FROM sqlite_sequence WHERE name = '${TABLE}'`);
   const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`).all(TABLE);
   for (const i of indexes) db.exec(`DROP INDEX "${i.name}"`);
+  if (size.shuffledFrom) {
+    db.exec(`ATTACH DATABASE '${sqliteFile(size.shuffledFrom).replace(/'/g, "''")}' AS base`);
+    db.exec(`INSERT INTO main."${TABLE}" (${COPIED_COLUMNS}) SELECT ${COPIED_COLUMNS} FROM base."${TABLE}" ORDER BY ${SHUFFLE_ORDER}`);
+    db.exec('DETACH DATABASE base');
+  }
   const dialect = new SqliteDialect();
   let insert = null;
   let n = 0;
   db.exec('BEGIN');
-  for (const row of rows(size, userIds)) {
+  for (const row of size.shuffledFrom ? [] : rows(size, userIds)) {
     const rec = encodeRow(dialect, row);
     if (!insert) {
       const cols = Object.keys(rec);
@@ -131,6 +146,7 @@ export async function ensurePostgres(size, log) {
     const comment = psql(database, ['-c', `SELECT obj_description(to_regclass('${TABLE}'), 'pg_class')`]);
     if (comment === marker(size)) return { reused: true };
   }
+  if (size.shuffledFrom) await ensurePostgres(size.shuffledFrom, log);
   const started = performance.now();
   log(`generating ${size.label} rows in PostgreSQL database ${database} …`);
   psql('postgres', ['-c', `DROP DATABASE IF EXISTS ${database}`]);
@@ -152,6 +168,16 @@ export async function ensurePostgres(size, log) {
     ...indexes.map(([name]) => `DROP INDEX "${name}";`),
   ];
   psql(database, ['-c', `TRUNCATE "${TABLE}" RESTART IDENTITY; ${drops.join(' ')}`]);
+  if (size.shuffledFrom) {
+    const from = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', PG.host, '-p', String(PG.port), '-U', PG.user];
+    const copy = (db, sql) => ['psql', ...from, '-d', db, '-c', sql].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const r = spawnSync(
+      'bash',
+      ['-o', 'pipefail', '-c', `${copy(pgDatabase(size.shuffledFrom), `COPY (SELECT ${COPIED_COLUMNS} FROM "${TABLE}" ORDER BY ${SHUFFLE_ORDER}) TO STDOUT`)} | ${copy(database, `COPY "${TABLE}" (${COPIED_COLUMNS}) FROM STDIN`)}`],
+      { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] },
+    );
+    if (r.status !== 0) throw new Error(`copying ${pgDatabase(size.shuffledFrom)} into ${database} failed: ${r.stderr}`);
+  }
   const dialect = new PostgresDialect();
   const cols = Object.keys(encodeRow(dialect, rows({ rows: 1 }, userIds).next().value));
   const child = spawn(
@@ -167,7 +193,7 @@ export async function ensurePostgres(size, log) {
   });
   let chunk = '';
   let n = 0;
-  for (const row of rows(size, userIds)) {
+  for (const row of size.shuffledFrom ? [] : rows(size, userIds)) {
     const rec = encodeRow(dialect, row);
     let line = '';
     for (const c of cols) line += (line ? '\t' : '') + copyValue(rec[c]);

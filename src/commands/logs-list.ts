@@ -87,10 +87,17 @@ async function printPage(reader: Reader, query: Query, opts: Opts, out: Output, 
 
 /** Every matching row, streamed in constant memory: records one by one, or the table in blocks of 1,000 rows. */
 async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output, ctx: Ctx): Promise<void> {
-  const { toDetail, pick, columnsFor, LIST_FIELDS } = await import('../query/present.js');
+  const { toDetail, pick, columnsFor, serverFieldsSql, LIST_FIELDS } = await import('../query/present.js');
   const fields = opts.fields ?? [...LIST_FIELDS];
   if (out.format !== 'table') {
     const writer = await out.records(fields);
+    // PostgreSQL writes the JSON lines itself where every field allows (the same bytes, measured 2-3× faster)
+    const serverFields = out.format === 'jsonl' ? serverFieldsSql(fields, (c) => reader.env.col(c), reader.db.dialect) : null;
+    if (serverFields) {
+      for await (const lines of reader.streamJson(query, serverFields)) await writer.writeJsonLines(lines);
+      writer.end();
+      return;
+    }
     // only the columns the fields are made from: an export of the list fields never reads args or results
     for await (const row of reader.stream(query, undefined, columnsFor(fields))) await writer.write(pick(toDetail(row), fields));
     writer.end();

@@ -1,5 +1,5 @@
 /**
- * The seed's alert rules, evaluated in SQL: failure rate, stuck tasks,
+ * django-cfg's alert rules, evaluated in SQL: failure rate, stuck tasks,
  * backlog, slow tasks, retry storms, and per-task failure-rate rules from
  * the config file. Each fired alert carries its value, threshold and evidence.
  */
@@ -30,14 +30,14 @@ export interface AlertRules {
   tasks: TaskRule[];
 }
 
-/** The seed's alerting strategy (the thresholds are declared in thresholds.ts). */
+/** django-cfg's alerting strategy (the thresholds are declared in thresholds.ts). */
 export const DEFAULT_RULES: AlertRules = { ...(thresholdDefaults('alerts') as unknown as Omit<AlertRules, 'tasks'>), tasks: [] };
 
 export interface Alert {
   /** stable id, the key of the cooldown state */
   id: string;
   title: string;
-  /** e-mail subject, as the seed writes it */
+  /** e-mail subject, as django-cfg writes it */
   subject: string;
   value: number;
   threshold: number;

@@ -10,6 +10,7 @@ import { compareIso, decodeTime } from '../core/time.js';
 import { byCountThenName, compareText } from './sort.js';
 import { groupSql } from './status.js';
 import type { Window } from './window.js';
+import { chooseWindowPlan, windowTerm, type WindowPlan } from './plan.js';
 
 const RULES: [RegExp, string][] = [
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>'],
@@ -51,26 +52,37 @@ export interface ErrorReport {
   period_hours: number;
 }
 
-export async function errorReport(db: Db, window: Window, limit: number, taskName?: string): Promise<ErrorReport> {
+/**
+ * One read of the window: failures grouped by exact message and task. The
+ * counts by task are that grouping's sums per task (every failure is in
+ * exactly one message group), the signatures its messages folded.
+ * `plan`: how the window's rows are read (default: chosen by the window's share of the table).
+ */
+export async function errorReport(db: Db, window: Window, limit: number, taskName?: string, plan?: WindowPlan): Promise<ErrorReport> {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
-  const where = [`${q('created_at')} >= ?`, groupSql('failed', d)];
+  const where = [windowTerm(db, plan ?? (await chooseWindowPlan(db, window.since)).plan), groupSql('failed', d)];
   const bindings: unknown[] = [d.encodeTime(window.since)];
   if (taskName !== undefined) {
     where.push(`${q('task_name')} = ?`);
     bindings.push(taskName);
   }
   const table = q(db.table);
+  // where the database groups text by its collation, the counts by task come from it too (a second read)
   const [byTask, byMessage] = await Promise.all([
-    db.query<{ task_name: string; n: unknown }>(`SELECT ${q('task_name')} AS task_name, COUNT(*) AS n FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${q('task_name')}`,
-      bindings,
-    ),
+    d.groupsTextExactly
+      ? null
+      : db.query<{ task_name: string; n: unknown }>(`SELECT ${q('task_name')} AS task_name, COUNT(*) AS n FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${q('task_name')}`,
+          bindings,
+        ),
     db.query<{ error_message: string | null; task_name: string; n: unknown; first_seen: unknown; last_seen: unknown; job_id: string }>(`SELECT ${q('error_message')} AS error_message, ${q('task_name')} AS task_name, COUNT(*) AS n, ` +
         `MIN(${q('created_at')}) AS first_seen, MAX(${q('created_at')}) AS last_seen, MAX(${q('job_id')}) AS job_id ` +
         `FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${q('error_message')}, ${q('task_name')}`,
       bindings,
     ),
   ]);
+  const perTask = new Map<string, number>();
+  for (const r of byTask ?? byMessage) perTask.set(r.task_name, (perTask.get(r.task_name) ?? 0) + Number(r.n));
   const groups = new Map<string, ErrorGroup>();
   for (const r of byMessage) {
     const sig = errorSignature(r.error_message);
@@ -104,8 +116,8 @@ export async function errorReport(db: Db, window: Window, limit: number, taskNam
     .sort(byCountThenName((g) => g.count, (g) => g.signature))
     .slice(0, limit)
     .map((g) => ({ ...g, tasks: [...g.tasks].sort(compareText) }));
-  const tasks = byTask
-    .map((t) => ({ task_name: t.task_name, count: Number(t.n) }))
+  const tasks = [...perTask]
+    .map(([task_name, count]) => ({ task_name, count }))
     .sort(byCountThenName((t) => t.count, (t) => t.task_name));
   return {
     total_failures: tasks.reduce((s, t) => s + t.count, 0),

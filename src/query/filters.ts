@@ -236,8 +236,8 @@ export function filterArgs(active: ActiveFilter[]): string[] {
 
 /**
  * The API's query parameters (tasklog serve): every filter under its flag's
- * name in snake_case (--task-name-exact → task_name_exact, as the seed's API
- * names them), except that the API's search covers the seed's search fields
+ * name in snake_case (--task-name-exact → task_name_exact, as django-cfg's API
+ * names them), except that the API's search covers django-cfg's search fields
  * only (task name, job id, queue, error, worker), as Django REST framework's
  * SearchFilter does there; the CLI's --search adds username and email.
  */

@@ -1,5 +1,5 @@
 /**
- * The seed's health check, with warning/critical thresholds (the seed's
+ * django-cfg's health check, with warning/critical thresholds (django-cfg's
  * values are the warnings) and the Nagios plugin conventions for status.
  */
 import { type Db } from '../db/connect.js';
@@ -21,7 +21,7 @@ export interface Thresholds {
   critQueued: number;
 }
 
-/** The seed's values as warnings, and criticals twice to five times as bad (declared in thresholds.ts). */
+/** django-cfg's values as warnings, and criticals twice to five times as bad (declared in thresholds.ts). */
 export const DEFAULT_THRESHOLDS = thresholdDefaults('health') as unknown as Thresholds;
 
 export interface Check {
@@ -46,7 +46,7 @@ export interface Health {
 }
 
 function level(value: number, warn: number, crit: number): NagiosStatus {
-  // the seed is healthy while stuck < 5, failure rate < 10 and queued < 100: reaching a threshold trips it
+  // django-cfg's check is healthy while stuck < 5, failure rate < 10 and queued < 100: reaching a threshold trips it
   if (value >= crit) return 'CRITICAL';
   if (value >= warn) return 'WARNING';
   return 'OK';

@@ -58,6 +58,13 @@ export interface LogQuery {
   order: OrderTerm[];
 }
 
+/**
+ * Rows per keyset batch of a server-written export: a line is one short text,
+ * so batches can be ten times stream()'s (1M rows on PostgreSQL: node's CPU
+ * 5.1–5.6 → 4.3–4.7 s, wall 20–25 → 19–20 s on a loaded machine).
+ */
+const JSON_BATCH = 10_000;
+
 export class LogReader {
   readonly env: FilterEnv;
   constructor(
@@ -161,18 +168,39 @@ export class LogReader {
    * and no OFFSET grows with depth.
    */
   async *stream(query: LogQuery, batchSize = 1000, only?: ColumnSelection): AsyncGenerator<TaskLogRow> {
+    for await (const rows of this.batches(query, batchSize, only)) for (const r of rows) yield decodeRow(r);
+  }
+
+  /**
+   * The same rows as stream(), each as its JSON text written by the database
+   * (fieldsSql: serverFieldsSql of present.ts): one text column per row
+   * crosses the wire and nothing is decoded here. A batch of lines at a time.
+   */
+  async *streamJson(query: LogQuery, fieldsSql: string[], batchSize = JSON_BATCH): AsyncGenerator<string[]> {
+    const d = this.db.dialect;
+    const q = (c: string) => d.quote(c);
+    const extend = (select: Select) => {
+      select.from += ` CROSS JOIN LATERAL (SELECT ${fieldsSql.join(', ')}) AS ${q('j')}`;
+      select.columns.push(`${d.serverJson!.rowJsonSql(q('j'))} AS ${q('__line')}`);
+    };
+    for await (const rows of this.batches(query, batchSize, { columns: [], user: false }, extend)) yield rows.map((r) => String(r.__line));
+  }
+
+  /** keyset batches of raw rows; `extend` adds to each batch's SELECT */
+  private async *batches(query: LogQuery, batchSize: number, only?: ColumnSelection, extend?: (select: Select) => void): AsyncGenerator<Record<string, unknown>[]> {
     const order = withTieBreak(query.order);
     // the keyset needs the ordering columns whatever is shown
     const selection = only && { ...only, columns: [...new Set([...only.columns, ...order.map((o) => o.field)])] };
     let last: Record<string, unknown> | null = null;
     for (;;) {
       const select = this.base(query, false, selection, true);
+      extend?.(select);
       if (last) {
         const { sql, bindings } = this.after(order, last);
         select.and(sql, bindings);
       }
       const rows = await this.rows(select, this.orderSql(query.order), batchSize);
-      for (const r of rows) yield decodeRow(r);
+      yield rows;
       if (rows.length < batchSize) return;
       last = rows[rows.length - 1];
     }

@@ -9,6 +9,7 @@ import { bucketStarts, fineSeconds, type Interval } from './buckets.js';
 import { groupSql } from './status.js';
 import { pyInt } from './round.js';
 import type { Window } from './window.js';
+import { chooseWindowPlan, windowTerm, type WindowPlan } from './plan.js';
 
 export interface Bucket {
   timestamp: string;
@@ -18,11 +19,12 @@ export interface Bucket {
   avg_duration_ms: number;
 }
 
-export async function timeline(db: Db, window: Window, interval: Interval, tz: string, taskName?: string): Promise<Bucket[]> {
+/** `plan`: how the window's rows are read (default: chosen by the window's share of the table) */
+export async function timeline(db: Db, window: Window, interval: Interval, tz: string, taskName?: string, plan?: WindowPlan): Promise<Bucket[]> {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const g = fineSeconds(interval, tz);
-  const where = [`${q('created_at')} >= ?`];
+  const where = [windowTerm(db, plan ?? (await chooseWindowPlan(db, window.since)).plan)];
   const bindings: unknown[] = [d.encodeTime(window.since)];
   if (taskName !== undefined) {
     where.push(`${q('task_name')} = ?`);

@@ -48,6 +48,16 @@ export function recordWriter(ctx: Ctx, format: 'json' | 'jsonl' | 'csv', fields:
         await writeOut(ctx.stdout, chunk);
       }
     },
+    /** records already in their JSON text (jsonl only: the database wrote them) */
+    async writeJsonLines(lines: readonly string[]): Promise<void> {
+      for (const line of lines) pending += line + '\n';
+      n += lines.length;
+      if (pending.length >= CHUNK) {
+        const chunk = pending;
+        pending = '';
+        await writeOut(ctx.stdout, chunk);
+      }
+    },
     end() {
       if (format === 'csv' && n === 0) pending += csvLine([...fields]);
       if (format === 'json') pending += n === 0 ? '[]\n' : '\n]\n';

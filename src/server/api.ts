@@ -1,5 +1,5 @@
 /**
- * The seed's TaskLog API (GET /cfg/tasks/logs/…) answered from tasklog's
+ * django-cfg's TaskLog API (GET /cfg/tasks/logs/…) answered from tasklog's
  * queries: the same URLs, parameters, bodies and errors as Django REST
  * framework's viewset, list and detail serializers and PageNumberPagination.
  * Where DRF silently ignores a bad value (page_size=abc, ordering=password,
@@ -141,7 +141,7 @@ export async function relatedLogs(db: Db, req: ApiRequest, ref: string): Promise
   return { status: 200, body: (await reader.related(row, RELATED_LIMIT)).map(toListItem) };
 }
 
-/** period_hours (default 24) and task_name (exact; empty means all), as the seed's stats and timeline read them. */
+/** period_hours (default 24) and task_name (exact; empty means all), as django-cfg's stats and timeline read them. */
 function scopeParams(pairs: QueryPairs, errors: Record<string, string[]>): { periodHours: number; taskName?: string } {
   const raw = lastValue(pairs, 'period_hours');
   let periodHours = 24;

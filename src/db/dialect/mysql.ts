@@ -12,6 +12,10 @@ import { describeNetworkError, errorCode, errorMessage, type Dialect, type Drive
 export class MysqlDialect implements Dialect {
   readonly backend = 'mysql' as const;
   readonly productName = 'MySQL/MariaDB';
+  /** Django's tables take the database's collation, case-insensitive by default */
+  readonly groupsTextExactly = false;
+  /** a fenced derived table is materialized into a temporary table: dearer than computing twice */
+  readonly subqueryFence = '';
   readonly maxConnections = 4;
   readonly beginSql = 'START TRANSACTION';
   readonly trueSql = '1';

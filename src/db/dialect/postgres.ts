@@ -13,6 +13,9 @@ const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as c
 export class PostgresDialect implements Dialect {
   readonly backend = 'postgres' as const;
   readonly productName = 'PostgreSQL';
+  /** deterministic collations: equal means the same bytes */
+  readonly groupsTextExactly = true;
+  readonly subqueryFence = ' OFFSET 0';
   readonly maxConnections = 4;
   readonly beginSql = 'BEGIN';
   readonly trueSql = 'TRUE';
@@ -222,6 +225,16 @@ export class PostgresDialect implements Dialect {
     const c = await db.query(`SELECT COUNT(*) AS n FROM ${this.quote(table)}`);
     return { rows: Number(c[0].n), estimate: false };
   }
+
+  /**
+   * row_to_json writes no spaces and escapes as JSON.stringify does (\" \\ \b \f \n \r \t,
+   * other control characters as \u00xx, everything else as is); a time in UTC
+   * with its six fraction digits, dropped when they are all zero.
+   */
+  readonly serverJson = {
+    isoTimeSql: (columnSql: string) => `replace(to_char(${columnSql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '.000000Z', 'Z')`,
+    rowJsonSql: (alias: string) => `row_to_json(${alias})::text`,
+  };
 
   percentileContSql(expr: string, fraction: number): string {
     return `percentile_cont(${fraction}) WITHIN GROUP (ORDER BY ${expr})`;

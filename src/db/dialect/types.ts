@@ -9,6 +9,24 @@ export interface Sql {
   exec(sql: string, bindings?: readonly unknown[]): Promise<number>;
 }
 
+/**
+ * How a read of a created_at window reaches its rows: 'index' walks the
+ * created_at index and looks up each row, 'scan' reads the table in its own
+ * order and tests each row. The same rows either way.
+ */
+export type WindowPlan = 'index' | 'scan';
+
+/** What choosing a window plan may know of a table, cheaply (no row read beyond a few). */
+export interface TableExtent {
+  /** rows (an estimate: the span of ids, or the last ANALYZE) */
+  rows: number;
+  /** the earliest and latest created_at, as stored */
+  first: unknown;
+  last: unknown;
+  /** whether the table's physical order follows created_at (rows appended as they were created) */
+  inTimeOrder: boolean;
+}
+
 /** Everything that differs between databases lives behind this interface, one class per database. */
 export interface Dialect {
   readonly backend: Backend;
@@ -16,6 +34,19 @@ export interface Dialect {
   readonly productName: string;
   /** Django's max_name_length for index names (null: unlimited, SQLite) */
   readonly maxNameLength: number | null;
+  /**
+   * whether GROUP BY of a text column puts two values in one group only when
+   * they are the same characters (as a JavaScript Map would): false where the
+   * column's collation folds case or trailing spaces (MySQL's defaults)
+   */
+  readonly groupsTextExactly: boolean;
+  /**
+   * Appended to a FROM subquery so the planner runs it as it is instead of
+   * pasting its expressions into the outer query, where an expression used
+   * by several aggregates would be computed once for each (OFFSET 0, the
+   * usual fence); '' where none is needed or a fence would cost more.
+   */
+  readonly subqueryFence: string;
   /** how many connections a command may open at once (queries of one report run side by side) */
   readonly maxConnections: number;
   /** opens one connection with the database's driver, imported here, only when a command needs it */
@@ -98,6 +129,22 @@ export interface Dialect {
    * it as a window function), and tasklog ranks the values itself.
    */
   percentileContSql?(expr: string, fraction: number): string;
+  /**
+   * Where the planner cannot tell a wide window from a narrow one (SQLite
+   * without statistics walks the created_at index for any bound), tasklog
+   * chooses: the table's extent, and the created_at term of a window's
+   * condition for a plan. Absent where the planner judges by itself
+   * (PostgreSQL's and MySQL's statistics).
+   */
+  tableExtent?(db: Sql, table: string): Promise<TableExtent | null>;
+  windowColumnSql?(columnSql: string, plan: WindowPlan): string;
+  /**
+   * Where the database can write an export's JSON lines itself, byte for
+   * byte as tasklog would: a time column as tasklog's ISO text
+   * (YYYY-MM-DDTHH:MM:SS[.ffffff]Z, the fraction only when not zero), and a
+   * row of named columns as compact JSON text (JSON.stringify's escaping).
+   */
+  serverJson?: { isoTimeSql(columnSql: string): string; rowJsonSql(alias: string): string };
   /** runs once after connecting (feature detection) */
   init?(db: Sql): Promise<void>;
   /**
