@@ -135,6 +135,11 @@ export class StatsQuery {
   async basic(): Promise<Pick<Stats, SeedStatsKey>> {
     await this.ready();
     const agg = (await this.db.query<Record<string, unknown>>(`SELECT ${this.counters()} FROM ${this.table} WHERE ${this.where}`, this.bindings))[0];
+    return this.eight(agg);
+  }
+
+  /** django-cfg's eight numbers from the counters' row. */
+  private eight(agg: Record<string, unknown>): Pick<Stats, SeedStatsKey> {
     const n = (k: string) => Number(agg[k] ?? 0);
     const successful = n('successful');
     const failed = n('failed');
@@ -183,20 +188,10 @@ export class StatsQuery {
     ]);
     if (other) byStatus = other.map((s) => ({ status: s.status, n: Number(s.n) }));
     const total = n('total');
-    const successful = n('successful');
-    const failed = n('failed');
-    const avgDuration = n('n_duration') > 0 ? n('sum_duration') / n('n_duration') : 0;
     const us = (v: number | null) => (v === null ? null : pyRound(v / 1000, 3));
     const statusCounts = countsLargestFirst(byStatus.map((s) => [s.status, Number(s.n)]));
     return {
-      total,
-      successful,
-      failed,
-      in_progress: n('in_progress'),
-      success_rate: successful + failed > 0 ? pyRound((successful / (successful + failed)) * 100, 2) : 0.0,
-      avg_duration_ms: pyInt(avgDuration),
-      avg_duration_seconds: pyRound(avgDuration / 1000, 2),
-      period_hours: this.scope.window.period_hours,
+      ...this.eight(agg),
       duration_ms: {
         min: nullable('min_duration'),
         max: nullable('max_duration'),

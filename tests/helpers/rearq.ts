@@ -8,6 +8,7 @@
  *    deployment with queues default and high leaves behind for those rows.
  * Everything here talks to the drivers directly, never through tasklog's code.
  */
+import type { RearqJob } from '../../src/rearq/schema.js';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDatabase, REQUIRE_ALL, type BackendName, type TestDatabase } from './databases.js';
@@ -23,20 +24,8 @@ export function rearqMissing(): string | null {
   return why;
 }
 
-/** A job row as the test reads it: times ISO 8601 UTC with six fraction digits, JSON parsed. */
-export interface RawJob {
-  id: number;
-  task: string;
-  args: unknown;
-  kwargs: unknown;
-  job_retry: number;
-  job_retries: number;
-  job_retry_after: number;
-  job_id: string;
-  enqueue_time: string;
-  expire_time: string | null;
-  status: string;
-}
+/** A job row as the test reads it (the same shape as tasklog's RearqJob): times ISO 8601 UTC with six fraction digits, JSON parsed. */
+export type RawJob = RearqJob;
 
 export interface RawResult {
   id: number;
