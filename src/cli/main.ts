@@ -9,11 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { describeError, EXIT } from '../core/errors.js';
 import { processCtx, type Ctx } from '../core/io.js';
 import { buildProgram } from './program.js';
-import { COMMANDS, GROUPS } from '../commands/index.js';
-import { GLOBAL_OPTIONS, type CommandSpec } from './spec.js';
+import { GROUPS } from '../commands/groups.js';
+import { REGISTRY } from '../commands/registry.js';
+import { loadSpec, type CommandEntry } from './registry.js';
+import { GLOBAL_OPTIONS, type CommandSet, type CommandSpec } from './spec.js';
 
 /** The command an argv names (even when it does not parse), by its words. */
-export function specForArgv(argv: string[]): CommandSpec | undefined {
+export function entryForArgv(argv: string[]): CommandEntry | undefined {
   const valued = new Set(GLOBAL_OPTIONS.filter((o) => /<.+>/.test(o.flags)).map((o) => o.flags.split(' ')[0]));
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -25,8 +27,8 @@ export function specForArgv(argv: string[]): CommandSpec | undefined {
     }
     words.push(a);
   }
-  let best: CommandSpec | undefined;
-  for (const spec of COMMANDS) {
+  let best: CommandEntry | undefined;
+  for (const spec of REGISTRY) {
     if (spec.path.every((w, i) => words[i] === w) && (!best || spec.path.length > best.path.length)) best = spec;
   }
   return best;
@@ -34,12 +36,20 @@ export function specForArgv(argv: string[]): CommandSpec | undefined {
 
 export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<number> {
   const wantsJson = argv.includes('--json');
-  const failure = specForArgv(argv)?.failure;
+  // only the module of the command being run is imported; the others are listed from the registry
+  const entry = entryForArgv(argv);
+  const chosen = entry ? await loadSpec(entry) : undefined;
+  const failure = chosen?.failure;
   let code: number = EXIT.OK;
-  const program = buildProgram(ctx, version(), async ({ spec, opts, args }) => {
-    const result = await spec.run(opts, ctx, args, { commands: COMMANDS, groups: GROUPS });
-    code = typeof result === 'number' ? result : EXIT.OK;
-  });
+  const program = buildProgram(
+    ctx,
+    version(),
+    async ({ spec, opts, args }) => {
+      const result = await spec.run(opts, ctx, args, { load: allCommands });
+      code = typeof result === 'number' ? result : EXIT.OK;
+    },
+    REGISTRY.map((e) => (e === entry ? chosen! : e)),
+  );
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
@@ -80,4 +90,10 @@ export function version(): string {
     dir = dirname(dir);
   }
   return (cachedVersion = '0.0.0');
+}
+
+/** Every command's spec (what completion needs of the others): loads them all. */
+async function allCommands(): Promise<CommandSet> {
+  const { COMMANDS } = await import('../commands/index.js');
+  return { commands: COMMANDS, groups: GROUPS };
 }

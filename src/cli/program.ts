@@ -3,7 +3,8 @@
  * parser come from the spec, so help, validation and the man page agree.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { COMMANDS, GROUPS } from '../commands/index.js';
+import { GROUPS } from '../commands/groups.js';
+import type { CommandEntry } from './registry.js';
 import type { Ctx } from '../core/io.js';
 import { GLOBAL_OPTIONS, HELP_OPTION, VERSION_OPTION, type CommandSpec, type OptionSpec } from './spec.js';
 import { InvalidValue } from '../core/errors.js';
@@ -41,7 +42,11 @@ export interface Invocation {
  * Commander's own exits are turned into exceptions (exitOverride) so `main`
  * decides exit codes.
  */
-export function buildProgram(ctx: Ctx, version: string, onAction: (inv: Invocation) => Promise<void>): Command {
+/**
+ * `commands`: every command, each either loaded (its spec: flags, help,
+ * action) or only as the registry knows it (listed in help, never run).
+ */
+export function buildProgram(ctx: Ctx, version: string, onAction: (inv: Invocation) => Promise<void>, commands: readonly (CommandSpec | CommandEntry)[]): Command {
   const program = new Command('tasklog');
   program
     .description(PROGRAM_DESCRIPTION)
@@ -59,7 +64,7 @@ export function buildProgram(ctx: Ctx, version: string, onAction: (inv: Invocati
   program.addHelpCommand(false);
 
   const groups = new Map<string, Command>();
-  for (const spec of COMMANDS) {
+  for (const spec of commands) {
     let parent = program;
     for (const word of spec.path.slice(0, -1)) {
       let group = groups.get(word);
@@ -68,6 +73,10 @@ export function buildProgram(ctx: Ctx, version: string, onAction: (inv: Invocati
         groups.set(word, group);
       }
       parent = group;
+    }
+    if (!('run' in spec)) {
+      listOnly(parent, spec);
+      continue;
     }
     const cmd = parent.command(spec.path[spec.path.length - 1]).description(spec.description ? `${spec.summary}\n\n${spec.description}` : spec.summary);
     cmd.summary(spec.summary);
@@ -82,4 +91,12 @@ export function buildProgram(ctx: Ctx, version: string, onAction: (inv: Invocati
     });
   }
   return program;
+}
+
+/** A command not loaded: its line in the help listing (words, [options], arguments, summary), nothing more. */
+function listOnly(parent: Command, entry: CommandEntry): void {
+  const cmd = parent.command(entry.path[entry.path.length - 1]).description(entry.summary);
+  for (const a of entry.args) cmd.argument(a.required ? `<${a.name}>` : `[${a.name}]`);
+  // the listing writes [options] when a command has any
+  if (entry.options > 0) cmd.addOption(new Option('--options').hideHelp());
 }

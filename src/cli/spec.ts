@@ -39,7 +39,12 @@ export interface CommandSpec {
    * positional arguments. Heavy modules (database drivers, renderers, prompts) are
    * imported inside, so that --help and other commands never load them.
    */
-  run(opts: any, ctx: Ctx, args: string[], program: CommandSet): Promise<RunResult>;
+  run(opts: any, ctx: Ctx, args: string[], program: Program): Promise<RunResult>;
+}
+
+/** What a command may ask of the program around it: every command's spec (loaded on demand; completion needs them). */
+export interface Program {
+  load(): Promise<CommandSet>;
 }
 
 /** The program's commands and the words that group them: what the completion command needs to know of the others. */

@@ -1,5 +1,5 @@
 import type { Ctx } from '../core/io.js';
-import type { CommandSet, CommandSpec } from '../cli/spec.js';
+import type { CommandSpec, Program } from '../cli/spec.js';
 
 export const spec: CommandSpec = {
   path: ['completion'],
@@ -11,13 +11,13 @@ export const spec: CommandSpec = {
     { command: 'tasklog completion bash > ~/.local/share/bash-completion/completions/tasklog', description: 'bash' },
     { command: 'tasklog completion fish > ~/.config/fish/completions/tasklog.fish', description: 'fish' },
   ],
-  async run(_opts: unknown, ctx: Ctx, args: string[], program: CommandSet) {
+  async run(_opts: unknown, ctx: Ctx, args: string[], program: Program) {
     const { completionScript, SHELLS } = await import('../cli/completion.js');
     const shell = args[0];
     if (!(SHELLS as readonly string[]).includes(shell)) {
       const { UsageError } = await import('../core/errors.js');
       throw new UsageError(`argument 'shell' '${shell}' is invalid. expects one of ${SHELLS.join(', ')}`);
     }
-    ctx.stdout.write(completionScript(shell as (typeof SHELLS)[number], program));
+    ctx.stdout.write(completionScript(shell as (typeof SHELLS)[number], await program.load()));
   },
 };

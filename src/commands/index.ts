@@ -31,10 +31,4 @@ import { spec as rearqRequeue } from './rearq-requeue.js';
 
 export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, serve, init, migrate, demo, importRows, rearqJobs, rearqResults, rearqShow, rearqWorkers, rearqQueues, rearqTasks, rearqCancel, rearqRequeue, syncRearq, doctor, completion];
 
-/** Words of command groups (`logs` in `tasklog logs list`) and what they hold. */
-export const GROUPS: Record<string, string> = {
-  logs: 'list, show, relate and browse task log rows',
-  alerts: 'evaluate alert rules and deliver what fired',
-  rearq: "ReArq's own database and Redis: jobs, results, workers, queues, tasks, cancel, requeue",
-  sync: 'fill the task log from another system (rearq)',
-};
+export { GROUPS } from './groups.js';

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { manPage } from '../../src/cli/manpage.js';
 import { version } from '../../src/cli/main.js';
 import { COMMANDS } from '../../src/commands/index.js';
+import { expectedRegistry } from '../../src/cli/registry.js';
+import { REGISTRY } from '../../src/commands/registry.js';
 import { run } from '../helpers/run.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 
@@ -109,3 +111,33 @@ describe('what users read', () => {
     expect(mentions(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'))).toEqual([]);
   });
 });
+
+describe('the command registry', () => {
+  it('is what the command specs generate (run `npm run registry` after adding a command or changing a summary, arguments or flags)', async () => {
+    expect(JSON.parse(JSON.stringify(REGISTRY))).toEqual(await expectedRegistry());
+    for (const e of REGISTRY) expect(e.module, e.path.join(' ')).not.toBe('');
+  });
+
+  it('the program imports no command module before it knows which command runs (start-up pays for one command)', () => {
+    // the program module graph: what main.ts imports statically never reaches a command module
+    const graph = new Map(FILES.map((f) => [relative(SRC, f).replace(/\.ts$/, ''), staticImportsOf(f)]));
+    const reached = new Set<string>();
+    const walk = (node: string) => {
+      if (reached.has(node)) return;
+      reached.add(node);
+      for (const next of graph.get(node) ?? []) walk(next);
+    };
+    walk('cli/main');
+    const commandModules = [...reached].filter((m) => m.startsWith('commands/') && !['commands/registry', 'commands/groups'].includes(m));
+    expect(commandModules).toEqual([]);
+    // and the check sees command modules where they are imported statically
+    expect(staticImportsOf(join(SRC, 'commands', 'index.ts'))).toContain('commands/overview');
+  });
+});
+
+/** The static (not type-only, not dynamic) relative imports of a file. */
+function staticImportsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const found = [...text.matchAll(/^import\s+(?!type\b)[^'"]*from\s+['"](\.{1,2}\/[^'"]+)['"]/gm)].map((m) => m[1]);
+  return found.map((spec) => relative(SRC, normalize(join(dirname(file), spec))).replace(/\.js$/, ''));
+}
