@@ -9,6 +9,7 @@ import { generateRows, DEMO_USERS } from '../../fixtures/generate.js';
 import { insertRows, type WritableRow } from '../../src/db/insert.js';
 import { micros, openDb } from '../helpers/db.js';
 import { backendsUnderTest, createDatabase, type TestDatabase } from '../helpers/databases.js';
+import { edgeRow } from '../helpers/rows.js';
 import { run, runJson } from '../helpers/run.js';
 
 const NOW = '2026-04-20T10:00:00Z';
@@ -20,14 +21,7 @@ const us = micros;
 const NOW_US = us(NOW);
 const H = 3_600_000_000;
 
-function edge(job_id: string, over: Partial<WritableRow>): WritableRow {
-  return {
-    job_id, task_name: 'edge.task', queue_name: 'default', args: [], kwargs: {}, status: 'success', duration_ms: 10,
-    job_retry: 3, job_retries: 0, job_retry_after: 60, success: true, result: null, error_message: null, worker_id: null,
-    enqueue_time: NOW_US - 2 * H, expire_time: null, start_time: NOW_US - 2 * H, finish_time: NOW_US - 2 * H + 10_000,
-    created_at: NOW_US - 2 * H, updated_at: NOW_US - 2 * H, user_id: null, ...over,
-  };
-}
+const edge = (job_id: string, over: Partial<WritableRow>): WritableRow => edgeRow(NOW_US, job_id, over);
 
 const EDGES: WritableRow[] = [
   edge('edge-null-success-failed', { status: 'failed', success: null, error_message: 'Ошибка: ДИСК переполнен', task_name: 'Média.Export_ÜBER' }),

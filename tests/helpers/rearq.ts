@@ -8,7 +8,7 @@
  *    deployment with queues default and high leaves behind for those rows.
  * Everything here talks to the drivers directly, never through tasklog's code.
  */
-import type { RearqJob } from '../../src/rearq/schema.js';
+import type { RearqJob, RearqResult } from '../../src/rearq/schema.js';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDatabase, REQUIRE_ALL, type BackendName, type TestDatabase } from './databases.js';
@@ -27,16 +27,7 @@ export function rearqMissing(): string | null {
 /** A job row as the test reads it (the same shape as tasklog's RearqJob): times ISO 8601 UTC with six fraction digits, JSON parsed. */
 export type RawJob = RearqJob;
 
-export interface RawResult {
-  id: number;
-  worker: string;
-  success: boolean;
-  msg_id: string;
-  result: string | null;
-  start_time: string | null;
-  finish_time: string | null;
-  job_id: number;
-}
+export type RawResult = RearqResult;
 
 /** `2026-11-30 08:30:20.014089+00:00` / `…+00` / naive → `2026-11-30T08:30:20.014089Z` (always six digits). */
 export function isoOf(value: unknown): string | null {
