@@ -6,9 +6,10 @@
  * the task → queue map from --queue-map or "rearq": {"queues"}.
  */
 import type { Ctx } from '../core/io.js';
-import { InvalidValue, RuntimeFailure, UsageError } from '../core/errors.js';
+import { ConfigError, InvalidValue, UsageError } from '../core/errors.js';
 import type { OptionSpec } from './spec.js';
 import { loadConfig, resolveConnection, type ConnectionFlags, type LoadedConfig } from './config.js';
+import type { ConfigFile } from './settings.js';
 import type { ConnectionSettings, Db } from '../db/connect.js';
 import { DEFAULT_TABLES, parseTables, type RearqTables } from '../rearq/schema.js';
 import type { RearqDb } from '../rearq/read.js';
@@ -55,18 +56,9 @@ export const QUEUE_MAP_OPTION: OptionSpec = {
 /** The options every rearq command takes. */
 export const REARQ_OPTIONS: OptionSpec[] = [REARQ_DB_OPTION, REDIS_OPTION, REARQ_TABLES_OPTION];
 
-function section(config: LoadedConfig): Record<string, unknown> {
-  const v = config.values.rearq;
-  if (v === undefined) return {};
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new RuntimeFailure(`config file ${config.path}: rearq must be an object`, 'config');
-  return v as Record<string, unknown>;
-}
-
-function configString(config: LoadedConfig, key: string): string | undefined {
-  const v = section(config)[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v === '') throw new RuntimeFailure(`config file ${config.path}: rearq.${key} must be a non-empty string`, 'config');
-  return v;
+/** The config file's "rearq" section, already checked key by key when the file was read (cli/settings.ts). */
+function section(config: LoadedConfig): NonNullable<ConfigFile['rearq']> {
+  return (config.values as ConfigFile).rearq ?? {};
 }
 
 export interface RearqSettings {
@@ -80,31 +72,24 @@ export interface RearqSettings {
 export function resolveRearq(flags: RearqFlags, ctx: Ctx): RearqSettings {
   const config = loadConfig(ctx);
   const base = resolveConnection({ ...flags, db: flags.db ?? ':memory:' }, ctx);
+  const rearq = section(config);
   let tables = flags.rearqTables;
   if (!tables) {
-    const t = configString(config, 'tables');
     try {
-      tables = t ? parseTables(t) : DEFAULT_TABLES;
+      tables = rearq.tables ? parseTables(rearq.tables) : DEFAULT_TABLES;
     } catch (err) {
-      throw new RuntimeFailure(`config file ${config.path}: rearq.tables ${(err as Error).message}`, 'config');
+      throw new ConfigError(config.path, 'rearq.tables', (err as Error).message.replace(/^expects /, ''), rearq.tables);
     }
   }
   let db: ConnectionSettings | null = null;
-  const dbUrl = flags.rearqDb ?? ctx.env.TASKLOG_REARQ_DATABASE_URL ?? configString(config, 'database');
+  const dbUrl = flags.rearqDb ?? ctx.env.TASKLOG_REARQ_DATABASE_URL ?? rearq.database;
   if (dbUrl !== undefined && dbUrl !== '') {
     const source = flags.rearqDb !== undefined ? '--rearq-db' : ctx.env.TASKLOG_REARQ_DATABASE_URL ? 'TASKLOG_REARQ_DATABASE_URL' : (config.path ?? 'config');
     db = { url: dbUrl, source, table: tables.job, userTable: 'auth_user', connectTimeoutMs: base.connectTimeoutMs };
   }
-  const redisUrl = flags.redis ?? ctx.env.TASKLOG_REDIS_URL ?? configString(config, 'redis');
+  const redisUrl = flags.redis ?? ctx.env.TASKLOG_REDIS_URL ?? rearq.redis;
   const redisSource = flags.redis !== undefined ? '--redis' : ctx.env.TASKLOG_REDIS_URL ? '$TASKLOG_REDIS_URL' : `${config.path}: rearq.redis`;
-  let queueMap = flags.queueMap;
-  if (!queueMap) {
-    const m = section(config).queues;
-    if (m !== undefined && (m === null || typeof m !== 'object' || Array.isArray(m) || Object.values(m).some((v) => typeof v !== 'string'))) {
-      throw new RuntimeFailure(`config file ${config.path}: rearq.queues must map task names to queue names`, 'config');
-    }
-    queueMap = (m as Record<string, string> | undefined) ?? {};
-  }
+  const queueMap = flags.queueMap ?? rearq.queues ?? {};
   return {
     db,
     tables,

@@ -44,7 +44,7 @@ export interface ConfigFile {
     cooldown?: string;
     tasks?: AlertTaskRule[];
   };
-  rearq?: { database?: string; redis?: string; tables?: string; queueMap?: Record<string, string> };
+  rearq?: { database?: string; redis?: string; tables?: string; queues?: Record<string, string> };
   [key: string]: unknown;
 }
 
@@ -149,7 +149,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('rearq.database', DATABASE_ACCEPTS, "ReArq's database", isDatabaseUrl),
   key('rearq.redis', 'a redis:// or rediss:// URL', "ReArq's Redis", (v) => typeof v === 'string' && /^rediss?:\/\//i.test(v)),
   key('rearq.tables', 'a non-empty string', "ReArq's tables", nonEmpty),
-  key('rearq.queueMap', QUEUE_MAP_ACCEPTS, 'the queue of each ReArq task', (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(nonEmpty)),
+  key('rearq.queues', QUEUE_MAP_ACCEPTS, 'the queue of each ReArq task', (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(nonEmpty)),
 ];
 
 /** The sections: the first word of a dotted key. */

@@ -105,13 +105,14 @@ async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output, 
   }
   const term = await out.terminal();
   const { renderList, listColumns, fieldColumns } = await import('../render/logs.js');
+  const { tableBody } = await import('../render/table.js');
   const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(term);
   let batch: Awaited<ReturnType<Reader['page']>> = [];
   let first = true;
   const flush = async () => {
     if (!batch.length) return;
     const text = renderList(batch, columns, { ...term, width: undefined });
-    await writeOut(ctx.stdout, first ? text : text.split('\n').slice(term.decorate ? 2 : 1).join('\n'));
+    await writeOut(ctx.stdout, first ? text : tableBody(text, term.decorate));
     first = false;
     batch = [];
   };

@@ -3,7 +3,7 @@ import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import type { Ctx } from '../core/io.js';
 import { csvList } from '../core/values.js';
 import { STATUSES } from '../query/status.js';
-import { PAGING_OPTIONS, printRows, rearqView, timeOptions, timeRange, withoutHeader, type PagingFlags } from './rearq-shared.js';
+import { PAGING_OPTIONS, printRows, rearqView, timeOptions, timeRange, type PagingFlags } from './rearq-shared.js';
 
 interface Opts extends PagingFlags {
   task?: string;
@@ -40,7 +40,7 @@ export const spec: CommandSpec = {
     const filter = { task: opts.task, jobId: opts.jobId, status: opts.status, ...timeRange(opts, ctx) };
     await withRearq(opts, ctx, { db: 'required', redis: 'none' }, async ({ rearq }) => {
       const r = rearq!;
-      const { renderTable } = await import('../render/table.js');
+      const { renderTable, tableBody } = await import('../render/table.js');
       const { statusBadge } = await import('../render/style.js');
       type Job = import('../rearq/schema.js').RearqJob;
       const json = (v: unknown) => (v === null ? '—' : JSON.stringify(v));
@@ -71,7 +71,7 @@ export const spec: CommandSpec = {
             rows,
             view,
           );
-          return first ? text : withoutHeader(text, view.decorate);
+          return first ? text : tableBody(text, view.decorate);
         },
       );
     });

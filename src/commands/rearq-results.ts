@@ -2,7 +2,7 @@ import { REARQ_OPTIONS, withRearq } from '../cli/rearq.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import type { Ctx } from '../core/io.js';
 import { parseBool } from '../core/values.js';
-import { PAGING_OPTIONS, printRows, rearqView, timeOptions, timeRange, withoutHeader, type PagingFlags } from './rearq-shared.js';
+import { PAGING_OPTIONS, printRows, rearqView, timeOptions, timeRange, type PagingFlags } from './rearq-shared.js';
 
 interface Opts extends PagingFlags {
   task?: string;
@@ -37,7 +37,7 @@ export const spec: CommandSpec = {
     const filter = { task: opts.task, jobId: opts.jobId, worker: opts.worker, success: opts.success, ...timeRange(opts, ctx) };
     await withRearq(opts, ctx, { db: 'required', redis: 'none' }, async ({ rearq }) => {
       const r = rearq!;
-      const { renderTable } = await import('../render/table.js');
+      const { renderTable, tableBody } = await import('../render/table.js');
       const { statusBadge } = await import('../render/style.js');
       type Res = import('../rearq/read.js').ResultWithJob;
       await printRows<Res>(
@@ -66,7 +66,7 @@ export const spec: CommandSpec = {
             rows,
             view,
           );
-          return first ? text : withoutHeader(text, view.decorate);
+          return first ? text : tableBody(text, view.decorate);
         },
       );
     });

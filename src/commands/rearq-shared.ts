@@ -112,7 +112,3 @@ export async function printRows<T>(
   writer.end();
 }
 
-/** A table's text without its header lines (the rows after the first batch of a stream). */
-export function withoutHeader(text: string, decorate: boolean): string {
-  return text.split('\n').slice(decorate ? 2 : 1).join('\n');
-}

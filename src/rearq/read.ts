@@ -4,7 +4,7 @@
  * every row streamed by id; a job with its attempts.
  */
 import type { Db } from '../db/connect.js';
-import type { Instant } from '../core/time.js';
+import { compareIso, type Instant } from '../core/time.js';
 import { RuntimeFailure } from '../core/errors.js';
 import { decodeJob, decodeResult, encodeRearqTime, JOB_COLUMNS, RESULT_COLUMNS, type RearqJob, type RearqResult, type RearqTables } from './schema.js';
 
@@ -233,16 +233,7 @@ export async function attemptsOf(r: RearqDb, jobIds: readonly number[], range = 
   return out;
 }
 
-function timeKey(iso: string | null): [number, number] {
-  if (iso === null) return [-1e15, 0];
-  const m = /^(.*?)(?:\.(\d{1,6}))?Z$/.exec(iso);
-  const ms = Date.parse((m?.[1] ?? iso) + 'Z');
-  return [Math.floor(ms / 1000), Number((m?.[2] ?? '').padEnd(6, '0'))];
-}
-
 /** Attempt order: start_time (an attempt without one first), then id. */
 export function compareAttempts(a: RearqResult, b: RearqResult): number {
-  const ka = timeKey(a.start_time);
-  const kb = timeKey(b.start_time);
-  return ka[0] - kb[0] || ka[1] - kb[1] || a.id - b.id;
+  return compareIso(a.start_time, b.start_time) || a.id - b.id;
 }

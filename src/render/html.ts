@@ -10,7 +10,7 @@ import type { Overview } from '../query/overview.js';
 import { userDisplay, type TaskLogRow } from '../query/present.js';
 import { STATUSES, statusDisplay } from '../query/status.js';
 import type { Bucket } from '../query/timeline.js';
-import { formatDuration, formatInt } from './format.js';
+import { formatDuration, formatInt, formatRelativeShort } from './format.js';
 import { BADGE_CSS, durationHealth, QUEUE_COLOR, STATUS_COLOR, STATUS_ICON, type BadgeColor } from './style.js';
 
 export function esc(s: unknown): string {
@@ -128,13 +128,9 @@ function rowsTable(rows: TaskLogRow[], now: Date): string {
   return `<div class="scroll"><table><thead><tr><th>ID</th><th>Task</th><th>Queue</th><th>Status</th><th>Duration</th><th class="hide-sm">Retries</th><th class="hide-sm">Created</th></tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
+/** "16m ago": the terminal tables' relative time (render/format.ts). */
 function ago(iso: string | null, now: Date): string {
-  if (!iso) return '—';
-  const s = Math.round((now.getTime() - isoToMs(iso)) / 1000);
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86400)} d ago`;
+  return iso ? formatRelativeShort(isoToMs(iso), now.getTime()) : '—';
 }
 
 export interface DashboardData {

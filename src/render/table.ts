@@ -96,3 +96,8 @@ function fit<R>(columns: Column<R>[], natural: number[], room: number): number[]
   }
   return widths;
 }
+
+/** A rendered table without its header (and the rule under it on a terminal): the blocks after the first of a streamed table. */
+export function tableBody(text: string, decorate: boolean): string {
+  return text.split('\n').slice(decorate ? 2 : 1).join('\n');
+}

@@ -68,7 +68,7 @@ const BAD: Record<string, [unknown, RegExp]> = {
   'rearq.database': ['redis://localhost/0', /a database URL/],
   'rearq.redis': ['localhost:6379', /a redis:\/\/ or rediss:\/\/ URL/],
   'rearq.tables': ['', /a non-empty string/],
-  'rearq.queueMap': [{ send_email: 3 }, /an object of task name → queue name/],
+  'rearq.queues': [{ send_email: 3 }, /an object of task name → queue name/],
 };
 
 const shown = (v: unknown) => JSON.stringify(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -145,7 +145,7 @@ describe('a good config file, and unknown keys', () => {
       webhook: 'https://hooks.example.com/x', email: ['oncall@example.com'], smtpUrl: 'smtp://mail:587', from: 'tasklog@example.com',
       cooldown: '30m', tasks: [{ task: 'x', failureRate: 5, minRows: 3 }],
     },
-    rearq: { database: 'mysql://rearq@db/rearq', redis: 'redis://127.0.0.1:6379/0', tables: 'rearq_', queueMap: { send_email: 'mail' } },
+    rearq: { database: 'mysql://rearq@db/rearq', redis: 'redis://127.0.0.1:6379/0', tables: 'rearq_', queues: { send_email: 'mail' } },
   });
 
   it('every key set to a good value: no error, no warning', async () => {
