@@ -33,26 +33,30 @@ export function configPaths(ctx: Ctx): string[] {
   return [join(ctx.cwd, 'tasklog.config.json'), join(xdg, 'tasklog', 'config.json')];
 }
 
-/** Unknown keys already reported to this context's stderr (a command may read the file more than once). */
-const warned = new WeakMap<Ctx, Set<string>>();
+/** The config file each context has read: a command reads it once however many settings it takes from it. */
+const loaded = new WeakMap<Ctx, LoadedConfig>();
 
 /**
  * The config file that applies, checked whole: a bad value is a ConfigError
  * naming the key, an unknown key one warning on stderr.
  */
 export function loadConfig(ctx: Ctx): LoadedConfig {
-  for (const path of configPaths(ctx)) {
-    if (existsSync(path)) return { path, values: checkConfig(readConfigFile(path), path, (key) => warnUnknown(ctx, path, key)) };
+  let config = loaded.get(ctx);
+  if (!config) {
+    config = readApplicable(ctx);
+    loaded.set(ctx, config);
   }
-  return { path: null, values: {} };
+  return config;
 }
 
-function warnUnknown(ctx: Ctx, path: string, key: string): void {
-  const seen = warned.get(ctx) ?? new Set<string>();
-  warned.set(ctx, seen);
-  if (seen.has(path + '\0' + key)) return;
-  seen.add(path + '\0' + key);
-  ctx.stderr.write(`tasklog: warning: config file ${path}: unknown key "${key}" (ignored)\n`);
+function readApplicable(ctx: Ctx): LoadedConfig {
+  for (const path of configPaths(ctx)) {
+    if (existsSync(path)) {
+      const warn = (key: string) => void ctx.stderr.write(`tasklog: warning: config file ${path}: unknown key "${key}" (ignored)\n`);
+      return { path, values: checkConfig(readConfigFile(path), path, warn) };
+    }
+  }
+  return { path: null, values: {} };
 }
 
 /** One config file's JSON object, unchecked (init offers its values back); not a JSON object is one line naming the file. */
