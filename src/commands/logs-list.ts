@@ -36,7 +36,7 @@ export const spec: CommandSpec = {
     },
     { flags: '--page <n>', description: 'page number', default: 1, parse: (v) => positiveInt(v, 'a whole number ≥ 1') },
     { flags: '--page-size <n>', description: `rows per page, at most ${MAX_PAGE_SIZE}`, default: 20, parse: (v) => intInRange(v, 1, MAX_PAGE_SIZE) },
-    { flags: '--all', description: 'every matching row, streamed (keyset pagination); ignores --page' },
+    { flags: '--all', description: 'every matching row, streamed in constant memory; ignores --page' },
     {
       flags: '--exact-count',
       description: `count every row even on a huge table (without filters, PostgreSQL's estimate is shown, marked, when it is ${formatInt(ESTIMATE_FROM)} or more)`,
@@ -91,10 +91,10 @@ async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output, 
   const fields = opts.fields ?? [...LIST_FIELDS];
   if (out.format !== 'table') {
     const writer = await out.records(fields);
-    // PostgreSQL writes the JSON lines itself where every field allows (the same bytes, measured 2-3× faster)
+    // PostgreSQL writes the JSON lines itself where every field allows and streams them (COPY): the same bytes, 1M rows ~0.9× of COPY's time for the raw rows
     const serverFields = out.format === 'jsonl' ? serverFieldsSql(fields, (c) => reader.env.col(c), reader.db.dialect) : null;
     if (serverFields) {
-      for await (const lines of reader.streamJson(query, serverFields)) await writer.writeJsonLines(lines);
+      for await (const { text, lines } of reader.streamJson(query, serverFields)) await writer.writeJsonLines(text, lines);
       writer.end();
       return;
     }

@@ -6,6 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { DatabaseError, RuntimeFailure, shortMessage, TasklogError } from '../core/errors.js';
 import { errorCode, type Dialect, type DriverConnection, type SessionOptions, type Sql } from './dialect/types.js';
 
@@ -28,6 +29,13 @@ export interface Db extends Sql {
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   /** runs fn on one connection held for its duration (session settings stay with it), statements autocommitted */
   session<T>(fn: (conn: Sql) => Promise<T>): Promise<T>;
+  /**
+   * The single text column of each row of `select`, each line followed by a
+   * newline, streamed by the database in one statement (PostgreSQL's COPY),
+   * as text chunks that may end inside a line. Present where the dialect
+   * writes rows itself (serverJson). Breaking off closes the connection.
+   */
+  copyLines?(select: string, bindings: readonly unknown[]): AsyncGenerator<string>;
   dialect: Dialect;
   target: Target;
   table: string;
@@ -121,7 +129,8 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
         pool.release(conn);
       }
     };
-    return { ...sql, transaction, session, dialect, target, table, userTable, userTableName: settings.userTable, close };
+    const copyLines = dialect.serverJson ? (select: string, bindings: readonly unknown[]) => pooledCopyLines(pool, select, bindings) : undefined;
+    return { ...sql, transaction, session, copyLines, dialect, target, table, userTable, userTableName: settings.userTable, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -134,18 +143,52 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
  * that tells a database failure from any other error.
  */
 function reportingFailures(conn: DriverConnection, target: Target): DriverConnection {
+  const failure = (err: unknown) => {
+    if (err instanceof TasklogError) return err;
+    const detail = redact(shortMessage((err as Error)?.message ?? String(err)), target);
+    return new DatabaseError(detail, target.display, errorCode(err), err);
+  };
+  const copyLines = conn.copyLines?.bind(conn);
   return {
     async run(text, bindings) {
       try {
         return await conn.run(text, bindings);
       } catch (err) {
-        if (err instanceof TasklogError) throw err;
-        const detail = redact(shortMessage((err as Error)?.message ?? String(err)), target);
-        throw new DatabaseError(detail, target.display, errorCode(err), err);
+        throw failure(err);
       }
     },
+    copyLines: copyLines
+      ? async function* (text, bindings) {
+          try {
+            yield* copyLines(text, bindings);
+          } catch (err) {
+            throw failure(err);
+          }
+        }
+      : undefined,
     close: () => conn.close(),
   };
+}
+
+/** copyLines on a connection of its own, as UTF-8 text; a connection left mid-statement is closed, not reused. */
+async function* pooledCopyLines(pool: Pool, select: string, bindings: readonly unknown[]): AsyncGenerator<string> {
+  const conn = await pool.acquire();
+  let finished = false;
+  try {
+    if (!conn.copyLines) throw new Error('this database cannot stream rows as text');
+    // a chunk may end inside a character: the decoder keeps its first bytes for the next
+    const decoder = new StringDecoder('utf8');
+    for await (const chunk of conn.copyLines(select, bindings)) {
+      const text = decoder.write(chunk as Buffer);
+      if (text) yield text;
+    }
+    const rest = decoder.end();
+    if (rest) yield rest;
+    finished = true;
+  } finally {
+    if (finished) pool.release(conn);
+    else await pool.discard(conn);
+  }
 }
 
 function connectionSql(conn: DriverConnection): Sql {
@@ -208,6 +251,15 @@ class Pool {
     const next = this.waiting.shift();
     if (next) next.resolve(conn);
     else this.idle.push(conn);
+  }
+
+  /** a connection that cannot be used again (broken off mid-statement): closed, and its place freed */
+  async discard(conn: DriverConnection): Promise<void> {
+    this.all = this.all.filter((c) => c !== conn);
+    // its place is free: whoever waits for a connection gets a new one
+    const next = this.waiting.shift();
+    if (next) this.acquire().then(next.resolve, next.reject);
+    await withTimeout(conn.close(), 2000).catch(() => undefined);
   }
 
   async close(): Promise<void> {

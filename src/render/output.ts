@@ -48,15 +48,16 @@ export function recordWriter(ctx: Ctx, format: 'json' | 'jsonl' | 'csv', fields:
         await writeOut(ctx.stdout, chunk);
       }
     },
-    /** records already in their JSON text (jsonl only: the database wrote them) */
-    async writeJsonLines(lines: readonly string[]): Promise<void> {
-      for (const line of lines) pending += line + '\n';
-      n += lines.length;
-      if (pending.length >= CHUNK) {
-        const chunk = pending;
+    /** records already written as JSON lines, each ending in a newline (jsonl only: the database wrote them) */
+    async writeJsonLines(text: string, lines: number): Promise<void> {
+      n += lines;
+      if (pending) {
+        pending += text;
+        if (pending.length < CHUNK) return;
+        text = pending;
         pending = '';
-        await writeOut(ctx.stdout, chunk);
       }
+      await writeOut(ctx.stdout, text);
     },
     end() {
       if (format === 'csv' && n === 0) pending += csvLine([...fields]);

@@ -80,9 +80,56 @@ describe.skipIf(pg.skip)('PostgreSQL writes the export lines itself, the same by
       const reader = new LogReader(db, new Date(NOW));
       const sql = serverFieldsSql(serverFields, (c) => reader.env.col(c), db.dialect)!;
       let out = '';
-      for await (const lines of reader.streamJson({ filters: [], order: parseOrdering('-enqueue_time') }, sql, 250)) out += lines.map((l) => l + '\n').join('');
+      let counted = 0;
+      let chunks = 0;
+      for await (const { text, lines } of reader.streamJson({ filters: [], order: parseOrdering('-enqueue_time') }, sql)) {
+        expect(text.endsWith('\n')).toBe(true);
+        out += text;
+        counted += lines;
+        chunks++;
+      }
       expect(out).toContain('\\u0001\\b\\f\\u001f');
       expect(out).toBe(await decodedLines(serverFields));
+      expect(counted).toBe(out.split('\n').length - 1);
+      expect(chunks).toBeGreaterThan(1);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('an export broken off after its first chunk closes that connection: the next statements run on a new one', async () => {
+    const db = await openDb(tdb.url);
+    try {
+      const reader = new LogReader(db, new Date(NOW));
+      const sql = serverFieldsSql(LIST_FIELDS, (c) => reader.env.col(c), db.dialect)!;
+      for (let i = 0; i < 6; i++) {
+        for await (const { lines } of reader.streamJson({ filters: [], order: parseOrdering('-enqueue_time') }, sql)) {
+          expect(lines).toBeGreaterThan(0);
+          break;
+        }
+        const [{ n }] = await db.query<{ n: unknown }>("SELECT COUNT(*) AS n FROM django_cfg_task_log");
+        expect(Number(n)).toBe(1500 + EDGES.length + 200);
+      }
+      // six times more connections than the pool keeps: each broken-off one was closed, not handed back mid-COPY
+      const [{ open }] = await db.query<{ open: unknown }>("SELECT COUNT(*) AS open FROM pg_stat_activity WHERE application_name = 'tasklog' AND datname = current_database()");
+      expect(Number(open)).toBeLessThanOrEqual(db.dialect.maxConnections);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('a statement the server refuses mid-export is one database error, and the pool goes on', async () => {
+    const db = await openDb(tdb.url);
+    try {
+      const reader = new LogReader(db, new Date(NOW));
+      // a division by zero the server meets on the row with this job_id, after the first lines went out
+      const sql = [`(CASE WHEN ${reader.env.col('job_id')} = 'edge-empty' THEN 1 / 0 ELSE 1 END) AS "id"`];
+      const read = async () => {
+        for await (const chunk of reader.streamJson({ filters: [], order: parseOrdering('-enqueue_time') }, sql)) void chunk;
+      };
+      await expect(read()).rejects.toMatchObject({ name: 'DatabaseError', message: expect.stringMatching(/division by zero/) });
+      const [{ n }] = await db.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM django_cfg_task_log');
+      expect(Number(n)).toBeGreaterThan(0);
     } finally {
       await db.close();
     }
@@ -101,5 +148,32 @@ describe.skipIf(pg.skip)('PostgreSQL writes the export lines itself, the same by
     const expected = await decodedLines(fields, ordering, status);
     expect(r.stdout.split('\n').length).toBeGreaterThan(status ? 10 : 1700);
     expect(r.stdout).toBe(expected);
+  });
+
+  // A statement streamed with COPY takes no parameters: the filters' values are written into it as
+  // literals. The same rows as the decoded path, which binds them (an extra field not the server's
+  // sends the command down that path; it is dropped from each line before comparing).
+  it.each([
+    ['a search with a quote, a backslash and %', ['--search', `it's "quoted" \\ back\\slash`]],
+    ['a search with an underscore, taken as text', ['--search', 'export_']],
+    ['a non-ASCII task name, case folded', ['--task-name', 'média.export_über']],
+    ['the user and a list of queues', ['--user', '1', '--queue-name-in', 'default,high,low']],
+    ['success unknown, an error, a time bound', ['--success', 'null', '--created-after', '2026-04-18T00:00:00Z']],
+    ['has an error, no match', ['--has-error', '--search', "nothing'matches"]],
+  ])('%s: the literals written into the statement select what the bound values do', async (name, args) => {
+    const streamed = await run(['logs', 'list', '--all', '-o', 'jsonl', '--db', tdb.url, ...args], { now: NOW });
+    const decoded = await run(['logs', 'list', '--all', '-o', 'jsonl', '--db', tdb.url, '--fields', [...LIST_FIELDS, 'args'].join(','), ...args], { now: NOW });
+    expect(streamed.stderr).toBe('');
+    expect(decoded.code).toBe(0);
+    const expected = decoded.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const { args: _args, ...rest } = JSON.parse(line) as Record<string, unknown>;
+        return JSON.stringify(rest) + '\n';
+      })
+      .join('');
+    expect(expected === '').toBe(name.includes('no match'));
+    expect(streamed.stdout).toBe(expected);
   });
 });
