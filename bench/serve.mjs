@@ -8,7 +8,7 @@
 // server closes every connection). Prints the median milliseconds and tasklog's time as a share of
 // Django's (the target: at most 0.5), and checks that both answered 200 with the same JSON.
 //
-//   node bench/serve.mjs [--backends sqlite,postgres] [--runs 7]
+//   node bench/serve.mjs [--backends sqlite,postgres] [--runs 7] [--only 'search page,timeline']
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -35,6 +35,7 @@ const opt = (name, dflt) => {
 };
 const backends = opt('--backends', 'sqlite,postgres').split(',');
 const runs = Number(opt('--runs', '7'));
+const only = opt('--only', null)?.split(',');
 const log = (s) => process.stderr.write(s + '\n');
 
 function freePort() {
@@ -92,7 +93,7 @@ for (const backend of backends) {
     start([PYTHON, FIXTURE, ...djangoArgs(backend), 'serve', '--listen', `127.0.0.1:${port}`, '--now', NOW], { TZ: 'UTC' }, /"listening": "([^"]+)"/).then((s) => ({ ...s, url: `http://${s.url}` })),
   ]);
   try {
-    for (const [name, path] of CASES) {
+    for (const [name, path] of CASES.filter(([n]) => !only || only.includes(n))) {
       for (let i = 0; i < 2; i++) {
         const [a, b] = [await get(tl.url, path), await get(dj.url, path)];
         if (a.status !== 200 || b.status !== 200) throw new Error(`${path}: tasklog ${a.status}, Django ${b.status}: ${b.body.slice(0, 200)}`);

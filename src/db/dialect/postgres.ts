@@ -1,7 +1,7 @@
 import { bareTable, createIndexName, metaIndexName } from '../schema.js';
 import { toIso, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
+import { asciiFoldSpecials, describeNetworkError, errorCode, isAscii, errorMessage, type Dialect, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
 
 const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
 
@@ -36,17 +36,31 @@ export class PostgresDialect implements Dialect {
   }
 
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
-    const folded = this.icu ? `lower(${columnSql} COLLATE "und-x-icu")` : `lower(${columnSql})`;
-    return { sql: `strpos(${folded}, ?) > 0`, bindings: [term.toLowerCase()] };
+    const folded = term.toLowerCase();
+    const full = { sql: `strpos(${this.icu ? `lower(${columnSql} COLLATE "und-x-icu")` : `lower(${columnSql})`}, ?) > 0`, bindings: [folded] };
+    // ICU's lower() converts every value to UTF-16 and back; an ASCII term needs only ASCII's, which
+    // lower() under the "C" collation does byte by byte — the full fold only for the rare values
+    // holding a character that folds into ASCII (asciiFoldSpecials). Without ICU, lower() follows
+    // the database's collation, whose rules tasklog does not know: as it is.
+    if (!this.icu || !isAscii(folded)) return full;
+    const ascii = `strpos(lower(${columnSql} COLLATE "C"), ?) > 0`;
+    const specials = asciiFoldSpecials(folded);
+    if (specials.length === 0) return { sql: ascii, bindings: [folded] };
+    return {
+      sql: `(${ascii} OR ((${specials.map(() => `strpos(${columnSql}, ?) > 0`).join(' OR ')}) AND ${full.sql}))`,
+      bindings: [folded, ...specials, folded],
+    };
   }
 
   /**
    * The columns joined (NULLs skipped) by a control character no search
    * term holds and folded once: one ICU lower() per row instead of one per
-   * column, a third less time on a full scan.
+   * column, a third less time on a full scan. An ASCII term folds each column
+   * with the cheap lower() (foldContains) instead: no joined copy of the row,
+   * and the first column that holds it ends the test (1M rows: 0.53 → 0.50 s).
    */
   foldContainsAny(columnsSql: readonly string[], term: string): { sql: string; bindings: unknown[] } | null {
-    if (term.includes('\u0001')) return null;
+    if (term.includes('\u0001') || (this.icu && isAscii(term.toLowerCase()))) return null;
     const joined = `concat_ws(chr(1), ${columnsSql.join(', ')})`;
     return this.foldContains(joined, term);
   }

@@ -3,7 +3,7 @@ import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toDjangoText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { errorMessage, type Dialect, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql, type TableExtent, type WindowPlan } from './types.js';
+import { asciiFoldSpecials, errorMessage, isAscii, type Dialect, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql, type TableExtent, type WindowPlan } from './types.js';
 
 /** rows sampled at evenly spaced ids to tell whether a table is in time order */
 const ORDER_SAMPLES = 17;
@@ -118,13 +118,13 @@ export class SqliteDialect implements Dialect {
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
     const folded = term.toLowerCase();
     const viaFold = `instr(tasklog_fold(${columnSql}), ?) > 0`;
-    if (!/^[\x00-\x7f]*$/.test(folded)) return { sql: viaFold, bindings: [folded] };
+    if (!isAscii(folded)) return { sql: viaFold, bindings: [folded] };
     const like = `${columnSql} LIKE ? ESCAPE '\\'`;
     const pattern = `%${folded.replace(/[\\%_]/g, '\\$&')}%`;
-    const specials = [...(folded.includes('k') ? [8490] : []), ...(folded.endsWith('i') ? [304] : [])];
+    const specials = asciiFoldSpecials(folded);
     if (specials.length === 0) return { sql: like, bindings: [pattern] };
     return {
-      sql: `(${like} OR ((${specials.map((cp) => `instr(${columnSql}, char(${cp})) > 0`).join(' OR ')}) AND ${viaFold}))`,
+      sql: `(${like} OR ((${specials.map((c) => `instr(${columnSql}, char(${c.codePointAt(0)})) > 0`).join(' OR ')}) AND ${viaFold}))`,
       bindings: [pattern, folded],
     };
   }

@@ -189,6 +189,23 @@ export interface DriverConnection {
   close(): Promise<void>;
 }
 
+/**
+ * For a search term already lower-cased and all ASCII: the non-ASCII
+ * characters whose full lower case (Unicode's, as JavaScript and ICU fold)
+ * holds ASCII letters that could be part of a match — the Kelvin sign (→ k)
+ * for a term with a k, and İ (→ i and a combining dot, so only at the term's
+ * end) for a term ending in i. Every other character lowers to non-ASCII, so
+ * a value without these matches exactly when its ASCII-only lower case does:
+ * the cheap fold, with the full one only for the rare values holding them.
+ */
+export function asciiFoldSpecials(folded: string): string[] {
+  return [...(folded.includes('k') ? ['\u212A'] : []), ...(folded.endsWith('i') ? ['\u0130'] : [])];
+}
+
+export function isAscii(text: string): boolean {
+  return /^[\x00-\x7f]*$/.test(text);
+}
+
 export function errorCode(err: unknown): string | undefined {
   const e = err as { code?: unknown; errno?: unknown } | undefined;
   return typeof e?.code === 'string' ? e.code : undefined;
