@@ -9,13 +9,14 @@
 //
 //   node bench/run.mjs [--sizes 1m,10m] [--backends sqlite,postgres] [--runs 5]
 //                      [--only stats-168h,overview,startup,serve] [--stream-runs-10m 1]
-//                      [--startup-runs 10] [--stream-raw] [--stream-10m] [--cli-sizes 100k,1m]
+//                      [--startup-runs 10] [--stream-raw] [--stream-10m] [--warm-10m] [--cli-sizes 100k,1m]
 //                      [--out FILE | --no-write]
 // The psql/sqlite3 baseline runs at the --cli-sizes only (targets are judged against the raw
 // driver; at 10M it would add a third to the run's time).
 // `logs list --all` is compared with COPY / sqlite3 -json on a 100k table (5 runs; its rate per row
 // does not depend on the size) and once at 1M; its peak memory at 100k vs 1M (and at 10M with
 // --stream-10m: minutes per database) shows whether it grows with rows.
+// --warm-10m: a warm-up run before the timed ones at 10M too (off by default: minutes per command).
 // Sizes: 100k, 1m, 10m. Tables are generated on first use and reused (bench/.data/,
 // PostgreSQL databases tasklog_bench_<size>); PostgreSQL at 127.0.0.1:5432, user
 // postgres (TASKLOG_BENCH_PG_HOST/PORT/USER).
@@ -54,6 +55,7 @@ function parseArgs(argv) {
     else if (a === '--only') o.only = val().split(',');
     else if (a === '--stream-raw') o.streamRaw = true;
     else if (a === '--stream-10m') o.stream10m = true;
+    else if (a === '--warm-10m') o.warm10m = true;
     else if (a === '--cli-sizes') o.cliSizes = val().split(',');
     else if (a === '--out') o.out = val();
     else if (a === '--no-write') o.write = false;
@@ -245,7 +247,7 @@ async function measureCase(c, backend, size) {
   const withCli = opts.cliSizes.includes(size.name);
   const exportWith = base.name === '10m' ? [contenders[0]] : opts.streamRaw ? contenders : [contenders[0], contenders[2]];
   const chosen = stream ? exportWith : withCli ? contenders : contenders.slice(0, 2);
-  const measured = await compare(chosen, runs, { warmUp: !stream && size.rows < 10_000_000 });
+  const measured = await compare(chosen, runs, { warmUp: !stream && (size.rows < 10_000_000 || opts.warm10m) });
   const by = (name) => measured.find((x) => x.name === name) ?? null;
   const [t, raw, cl] = [by('tasklog'), by('raw'), by('cli')];
   let check = 'not checked';
