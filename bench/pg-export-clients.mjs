@@ -9,8 +9,8 @@
 //               delimiter, so each line crosses as is (pg-copy-streams)
 // pg-query-stream is not a tasklog dependency: install it anywhere and point --modules there:
 //
-//   (cd /tmp/cand && npm init -y && npm install pg-query-stream@4 pg-copy-streams@7 pg@8)
-//   node bench/pg-export-clients.mjs --modules /tmp/cand/node_modules --db postgres://…/tasklog_bench_1m [--runs 5]
+//   (mkdir -p DIR && cd DIR && npm init -y && npm install pg-query-stream@4 pg-copy-streams@7 pg@8)
+//   node bench/pg-export-clients.mjs --modules DIR/node_modules --db postgres://…/tasklog_bench_1m [--runs 5]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
