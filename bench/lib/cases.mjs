@@ -245,16 +245,7 @@ export const CASES = [
     windowHours: 24,
     args: ['stats', '--by', 'task', '--json'],
     sql: (b, v) => [...statsSql(b, v, at(b, 24)), ...groupsSql(b, v, at(b, 24))],
-    check: (out, results) => {
-      checkSummary(out, results[0][0]);
-      const groupsRows = results[results.length - 1];
-      expect(groupsRows.length === out.groups.length, 'group count');
-      for (const r of groupsRows) {
-        const g = out.groups.find((x) => x.name === r.task_name);
-        expect(g && g.total === Number(r.total) && g.failed === Number(r.failed), `group ${r.task_name}`);
-        expect(near(g.p95_duration_ms, Number(r.p95), 1e-3), `group ${r.task_name} p95 ${g.p95_duration_ms} vs ${r.p95}`);
-      }
-    },
+    check: checkByTask,
   },
   {
     id: 'timeline-168h',

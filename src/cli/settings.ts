@@ -8,7 +8,8 @@
 import { ConfigError } from '../core/errors.js';
 import { isEmailAddress, isSmtpUrl, isWebhookUrl, SMTP_ACCEPTS, WEBHOOK_ACCEPTS } from '../notify/addresses.js';
 import { parseDatabaseUrl } from '../db/url.js';
-import { KIND_ACCEPTS, THRESHOLDS, thresholdFromJson, type ThresholdKind } from '../query/thresholds.js';
+import type { TaskRule } from '../query/alerts.js';
+import { KIND_ACCEPTS, THRESHOLDS, thresholdFromJson } from '../query/thresholds.js';
 import { parseSpan } from '../query/timearg.js';
 
 /** Table names reach SQL as quoted identifiers; still, keep them to what a Django db_table can be. */
@@ -17,11 +18,6 @@ export const TABLE_NAME_HELP = 'letters, digits, _ and $, optionally schema.tabl
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const DEFAULT_PASSWORD_ENV = 'TASKLOG_DB_PASSWORD';
 
-export interface AlertTaskRule {
-  task: string;
-  failureRate: number;
-  minRows?: number;
-}
 
 /** The file as loadConfig returns it: every key checked (spans still as text, e-mail as a list). */
 export interface ConfigFile {
@@ -42,7 +38,7 @@ export interface ConfigFile {
     smtpUrl?: string;
     from?: string;
     cooldown?: string;
-    tasks?: AlertTaskRule[];
+    tasks?: TaskRule[];
   };
   rearq?: { database?: string; redis?: string; tables?: string; queues?: Record<string, string> };
   [key: string]: unknown;
@@ -95,22 +91,10 @@ function isDatabaseUrl(v: unknown): boolean {
 
 const DATABASE_ACCEPTS = 'a database URL (sqlite:///file, postgres://…, mysql://…) or a SQLite file path';
 
-function thresholdKey(k: string, kind: ThresholdKind, description: string): ConfigKey {
-  return {
-    key: k,
-    accepts: KIND_ACCEPTS[kind],
-    description,
-    read(v) {
-      if (thresholdFromJson(kind, v) === undefined) throw new BadValue(KIND_ACCEPTS[kind], v);
-      return v;
-    },
-  };
-}
-
 const TASKS_ACCEPTS = 'a list of {"task": NAME, "failureRate": PERCENT, "minRows": N (optional)}';
 const TASK_RULE_KEYS = ['task', 'failureRate', 'minRows'];
 
-function readTasks(v: unknown, warn: (key: string) => void): AlertTaskRule[] {
+function readTasks(v: unknown, warn: (key: string) => void): TaskRule[] {
   if (!Array.isArray(v)) throw new BadValue(TASKS_ACCEPTS, v);
   return v.map((item: unknown, i) => {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new BadValue(TASKS_ACCEPTS, item, `[${i}]`);
@@ -139,7 +123,9 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('table', `a table name (${TABLE_NAME_HELP})`, 'the task log table (--table)', (v) => typeof v === 'string' && TABLE_NAME.test(v)),
   key('userTable', `a table name (${TABLE_NAME_HELP})`, 'the user table (--user-table)', (v) => typeof v === 'string' && TABLE_NAME.test(v)),
   key('connectTimeout', 'a number of seconds > 0', 'give up connecting after this long (--connect-timeout)', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0),
-  ...THRESHOLDS.map((t) => thresholdKey(`${t.section}.${t.key}`, t.kind, `${t.description} (${t.flag.split(' ')[0]} of ${t.section === 'health' ? 'health' : 'alerts check'})`)),
+  ...THRESHOLDS.map((t) =>
+    key(`${t.section}.${t.key}`, KIND_ACCEPTS[t.kind], `${t.description} (${t.flag.split(' ')[0]} of ${t.section === 'health' ? 'health' : 'alerts check'})`, (v) => thresholdFromJson(t.kind, v) !== undefined),
+  ),
   key('alerts.webhook', WEBHOOK_ACCEPTS, 'alerts check --webhook', (v) => typeof v === 'string' && isWebhookUrl(v)),
   { key: 'alerts.email', accepts: EMAIL_ACCEPTS, description: 'alerts check --email', read: readEmails },
   key('alerts.smtpUrl', SMTP_ACCEPTS, 'alerts check --smtp-url', (v) => typeof v === 'string' && isSmtpUrl(v)),

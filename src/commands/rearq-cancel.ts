@@ -1,6 +1,7 @@
 import { output, type OutputFlags } from '../cli/output.js';
 import { REARQ_OPTIONS, withRearq, type RearqFlags } from '../cli/rearq.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { EXIT } from '../core/exit.js';
 import type { Ctx } from '../core/io.js';
 
 interface Opts extends RearqFlags, OutputFlags {}
@@ -22,6 +23,6 @@ export const spec: CommandSpec = {
     const result = await withRearq(opts, ctx, { db: 'required', redis: 'required' }, ({ rearq, redis }) => cancelJobs(rearq!, redis!, args));
     await output(opts, ctx).print(result, () => result.canceled.map((c) => `canceled ${c.job_id} (${c.task}, was ${c.previous_status})\n`).join(''));
     for (const r of result.refused) ctx.stderr.write(`tasklog: ${r.reason}\n`);
-    return result.refused.length ? 1 : 0;
+    return result.refused.length ? EXIT.FAILURE : EXIT.OK;
   },
 };

@@ -3,6 +3,7 @@ import { QUEUE_MAP_OPTION, REARQ_OPTIONS, withRearq, type RearqFlags } from '../
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { isInteractive, type Ctx } from '../core/io.js';
 import { RuntimeFailure, UsageError } from '../core/errors.js';
+import { Interrupted } from '../core/interrupt.js';
 import { csvList } from '../core/values.js';
 import { STATUSES } from '../query/status.js';
 import { parseTimeArg, resolveTimeArg, TIME_ARG_HELP, type TimeArg } from '../query/timearg.js';
@@ -69,7 +70,15 @@ export const spec: CommandSpec = {
       if (opts.dryRun) return { requeued: plans.map((p) => ({ from: p.from.job_id, job_id: null, queue: p.queue })), dry_run: true };
       if (filterMode && !opts.yes) {
         const { confirm } = await import('@inquirer/prompts');
-        const ok = await confirm({ message: `Requeue ${plans.length} job(s)?`, default: false }).catch(() => false);
+        const { isPromptExit, promptContext } = await import('../ui/terminal.js');
+        let ok: boolean;
+        try {
+          ok = await confirm({ message: `Requeue ${plans.length} job(s)?`, default: false }, promptContext(ctx));
+        } catch (err) {
+          // Ctrl-C at the question: exit 130, nothing requeued
+          if (isPromptExit(err)) throw new Interrupted('interrupted: nothing requeued');
+          throw err;
+        }
         if (!ok) return { requeued: [], dry_run: false };
       }
       const done = [];

@@ -161,16 +161,30 @@ export class LogReader {
    * and no OFFSET grows with depth.
    */
   async *stream(query: LogQuery, batchSize = 1000, only?: ColumnSelection): AsyncGenerator<TaskLogRow> {
-    for await (const rows of this.batches(query, batchSize, only)) for (const r of rows) yield decodeRow(r);
+    const order = withTieBreak(query.order);
+    // the keyset needs the ordering columns whatever is shown
+    const selection = only && { ...only, columns: [...new Set([...only.columns, ...order.map((o) => o.field)])] };
+    let last: Record<string, unknown> | null = null;
+    for (;;) {
+      const select = this.base(query, false, selection, true);
+      if (last) {
+        const { sql, bindings } = this.after(order, last);
+        select.and(sql, bindings);
+      }
+      const rows = await this.rows(select, this.orderSql(query.order), batchSize);
+      for (const r of rows) yield decodeRow(r);
+      if (rows.length < batchSize) return;
+      last = rows[rows.length - 1];
+    }
   }
 
   /**
    * The same rows as stream(), each as its JSON text written by the database
    * (fieldsSql: serverFieldsSql of present.ts), in one statement the
    * database streams (copyLines): one text column per row, nothing decoded
-   * here. Text chunks of whole lines ending in newlines, with their line count.
+   * here. Text chunks of whole lines, each ending in a newline.
    */
-  async *streamJson(query: LogQuery, fieldsSql: string[]): AsyncGenerator<{ text: string; lines: number }> {
+  async *streamJson(query: LogQuery, fieldsSql: string[]): AsyncGenerator<string> {
     const { db } = this;
     const d = db.dialect;
     const q = (c: string) => d.quote(c);
@@ -187,29 +201,9 @@ export class LogReader {
       }
       const text = partial + chunk.slice(0, end + 1);
       partial = chunk.slice(end + 1);
-      yield { text, lines: countLines(text) };
+      yield text;
     }
     if (partial) throw new Error('the database ended an export inside a line');
-  }
-
-  /** keyset batches of raw rows; `extend` adds to each batch's SELECT */
-  private async *batches(query: LogQuery, batchSize: number, only?: ColumnSelection, extend?: (select: Select) => void): AsyncGenerator<Record<string, unknown>[]> {
-    const order = withTieBreak(query.order);
-    // the keyset needs the ordering columns whatever is shown
-    const selection = only && { ...only, columns: [...new Set([...only.columns, ...order.map((o) => o.field)])] };
-    let last: Record<string, unknown> | null = null;
-    for (;;) {
-      const select = this.base(query, false, selection, true);
-      extend?.(select);
-      if (last) {
-        const { sql, bindings } = this.after(order, last);
-        select.and(sql, bindings);
-      }
-      const rows = await this.rows(select, this.orderSql(query.order), batchSize);
-      yield rows;
-      if (rows.length < batchSize) return;
-      last = rows[rows.length - 1];
-    }
   }
 
   /** SQL for "comes after this row" in the given order, NULLs last. */
@@ -302,10 +296,4 @@ class Select implements Where {
 /** The one message for an id or job_id that is not in the table. */
 export function notFound(ref: string, db: Db): RuntimeFailure {
   return new RuntimeFailure(`no task log with id or job_id '${ref}' in ${db.table} (${db.target.display})`, 'not_found');
-}
-
-function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
-  return n;
 }

@@ -25,6 +25,8 @@ export const STATUS_DISPLAY: Record<Status, string> = {
 export const COMPLETED_STATUSES: readonly Status[] = ['success', 'failed', 'expired', 'canceled'];
 export const FAILED_STATUSES: readonly Status[] = ['failed', 'expired'];
 export const OPEN_STATUSES: readonly Status[] = ['queued', 'in_progress'];
+/** ReArq's unfinished jobs (cancel, queues, sync): unlike OPEN_STATUSES, deferred is in, since a ReArq job waiting in a delay set is still to run. */
+export const REARQ_OPEN_STATUSES = ['deferred', 'queued', 'in_progress'] as const;
 
 export function statusDisplay(status: string): string {
   return (STATUS_DISPLAY as Record<string, string>)[status] ?? status;

@@ -6,13 +6,12 @@
  * original row is never changed).
  */
 import { randomUUID } from 'node:crypto';
-import { instantFromDate } from '../core/time.js';
+import { instantFromDate, isoToMs } from '../core/time.js';
+import { REARQ_OPEN_STATUSES } from '../query/status.js';
 import type { RedisConn } from '../redis/client.js';
 import { jobsByJobId, type RearqDb } from './read.js';
-import { CHANNEL, delayedJobs, locateJob, STREAM_PREFIX, streamKey } from './redis.js';
+import { CHANNEL, queuesOfJobs, streamKey } from './redis.js';
 import { encodeRearqJson, encodeRearqTime, type RearqJob } from './schema.js';
-
-export const CANCELABLE = ['queued', 'deferred', 'in_progress'] as const;
 
 export interface CancelOutcome {
   canceled: { job_id: string; task: string; previous_status: string }[];
@@ -34,7 +33,7 @@ export async function cancelJobs(rearq: RearqDb, redis: RedisConn, jobIds: reado
       out.refused.push({ job_id: jobId, status: null, reason: `job ${jobId}: no such job in ${rearq.tables.job}` });
       continue;
     }
-    if (!(CANCELABLE as readonly string[]).includes(job.status)) {
+    if (!(REARQ_OPEN_STATUSES as readonly string[]).includes(job.status)) {
       out.refused.push({ job_id: jobId, status: job.status, reason: `job ${jobId} is ${job.status}: only queued, deferred and in_progress jobs can be canceled` });
       continue;
     }
@@ -42,8 +41,8 @@ export async function cancelJobs(rearq: RearqDb, redis: RedisConn, jobIds: reado
     // failed publish leaves the row as it was
     const changed = await rearq.db.transaction(async (tx) => {
       const n = await tx.exec(
-        `UPDATE ${q(rearq.tables.job)} SET ${q('status')} = 'canceled' WHERE ${q('job_id')} = ? AND ${q('status')} IN (${CANCELABLE.map(() => '?').join(', ')})`,
-        [jobId, ...CANCELABLE],
+        `UPDATE ${q(rearq.tables.job)} SET ${q('status')} = 'canceled' WHERE ${q('job_id')} = ? AND ${q('status')} IN (${REARQ_OPEN_STATUSES.map(() => '?').join(', ')})`,
+        [jobId, ...REARQ_OPEN_STATUSES],
       );
       if (n > 0) await redis.call('PUBLISH', CHANNEL, cancelMessage(job));
       return n > 0;
@@ -61,14 +60,8 @@ export interface RequeuePlan {
 
 /** The queue each job goes back to: the stream it went through, else --queue, else the task's configured queue, else default. */
 export async function planRequeue(redis: RedisConn, jobs: RearqJob[], queueFlag: string | undefined, queueMap: Record<string, string>): Promise<RequeuePlan[]> {
-  const delayed = jobs.length ? await delayedJobs(redis) : [];
-  const plans: RequeuePlan[] = [];
-  for (const job of jobs) {
-    const place = await locateJob(redis, job.job_id, Date.parse(job.enqueue_time));
-    const seen = place.stream ? place.stream.slice(STREAM_PREFIX.length) : (delayed.find((d) => d.job_id === job.job_id)?.queue ?? null);
-    plans.push({ from: job, queue: seen ?? queueFlag ?? queueMap[job.task] ?? 'default' });
-  }
-  return plans;
+  const seen = await queuesOfJobs(redis, jobs.map((j) => ({ job_id: j.job_id, enqueue_ms: isoToMs(j.enqueue_time) })));
+  return jobs.map((job) => ({ from: job, queue: seen.get(job.job_id) ?? queueFlag ?? queueMap[job.task] ?? 'default' }));
 }
 
 export interface Requeued {

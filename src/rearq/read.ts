@@ -48,18 +48,23 @@ function q(r: RearqDb, c: string): string {
   return r.db.dialect.quote(c);
 }
 
-function jobSelect(r: RearqDb, alias: string, prefix = ''): string {
-  return JOB_COLUMNS.map((c) => `${alias}.${q(r, c)}${prefix ? ` AS ${q(r, prefix + c)}` : ''}`).join(', ');
+/** `alias.col, …` for the columns of one table. */
+function select(r: RearqDb, alias: string, columns: readonly string[]): string {
+  return columns.map((c) => `${alias}.${q(r, c)}`).join(', ');
 }
 
-function resultSelect(r: RearqDb, alias: string, prefix = ''): string {
-  return RESULT_COLUMNS.map((c) => `${alias}.${q(r, c)}${prefix ? ` AS ${q(r, prefix + c)}` : ''}`).join(', ');
+function jobSelect(r: RearqDb, alias: string): string {
+  return select(r, alias, JOB_COLUMNS);
 }
 
-function jobWhere(r: RearqDb, f: JobFilter, alias = 'j'): { sql: string; bindings: unknown[] } {
+function resultSelect(r: RearqDb, alias: string): string {
+  return select(r, alias, RESULT_COLUMNS);
+}
+
+function jobWhere(r: RearqDb, f: JobFilter): { sql: string; bindings: unknown[] } {
   const parts: string[] = [];
   const bindings: unknown[] = [];
-  const col = (c: string) => `${alias}.${q(r, c)}`;
+  const col = (c: string) => `j.${q(r, c)}`;
   if (f.task !== undefined) parts.push(`${col('task')} = ?`), bindings.push(f.task);
   if (f.jobId !== undefined) parts.push(`${col('job_id')} = ?`), bindings.push(f.jobId);
   if (f.status?.length) parts.push(`${col('status')} IN (${f.status.map(() => '?').join(', ')})`), bindings.push(...f.status);
@@ -97,20 +102,34 @@ export async function pageJobs(r: RearqDb, f: JobFilter, limit: number, offset: 
   return rows.map((x) => decodeJob(x));
 }
 
-/** Every matching job, newest id first, read in batches by id (constant memory). */
-export async function* streamJobs(r: RearqDb, f: JobFilter, batch = 1000): AsyncGenerator<RearqJob> {
+/**
+ * Every row of `SELECT columns FROM from where`, highest `idCol` first, read
+ * in batches of `batch` below the last id seen (keyset: constant memory).
+ */
+async function* byIdDescending(
+  r: RearqDb,
+  columns: string,
+  from: string,
+  where: { sql: string; bindings: unknown[] },
+  idCol: string,
+  batch: number,
+): AsyncGenerator<Record<string, unknown>> {
   let below: number | null = null;
   for (;;) {
-    const w = jobWhere(r, f);
-    const sql: string = w.sql + (below === null ? '' : `${w.sql ? ' AND' : ' WHERE'} j.${q(r, 'id')} < ?`);
+    const sql: string = where.sql + (below === null ? '' : `${where.sql ? ' AND' : ' WHERE'} ${idCol} < ?`);
     const rows: Record<string, unknown>[] = await r.db.query(
-      `SELECT ${jobSelect(r, 'j')} FROM ${q(r, r.tables.job)} j${sql} ORDER BY j.${q(r, 'id')} DESC LIMIT ${batch}`,
-      below === null ? w.bindings : [...w.bindings, below],
+      `SELECT ${columns} FROM ${from}${sql} ORDER BY ${idCol} DESC LIMIT ${batch}`,
+      below === null ? where.bindings : [...where.bindings, below],
     );
-    for (const row of rows) yield decodeJob(row);
+    yield* rows;
     if (rows.length < batch) return;
     below = Number(rows[rows.length - 1].id);
   }
+}
+
+/** Every matching job, newest id first, read in batches by id (constant memory). */
+export async function* streamJobs(r: RearqDb, f: JobFilter, batch = 1000): AsyncGenerator<RearqJob> {
+  for await (const row of byIdDescending(r, jobSelect(r, 'j'), `${q(r, r.tables.job)} j`, jobWhere(r, f), `j.${q(r, 'id')}`, batch)) yield decodeJob(row);
 }
 
 export interface ResultWithJob extends RearqResult {
@@ -148,18 +167,7 @@ export async function pageResults(r: RearqDb, f: ResultFilter, limit: number, of
 }
 
 export async function* streamResults(r: RearqDb, f: ResultFilter, batch = 1000): AsyncGenerator<ResultWithJob> {
-  let below: number | null = null;
-  for (;;) {
-    const w = resultWhere(r, f);
-    const sql: string = w.sql + (below === null ? '' : `${w.sql ? ' AND' : ' WHERE'} r.${q(r, 'id')} < ?`);
-    const rows: Record<string, unknown>[] = await r.db.query(
-      `SELECT ${resultColumns(r)} FROM ${resultJoin(r)}${sql} ORDER BY r.${q(r, 'id')} DESC LIMIT ${batch}`,
-      below === null ? w.bindings : [...w.bindings, below],
-    );
-    for (const row of rows) yield decodeResultWithJob(row);
-    if (rows.length < batch) return;
-    below = Number(rows[rows.length - 1].id);
-  }
+  for await (const row of byIdDescending(r, resultColumns(r), resultJoin(r), resultWhere(r, f), `r.${q(r, 'id')}`, batch)) yield decodeResultWithJob(row);
 }
 
 /** A job by its job_id, or else by its integer id when the key is a number. */

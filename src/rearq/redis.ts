@@ -172,10 +172,12 @@ function globEscape(s: string): string {
 /**
  * Where a job is in Redis: its entries in the queue streams (searched from
  * a minute before it was enqueued; the last one counts), whether that entry
- * is pending in a consumer group, and its place in a delay set.
+ * is pending in a consumer group, and its place in a delay set; with the
+ * queue it shows (the stream's, else the first delay member's).
  */
-export async function locateJob(conn: RedisConn, jobId: string, enqueueMs: number): Promise<JobPlace> {
+export async function locateJob(conn: RedisConn, jobId: string, enqueueMs: number): Promise<{ place: JobPlace; queue: string | null }> {
   const place: JobPlace = { stream: null, entry_id: null, pending: [], delayed: null };
+  let delayedQueue: string | null = null;
   for (const queue of await listQueues(conn)) {
     let after = `${Math.max(0, enqueueMs - 60_000)}-0`;
     let first = true;
@@ -205,10 +207,45 @@ export async function locateJob(conn: RedisConn, jobId: string, enqueueMs: numbe
       const [next, flat] = (await conn.call('ZSCAN', key, cursor, 'MATCH', `${STREAM_PREFIX}*:${globEscape(jobId)}`, 'COUNT', 1000)) as [string, string[]];
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const m = parseDelayMember(flat[i]);
-        if (m && m.job_id === jobId) place.delayed = { key, due: new Date(Number(flat[i + 1])).toISOString() };
+        if (m && m.job_id === jobId) {
+          place.delayed = { key, due: new Date(Number(flat[i + 1])).toISOString() };
+          delayedQueue ??= m.queue;
+        }
       }
       cursor = next;
     } while (cursor !== '0');
   }
-  return place;
+  return { place, queue: place.stream ? place.stream.slice(STREAM_PREFIX.length) : delayedQueue };
+}
+
+/**
+ * The queue Redis shows each job in, for many jobs in one pass: its stream
+ * entry (the streams read once, from a minute before the earliest enqueue
+ * time; the last entry counts), else its delay-set member (the first one
+ * counts). Jobs Redis does not show are left out. `known` saves re-reading
+ * what the caller already has.
+ */
+export async function queuesOfJobs(
+  conn: RedisConn,
+  jobs: readonly { job_id: string; enqueue_ms: number }[],
+  known: { queues?: string[]; delayed?: DelayedJob[] } = {},
+): Promise<Map<string, string>> {
+  const where = new Map<string, string>();
+  if (!jobs.length) return where;
+  const names = known.queues ?? (await listQueues(conn));
+  const delayed = known.delayed ?? (await delayedJobs(conn));
+  for (const d of delayed) if (!where.has(d.job_id)) where.set(d.job_id, d.queue);
+  const wanted = new Set(jobs.map((j) => j.job_id));
+  // pairwise Math.min, not Math.min(...all): no argument-count limit (a NaN still propagates as before)
+  const since = jobs.reduce((min, j) => Math.min(min, j.enqueue_ms), Infinity) - 60_000;
+  for (const name of names) {
+    let after = `${Math.max(0, since)}-0`;
+    for (;;) {
+      const batch = await readStream(conn, name, after, 5000);
+      for (const e of batch) if (e.job_id && wanted.has(e.job_id)) where.set(e.job_id, name);
+      if (batch.length < 5000) break;
+      after = batch[batch.length - 1].id;
+    }
+  }
+  return where;
 }

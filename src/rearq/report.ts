@@ -6,9 +6,11 @@
 import type { RedisConn } from '../redis/client.js';
 import { durationMs, errorFromResult } from './mapping.js';
 import { attemptsOf, findJob, type RearqDb } from './read.js';
-import { STREAM_PREFIX, delayedJobs, listQueues, locateJob, ONLINE_WITHIN_MS, readStream, streamGroups, streamKey, taskSwitches, workerEntries, type GroupInfo, type JobPlace } from './redis.js';
+import { delayedJobs, listQueues, locateJob, ONLINE_WITHIN_MS, queuesOfJobs, streamGroups, streamKey, taskSwitches, workerEntries, type GroupInfo, type JobPlace } from './redis.js';
 import type { RearqJob } from './schema.js';
-import { decodeTime, parseInstant } from '../core/time.js';
+import { decodeTime, isoToMs, parseInstant } from '../core/time.js';
+import { decodeBool } from '../db/decode.js';
+import { REARQ_OPEN_STATUSES } from '../query/status.js';
 
 export interface Attempt {
   id: number;
@@ -49,12 +51,8 @@ export async function jobReport(rearq: RearqDb, redis: RedisConn | null, key: st
       error: r.success ? null : errorFromResult(r.result),
     };
   });
-  let place: JobPlace | null = null;
-  if (redis) place = await locateJob(redis, job.job_id, Date.parse(job.enqueue_time));
-  let queue: string | null = place?.stream ? place.stream.slice(STREAM_PREFIX.length) : null;
-  if (queue === null && place?.delayed && redis) queue = (await delayedJobs(redis)).find((x) => x.job_id === job.job_id)?.queue ?? null;
-  if (queue === null) queue = queueMap[job.task] ?? null;
-  return { job, attempts, queue, redis: place };
+  const located = redis ? await locateJob(redis, job.job_id, isoToMs(job.enqueue_time)) : null;
+  return { job, attempts, queue: located?.queue ?? queueMap[job.task] ?? null, redis: located?.place ?? null };
 }
 
 export interface WorkerRow {
@@ -79,8 +77,7 @@ export async function workersReport(redis: RedisConn, rearq: RearqDb | null, now
     );
     for (const r of rows) {
       const c = counts.get(String(r.worker)) ?? { success: 0, failed: 0 };
-      const ok = r.success === true || Number(r.success) === 1;
-      if (ok) c.success += Number(r.n);
+      if (decodeBool(r.success) === true) c.success += Number(r.n);
       else c.failed += Number(r.n);
       counts.set(String(r.worker), c);
     }
@@ -111,8 +108,6 @@ export interface QueueRow {
   jobs: { queued: number; deferred: number; in_progress: number } | null;
 }
 
-const OPEN = ['queued', 'deferred', 'in_progress'] as const;
-
 /**
  * Per stream: XLEN, the groups, the delay sets' jobs of that queue (and how
  * many are overdue); with the database, its open jobs by status, each put
@@ -138,23 +133,12 @@ export async function queuesReport(redis: RedisConn, rearq: RearqDb | null, now:
   if (!rearq) return rows;
   const q = (c: string) => rearq.db.dialect.quote(c);
   const open = await rearq.db.query<{ job_id: string; task: string; status: string; enqueue_time: unknown }>(
-    `SELECT ${q('job_id')} AS job_id, ${q('task')} AS task, ${q('status')} AS status, ${q('enqueue_time')} AS enqueue_time FROM ${q(rearq.tables.job)} WHERE ${q('status')} IN (${OPEN.map(() => '?').join(', ')})`,
-    [...OPEN],
+    `SELECT ${q('job_id')} AS job_id, ${q('task')} AS task, ${q('status')} AS status, ${q('enqueue_time')} AS enqueue_time FROM ${q(rearq.tables.job)} WHERE ${q('status')} IN (${REARQ_OPEN_STATUSES.map(() => '?').join(', ')})`,
+    [...REARQ_OPEN_STATUSES],
   );
   if (!open.length) return rows;
-  const where = new Map<string, string>();
-  for (const d of delayed) where.set(d.job_id, d.queue);
-  const wanted = new Set(open.map((o) => String(o.job_id)));
-  const since = Math.min(...open.map((o) => Date.parse(decodeTime(o.enqueue_time) ?? ''))) - 60_000;
-  for (const name of names) {
-    let after = `${Math.max(0, since)}-0`;
-    for (;;) {
-      const batch = await readStream(redis, name, after, 5000);
-      for (const e of batch) if (e.job_id && wanted.has(e.job_id)) where.set(e.job_id, name);
-      if (batch.length < 5000) break;
-      after = batch[batch.length - 1].id;
-    }
-  }
+  const placed = open.map((o) => ({ job_id: String(o.job_id), enqueue_ms: isoToMs(decodeTime(o.enqueue_time) ?? '') }));
+  const where = await queuesOfJobs(redis, placed, { queues: names, delayed });
   const byName = new Map(rows.map((r) => [r.name, r]));
   for (const o of open) {
     const queue = where.get(String(o.job_id)) ?? queueMap[String(o.task)] ?? 'default';
@@ -164,7 +148,7 @@ export async function queuesReport(redis: RedisConn, rearq: RearqDb | null, now:
       byName.set(queue, row);
       rows.push(row);
     }
-    const status = String(o.status) as (typeof OPEN)[number];
+    const status = String(o.status) as (typeof REARQ_OPEN_STATUSES)[number];
     row.jobs![status]++;
   }
   return rows;

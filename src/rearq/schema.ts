@@ -5,7 +5,7 @@
  * backend's own format (times, JSON, booleans) for filters and for writing.
  */
 import { InvalidValue } from '../core/errors.js';
-import { decodeTime, toIso, toMysqlText, type Instant } from '../core/time.js';
+import { decodeTime, toDjangoText, toIso, toMysqlText, type Instant } from '../core/time.js';
 import { decodeBool, decodeInt } from '../db/decode.js';
 import { decodeJson } from '../db/json.js';
 import type { Backend } from '../db/url.js';
@@ -102,8 +102,7 @@ export function decodeResult(raw: Record<string, unknown>, prefix = ''): RearqRe
 export function encodeRearqTime(backend: Backend, t: Instant): string {
   if (backend === 'postgres') return toIso(t);
   if (backend === 'mysql') return toMysqlText(t);
-  const iso = toIso(t);
-  return iso.slice(0, 10) + ' ' + iso.slice(11, -1) + '+00:00';
+  return toDjangoText(t) + '+00:00';
 }
 
 /** JSON as ReArq writes it on SQLite and MySQL: compact, every non-ASCII character a \uXXXX escape. */

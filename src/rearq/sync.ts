@@ -16,6 +16,7 @@
 import { toIso, type Instant } from '../core/time.js';
 import type { Db, Sql } from '../db/connect.js';
 import { decodeRow } from '../db/decode.js';
+import { REARQ_OPEN_STATUSES } from '../query/status.js';
 import { migrateTaskTable } from '../db/migrate.js';
 import type { TaskLogColumns } from '../db/schema.js';
 import { Importer } from '../import/write.js';
@@ -31,7 +32,6 @@ export const OVERLAP = 1000;
 const CHUNK = 1000;
 const NEW_CHUNK = 20_000;
 const WIDE = 10_000;
-const OPEN_STATUSES = ['deferred', 'queued', 'in_progress'];
 
 export interface SyncOptions {
   /** the task log (created as migrate does when missing) */
@@ -271,8 +271,8 @@ export async function syncRearq(o: SyncOptions): Promise<SyncReport> {
   if (tableExists) {
     const tq = (c: string) => target.dialect.quote(c);
     const open = await target.query<{ job_id: string; status: string }>(
-      `SELECT ${tq('job_id')}, ${tq('status')} FROM ${tq(target.table)} WHERE ${tq('status')} IN (${OPEN_STATUSES.map(() => '?').join(', ')})`,
-      OPEN_STATUSES,
+      `SELECT ${tq('job_id')}, ${tq('status')} FROM ${tq(target.table)} WHERE ${tq('status')} IN (${REARQ_OPEN_STATUSES.map(() => '?').join(', ')})`,
+      [...REARQ_OPEN_STATUSES],
     );
     const logged = new Map(open.map((r) => [String(r.job_id), String(r.status)]));
     const ids = [...logged.keys()];

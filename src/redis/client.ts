@@ -13,8 +13,6 @@ export interface RedisConn {
   target: RedisTarget;
   /** any Redis command; replies as ioredis gives them (strings, numbers, arrays, null) */
   call(command: string, ...args: RedisArg[]): Promise<any>;
-  /** commands sent in one round trip, replies in order; the first error fails it */
-  pipeline(commands: [string, ...RedisArg[]][]): Promise<any[]>;
   close(): Promise<void>;
 }
 
@@ -58,19 +56,6 @@ export async function connectRedis(target: RedisTarget, timeoutMs: number): Prom
       } catch (err) {
         throw fail(err, false);
       }
-    },
-    async pipeline(commands) {
-      if (commands.length === 0) return [];
-      let replies: [Error | null, unknown][] | null;
-      try {
-        replies = await client.pipeline(commands.map(([c, ...a]) => ['call', c, ...a])).exec();
-      } catch (err) {
-        throw fail(err, false);
-      }
-      return (replies ?? []).map(([err, value]) => {
-        if (err) throw fail(err, false);
-        return value;
-      });
     },
     async close() {
       try {

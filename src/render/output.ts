@@ -49,8 +49,7 @@ export function recordWriter(ctx: Ctx, format: 'json' | 'jsonl' | 'csv', fields:
       }
     },
     /** records already written as JSON lines, each ending in a newline (jsonl only: the database wrote them) */
-    async writeJsonLines(text: string, lines: number): Promise<void> {
-      n += lines;
+    async writeJsonLines(text: string): Promise<void> {
       if (pending) {
         pending += text;
         if (pending.length < CHUNK) return;
@@ -59,12 +58,11 @@ export function recordWriter(ctx: Ctx, format: 'json' | 'jsonl' | 'csv', fields:
       }
       await writeOut(ctx.stdout, text);
     },
-    end() {
+    end(): void {
       if (format === 'csv' && n === 0) pending += csvLine([...fields]);
       if (format === 'json') pending += n === 0 ? '[]\n' : '\n]\n';
       if (pending) ctx.stdout.write(pending);
       pending = '';
-      return n;
     },
   };
 }

@@ -98,21 +98,17 @@ export async function queryPage(db: Db, pairs: QueryPairs, now: Date) {
   const reader = new LogReader(db, now);
   const invalid = () => new ApiError(404, { detail: 'Invalid page.' });
   const raw = lastValue(pairs, 'page');
-  if (raw === 'last') {
-    const count = await reader.count(query);
-    const pages = Math.max(1, Math.ceil(count / pageSize));
-    return { count, page: pages, pages, pageSize, rows: count === 0 ? [] : await reader.page(query, pages, pageSize) };
-  }
-  const asked = pageNumber(raw, Number.MAX_SAFE_INTEGER);
-  if (asked === null) throw invalid();
-  // an early page is read while the rows are counted (side by side on PostgreSQL and MySQL); a deep one
+  // a page given by number is checked as text now and against the count once known ('last' only then);
+  // an early page is read while the rows are counted (side by side on PostgreSQL and MySQL), a deep one
   // only once the count says it exists, so that page=999999 costs no walk past every row
-  const early = asked <= PARALLEL_PAGES;
-  const [count, first] = await Promise.all([reader.count(query), early ? reader.page(query, asked, pageSize) : null]);
+  const early = raw === 'last' ? null : pageNumber(raw, Number.MAX_SAFE_INTEGER);
+  if (raw !== 'last' && early === null) throw invalid();
+  const [count, first] = await Promise.all([reader.count(query), early !== null && early <= PARALLEL_PAGES ? reader.page(query, early, pageSize) : null]);
   const pages = Math.max(1, Math.ceil(count / pageSize));
-  if (asked > pages) throw invalid();
-  const rows = first ?? (count === 0 ? [] : await reader.page(query, asked, pageSize));
-  return { count, page: asked, pages, pageSize, rows };
+  const page = pageNumber(raw, pages);
+  if (page === null) throw invalid();
+  const rows = first ?? (count === 0 ? [] : await reader.page(query, page, pageSize));
+  return { count, page, pages, pageSize, rows };
 }
 
 export async function listLogs(db: Db, req: ApiRequest): Promise<Reply> {

@@ -7,6 +7,9 @@
  * refresh=30 makes a page reload itself.
  */
 import type { Db } from '../db/connect.js';
+import { activeFilters } from '../query/filters.js';
+import { LogReader, parseOrdering } from '../query/logs.js';
+import { chooseWindowPlan } from '../query/plan.js';
 import { resolveWindow } from '../query/window.js';
 import { ApiError, queryPage, RELATED_LIMIT, rowById, type ApiRequest, type Reply } from './api.js';
 import { lastValue, parseQs, quotePlus, type QueryPairs } from './drf.js';
@@ -41,16 +44,19 @@ export async function dashboard(db: Db, req: ApiRequest): Promise<Reply> {
     import('../render/html.js'),
   ]);
   const day = resolveWindow({ periodHours: 24 }, req.now);
+  // the three reports of the same window share one plan (on SQLite: one look at the table's extent)
+  const { plan } = await chooseWindowPlan(db, day.since);
   const list = queryPage(db, listPairs, req.now).catch((err: unknown) => {
     if (err instanceof ApiError) return { error: describe(err) };
     throw err;
   });
-  const latestFailures = queryPage(db, [['is_failed', 'true'], ['ordering', '-created_at'], ['page_size', '8']], req.now).then((p) => p.rows);
+  // the first page only: no count of every failed row, which the dashboard does not show
+  const latestFailures = new LogReader(db, req.now).page({ filters: activeFilters({ is_failed: true }), order: parseOrdering('-created_at') }, 1, 8);
   const [o, stats, buckets, errors, page, failures] = await Promise.all([
     overview(db, req.now),
-    new StatsQuery(db, { window: day }).basic(),
-    timeline(db, day, 'hour', 'UTC'),
-    errorReport(db, day, 8),
+    new StatsQuery(db, { window: day, plan }).basic(),
+    timeline(db, day, 'hour', 'UTC', undefined, plan),
+    errorReport(db, day, 8, undefined, plan),
     list,
     latestFailures,
   ]);

@@ -107,7 +107,7 @@ class Browser {
     this.message = '';
     top.push('');
     this.ctx.stdout.write(ESC.clear);
-    return screen({ ...config, top }, { ...promptContext(this.ctx), clearPromptOnDone: true });
+    return screen({ ...config, top }, this.promptIo);
   }
 
   private query() {
@@ -347,7 +347,7 @@ class Browser {
         message: 'Created since (2026-01-31, 2026-01-31T08:00, 90m, 12h, 3d; empty: any time)',
         validate: (raw) => (raw.trim() === '' ? true : toValidator((v) => parseFilterValue(def, v))(raw)),
       },
-      { ...promptContext(this.ctx), clearPromptOnDone: true },
+      this.promptIo,
     );
   }
 
@@ -360,7 +360,7 @@ class Browser {
         message: 'Search: every word, in task, job id, queue, error, worker, user (empty: no search)',
         default: current?.join(' '),
       },
-      { ...promptContext(this.ctx), clearPromptOnDone: true },
+      this.promptIo,
     );
     this.clear(OWNS.search);
     if (text.trim()) this.set('search', text);

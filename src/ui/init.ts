@@ -18,14 +18,14 @@ import {
   TABLE_NAME,
   TABLE_NAME_HELP,
 } from '../cli/config.js';
-import { describeError, EXIT, InvalidValue } from '../core/errors.js';
+import { describeError, EXIT } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
 import type { Db } from '../db/connect.js';
 import { SIGNATURE_COLUMNS } from '../db/schema.js';
 import { formatServerUrl, parseDatabaseUrl, urlScheme, type Backend } from '../db/url.js';
 import { formatThreshold, parseThreshold, THRESHOLDS, thresholdFromJson, type Threshold } from '../query/thresholds.js';
 import { makeStyle, type Style } from '../render/style.js';
-import { isPromptExit, promptContext } from './terminal.js';
+import { isPromptExit, promptContext, toValidator } from './terminal.js';
 
 /** The config file as read: unchecked, so that init can repair a file other commands refuse. */
 type RawConfig = Record<string, unknown>;
@@ -215,15 +215,7 @@ async function askThresholds(s: Session): Promise<Sections> {
       {
         message: `${t.section}.${t.key}: ${t.description}`,
         default: current === undefined ? fallback : formatThreshold(t, current),
-        validate: (v) => {
-          try {
-            parseThreshold(t.kind, v);
-            return true;
-          } catch (err) {
-            if (err instanceof InvalidValue) return err.message;
-            throw err;
-          }
-        },
+        validate: toValidator((v) => parseThreshold(t.kind, v)),
       },
       s.io,
     );

@@ -89,17 +89,14 @@ describe.skipIf(pg.skip)('PostgreSQL writes the export lines itself, the same by
     withReader(async (reader, db) => {
       const sql = serverFieldsSql(serverFields, (c) => reader.env.col(c), db.dialect)!;
       let out = '';
-      let counted = 0;
       let chunks = 0;
-      for await (const { text, lines } of reader.streamJson(everyRow, sql)) {
+      for await (const text of reader.streamJson(everyRow, sql)) {
         expect(text.endsWith('\n')).toBe(true);
         out += text;
-        counted += lines;
         chunks++;
       }
       expect(out).toContain('\\u0001\\b\\f\\u001f');
       expect(out).toBe(await decodedLines(serverFields));
-      expect(counted).toBe(out.split('\n').length - 1);
       expect(chunks).toBeGreaterThan(1);
     }));
 
@@ -107,8 +104,8 @@ describe.skipIf(pg.skip)('PostgreSQL writes the export lines itself, the same by
     withReader(async (reader, db) => {
       const sql = serverFieldsSql(LIST_FIELDS, (c) => reader.env.col(c), db.dialect)!;
       for (let i = 0; i < 6; i++) {
-        for await (const { lines } of reader.streamJson(everyRow, sql)) {
-          expect(lines).toBeGreaterThan(0);
+        for await (const text of reader.streamJson(everyRow, sql)) {
+          expect(text.endsWith('\n')).toBe(true);
           break;
         }
         const [{ n }] = await db.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM django_cfg_task_log');
@@ -117,6 +114,7 @@ describe.skipIf(pg.skip)('PostgreSQL writes the export lines itself, the same by
       // six exports broken off, more than the pool keeps: each one's connection was closed, not left open or handed back mid-COPY
       const [{ open }] = await db.query<{ open: unknown }>("SELECT COUNT(*) AS open FROM pg_stat_activity WHERE application_name = 'tasklog' AND datname = current_database()");
       expect(Number(open)).toBeLessThanOrEqual(db.dialect.maxConnections);
+      expect(Number(open)).toBeGreaterThan(0);
     }));
 
   it('a statement the server refuses mid-export is one database error, and the pool goes on', () =>
@@ -126,7 +124,7 @@ describe.skipIf(pg.skip)('PostgreSQL writes the export lines itself, the same by
       let lines = 0;
       const read = async () => {
         // by id the edge rows come after the 1,500 demo rows: several chunks before the failing one
-        for await (const chunk of reader.streamJson({ filters: [], order: parseOrdering('id') }, sql)) lines += chunk.lines;
+        for await (const text of reader.streamJson({ filters: [], order: parseOrdering('id') }, sql)) lines += text.split('\n').length - 1;
       };
       await expect(read()).rejects.toMatchObject({ name: 'DatabaseError', message: expect.stringMatching(/division by zero/) });
       expect(lines).toBeGreaterThan(0);

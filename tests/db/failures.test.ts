@@ -37,11 +37,22 @@ describe.each(backends)('failures on $backend', ({ backend, skip }) => {
 
   it.skipIf(skip)('an error that is not the database\'s passes through withDb as it is, and the connection is closed', async () => {
     const bug = new TypeError("Cannot read properties of undefined (reading 'width')");
+    let closes = 0;
+    let closesBeforeThrow = -1;
     const err = await withDb({ db: tdb.url }, ctx, { requireTable: true }, async (db) => {
+      // record withDb's own close of this connection, then let it really close
+      const close = db.close.bind(db);
+      db.close = async () => {
+        closes++;
+        await close();
+      };
       await db.query('SELECT 1');
+      closesBeforeThrow = closes;
       throw bug;
     }).catch((e: unknown) => e);
     expect(err).toBe(bug);
+    expect(closesBeforeThrow).toBe(0);
+    expect(closes).toBe(1);
     expect(describeError(err).message).not.toContain('query on');
   });
 });

@@ -138,32 +138,39 @@ export async function readRaw(db: RawDb): Promise<{ jobs: RawJob[]; results: Raw
   return { jobs, results };
 }
 
+/** A time as this backend's ReArq stores it (PostgreSQL takes the ISO text as it is). */
+function rearqTime(b: BackendName, t: string | null): string | null {
+  return b === 'sqlite' ? sqliteTime(t) : b === 'mysql' ? mysqlTime(t) : t;
+}
+
+/** One INSERT in the backend's quoting (`id` first when given); the new id from RETURNING, else read back by a unique column. */
+async function insertRow(db: RawDb, table: string, row: Record<string, unknown>, id: number | undefined, unique: string): Promise<number> {
+  const cols = Object.keys(row);
+  const values = Object.values(row);
+  if (id !== undefined) cols.unshift('id'), values.unshift(id);
+  const q = (c: string) => (db.backend === 'mysql' ? '`' + c + '`' : '"' + c + '"');
+  const sql = `INSERT INTO ${q(table)} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+  if (db.backend === 'postgres') return Number((await db.query(sql + ' RETURNING id', values))[0].id);
+  await db.query(sql, values);
+  return Number((await db.query(`SELECT id FROM ${q(table)} WHERE ${q(unique)} = ?`, [row[unique]]))[0].id);
+}
+
 /** Writes a job in the backend's own format (id given or drawn by the database); returns its id. */
 export async function insertJob(db: RawDb, j: Omit<RawJob, 'id'> & { id?: number }): Promise<number> {
   const b = db.backend;
-  const cols = ['task', 'args', 'kwargs', 'job_retry', 'job_retries', 'job_retry_after', 'job_id', 'enqueue_time', 'expire_time', 'status'];
   const json = (v: unknown) => (v === null || v === undefined ? null : b === 'postgres' ? JSON.stringify(v) : pyJson(v));
-  const time = (t: string | null) => (b === 'sqlite' ? sqliteTime(t) : b === 'mysql' ? mysqlTime(t) : t);
-  const values: unknown[] = [j.task, json(j.args), json(j.kwargs), j.job_retry, j.job_retries, j.job_retry_after, j.job_id, time(j.enqueue_time), time(j.expire_time), j.status];
-  if (j.id !== undefined) cols.unshift('id'), values.unshift(j.id);
-  const q = (c: string) => (b === 'mysql' ? '`' + c + '`' : '"' + c + '"');
-  const sql = `INSERT INTO ${q('rearq_job')} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-  if (b === 'postgres') return Number((await db.query(sql + ' RETURNING id', values))[0].id);
-  await db.query(sql, values);
-  return Number((await db.query(`SELECT id FROM ${q('rearq_job')} WHERE job_id = ?`, [j.job_id]))[0].id);
+  return insertRow(db, 'rearq_job', {
+    task: j.task, args: json(j.args), kwargs: json(j.kwargs), job_retry: j.job_retry, job_retries: j.job_retries, job_retry_after: j.job_retry_after,
+    job_id: j.job_id, enqueue_time: rearqTime(b, j.enqueue_time), expire_time: rearqTime(b, j.expire_time), status: j.status,
+  }, j.id, 'job_id');
 }
 
 export async function insertResult(db: RawDb, r: Omit<RawResult, 'id'> & { id?: number }): Promise<number> {
   const b = db.backend;
-  const cols = ['worker', 'success', 'msg_id', 'result', 'start_time', 'finish_time', 'job_id'];
-  const time = (t: string | null) => (b === 'sqlite' ? sqliteTime(t) : b === 'mysql' ? mysqlTime(t) : t);
-  const values: unknown[] = [r.worker, b === 'postgres' ? r.success : r.success ? 1 : 0, r.msg_id, r.result, time(r.start_time), time(r.finish_time), r.job_id];
-  if (r.id !== undefined) cols.unshift('id'), values.unshift(r.id);
-  const q = (c: string) => (b === 'mysql' ? '`' + c + '`' : '"' + c + '"');
-  const sql = `INSERT INTO ${q('rearq_job_results')} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-  if (b === 'postgres') return Number((await db.query(sql + ' RETURNING id', values))[0].id);
-  await db.query(sql, values);
-  return Number((await db.query(`SELECT id FROM ${q('rearq_job_results')} WHERE msg_id = ?`, [r.msg_id]))[0].id);
+  return insertRow(db, 'rearq_job_results', {
+    worker: r.worker, success: b === 'postgres' ? r.success : r.success ? 1 : 0, msg_id: r.msg_id, result: r.result,
+    start_time: rearqTime(b, r.start_time), finish_time: rearqTime(b, r.finish_time), job_id: r.job_id,
+  }, r.id, 'msg_id');
 }
 
 export async function setJobStatus(db: RawDb, jobId: string, status: string): Promise<void> {

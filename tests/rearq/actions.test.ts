@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendsUnderTest } from '../helpers/databases.js';
-import { createRearqDatabase, createTestRedis, fixtureQueue, readRaw, rearqMissing, redisMissing, writeRedisFixture, type RawJob, type RearqDatabase, type TestRedis } from '../helpers/rearq.js';
+import { createRearqDatabase, createTestRedis, fixtureQueue, pyJson, readRaw, rearqMissing, redisMissing, writeRedisFixture, type RawJob, type RearqDatabase, type TestRedis } from '../helpers/rearq.js';
 import { run, runJson } from '../helpers/run.js';
 
 const backends = await backendsUnderTest();
@@ -100,7 +100,9 @@ for (const { backend, skip } of backends) {
       await raw.close();
       if (backend === 'sqlite') {
         expect(String(stored.enqueue_time)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?\+00:00$/);
-        expect(stored.kwargs).toBe(JSON.stringify(failed.kwargs));
+        // ReArq's own JSON text (Python's json.dumps, compact, \uXXXX escapes), not merely equal JSON
+        expect(stored.kwargs).toBe(pyJson(failed.kwargs));
+        expect(stored.args).toBe(pyJson(failed.args));
       }
     });
 
@@ -121,6 +123,7 @@ for (const { backend, skip } of backends) {
       expect((await fresh()).jobs.length).toBe(countBefore + matching.length);
       const unknown = await run(args('rearq', 'requeue', 'nope-1'));
       expect(unknown.code).toBe(1);
+      expect(unknown.stderr.trim()).toMatch(/^tasklog: no ReArq job with job_id nope-1: nothing requeued$/);
     });
 
     it('requeue: a job in no stream goes to --queue; a failing XADD leaves no new row behind', async () => {

@@ -23,8 +23,15 @@ function expected(job: RawJob, results: RawResult[], queue: string): Record<stri
   const short = (iso: string | null) => (iso === null ? null : iso.replace('.000000Z', 'Z'));
   let error: string | null = null;
   if (last && !last.success && last.result !== null) {
-    const m = /^Run job error(?: in NO\.\d+ times)?, exc: ([\s\S]*?)(?:, retry after \d+ seconds)?$/.exec(last.result);
-    error = m && m[1].trim() ? m[1] : last.result.trim();
+    // by hand, not src/rearq's one regex: cut the head at the first ', exc: ', then one trailing retry part
+    const text = last.result;
+    const cut = text.indexOf(', exc: ');
+    const head = cut < 0 ? null : text.slice(0, cut);
+    const wrapped = head !== null && (head === 'Run job error' || /^Run job error in NO\.\d+ times$/.test(head));
+    let inner = wrapped ? text.slice(cut + ', exc: '.length) : '';
+    const retry = /, retry after \d+ seconds$/.exec(inner);
+    if (retry) inner = inner.slice(0, retry.index);
+    error = inner.trim() ? inner : text.trim();
   }
   const times = [job.enqueue_time, last?.start_time ?? null, last?.finish_time ?? null].filter((t): t is string => t !== null);
   const latest = times.reduce((a, b) => (us(b) > us(a) ? b : a));
@@ -104,6 +111,45 @@ for (const { backend, skip } of backends) {
       expect(second).toMatchObject({ inserted: 0, updated: 0, skipped: 0 });
     });
 
+    it('pinned rows: values read by hand off a copy of the real ReArq database, not computed', async () => {
+      // after the first test's sync (--queue-map process_payment=high), before later tests touch these jobs
+      const rows = await taskLog(log.url);
+      const base = { job_retry: 1, job_retry_after: 60, user: null };
+      // two attempts; the latest (08:30:28) is a bare 'Run job error, exc: ' (a timeout): the whole text trimmed
+      expect(rows.get('9438d750b8e04ba6af6d6817ee60c0ff')).toEqual({
+        ...base, job_id: '9438d750b8e04ba6af6d6817ee60c0ff', task_name: 'timeout_task', queue_name: 'default', args: [3], kwargs: {}, status: 'failed',
+        duration_ms: 1001, job_retries: 1, success: false, result: null, error_message: 'Run job error, exc:', worker_id: 'vm-12952',
+        enqueue_time: '2026-11-30T08:30:24.554103Z', expire_time: null, start_time: '2026-11-30T08:30:28.500892Z', finish_time: '2026-11-30T08:30:29.502775Z',
+        created_at: '2026-11-30T08:30:24.554103Z', updated_at: '2026-11-30T08:30:29.502775Z',
+      });
+      // its only attempt ends in ', retry after 2 seconds' around an empty message: again the whole text trimmed
+      expect(rows.get('106c9fa9de154d0d8b9da17a85d2a07e')).toEqual({
+        ...base, job_id: '106c9fa9de154d0d8b9da17a85d2a07e', task_name: 'timeout_task', queue_name: 'default', args: [3], kwargs: {}, status: 'failed',
+        duration_ms: 1002, job_retries: 1, success: false, result: null, error_message: 'Run job error in NO.0 times, exc: , retry after 2 seconds', worker_id: 'vm-12952',
+        enqueue_time: '2026-11-30T08:30:24.564413Z', expire_time: null, start_time: '2026-11-30T08:30:25.527446Z', finish_time: '2026-11-30T08:30:26.529987Z',
+        created_at: '2026-11-30T08:30:24.564413Z', updated_at: '2026-11-30T08:30:26.529987Z',
+      });
+      // no result rows: success from the status alone (success → true, expired / queued / in_progress → null), no attempt times
+      const none = { duration_ms: null, job_retries: 0, result: null, error_message: null, worker_id: null, start_time: null, finish_time: null };
+      expect(rows.get('9f217f5b2af74d808cef0f942d0e26c1')).toEqual({
+        ...base, ...none, job_id: '9f217f5b2af74d808cef0f942d0e26c1', task_name: 'send_email', queue_name: 'default', args: ['later2@example.org', 'Deferred 2 \u23f0'], kwargs: {},
+        status: 'success', success: true, enqueue_time: '2026-11-30T08:30:24.833209Z', expire_time: null, created_at: '2026-11-30T08:30:24.833209Z', updated_at: '2026-11-30T08:30:24.833209Z',
+      });
+      expect(rows.get('c18af67f9b0146679668b63881154342')).toEqual({
+        ...base, ...none, job_id: 'c18af67f9b0146679668b63881154342', task_name: 'send_email', queue_name: 'default', args: ['expired0@example.org', 'too late'], kwargs: {},
+        status: 'expired', success: null, enqueue_time: '2026-11-30T08:30:24.889372Z', expire_time: '2026-11-30T08:30:25.888489Z', created_at: '2026-11-30T08:30:24.889372Z', updated_at: '2026-11-30T08:30:24.889372Z',
+      });
+      expect(rows.get('88773a89d08d49808325bc224f431d2b')).toEqual({
+        ...base, ...none, job_id: '88773a89d08d49808325bc224f431d2b', task_name: 'process_payment', queue_name: 'high', args: [], kwargs: { order_id: 999, amount: 12.5, currency: 'CHF' },
+        status: 'queued', success: null, enqueue_time: '2026-11-30T08:30:43.231054Z', expire_time: null, created_at: '2026-11-30T08:30:43.231054Z', updated_at: '2026-11-30T08:30:43.231054Z',
+      });
+      // the one in progress: no result row yet either
+      expect(rows.get('73ea3a8cdb3b4e79b175ecb7f79dab00')).toEqual({
+        ...base, ...none, job_id: '73ea3a8cdb3b4e79b175ecb7f79dab00', task_name: 'long_running', queue_name: 'default', args: [120], kwargs: {},
+        status: 'in_progress', success: null, enqueue_time: '2026-11-30T08:30:34.093060Z', expire_time: null, created_at: '2026-11-30T08:30:34.093060Z', updated_at: '2026-11-30T08:30:34.093060Z',
+      });
+    });
+
     it('takes the queue from the streams with --redis', async () => {
       const raw = await rearq.raw();
       const { jobs, results } = await readRaw(raw);
@@ -154,8 +200,11 @@ for (const { backend, skip } of backends) {
       expect(out).toMatchObject({ inserted: 0, updated: 0, skipped: 2 });
       expect(out.skipped_jobs.map((s: { job_id: string }) => s.job_id).sort()).toEqual([longId, 'long-worker-job'].sort());
       expect(r.stderr).toContain('skipped job long-worker-job: worker');
+      expect(r.stderr).toContain(`skipped job ${longId}: job_id`);
       const logRows = await taskLog(log.url);
       expect(logRows.has('long-worker-job')).toBe(false);
+      expect(logRows.has(longId)).toBe(false);
+      expect([...logRows.keys()].some((k) => k.startsWith('xxxxxxxxxx'))).toBe(false);
     });
 
     it('a loop of syncs while jobs are inserted and finished loses nothing', async () => {
@@ -194,12 +243,24 @@ for (const { backend, skip } of backends) {
     });
 
     it('--dry-run writes nothing; --full rereads everything and finds it unchanged', async () => {
+      // a job ReArq wrote since the last sync, its one attempt a retried failure with a message
+      const raw = await rearq.raw();
+      const id = await insertJob(raw, { task: 'flaky_sync', args: ['dry'], kwargs: { n: 1 }, job_retry: 3, job_retries: 1, job_retry_after: 5, job_id: `dry-run-${backend}`, enqueue_time: '2026-11-30T11:00:00.250000Z', expire_time: null, status: 'failed' });
+      await insertResult(raw, { worker: 'vm-12952', success: false, msg_id: '1896040000000-0', result: 'Run job error in NO.1 times, exc: disk full, retry after 5 seconds', start_time: '2026-11-30T11:00:01.000000Z', finish_time: '2026-11-30T11:00:01.750000Z', job_id: id });
+      await raw.close();
       const before = await taskLog(log.url);
+      expect(before.has(`dry-run-${backend}`)).toBe(false);
       const dry = await sync('--full', '--dry-run');
-      expect(dry).toMatchObject({ inserted: 0, updated: 0, dry_run: true });
+      expect(dry).toMatchObject({ inserted: 1, updated: 0, dry_run: true });
+      const afterDry = await taskLog(log.url);
+      expect(afterDry.has(`dry-run-${backend}`)).toBe(false);
+      expect(afterDry).toEqual(before);
+      const real = await sync();
+      expect(real).toMatchObject({ inserted: 1, updated: 0, dry_run: false });
+      expect((await taskLog(log.url)).get(`dry-run-${backend}`)).toMatchObject({ status: 'failed', success: false, error_message: 'disk full', duration_ms: 750, worker_id: 'vm-12952' });
       const full = await sync('--full');
       expect(full.inserted + full.updated).toBe(0);
-      expect(full.unchanged).toBe(before.size);
+      expect(full.unchanged).toBe(before.size + 1);
     });
   });
 }
