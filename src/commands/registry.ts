@@ -149,7 +149,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "create the task log table as Django's migration does (idempotent)",
     "args": [],
-    "options": 2,
+    "options": 3,
     "module": "migrate"
   },
   {

@@ -169,3 +169,14 @@ export function parseTimeStrict(text: string): { instant: Instant } | { error: s
   if (year < 1000 || utcYear < 1000 || utcYear > 9999) return { error: 'is outside the years 1000–9999' };
   return { instant: instantOf(seconds, frac) };
 }
+
+/** Whole microseconds since the epoch (exact within ±285 years of 1970, where a double holds them). */
+export function toMicros(t: Instant): number {
+  return Math.floor(t.ms / 1000) * 1_000_000 + t.micros;
+}
+
+/** The instant of a count of microseconds since the epoch. */
+export function instantFromMicros(us: number): Instant {
+  const micros = ((us % 1_000_000) + 1_000_000) % 1_000_000;
+  return { ms: Math.floor(us / 1000), micros };
+}

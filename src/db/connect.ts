@@ -36,6 +36,11 @@ export interface Db extends Sql {
    * writes rows itself (serverJson). Breaking off closes the connection.
    */
   copyLines?(select: string, bindings: readonly unknown[]): AsyncGenerator<string>;
+  /**
+   * An INSERT … FORMAT … statement with its rows streamed as the body (the
+   * ClickHouse archive); the statement succeeds or fails whole.
+   */
+  insert(statement: string, body: string | AsyncIterable<string | Uint8Array>): Promise<void>;
   dialect: Dialect;
   target: Target;
   table: string;
@@ -65,6 +70,8 @@ export async function loadDialect(target: Target): Promise<Dialect> {
       return new (await import('./dialect/postgres.js')).PostgresDialect();
     case 'mysql':
       return new (await import('./dialect/mysql.js')).MysqlDialect();
+    case 'clickhouse':
+      return new (await import('./dialect/clickhouse.js')).ClickhouseDialect();
   }
 }
 
@@ -84,7 +91,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
   }
   const dialect = await loadDialect(target);
   const timeoutMs = settings.connectTimeoutMs;
-  const pool = new Pool(async () => reportingFailures(await withTimeout(dialect.openConnection(target, timeoutMs, options.session), timeoutMs + 1000), target), options.poolSize ?? dialect.maxConnections);
+  const pool = new Pool(async () => reportingFailures(await withTimeout(dialect.openConnection(target, timeoutMs, options.create ? { ...options.session, create: true } : options.session), timeoutMs + 1000), target), options.poolSize ?? dialect.maxConnections);
   const close = () => pool.close();
   const sql = pooledSql(pool);
   try {
@@ -105,6 +112,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
     }
     const userTable = (await dialect.tableExists(sql, settings.userTable)) ? settings.userTable : null;
     const transaction = async <T>(fn: (tx: Sql) => Promise<T>): Promise<T> => {
+      if (!dialect.beginSql) throw new RuntimeFailure(`${dialect.productName} has no transactions: ${target.display} cannot take this write`);
       const conn = await pool.acquire();
       try {
         await conn.run(dialect.beginSql, []);
@@ -130,7 +138,16 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
       }
     };
     const copyLines = dialect.serverJson ? (select: string, bindings: readonly unknown[]) => pooledCopyLines(pool, select, bindings) : undefined;
-    return { ...sql, transaction, session, copyLines, dialect, target, table, userTable, userTableName: settings.userTable, close };
+    const insert = async (statement: string, body: string | AsyncIterable<string | Uint8Array>): Promise<void> => {
+      const conn = await pool.acquire();
+      try {
+        if (!conn.insert) throw new Error(`${dialect.productName} takes no streamed rows`);
+        await conn.insert(statement, body);
+      } finally {
+        pool.release(conn);
+      }
+    };
+    return { ...sql, transaction, session, copyLines, insert, dialect, target, table, userTable, userTableName: settings.userTable, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -149,6 +166,7 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
     return new DatabaseError(detail, target.display, errorCode(err), err);
   };
   const copyLines = conn.copyLines?.bind(conn);
+  const insert = conn.insert?.bind(conn);
   return {
     async run(text, bindings) {
       try {
@@ -161,6 +179,15 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
       ? async function* (text, bindings) {
           try {
             yield* copyLines(text, bindings);
+          } catch (err) {
+            throw failure(err);
+          }
+        }
+      : undefined,
+    insert: insert
+      ? async (text, body) => {
+          try {
+            await insert(text, body);
           } catch (err) {
             throw failure(err);
           }

@@ -71,8 +71,8 @@ export interface Dialect {
    * Then every batch is read back after writing (MySQL/MariaDB).
    */
   readonly upsertMayMerge: boolean;
-  /** a time as a bind value the column compares correctly against */
-  encodeTime(t: Instant): string;
+  /** a time as a bind value the column compares correctly against (ClickHouse: microseconds since the epoch) */
+  encodeTime(t: Instant): string | number;
   encodeBool(b: boolean | null): unknown;
   /** the text a JSON column is written with */
   encodeJson(v: unknown): unknown;
@@ -173,6 +173,8 @@ export interface SessionOptions {
   readOnly?: boolean;
   /** the server cancels any statement running longer (PostgreSQL, MySQL, MariaDB; SQLite has no such limit) */
   statementTimeoutMs?: number;
+  /** what connecting may create when it is missing (migrate, archive): the ClickHouse database of the URL */
+  create?: boolean;
 }
 
 /** One open connection: SQL with `?` placeholders in, rows or a count of changed rows out. */
@@ -186,6 +188,8 @@ export interface DriverConnection {
    * memory stays flat. Breaking off leaves the connection unusable: close it.
    */
   copyLines?(select: string, bindings: readonly unknown[]): AsyncIterable<Uint8Array>;
+  /** ClickHouse: an INSERT … FORMAT … statement, its rows streamed as the request's body */
+  insert?(statement: string, body: string | AsyncIterable<string | Uint8Array>): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,375 @@
+import { toMicros, type Instant } from '../../core/time.js';
+import { ClickhouseError, ClickhouseHttp, CH_ERROR, inlineChBindings } from '../clickhouse-http.js';
+import type { Target } from '../url.js';
+import { describeNetworkError, errorMessage, type Dialect, type DriverConnection, type SessionOptions, type Sql } from './types.js';
+
+/**
+ * The archive's tables for a task log table T (the name tasklog reads with
+ * --table, django_cfg_task_log by default), in the database of the URL:
+ *
+ *   T             a VIEW of the current version of every archived row: what reports read
+ *   T_settled     settled versions (status success, failed, expired, canceled), written once
+ *   T_open        the rows still open (queued, in progress, …), a fresh snapshot each run (PARTITION BY _run)
+ *   T_superseded  (id, _hash) of settled versions that are no longer current (a retried failure)
+ *   T_runs        one row per finished run: what is visible, and where the next run starts
+ *
+ * On a cluster each of them but the view is a Distributed table (sharded by
+ * cityHash64(id); runs by cityHash64(run)) over a ReplicatedMergeTree named
+ * with _local on every shard.
+ */
+export interface ArchiveNames {
+  view: string;
+  settled: string;
+  open: string;
+  superseded: string;
+  runs: string;
+}
+
+export function archiveNames(table: string): ArchiveNames {
+  return { view: table, settled: `${table}_settled`, open: `${table}_open`, superseded: `${table}_superseded`, runs: `${table}_runs` };
+}
+
+/** The local table under a Distributed one on each shard of a cluster. */
+export const LOCAL_SUFFIX = '_local';
+
+/**
+ * A row of T_settled and T_open: the 22 task log columns with times as
+ * microseconds since the epoch (UTC) in Int64 (18.16 has no DateTime64; the
+ * same type in current ClickHouse), JSON as its text, success as 0/1, the
+ * user's name and e-mail as they were when archived, and the archive's own
+ * two: _hash (the row's content, what tells a new version from the same one)
+ * and _run (the run that wrote it; invisible until that run finished).
+ */
+export const ARCHIVE_COLUMNS = [
+  ['id', 'Int64'],
+  ['job_id', 'String'],
+  ['task_name', 'String'],
+  ['queue_name', 'String'],
+  ['args', 'String'],
+  ['kwargs', 'String'],
+  ['status', 'String'],
+  ['duration_ms', 'Nullable(Int64)'],
+  ['job_retry', 'Int64'],
+  ['job_retries', 'Int64'],
+  ['job_retry_after', 'Int64'],
+  ['success', 'Nullable(UInt8)'],
+  ['result', 'Nullable(String)'],
+  ['error_message', 'Nullable(String)'],
+  ['worker_id', 'Nullable(String)'],
+  ['enqueue_time', 'Int64'],
+  ['expire_time', 'Nullable(Int64)'],
+  ['start_time', 'Nullable(Int64)'],
+  ['finish_time', 'Nullable(Int64)'],
+  ['created_at', 'Int64'],
+  ['updated_at', 'Int64'],
+  ['user_id', 'Nullable(Int64)'],
+  ['username', 'Nullable(String)'],
+  ['email', 'Nullable(String)'],
+  ['_hash', 'UInt64'],
+  ['_run', 'UInt64'],
+] as const;
+
+export type ArchiveColumn = (typeof ARCHIVE_COLUMNS)[number][0];
+
+/** The columns a reader sees in the view: the row without the archive's own two. */
+export const ARCHIVE_ROW_COLUMNS: readonly ArchiveColumn[] = ARCHIVE_COLUMNS.map(([c]) => c).filter((c) => !c.startsWith('_'));
+
+export const SUPERSEDED_COLUMNS = [
+  ['id', 'Int64'],
+  ['created_at', 'Int64'],
+  ['_hash', 'UInt64'],
+  ['_run', 'UInt64'],
+] as const;
+
+export const RUNS_COLUMNS = [
+  ['run', 'UInt64'],
+  ['started', 'Int64'],
+  ['finished', 'Int64'],
+  ['watermark', 'Int64'],
+  ['source', 'String'],
+  ['source_table', 'String'],
+  ['archived', 'UInt64'],
+  ['updated', 'UInt64'],
+  ['unchanged', 'UInt64'],
+  ['open', 'UInt64'],
+] as const;
+
+/** The columns and types each of the archive's tables must have, by role. */
+export const ARCHIVE_SHAPES: Record<Exclude<keyof ArchiveNames, 'view'>, readonly (readonly [string, string])[]> = {
+  settled: ARCHIVE_COLUMNS,
+  open: ARCHIVE_COLUMNS,
+  superseded: SUPERSEDED_COLUMNS,
+  runs: RUNS_COLUMNS,
+};
+
+/** Statements that return rows: answered as JSON (with the column types) and decoded. */
+const RETURNS_ROWS = /^\s*\(*\s*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXISTS)\b/i;
+
+/**
+ * ClickHouse over its HTTP interface (18.16 as Debian packages it, and
+ * current releases): the archive of the task log. No transactions; times are
+ * Int64 microseconds; bindings are inlined as literals.
+ */
+export class ClickhouseDialect implements Dialect {
+  readonly backend = 'clickhouse' as const;
+  readonly productName = 'ClickHouse';
+  readonly maxNameLength = null;
+  readonly groupsTextExactly = true;
+  readonly subqueryFence = '';
+  readonly maxConnections = 4;
+  /** no transactions: Db.transaction refuses (nothing writes the archive but archive, statement by statement) */
+  readonly beginSql = '';
+  readonly trueSql = '1';
+  readonly falseSql = '0';
+  readonly timeType = 'Int64';
+  readonly longTextType = 'String';
+  readonly insertBatchRows = 10_000;
+  readonly storesNul = true;
+  readonly upsertMayMerge = false;
+  readonly lockingRead = '';
+
+  async openConnection(target: Target, timeoutMs: number, session: SessionOptions = {}): Promise<DriverConnection> {
+    const s = target.server!;
+    const http = new ClickhouseHttp({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, timeoutMs });
+    if (session.create) {
+      // the database of the URL, created when missing (migrate, archive); a read-only user can still check
+      const found = await http.text(`SELECT count() FROM system.databases WHERE name = ${quoteString(s.database)}`, { database: null });
+      if (found.trim() === '0') await http.text(`CREATE DATABASE IF NOT EXISTS ${this.quote(s.database)}`, { database: null });
+    }
+    return {
+      async run(sql, bindings) {
+        const text = inlineChBindings(sql, bindings);
+        if (!RETURNS_ROWS.test(text)) {
+          await http.text(text);
+          return { rows: [], changes: 0 };
+        }
+        const body = await http.text(`${text}\nFORMAT JSON`);
+        return { rows: decodeJsonRows(body), changes: 0 };
+      },
+      copyLines(select, bindings) {
+        return http.stream(`${inlineChBindings(select, bindings)}\nFORMAT TabSeparatedRaw`);
+      },
+      async insert(sql, body) {
+        // through a Distributed table the rows reach every shard before the statement returns
+        await http.text(sql, { body, settings: { insert_distributed_sync: 1 } });
+      },
+      close: () => http.close(),
+    };
+  }
+
+  encodeTime(t: Instant): number {
+    return toMicros(t);
+  }
+
+  encodeBool(b: boolean | null): unknown {
+    return b === null ? null : b ? 1 : 0;
+  }
+
+  encodeJson(v: unknown): unknown {
+    return JSON.stringify(v);
+  }
+
+  quote(identifier: string): string {
+    return identifier
+      .split('.')
+      .map((p) => '`' + p.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`')
+      .join('.');
+  }
+
+  /** migrate --sql on ClickHouse: the archive's tables on one server */
+  createTaskTableSql(table: string): string[] {
+    return this.archiveTablesSql(table, null);
+  }
+
+  createUserTableSql(): string[] {
+    throw new Error('the ClickHouse archive keeps the user name and e-mail in its rows: it has no user table');
+  }
+
+  /**
+   * CREATE statements of the archive's tables (IF NOT EXISTS): on one server
+   * MergeTree tables; with `cluster`, ON CLUSTER a ReplicatedMergeTree per
+   * shard under a Distributed table. `database` qualifies every name (ON
+   * CLUSTER runs on servers whose default database is another).
+   */
+  archiveTablesSql(table: string, cluster: { name: string; database: string } | null): string[] {
+    const n = archiveNames(table);
+    const db = cluster ? `${this.quote(cluster.database)}.` : '';
+    const on = cluster ? ` ON CLUSTER ${this.quote(cluster.name)}` : '';
+    const cols = (list: readonly (readonly [string, string])[]) => `(${list.map(([c, t]) => `${this.quote(c)} ${t}`).join(', ')})`;
+    const stmts: string[] = [];
+    const create = (name: string, list: readonly (readonly [string, string])[], engineTail: string, shardKey: string) => {
+      if (!cluster) {
+        stmts.push(`CREATE TABLE IF NOT EXISTS ${this.quote(name)} ${cols(list)} ENGINE = MergeTree ${engineTail}`);
+        return;
+      }
+      const local = `${db}${this.quote(name + LOCAL_SUFFIX)}`;
+      const zkPath = `/clickhouse/tables/{shard}/${cluster.database}/${name}`;
+      stmts.push(
+        `CREATE TABLE IF NOT EXISTS ${local}${on} ${cols(list)} ENGINE = ReplicatedMergeTree(${quoteString(zkPath)}, '{replica}') ${engineTail}`,
+        `CREATE TABLE IF NOT EXISTS ${db}${this.quote(name)}${on} AS ${local} ENGINE = Distributed(${this.quote(cluster.name)}, ${this.quote(cluster.database)}, ${this.quote(name + LOCAL_SUFFIX)}, ${shardKey})`,
+      );
+    };
+    const id = this.quote('id');
+    create(n.settled, ARCHIVE_COLUMNS, `PARTITION BY toYYYYMM(toDateTime(intDiv(${this.quote('created_at')}, 1000000), 'UTC')) ORDER BY (${this.quote('created_at')}, ${id})`, `cityHash64(${id})`);
+    create(n.open, ARCHIVE_COLUMNS, `PARTITION BY ${this.quote('_run')} ORDER BY ${id}`, `cityHash64(${id})`);
+    create(n.superseded, SUPERSEDED_COLUMNS, `ORDER BY (${id}, ${this.quote('_hash')})`, `cityHash64(${id})`);
+    create(n.runs, RUNS_COLUMNS, `ORDER BY ${this.quote('run')}`, `cityHash64(${this.quote('run')})`);
+    const qualified: ArchiveNames = { view: db + this.quote(n.view), settled: db + this.quote(n.settled), open: db + this.quote(n.open), superseded: db + this.quote(n.superseded), runs: db + this.quote(n.runs) };
+    stmts.push(`CREATE VIEW IF NOT EXISTS ${qualified.view}${on} AS ${this.currentRowsSql(qualified)}`);
+    return stmts;
+  }
+
+  /** The last finished run: every row it or an earlier run wrote is visible, nothing later. */
+  committedRunSql(runsSql: string): string {
+    return `(SELECT max(${this.quote('run')}) FROM ${runsSql})`;
+  }
+
+  /**
+   * The current version of every archived row, exactly once, as one SELECT
+   * of ARCHIVE_ROW_COLUMNS: settled versions of finished runs that no
+   * finished run superseded, and the open rows of the last finished run's
+   * snapshot. `where` (a condition on the row's columns) goes into both
+   * halves, so partitions and the primary key prune each. Names are quoted
+   * (and qualified) already. GLOBAL: on a cluster the small superseded set
+   * is read once and sent to every shard.
+   */
+  currentRowsSql(names: Omit<ArchiveNames, 'view'>, where = ''): string {
+    const q = (c: string) => this.quote(c);
+    const cols = ARCHIVE_ROW_COLUMNS.map(q).join(', ');
+    const run = this.committedRunSql(names.runs);
+    const and = where ? ` AND (${where})` : '';
+    return (
+      `SELECT ${cols} FROM ${names.settled} WHERE ${q('_run')} <= ${run} AND (${q('id')}, ${q('_hash')}) GLOBAL NOT IN (SELECT ${q('id')}, ${q('_hash')} FROM ${names.superseded} WHERE ${q('_run')} <= ${run})${and} ` +
+      `UNION ALL SELECT ${cols} FROM ${names.open} WHERE ${q('_run')} = ${run}${and}`
+    );
+  }
+
+  async tableExists(db: Sql, table: string): Promise<boolean> {
+    const [d, t] = splitName(table);
+    const rows = await db.query(`SELECT count() AS n FROM system.tables WHERE database = ${d === null ? 'currentDatabase()' : '?'} AND name = ?`, d === null ? [t] : [d, t]);
+    return Number(rows[0]?.n) > 0;
+  }
+
+  /** name → type of each column of a table (empty when there is no such table) */
+  async columnTypes(db: Sql, table: string): Promise<Map<string, string>> {
+    const [d, t] = splitName(table);
+    const rows = await db.query<{ name: string; type: string }>(
+      `SELECT name, type FROM system.columns WHERE database = ${d === null ? 'currentDatabase()' : '?'} AND table = ?`,
+      d === null ? [t] : [d, t],
+    );
+    return new Map(rows.map((r) => [String(r.name), String(r.type)]));
+  }
+
+  /** the engine of a table (MergeTree, ReplicatedMergeTree, Distributed, View), or null */
+  async tableEngine(db: Sql, table: string): Promise<string | null> {
+    const [d, t] = splitName(table);
+    const rows = await db.query<{ engine: string }>(`SELECT engine FROM system.tables WHERE database = ${d === null ? 'currentDatabase()' : '?'} AND name = ?`, d === null ? [t] : [d, t]);
+    return rows.length ? String(rows[0].engine) : null;
+  }
+
+  microsBetweenSql(fromSql: string, toSql: string): string {
+    return `(${toSql} - ${fromSql})`;
+  }
+
+  epochSecondsSql(columnSql: string): string {
+    return `intDiv(${columnSql}, 1000000)`;
+  }
+
+  intDivSql(a: string, b: string): string {
+    return `intDiv(${a}, ${b})`;
+  }
+
+  vacuumSql(table: string): string {
+    return `OPTIMIZE TABLE ${this.quote(table)}`;
+  }
+
+  relaxedCommitSql(): string[] {
+    return [];
+  }
+
+  analyzeSql(): string {
+    return 'SELECT 1';
+  }
+
+  upsertSql(): string {
+    throw new Error('the ClickHouse archive is written by tasklog archive only');
+  }
+
+  async listIndexes(): Promise<string[]> {
+    return [];
+  }
+
+  async listColumns(db: Sql, table: string): Promise<string[]> {
+    return [...(await this.columnTypes(db, table)).keys()];
+  }
+
+  async tablesWithColumns(db: Sql, columns: readonly string[]): Promise<string[]> {
+    const rows = await db.query(
+      `SELECT table AS name FROM system.columns WHERE database = currentDatabase() AND name IN (${columns.map(() => '?').join(', ')}) GROUP BY table HAVING uniqExact(name) = ? ORDER BY table`,
+      [...columns, columns.length],
+    );
+    return rows.map((r) => String(r.name));
+  }
+
+  async estimateRows(db: Sql, table: string): Promise<{ rows: number; estimate: boolean }> {
+    const rows = await db.query(`SELECT count() AS n FROM ${this.quote(table)}`);
+    return { rows: Number(rows[0].n), estimate: false };
+  }
+
+  /** case-insensitive for what lowerUTF8 folds (18.16 leaves İ as it is) */
+  foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
+    return { sql: `position(lowerUTF8(${columnSql}), ?) > 0`, bindings: [term.toLowerCase()] };
+  }
+
+  binaryText(columnSql: string): string {
+    return columnSql; // String compares byte by byte
+  }
+
+  async serverVersion(db: Sql): Promise<string> {
+    const rows = await db.query('SELECT version() AS v');
+    return `ClickHouse ${rows[0].v}`;
+  }
+
+  describeConnectError(err: unknown, target: Target, timeoutMs: number): string {
+    const where = target.display;
+    const net = describeNetworkError(err, where, timeoutMs);
+    if (net) return net;
+    if (err instanceof ClickhouseError) {
+      const n = err.number;
+      if (n === CH_ERROR.WRONG_PASSWORD || n === CH_ERROR.UNKNOWN_USER || n === CH_ERROR.REQUIRED_PASSWORD || n === CH_ERROR.AUTHENTICATION_FAILED) {
+        return `cannot connect to ${where}: authentication failed (${err.message})`;
+      }
+      if (n === CH_ERROR.UNKNOWN_DATABASE) return `cannot connect to ${where}: ${err.message} (run \`tasklog migrate --db ${where}\` to create it)`;
+      if (n === CH_ERROR.READONLY) return `cannot connect to ${where}: the user may only read (${err.message})`;
+      if (n === 0) return `cannot connect to ${where}: not a ClickHouse HTTP interface (${err.message})`;
+      return `cannot connect to ${where}: ${err.message}`;
+    }
+    if (/parse error|HPE_|invalid/i.test(errorMessage(err))) return `cannot connect to ${where}: not a ClickHouse HTTP interface (${errorMessage(err)})`;
+    return `cannot connect to ${where}: ${errorMessage(err)}`;
+  }
+}
+
+/** A string as a ClickHouse literal. */
+export function quoteString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** 'db.table' → ['db', 'table']; 'table' → [null, 'table'] */
+function splitName(table: string): [string | null, string] {
+  const dot = table.indexOf('.');
+  return dot < 0 ? [null, table] : [table.slice(0, dot), table.slice(dot + 1)];
+}
+
+/** FORMAT JSON's rows, 64-bit integers (quoted by the server) as numbers; other values as JSON gives them. */
+function decodeJsonRows(body: string): Record<string, unknown>[] {
+  const parsed = JSON.parse(body) as { meta: { name: string; type: string }[]; data: Record<string, unknown>[] };
+  const wide = parsed.meta.filter((m) => /^(Nullable\()?U?Int64\)?$/.test(m.type)).map((m) => m.name);
+  if (wide.length === 0) return parsed.data;
+  for (const row of parsed.data) {
+    for (const c of wide) {
+      const v = row[c];
+      if (typeof v === 'string') row[c] = Number(v);
+    }
+  }
+  return parsed.data;
+}
