@@ -102,10 +102,15 @@ function utcTextToIso(text: string): string | null {
   return `${m[1]}T${m[4]}${frac === '000000' ? '' : '.' + frac}Z`;
 }
 
-/** Decodes any database time value into tasklog's ISO form (null stays null). */
+/**
+ * Decodes any database time value into tasklog's ISO form (null stays null).
+ * A number is microseconds since the epoch: how the ClickHouse archive keeps
+ * times (Int64, since 18.16 has no DateTime64).
+ */
 export function decodeTime(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : toIso(instantFromDate(value));
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? toIso(instantFromMicros(value)) : String(value);
   const text = String(value);
   const fast = utcTextToIso(text);
   if (fast !== null) return fast;

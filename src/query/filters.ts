@@ -51,7 +51,7 @@ function group(name: StatusGroup, flags: string, description: string): Declared 
     option: { flags, description: `${description}; false: every other row`, parse: parseBool },
     apply: (qb, v: boolean, e) => {
       const sql = groupSql(name, e.db.dialect, e.db.dialect.quote('t'));
-      qb.and(v === false ? `NOT ${sql}` : sql);
+      qb.and(v === false ? negate(sql, e) : sql);
     },
   };
 }
@@ -81,6 +81,11 @@ function numberBound(column: string, op: '>=' | '<=', flags: string, description
  */
 function fewQueues(sql: string, e: FilterEnv): string {
   return e.ordered && e.db.dialect.unselective ? e.db.dialect.unselective(sql) : sql;
+}
+
+/** "every other row": NOT of a condition that is never NULL, as the dialect writes it. */
+function negate(sql: string, e: FilterEnv): string {
+  return e.db.dialect.negateSql ? e.db.dialect.negateSql(sql) : `NOT ${sql}`;
 }
 
 /** Words of --search: split on spaces and commas. */
@@ -148,7 +153,7 @@ const DECLARED: Declared[] = [
     option: { flags: '--has-error [bool]', description: 'error_message is neither null nor empty; false: every other row', parse: parseBool },
     apply: (qb, v: boolean, e) => {
       const sql = `(${e.col('error_message')} IS NOT NULL AND ${e.col('error_message')} <> '')`;
-      qb.and(v === false ? `NOT ${sql}` : sql);
+      qb.and(v === false ? negate(sql, e) : sql);
     },
   },
   timeBound('enqueue_time', '>=', '--start-time <time>', 'enqueued at or after (ReArq\'s name)'),
@@ -254,7 +259,7 @@ function searchApply(withUser: boolean): FilterDef['apply'] {
   return (qb, terms: string[], e) => {
     for (const term of terms) {
       const cols = SEARCH_COLUMNS.map((c) => e.col(c));
-      if (withUser && e.db.userTable) cols.push(e.ucol('username'), e.ucol('email'));
+      if (withUser && (e.db.userTable || e.db.dialect.userInRows)) cols.push(e.ucol('username'), e.ucol('email'));
       const any = e.db.dialect.foldContainsAny?.(cols, term);
       if (any) {
         qb.and(any.sql, any.bindings);

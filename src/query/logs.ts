@@ -65,7 +65,9 @@ export class LogReader {
     now: Date,
   ) {
     const q = (s: string) => db.dialect.quote(s);
-    this.env = { db, now, col: (c) => `${q('t')}.${q(c)}`, ucol: (c) => `${q('u')}.${q(c)}` };
+    // where the rows carry their user (the ClickHouse archive), the user's columns are the row's own
+    const ucolAlias = db.dialect.userInRows ? 't' : 'u';
+    this.env = { db, now, col: (c) => `${q('t')}.${q(c)}`, ucol: (c) => `${q(ucolAlias)}.${q(c)}` };
   }
 
   /** FROM and WHERE of a query: the task table as t, the user table as u when needed or shown. */
@@ -76,7 +78,9 @@ export class LogReader {
     const select = new Select(`${q(db.table)} AS ${q('t')}`, columns);
     const needsUser = query.filters.some((f) => f.def.needsUser);
     const showUser = !forCount && (only ? only.user : true);
-    if (db.userTable && (needsUser || showUser)) {
+    if (db.dialect.userInRows) {
+      if (showUser && only) select.columns.push(`${this.env.ucol('username')} AS ${q('username')}`, `${this.env.ucol('email')} AS ${q('email')}`);
+    } else if (db.userTable && (needsUser || showUser)) {
       this.joinUser(select, showUser);
     } else if (needsUser && query.filters.some((f) => f.def.name === 'user')) {
       throw new RuntimeFailure(`--user needs the user table ${db.userTableName}, which is not in ${db.target.display} (see --user-table)`, 'no_user_table');

@@ -316,9 +316,54 @@ export class ClickhouseDialect implements Dialect {
     return { rows: Number(rows[0].n), estimate: false };
   }
 
-  /** case-insensitive for what lowerUTF8 folds (18.16 leaves İ as it is) */
+  /**
+   * Case-insensitive as JavaScript's toLowerCase folds (SQLite's and
+   * PostgreSQL's ICU fold): lowerUTF8 folds every character as it does except
+   * the ones listed in LOWER_UTF8_MISSES, which it leaves as they are (İ, the
+   * Kelvin sign, Georgian, Cherokee, …; measured against 18.16 over every code
+   * point). Those whose lower case shares a character with the term are
+   * replaced by their lower case first; the others cannot take part in a
+   * match either way. NULL is no match (ifNull: 18.16's OR of a NULL and a
+   * false is NULL).
+   */
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
-    return { sql: `position(lowerUTF8(${columnSql}), ?) > 0`, bindings: [term.toLowerCase()] };
+    const folded = term.toLowerCase();
+    let value = columnSql;
+    const bindings: unknown[] = [];
+    for (const [upper, lower] of lowerUtf8Fixes(folded)) {
+      value = `replaceAll(${value}, ?, ?)`;
+      bindings.push(upper, lower);
+    }
+    return { sql: `ifNull(position(lowerUTF8(${value}), ?) > 0, 0)`, bindings: [...bindings, folded] };
+  }
+
+  /** 18.16 gives NULL for 0 AND NULL, where SQL says false: that NULL is false here */
+  negateSql(conditionSql: string): string {
+    return `NOT ifNull(${conditionSql}, 0)`;
+  }
+
+  /** the archive keeps each row's username and email as they were when archived */
+  readonly userInRows = true;
+
+  /**
+   * percentile_cont(fraction) of the non-NULL values: the values sorted in
+   * one array per group (computed once however many fractions read it) and
+   * interpolated in the doubles PostgreSQL and SQLite compute with:
+   * position = fraction × (n − 1), a + (b − a) × (position − ⌊position⌋).
+   * The fraction as a quotient of integers, which is the correctly rounded
+   * double JavaScript's literal is (a decimal literal goes through
+   * ClickHouse's own float parser). NULL without values, as percentile_cont.
+   */
+  percentileContSql(expr: string, fraction: number): string {
+    const perMille = Math.round(fraction * 1000);
+    if (Math.abs(perMille / 1000 - fraction) > 1e-12) throw new Error(`percentile ${fraction} is not in per-mille`);
+    const sorted = `arraySort(groupArray(${expr}))`;
+    const n = `length(${sorted})`;
+    const position = `((${perMille} / 1000) * (${n} - 1))`;
+    const lo = `toUInt64(${position})`;
+    const a = `${sorted}[${lo} + 1]`;
+    const b = `${sorted}[${lo} + 2]`;
+    return `if(${n} = 0, NULL, ${a} + (${b} - ${a}) * (${position} - ${lo}))`;
   }
 
   binaryText(columnSql: string): string {
@@ -347,6 +392,41 @@ export class ClickhouseDialect implements Dialect {
     if (/parse error|HPE_|invalid/i.test(errorMessage(err))) return `cannot connect to ${where}: not a ClickHouse HTTP interface (${errorMessage(err)})`;
     return `cannot connect to ${where}: ${errorMessage(err)}`;
   }
+}
+
+/**
+ * The characters 18.16's lowerUTF8 leaves as they are although Unicode (and
+ * JavaScript's toLowerCase) gives them a lower case: ranges of code points,
+ * found by comparing lowerUTF8 with toLowerCase over every code point.
+ */
+const LOWER_UTF8_MISSES =
+  '130 1c5 1c8 1cb 1f2 23a 23e 13a0-13f5 1c89 1c90-1cba 1cbd-1cbf 1e9e 1f88-1f8f 1f98-1f9f 1fa8-1faf 1fbc 1fcc 1ffc 2126 212a-212b 2132 ' +
+  '2160-216f 2183 24b6-24cf 2c00-2c2f 2c60 2c62-2c64 2c67 2c69 2c6b 2c6d-2c70 2c72 2c75 2c7e-2c80 2c82-2ce2/2 2ceb 2ced 2cf2 a78d a7aa-a7ae ' +
+  'a7b0-a7b4 a7b6-a7c2/2 a7c4-a7c7 a7c9 a7cb-a7cc a7ce-a7dc/2 a7f5 104b0-104d3 10570-1057a 1057c-1058a 1058c-10592 10594-10595 10c80-10cb2 ' +
+  '10d50-10d65 16e40-16e5f 16ea0-16eb8 1e900-1e921';
+
+let missed: [string, string][] | null = null;
+
+/** Each character lowerUTF8 misses, with its lower case as JavaScript gives it. */
+function lowerUtf8Misses(): [string, string][] {
+  if (missed) return missed;
+  missed = [];
+  for (const part of LOWER_UTF8_MISSES.split(' ')) {
+    const [range, step = '1'] = part.split('/');
+    const [from, to = from] = range.split('-').map((h) => parseInt(h, 16));
+    for (let c = from; c <= to; c += Number(step)) {
+      const ch = String.fromCodePoint(c);
+      const lower = ch.toLowerCase();
+      if (lower !== ch) missed.push([ch, lower]);
+    }
+  }
+  return missed;
+}
+
+/** The missed characters that matter for a folded term: those whose lower case shares a character with it. */
+function lowerUtf8Fixes(folded: string): [string, string][] {
+  const inTerm = new Set(folded);
+  return lowerUtf8Misses().filter(([, lower]) => [...lower].some((c) => inTerm.has(c)));
 }
 
 /** A string as a ClickHouse literal. */

@@ -158,6 +158,18 @@ export interface Dialect {
    * the database does it faster at once; absent: tasklog ORs foldContains.
    */
   foldContainsAny?(columnsSql: readonly string[], term: string): { sql: string; bindings: unknown[] } | null;
+  /**
+   * NOT of a condition that standard SQL never evaluates to NULL (a status
+   * group, "has an error"); absent: NOT as it is. Where the database's AND
+   * gives NULL for false AND NULL (ClickHouse 18.16), that NULL means false.
+   */
+  negateSql?(conditionSql: string): string;
+  /**
+   * The user's username and email are columns of the task rows themselves
+   * (the ClickHouse archive keeps them as they were when archived): read,
+   * filtered and searched there, with no user table to join.
+   */
+  readonly userInRows?: boolean;
   /** a condition the planner should not expect to narrow the rows much (SQLite's likely()); absent: as it is */
   unselective?(conditionSql: string): string;
   /** a text column compared byte by byte (code point order), the same on every database */
