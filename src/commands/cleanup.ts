@@ -50,7 +50,7 @@ export const spec: CommandSpec = {
     const { planCleanup, findCandidates, cutoffIso } = await import('../query/cleanup.js');
     const plan = planCleanup(ctx.now(), opts.days, opts.keepFailedDays, opts.status);
     const out = output(opts, ctx);
-    return withDb(opts, ctx, { requireTable: true }, async (db) => {
+    return withDb(opts, ctx, { requireTable: true, writes: 'cleanup deletes task log rows' }, async (db) => {
       const candidates = await findCandidates(db, plan);
       const run: Run = { opts, ctx, out, db, plan, candidates, cutoff: cutoffIso(plan), olderThan: `older than ${plural(opts.days, 'day')}` };
       if (opts.dryRun) return reportDryRun(run);

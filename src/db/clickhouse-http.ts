@@ -68,7 +68,7 @@ export class ClickhouseHttp {
   private agent: Promise<Agent>;
 
   constructor(readonly options: ClickhouseHttpOptions) {
-    this.agent = import('node:http').then((http) => new http.Agent({ keepAlive: true, maxSockets: 8 }));
+    this.agent = import('node:http').then((http) => new http.Agent({ keepAlive: true, maxSockets: 8, timeout: 2000 }));
   }
 
   /** The whole answer as text. */
@@ -113,7 +113,23 @@ export class ClickhouseHttp {
     return this.agent.then((a) => a.destroy());
   }
 
+  /**
+   * The server closes a kept-alive connection after its keep_alive_timeout
+   * (3 s on 18.16); a request sent on it just then fails with ECONNRESET
+   * before the server saw it. Such a request is sent again once on a new
+   * connection, unless its rows were a stream (they cannot be sent twice).
+   */
   private async request(sql: string, options: RequestOptions): Promise<IncomingMessage> {
+    try {
+      return await this.send(sql, options);
+    } catch (err) {
+      const e = err as { code?: string; reusedSocket?: boolean };
+      if (!e.reusedSocket || e.code !== 'ECONNRESET' || (options.body !== undefined && typeof options.body !== 'string')) throw err;
+      return this.send(sql, options);
+    }
+  }
+
+  private async send(sql: string, options: RequestOptions): Promise<IncomingMessage> {
     const http = await import('node:http');
     const o = this.options;
     const params = new URLSearchParams();
@@ -130,7 +146,7 @@ export class ClickhouseHttp {
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = http.request({ host: o.host, port: o.port, method: 'POST', path: `/?${params}`, headers, agent, signal: options.signal, timeout: o.timeoutMs });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
+      req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
       req.on('response', (res) => {
         if (res.statusCode === 200) {
           resolve(res);

@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { DatabaseError, RuntimeFailure, shortMessage, TasklogError } from '../core/errors.js';
+import { DatabaseError, RuntimeFailure, shortMessage, TasklogError, UsageError } from '../core/errors.js';
 import { errorCode, type Dialect, type DriverConnection, type SessionOptions, type Sql } from './dialect/types.js';
 
 export type { Sql };
@@ -60,6 +60,12 @@ export interface ConnectOptions {
   session?: SessionOptions;
   /** connections to keep open at most (default: the dialect's maxConnections) */
   poolSize?: number;
+  /**
+   * What the command writes, as the refusal's first words ('import writes
+   * task log rows'): an archive only `tasklog archive` writes is refused
+   * before connecting, as bad usage.
+   */
+  writes?: string;
 }
 
 export async function loadDialect(target: Target): Promise<Dialect> {
@@ -90,6 +96,9 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
     }
   }
   const dialect = await loadDialect(target);
+  if (options.writes && dialect.archiveOnly) {
+    throw new UsageError(`${options.writes}, and ${target.display} is a ${dialect.productName} archive that only \`tasklog archive\` writes (point --db at the application's database)`);
+  }
   const timeoutMs = settings.connectTimeoutMs;
   const pool = new Pool(async () => reportingFailures(await withTimeout(dialect.openConnection(target, timeoutMs, options.create ? { ...options.session, create: true } : options.session), timeoutMs + 1000), target), options.poolSize ?? dialect.maxConnections);
   const close = () => pool.close();

@@ -222,9 +222,9 @@ export class StatsQuery {
     if (count === 0) return perMille.map(() => null);
     const ranks = new Set<number>();
     for (const p of perMille) {
-      const lo = Math.floor((p * (count - 1)) / 1000);
+      const { lo, frac } = position(p, count);
       ranks.add(lo + 1);
-      if ((p * (count - 1)) % 1000 > 0) ranks.add(lo + 2);
+      if (frac > 0) ranks.add(lo + 2);
     }
     const list = [...ranks];
     const rows = await this.db.query<{ v: unknown; rn: unknown }>(`SELECT v, rn FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS rn FROM (SELECT ${expr} AS v FROM ${this.table} WHERE ${this.where}) x WHERE v IS NOT NULL) ranked ` +
@@ -256,7 +256,8 @@ export class StatsQuery {
         })
         .sort((a, b) => compareText(a.name, b.name));
     }
-    const rankConds = wanted.flatMap((p) => [`rn = ${d.intDivSql(`${p} * (cnt - 1)`, '1000')} + 1`, `rn = ${d.intDivSql(`${p} * (cnt - 1)`, '1000')} + 2`]);
+    // ranks around the exact position; the one below it too, where the double position falls just short
+    const rankConds = wanted.flatMap((p) => [0, 1, 2].map((k) => `rn = ${d.intDivSql(`${p} * (cnt - 1)`, '1000')} + ${k}`));
     const [sums, ranked] = await Promise.all([
       this.db.query<{ name: string; n: unknown; s: unknown }>(`SELECT ${col} AS name, COUNT(${dur}) AS n, SUM(${dur}) AS s FROM ${this.table} WHERE ${this.where} AND ${dur} IS NOT NULL GROUP BY ${col}`,
         this.bindings,
@@ -296,7 +297,7 @@ export class StatsQuery {
         : this.db.query<{ name: string; v: unknown; rn: unknown; cnt: unknown }>(`SELECT name, v, rn, cnt FROM (SELECT ${col} AS name, ${this.q('duration_ms')} AS v, ` +
               `ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${this.q('duration_ms')}) AS rn, ` +
               `COUNT(*) OVER (PARTITION BY ${col}) AS cnt FROM ${this.table} WHERE ${this.where} AND ${this.q('duration_ms')} IS NOT NULL) ranked ` +
-              `WHERE rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 1 OR rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 2`,
+              `WHERE rn BETWEEN ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} AND ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 2`,
             this.bindings,
           ),
     ]);
@@ -332,11 +333,21 @@ export class StatsQuery {
   }
 }
 
+/**
+ * Where percentile_cont reads: the position fraction × (count − 1) in
+ * doubles, as PostgreSQL and SQLite compute it (the same double, so the same
+ * last digit of an unrounded percentile, as metrics prints), its whole part
+ * (0-based) and the rest.
+ */
+function position(perMille: number, count: number): { lo: number; frac: number } {
+  const at = (perMille / 1000) * (count - 1);
+  const lo = Math.floor(at);
+  return { lo, frac: at - lo };
+}
+
 /** percentile_cont from the values at ranks lo+1 and lo+2 (1-based) of `count` sorted values */
 function interpolate(at: Map<number, number>, perMille: number, count: number): number {
-  const scaled = perMille * (count - 1);
-  const lo = Math.floor(scaled / 1000);
-  const frac = (scaled % 1000) / 1000;
+  const { lo, frac } = position(perMille, count);
   const a = at.get(lo + 1)!;
   return frac === 0 ? a : a + (at.get(lo + 2)! - a) * frac;
 }

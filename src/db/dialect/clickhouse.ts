@@ -345,6 +345,9 @@ export class ClickhouseDialect implements Dialect {
   /** the archive keeps each row's username and email as they were when archived */
   readonly userInRows = true;
 
+  /** only `tasklog archive` writes the archive's rows */
+  readonly archiveOnly = true;
+
   /**
    * percentile_cont(fraction) of the non-NULL values: the values sorted in
    * one array per group (computed once however many fractions read it) and

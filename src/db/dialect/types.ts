@@ -170,6 +170,11 @@ export interface Dialect {
    * filtered and searched there, with no user table to join.
    */
   readonly userInRows?: boolean;
+  /**
+   * The task log here is an archive that only `tasklog archive` writes (the
+   * ClickHouse archive): commands that write the task log refuse it.
+   */
+  readonly archiveOnly?: boolean;
   /** a condition the planner should not expect to narrow the rows much (SQLite's likely()); absent: as it is */
   unselective?(conditionSql: string): string;
   /** a text column compared byte by byte (code point order), the same on every database */
