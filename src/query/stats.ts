@@ -220,6 +220,10 @@ export class StatsQuery {
    */
   private async percentiles(expr: string, count: number, perMille: number[]): Promise<(number | null)[]> {
     if (count === 0) return perMille.map(() => null);
+    if (this.db.dialect.rankedValues) {
+      const found = (await this.ranked(expr, null, perMille)).get('');
+      return perMille.map((p) => (found ? interpolate(found.at, p, found.count) : null));
+    }
     const ranks = new Set<number>();
     for (const p of perMille) {
       const { lo, frac } = position(p, count);
@@ -232,7 +236,12 @@ export class StatsQuery {
       [...this.bindings, ...list],
     );
     const at = new Map(rows.map((r) => [Number(r.rn), Number(r.v)]));
-    return perMille.map((p) => interpolate(at, p, count));
+    return perMille.map((p) => interpolate((rank) => at.get(rank), p, count));
+  }
+
+  /** The dialect's own ranked values of the window's non-NULL `expr`, per group of `group`. */
+  private ranked(expr: string, group: string | null, perMille: readonly number[]) {
+    return this.db.dialect.rankedValues!(this.db, { from: this.table, where: this.where, bindings: this.bindings, expr, group }, perMille);
   }
 
   /** Per task: count, sum and exact p50/p95/p99 of duration_ms (for metrics). */
@@ -252,6 +261,21 @@ export class StatsQuery {
       return rows
         .map((r) => {
           const [p50, p95, p99] = wanted.map((p) => Number(r[`p${p}`]));
+          return { name: String(r.name), count: Number(r.n), sum: Number(r.s), p50, p95, p99 };
+        })
+        .sort((a, b) => compareText(a.name, b.name));
+    }
+    if (d.rankedValues) {
+      const [sums, ranked] = await Promise.all([
+        this.db.query<{ name: string; n: unknown; s: unknown }>(`SELECT ${col} AS name, COUNT(${dur}) AS n, SUM(${dur}) AS s FROM ${this.table} WHERE ${this.where} AND ${dur} IS NOT NULL GROUP BY ${col}`,
+          this.bindings,
+        ),
+        this.ranked(dur, col, wanted),
+      ]);
+      return sums
+        .map((r) => {
+          const found = ranked.get(String(r.name))!;
+          const [p50, p95, p99] = wanted.map((p) => interpolate(found.at, p, found.count));
           return { name: String(r.name), count: Number(r.n), sum: Number(r.s), p50, p95, p99 };
         })
         .sort((a, b) => compareText(a.name, b.name));
@@ -276,7 +300,7 @@ export class StatsQuery {
       .map((r) => {
         const count = Number(r.n);
         const values = at.get(r.name)!;
-        const [p50, p95, p99] = wanted.map((p) => interpolate(values, p, count));
+        const [p50, p95, p99] = wanted.map((p) => interpolate((rank) => values.get(rank), p, count));
         return { name: r.name, count, sum: Number(r.s), p50, p95, p99 };
       })
       .sort((a, b) => compareText(a.name, b.name));
@@ -288,11 +312,12 @@ export class StatsQuery {
     const col = this.q(by === 'task' ? 'task_name' : 'queue_name');
     const d = this.db.dialect;
     const pc = d.percentileContSql?.bind(d);
+    const own = d.rankedValues && !pc ? this.ranked(this.q('duration_ms'), col, [PERCENTILES.p95]) : null;
     const [rows, p95] = await Promise.all([
       this.db.query<Record<string, unknown>>(`SELECT ${col} AS name, ${this.counters()}${pc ? `, ${pc(this.q('duration_ms'), PERCENTILES.p95 / 1000)} AS p95` : ''} FROM ${this.table} WHERE ${this.where} GROUP BY ${col}`,
         this.bindings,
       ),
-      pc
+      pc || own
         ? Promise.resolve([])
         : this.db.query<{ name: string; v: unknown; rn: unknown; cnt: unknown }>(`SELECT name, v, rn, cnt FROM (SELECT ${col} AS name, ${this.q('duration_ms')} AS v, ` +
               `ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${this.q('duration_ms')}) AS rn, ` +
@@ -310,7 +335,8 @@ export class StatsQuery {
       ranked.get(r.name)!.set(Number(r.rn), Number(r.v));
       counts.set(r.name, Number(r.cnt));
     }
-    for (const [name, at] of ranked) p95By.set(name, interpolate(at, PERCENTILES.p95, counts.get(name)!));
+    for (const [name, at] of ranked) p95By.set(name, interpolate((rank) => at.get(rank), PERCENTILES.p95, counts.get(name)!));
+    if (own) for (const [name, found] of await own) p95By.set(name, interpolate(found.at, PERCENTILES.p95, found.count));
     return rows
       .map((r) => {
         const n = (k: string) => Number(r[k] ?? 0);
@@ -346,10 +372,10 @@ function position(perMille: number, count: number): { lo: number; frac: number }
 }
 
 /** percentile_cont from the values at ranks lo+1 and lo+2 (1-based) of `count` sorted values */
-function interpolate(at: Map<number, number>, perMille: number, count: number): number {
+function interpolate(at: (rank: number) => number | undefined, perMille: number, count: number): number {
   const { lo, frac } = position(perMille, count);
-  const a = at.get(lo + 1)!;
-  return frac === 0 ? a : a + (at.get(lo + 2)! - a) * frac;
+  const a = at(lo + 1)!;
+  return frac === 0 ? a : a + (at(lo + 2)! - a) * frac;
 }
 
 function round2(v: number | null): number | null {

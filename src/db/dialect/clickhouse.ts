@@ -1,7 +1,7 @@
 import { toMicros, type Instant } from '../../core/time.js';
 import { ClickhouseError, ClickhouseHttp, CH_ERROR, inlineChBindings } from '../clickhouse-http.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorMessage, type Dialect, type DriverConnection, type SessionOptions, type Sql } from './types.js';
+import { describeNetworkError, errorMessage, type Dialect, type DriverConnection, type RankedRows, type SessionOptions, type Sql } from './types.js';
 
 /**
  * The archive's tables for a task log table T (the name tasklog reads with
@@ -349,24 +349,48 @@ export class ClickhouseDialect implements Dialect {
   readonly archiveOnly = true;
 
   /**
-   * percentile_cont(fraction) of the non-NULL values: the values sorted in
-   * one array per group (computed once however many fractions read it) and
-   * interpolated in the doubles PostgreSQL and SQLite compute with:
-   * position = fraction × (n − 1), a + (b − a) × (position − ⌊position⌋).
-   * The fraction as a quotient of integers, which is the correctly rounded
-   * double JavaScript's literal is (a decimal literal goes through
-   * ClickHouse's own float parser). NULL without values, as percentile_cont.
+   * The values percentile_cont reads, in two scans and no sort (sorting a
+   * group's values in an array is some 25 times slower than quantilesExact
+   * on 18.16): quantilesExact picks, per group, the value q at some rank k
+   * near each position; then one scan counts the values below q and up to q
+   * and finds the nearest value below and above it. The ranks from the one
+   * below q's first to the one after its last are known then, and the two
+   * ranks around position fraction × (n − 1) are among them (k is
+   * ⌊fraction × n⌋, the position's whole part k or k − 1).
    */
-  percentileContSql(expr: string, fraction: number): string {
-    const perMille = Math.round(fraction * 1000);
-    if (Math.abs(perMille / 1000 - fraction) > 1e-12) throw new Error(`percentile ${fraction} is not in per-mille`);
-    const sorted = `arraySort(groupArray(${expr}))`;
-    const n = `length(${sorted})`;
-    const position = `((${perMille} / 1000) * (${n} - 1))`;
-    const lo = `toUInt64(${position})`;
-    const a = `${sorted}[${lo} + 1]`;
-    const b = `${sorted}[${lo} + 2]`;
-    return `if(${n} = 0, NULL, ${a} + (${b} - ${a}) * (${position} - ${lo}))`;
+  async rankedValues(db: Sql, rows: RankedRows, perMille: readonly number[]): Promise<Map<string, { count: number; at(rank: number): number | undefined }>> {
+    const source = `SELECT ${rows.group ?? "''"} AS g, assumeNotNull(${rows.expr}) AS x FROM ${rows.from} WHERE (${rows.where}) AND (${rows.expr}) IS NOT NULL`;
+    const picked = await db.query<{ g: string; n: number; qs: unknown[] }>(
+      `SELECT g, count() AS n, quantilesExact(${perMille.map((p) => String(p / 1000)).join(', ')})(x) AS qs FROM (${source}) GROUP BY g`,
+      rows.bindings,
+    );
+    const out = new Map<string, { count: number; at(rank: number): number | undefined }>();
+    if (picked.length === 0) return out;
+    const names = `[${picked.map((r) => quoteString(String(r.g))).join(', ')}]`;
+    const qSql = (i: number) => `transform(g, ${names}, CAST([${picked.map((r) => String(Number(r.qs[i]))).join(', ')}] AS Array(Int64)), toInt64(0))`;
+    const parts = perMille.map((_, i) => `countIf(x < q${i}) AS lt${i}, countIf(x <= q${i}) AS le${i}, maxIf(x, x < q${i}) AS below${i}, minIf(x, x > q${i}) AS above${i}`);
+    const around = await db.query<Record<string, unknown>>(
+      `SELECT g, ${parts.join(', ')} FROM (SELECT g, x, ${perMille.map((_, i) => `${qSql(i)} AS q${i}`).join(', ')} FROM (${source})) GROUP BY g`,
+      rows.bindings,
+    );
+    const byGroup = new Map(around.map((r) => [String(r.g), r]));
+    for (const r of picked) {
+      const a = byGroup.get(String(r.g))!;
+      const known = perMille.map((_, i) => ({ q: Number(r.qs[i]), lt: Number(a[`lt${i}`]), le: Number(a[`le${i}`]), below: Number(a[`below${i}`]), above: Number(a[`above${i}`]) }));
+      out.set(String(r.g), {
+        count: Number(r.n),
+        at(rank: number) {
+          const i = rank - 1;
+          for (const k of known) {
+            if (i >= k.lt && i < k.le) return k.q;
+            if (i === k.lt - 1) return k.below;
+            if (i === k.le) return k.above;
+          }
+          throw new Error(`rank ${rank} of ${r.n} values is not near a picked quantile`);
+        },
+      });
+    }
+    return out;
   }
 
   binaryText(columnSql: string): string {

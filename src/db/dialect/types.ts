@@ -130,6 +130,15 @@ export interface Dialect {
    */
   percentileContSql?(expr: string, fraction: number): string;
   /**
+   * Where the database has neither percentile_cont nor window functions
+   * (ClickHouse: its exact quantiles pick a value, sorting arrays is slow):
+   * the values percentile_cont reads, per group of `group` (key '' without
+   * one), found in passes of its own: the non-NULL count of `expr` and its
+   * value at a rank (1-based) — at least at the two ranks around each of
+   * the per-mille positions asked for.
+   */
+  rankedValues?(db: Sql, rows: RankedRows, perMille: readonly number[]): Promise<Map<string, { count: number; at(rank: number): number | undefined }>>;
+  /**
    * Where the planner cannot tell a wide window from a narrow one (SQLite
    * without statistics walks the created_at index for any bound), tasklog
    * chooses: the table's extent, and the created_at term of a window's
@@ -182,6 +191,15 @@ export interface Dialect {
   serverVersion(db: Sql): Promise<string>;
   /** Turns a driver error into one line a user can act on. */
   describeConnectError(err: unknown, target: Target, timeoutMs: number): string;
+}
+
+/** The rows rankedValues reads: FROM and WHERE (with bindings), the expression, the group's expression (null: none). */
+export interface RankedRows {
+  from: string;
+  where: string;
+  bindings: readonly unknown[];
+  expr: string;
+  group: string | null;
 }
 
 /** How a long-running reader (tasklog serve) wants its connections. */
