@@ -16,8 +16,14 @@ export interface ClickhouseHttpOptions {
   password?: string;
   /** the database unqualified names resolve in (null: the server's default) */
   database: string | null;
-  /** give up when no answer comes within this long (connecting, or between two chunks of an answer) */
+  /** give up when connecting takes longer than this */
   timeoutMs: number;
+  /**
+   * give up when a statement's answer (or its next chunk) takes longer than
+   * this once connected (default: no limit; a report over 10⁸ rows takes
+   * seconds before its first byte)
+   */
+  answerTimeoutMs?: number;
   /** settings sent with every statement */
   settings?: Record<string, string | number>;
 }
@@ -146,6 +152,12 @@ export class ClickhouseHttp {
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = http.request({ host: o.host, port: o.port, method: 'POST', path: `/?${params}`, headers, agent, signal: options.signal, timeout: o.timeoutMs });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      // the connect timeout covers connecting; then the statement may take as long as answerTimeoutMs allows
+      req.on('socket', (socket) => {
+        const connected = () => req.setTimeout(o.answerTimeoutMs ?? 0);
+        if (socket.connecting) socket.once('connect', connected);
+        else connected();
+      });
       req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
       req.on('response', (res) => {
         if (res.statusCode === 200) {

@@ -130,7 +130,8 @@ export class ClickhouseDialect implements Dialect {
 
   async openConnection(target: Target, timeoutMs: number, session: SessionOptions = {}): Promise<DriverConnection> {
     const s = target.server!;
-    const http = new ClickhouseHttp({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, timeoutMs });
+    // serve's statement timeout: the longest tasklog waits for an answer (none elsewhere)
+    const http = new ClickhouseHttp({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, timeoutMs, answerTimeoutMs: session.statementTimeoutMs });
     if (session.create) {
       // the database of the URL, created when missing (migrate, archive); a read-only user can still check
       const found = await http.text(`SELECT count() FROM system.databases WHERE name = ${quoteString(s.database)}`, { database: null });
