@@ -37,6 +37,12 @@ export interface Db extends Sql {
    */
   copyLines?(select: string, bindings: readonly unknown[]): AsyncGenerator<string>;
   /**
+   * The rows of `select` in one statement, as the database streams them
+   * (ClickHouse), decoded as query() decodes them; absent elsewhere.
+   * Breaking off closes the connection.
+   */
+  streamRows?(select: string, bindings: readonly unknown[]): AsyncGenerator<Record<string, unknown>>;
+  /**
    * An INSERT … FORMAT … statement with its rows streamed as the body (the
    * ClickHouse archive); the statement succeeds or fails whole.
    */
@@ -156,7 +162,11 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
         pool.release(conn);
       }
     };
-    return { ...sql, transaction, session, copyLines, insert, dialect, target, table, userTable, userTableName: settings.userTable, close };
+    const probe = await pool.acquire();
+    const streams = Boolean(probe.streamRows);
+    pool.release(probe);
+    const streamRows = streams ? (select: string, bindings: readonly unknown[]) => pooledStreamRows(pool, select, bindings) : undefined;
+    return { ...sql, transaction, session, copyLines, streamRows, insert, dialect, target, table, userTable, userTableName: settings.userTable, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -175,6 +185,7 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
     return new DatabaseError(detail, target.display, errorCode(err), err);
   };
   const copyLines = conn.copyLines?.bind(conn);
+  const streamRows = conn.streamRows?.bind(conn);
   const insert = conn.insert?.bind(conn);
   return {
     async run(text, bindings) {
@@ -193,6 +204,15 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
           }
         }
       : undefined,
+    streamRows: streamRows
+      ? async function* (text, bindings) {
+          try {
+            yield* streamRows(text, bindings);
+          } catch (err) {
+            throw failure(err);
+          }
+        }
+      : undefined,
     insert: insert
       ? async (text, body) => {
           try {
@@ -204,6 +224,19 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
       : undefined,
     close: () => conn.close(),
   };
+}
+
+/** streamRows on a connection of its own; a connection left mid-statement is closed, not reused. */
+async function* pooledStreamRows(pool: Pool, select: string, bindings: readonly unknown[]): AsyncGenerator<Record<string, unknown>> {
+  const conn = await pool.acquire();
+  let finished = false;
+  try {
+    yield* conn.streamRows!(select, bindings);
+    finished = true;
+  } finally {
+    if (finished) pool.release(conn);
+    else await pool.discard(conn);
+  }
 }
 
 /** copyLines on a connection of its own, as UTF-8 text; a connection left mid-statement is closed, not reused. */

@@ -168,6 +168,13 @@ export class LogReader {
     const order = withTieBreak(query.order);
     // the keyset needs the ordering columns whatever is shown
     const selection = only && { ...only, columns: [...new Set([...only.columns, ...order.map((o) => o.field)])] };
+    if (this.db.streamRows) {
+      // the database streams one ordered statement's rows: no batches, no keyset
+      const select = this.base(query, false, selection, true);
+      const sql = `SELECT ${select.columns.join(', ')} FROM ${select.from}${select.whereSql()} ORDER BY ${this.orderSql(query.order)}`;
+      for await (const r of this.db.streamRows(sql, select.bindings)) yield decodeRow(r);
+      return;
+    }
     let last: Record<string, unknown> | null = null;
     for (;;) {
       const select = this.base(query, false, selection, true);

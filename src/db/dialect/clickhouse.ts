@@ -147,6 +147,9 @@ export class ClickhouseDialect implements Dialect {
         const body = await http.text(`${text}\nFORMAT JSON`);
         return { rows: decodeJsonRows(body), changes: 0 };
       },
+      async *streamRows(select, bindings) {
+        yield* tsvRows(http.stream(`${inlineChBindings(select, bindings)}\nFORMAT TabSeparatedWithNamesAndTypes`));
+      },
       copyLines(select, bindings) {
         return http.stream(`${inlineChBindings(select, bindings)}\nFORMAT TabSeparatedRaw`);
       },
@@ -466,6 +469,65 @@ export function quoteString(text: string): string {
 function splitName(table: string): [string | null, string] {
   const dot = table.indexOf('.');
   return dot < 0 ? [null, table] : [table.slice(0, dot), table.slice(dot + 1)];
+}
+
+/**
+ * FORMAT TabSeparatedWithNamesAndTypes as rows, decoded as FORMAT JSON's
+ * are: numbers as numbers, \N as null, strings with ClickHouse's escapes
+ * undone. Lines end at a raw newline (a newline in a value is escaped).
+ */
+async function* tsvRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<Record<string, unknown>> {
+  const { StringDecoder } = await import('node:string_decoder');
+  const decoder = new StringDecoder('utf8');
+  let names: string[] | null = null;
+  let numeric: boolean[] | null = null;
+  let rest = '';
+  const line = function* (text: string): Generator<Record<string, unknown>> {
+    const fields = text.split('\t');
+    if (!names) {
+      names = fields.map(unescapeTsv);
+      return;
+    }
+    if (!numeric) {
+      numeric = fields.map((t) => /^(Nullable\()?(U?Int\d+|Float\d+|Decimal)/.test(unescapeTsv(t)));
+      return;
+    }
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) {
+      const f = fields[i];
+      row[names[i]] = f === '\\N' ? null : numeric[i] ? Number(f) : unescapeTsv(f);
+    }
+    yield row;
+  };
+  for await (const chunk of chunks) {
+    const text = rest + decoder.write(chunk);
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      yield* line(text.slice(start, end));
+      start = end + 1;
+    }
+    rest = text.slice(start);
+  }
+  rest += decoder.end();
+  if (rest) yield* line(rest);
+}
+
+const TSV_ESCAPES = new Map([['b', '\b'], ['f', '\f'], ['r', '\r'], ['n', '\n'], ['t', '\t'], ['0', '\0'], ["'", "'"], ['\\', '\\']]);
+
+/** A TabSeparated field's text: ClickHouse's backslash escapes undone, in one pass. */
+function unescapeTsv(field: string): string {
+  if (!field.includes('\\')) return field;
+  let out = '';
+  for (let i = 0; i < field.length; i++) {
+    const c = field[i];
+    if (c !== '\\' || i + 1 >= field.length) {
+      out += c;
+      continue;
+    }
+    const next = field[++i];
+    out += TSV_ESCAPES.get(next) ?? next;
+  }
+  return out;
 }
 
 /** FORMAT JSON's rows, 64-bit integers (quoted by the server) as numbers; other values as JSON gives them. */

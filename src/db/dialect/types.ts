@@ -223,6 +223,12 @@ export interface DriverConnection {
    * memory stays flat. Breaking off leaves the connection unusable: close it.
    */
   copyLines?(select: string, bindings: readonly unknown[]): AsyncIterable<Uint8Array>;
+  /**
+   * Where the database streams a statement's rows as they come (ClickHouse's
+   * HTTP answer): each row decoded as run() decodes it, memory flat.
+   * Breaking off leaves the connection unusable: close it.
+   */
+  streamRows?(select: string, bindings: readonly unknown[]): AsyncIterable<Record<string, unknown>>;
   /** ClickHouse: an INSERT … FORMAT … statement, its rows streamed as the request's body */
   insert?(statement: string, body: string | AsyncIterable<string | Uint8Array>): Promise<void>;
   close(): Promise<void>;
