@@ -113,7 +113,24 @@ export class ClickhouseHttp {
     return this.agent.then((a) => a.destroy());
   }
 
+  /**
+   * ClickHouse closes a keep-alive connection idle for a few seconds; a
+   * request sent on it just then fails before the server read it, and is
+   * sent once more on a new connection (Node's advice for reused sockets).
+   * Streamed bodies cannot be sent twice.
+   */
   private async request(sql: string, options: RequestOptions): Promise<IncomingMessage> {
+    try {
+      return await this.send(sql, options);
+    } catch (err) {
+      const e = err as { code?: string; reusedSocket?: boolean };
+      const again = e.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE') && (options.body === undefined || typeof options.body === 'string');
+      if (!again) throw err;
+      return this.send(sql, options);
+    }
+  }
+
+  private async send(sql: string, options: RequestOptions): Promise<IncomingMessage> {
     const http = await import('node:http');
     const o = this.options;
     const params = new URLSearchParams();
@@ -130,7 +147,7 @@ export class ClickhouseHttp {
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = http.request({ host: o.host, port: o.port, method: 'POST', path: `/?${params}`, headers, agent, signal: options.signal, timeout: o.timeoutMs });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
+      req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
       req.on('response', (res) => {
         if (res.statusCode === 200) {
           resolve(res);
