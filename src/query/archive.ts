@@ -25,6 +25,8 @@ import { parseInstant, toMicros, type Instant } from '../core/time.js';
 import type { Db } from '../db/connect.js';
 import { ARCHIVE_COLUMNS, ClickhouseDialect, LOCAL_SUFFIX } from '../db/dialect/clickhouse.js';
 import type { ArchiveLayout } from '../db/archive.js';
+import type { ArchiveNames } from '../db/dialect/clickhouse.js';
+import type { ArchiveCheck } from './cleanup.js';
 import { decodeRow, type TaskLogRow } from '../db/decode.js';
 import { COLUMNS } from '../db/schema.js';
 import { COMPLETED_STATUSES } from './status.js';
@@ -147,6 +149,67 @@ async function sourceRowsById(db: Db, ids: number[]): Promise<TaskLogRow[]> {
   return rows;
 }
 
+/**
+ * What the archive holds of these rows (by id and created_at, the settled
+ * table's key): their settled versions no run superseded, their versions in
+ * the snapshot of `committed`, and the version each answers with now.
+ */
+export async function lookupArchive(ch: Db, t: ArchiveNames, committed: string, rows: { id: number; created_at: number }[]): Promise<Known> {
+  const known: Known = { live: new Map(), openHash: new Map(), visible: new Map() };
+  if (rows.length === 0) return known;
+  const q = (c: string) => ch.dialect.quote(c);
+  const ids = rows.map((r) => r.id).join(', ');
+  const created = [...new Set(rows.map((r) => r.created_at))].join(', ');
+  const [settled, superseded, open] = await Promise.all([
+    ch.query<{ id: number; run: string; h: string }>(
+      `SELECT ${q('id')}, toString(${q('_run')}) AS ${q('run')}, toString(${q('_hash')}) AS ${q('h')} FROM ${t.settled} WHERE ${q('created_at')} IN (${created}) AND ${q('id')} IN (${ids})`,
+    ),
+    ch.query<{ id: number; v: string; run: string }>(
+      `SELECT ${q('id')}, toString(${q('version')}) AS ${q('v')}, toString(${q('_run')}) AS ${q('run')} FROM ${t.superseded} WHERE ${q('id')} IN (${ids})`,
+    ),
+    committed === '0'
+      ? Promise.resolve([])
+      : ch.query<{ id: number; h: string }>(`SELECT ${q('id')}, toString(${q('_hash')}) AS ${q('h')} FROM ${t.open} WHERE ${q('_run')} = ${committed} AND ${q('id')} IN (${ids})`),
+  ]);
+  const c = BigInt(committed);
+  const gone = new Set(superseded.map((r) => `${r.id}:${r.v}`));
+  const goneBefore = new Set(superseded.filter((r) => BigInt(r.run) <= c).map((r) => `${r.id}:${r.v}`));
+  for (const v of settled) {
+    const id = Number(v.id);
+    const key = `${id}:${v.run}`;
+    if (!gone.has(key)) {
+      const list = known.live.get(id) ?? [];
+      list.push({ run: String(v.run), hash: String(v.h) });
+      known.live.set(id, list);
+    }
+    if (!goneBefore.has(key) && BigInt(v.run) <= c) known.visible.set(id, String(v.h));
+  }
+  for (const o of open) {
+    known.openHash.set(Number(o.id), String(o.h));
+    known.visible.set(Number(o.id), String(o.h));
+  }
+  return known;
+}
+
+/** The last finished run of an archive ('0': none). */
+export async function committedRun(ch: Db, t: ArchiveNames): Promise<string> {
+  const q = (c: string) => ch.dialect.quote(c);
+  const [r] = await ch.query<{ r: string }>(`SELECT toString(max(${q('run')})) AS ${q('r')} FROM ${t.runs}`);
+  return String(r?.r ?? '0');
+}
+
+/** cleanup --archived's question: which of these source rows does the archive hold in their current version? */
+export async function archiveCheck(ch: Db, layout: ArchiveLayout): Promise<ArchiveCheck> {
+  return {
+    async archived(rows: TaskLogRow[]): Promise<Set<number>> {
+      const committed = await committedRun(ch, layout.sql);
+      const keyed = rows.map((r) => ({ id: r.id, created_at: micros(r.created_at)!, hash: rowHash(r) }));
+      const known = await lookupArchive(ch, layout.sql, committed, keyed);
+      return new Set(keyed.filter((k) => known.visible.get(k.id) === k.hash).map((k) => k.id));
+    },
+  };
+}
+
 export class Archiver {
   private readonly d: ClickhouseDialect;
   private readonly counts: ArchiveCounts = { archived: 0, updated: 0, unchanged: 0, open: 0, kept_deleted: 0 };
@@ -239,8 +302,13 @@ export class Archiver {
     const sinceBind = this.options.since ? [s.dialect.encodeTime(this.options.since)] : [];
     const settledList = COMPLETED_STATUSES.map(() => '?').join(', ');
     // 1. settled rows changed since the last run
-    const changed = [`${t('status')} IN (${settledList})`, ...sinceCond, ...(watermark === null ? [] : [`${t('updated_at')} >= ?`])];
-    const changedBind: unknown[] = [...COMPLETED_STATUSES, ...sinceBind, ...(watermark === null ? [] : [s.dialect.encodeTime({ ms: Math.floor(watermark / 1000), micros: watermark % 1_000_000 })])];
+    // (and rows with ids above every archived one, whatever their updated_at: an import of old rows)
+    const changed = [`${t('status')} IN (${settledList})`, ...sinceCond, ...(watermark === null ? [] : [`(${t('updated_at')} >= ? OR ${t('id')} > ?)`])];
+    const changedBind: unknown[] = [
+      ...COMPLETED_STATUSES,
+      ...sinceBind,
+      ...(watermark === null ? [] : [s.dialect.encodeTime({ ms: Math.floor(watermark / 1000), micros: watermark % 1_000_000 }), this.maxArchivedId]),
+    ];
     for await (const rows of sourceBatches(s, changed.join(' AND '), changedBind, this.options.batchSize)) {
       await this.settledBatch(rows);
       if (await this.paused()) return true;
@@ -278,40 +346,9 @@ export class Archiver {
 
   /** What the archive holds of these ids (only ids that may be there are looked up). */
   private async known(rows: { id: number; created_at: number }[]): Promise<Known> {
-    const known: Known = { live: new Map(), openHash: new Map(), visible: new Map() };
     const look = rows.filter((r) => r.id <= this.maxArchivedId);
-    if (!this.exists || look.length === 0) return known;
-    const ids = look.map((r) => r.id).join(', ');
-    const created = [...new Set(look.map((r) => r.created_at))].join(', ');
-    const q = (c: string) => this.q(c);
-    const [settled, superseded, open] = await Promise.all([
-      this.store.query<{ id: number; run: string; h: string }>(
-        `SELECT ${q('id')}, toString(${q('_run')}) AS ${q('run')}, toString(${q('_hash')}) AS ${q('h')} FROM ${this.t.settled} WHERE ${q('created_at')} IN (${created}) AND ${q('id')} IN (${ids})`,
-      ),
-      this.store.query<{ id: number; version: string; run: string }>(
-        `SELECT ${q('id')}, toString(${q('version')}) AS ${q('version')}, toString(${q('_run')}) AS ${q('run')} FROM ${this.t.superseded} WHERE ${q('id')} IN (${ids})`,
-      ),
-      this.committed === '0'
-        ? Promise.resolve([])
-        : this.store.query<{ id: number; h: string }>(`SELECT ${q('id')}, toString(${q('_hash')}) AS ${q('h')} FROM ${this.t.open} WHERE ${q('_run')} = ${this.committed} AND ${q('id')} IN (${ids})`),
-    ]);
-    const gone = new Set(superseded.map((r) => `${r.id}:${r.version}`));
-    const goneBefore = new Set(superseded.filter((r) => BigInt(r.run) <= BigInt(this.committed)).map((r) => `${r.id}:${r.version}`));
-    for (const v of settled) {
-      const id = Number(v.id);
-      const key = `${id}:${v.run}`;
-      if (!gone.has(key)) {
-        const list = known.live.get(id) ?? [];
-        list.push({ run: String(v.run), hash: String(v.h) });
-        known.live.set(id, list);
-      }
-      if (!goneBefore.has(key) && BigInt(v.run) <= BigInt(this.committed)) known.visible.set(id, String(v.h));
-    }
-    for (const o of open) {
-      known.openHash.set(Number(o.id), String(o.h));
-      known.visible.set(Number(o.id), String(o.h));
-    }
-    return known;
+    if (!this.exists || look.length === 0) return { live: new Map(), openHash: new Map(), visible: new Map() };
+    return lookupArchive(this.store, this.t, this.committed, look);
   }
 
   private count(id: number, hash: string, known: Known): void {

@@ -327,6 +327,16 @@ describe.skipIf(Boolean(missing))('archive: ClickHouse stopping, bad input', () 
   });
 });
 
+async function sourceCount(url: string): Promise<number> {
+  const db = await openDb(url);
+  try {
+    const [r] = await db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${db.dialect.quote(db.table)}`);
+    return Number(r.n);
+  } finally {
+    await db.close();
+  }
+}
+
 /** Waits until `ok`, failing if the process exits first (the run ended before it could be interrupted). */
 async function until(ok: () => Promise<boolean>, exited: Promise<number | null>): Promise<void> {
   let done = false;
@@ -362,3 +372,85 @@ async function dropConnections(tdb: TestDatabase): Promise<void> {
     await c.end();
   }
 }
+
+describe.each(backends.filter((b) => b.backend !== 'mysql'))('cleanup --archived on $backend', ({ backend, skip }) => {
+  const off = Boolean(skip || missing);
+  const D = 24 * 3_600_000_000;
+
+  /** n settled rows created 100 days ago */
+  function old(n: number, tag: string): WritableRow[] {
+    const now = nowUs();
+    return Array.from({ length: n }, (_, i) => edgeRow(now, `${tag}-${i}`, { created_at: now - 100 * D + i, enqueue_time: now - 100 * D, updated_at: now - 100 * D + i }));
+  }
+
+  it.skipIf(off)('deletes only rows whose current version is in the archive; the summary says how many stay; archive.required makes it the default', async () => {
+    const tdb = await createDatabase(backend, 'cla');
+    const database = chDatabaseName('cla');
+    try {
+      expect((await run(['migrate', '--db', tdb.url])).code).toBe(0);
+      await fill(tdb.url, old(20, 'old'));
+      expect((await archive(['--db', tdb.url, '--to', ch.url(database)])).archived).toBe(20);
+      const archived = await archivedRows(ch, database);
+      // after the run: one row changes, one arrives; neither is in the archive as it is now
+      await change(tdb.url, async (exec, t) => {
+        await exec(`UPDATE T SET error_message = 'changed', updated_at = ? WHERE job_id = 'old-3'`, [t(nowUs())]);
+      });
+      const db = await openDb(tdb.url);
+      try {
+        await insertRows(db, old(1, 'late'));
+      } finally {
+        await db.close();
+      }
+      const dry = await runJson(['cleanup', '--db', tdb.url, '--days', '90', '--archived', '--to', ch.url(database), '--dry-run']);
+      expect(dry).toMatchObject({ deleted: 19, kept: 2, dry_run: true, archived_only: true });
+      expect((await sourceRows(tdb.url)).length).toBe(21);
+      const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+      const { tmpdir } = await import('node:os');
+      const { join } = await import('node:path');
+      const dir = mkdtempSync(join(tmpdir(), 'tasklog-cfg-'));
+      try {
+        writeFileSync(join(dir, 'tasklog.config.json'), JSON.stringify({ archive: { url: ch.url(database), required: true } }));
+        const r = await run(['cleanup', '--db', tdb.url, '--days', '90', '--yes'], { cwd: dir });
+        expect(r.code).toBe(0);
+        expect(r.stdout).toBe('Deleted 19 logs older than 90 days that the archive holds; kept 2 logs not (yet) in the archive in their current version\n');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect((await sourceRows(tdb.url)).map((r) => r.job_id).sort()).toEqual(['late-0', 'old-3']);
+      expect(await archivedRows(ch, database)).toEqual(archived);
+      // archived in their current version, they go too
+      expect(await archive(['--db', tdb.url, '--to', ch.url(database)])).toMatchObject({ archived: 1, updated: 1 });
+      expect(await runJson(['cleanup', '--db', tdb.url, '--days', '90', '--archived', '--to', ch.url(database), '--yes'])).toMatchObject({ deleted: 2, kept: 0 });
+      expect(await sourceRows(tdb.url)).toEqual([]);
+      expect((await archivedRows(ch, database)).length).toBe(21);
+    } finally {
+      await tdb.drop();
+    }
+  });
+
+  it.skipIf(off)('killed (SIGKILL) mid-way and run again: nothing lost, everything archived deleted', async () => {
+    const tdb = await createDatabase(backend, 'clk');
+    const database = chDatabaseName('clk');
+    try {
+      expect((await run(['migrate', '--db', tdb.url])).code).toBe(0);
+      await fill(tdb.url, old(KILL_ROWS, 'old'));
+      const original = await sourceRows(tdb.url);
+      expect((await archive(['--db', tdb.url, '--to', ch.url(database)])).archived).toBe(KILL_ROWS);
+      const proc = spawn(BIN, ['cleanup', '--db', tdb.url, '--days', '90', '--archived', '--to', ch.url(database), '--yes', '--batch-size', '50'], { stdio: 'ignore' });
+      const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+      await until(async () => (await sourceCount(tdb.url)) <= KILL_ROWS - 300, exited);
+      proc.kill('SIGKILL');
+      expect(await exited).toBe(null);
+      const left = await sourceRows(tdb.url);
+      expect(left.length).toBeGreaterThan(0);
+      // every row is in the source or in the archive, as it was
+      const archived = await archivedRows(ch, database);
+      expect(archived).toEqual(original);
+      expect((await runJson(['cleanup', '--db', tdb.url, '--days', '90', '--archived', '--to', ch.url(database), '--yes'])).deleted).toBe(left.length);
+      expect(await sourceRows(tdb.url)).toEqual([]);
+      expect(await archivedRows(ch, database)).toEqual(original);
+    } finally {
+      await tdb.drop();
+    }
+  });
+});
