@@ -89,7 +89,7 @@ function shapeError(db: Db, table: string, problem: string): RuntimeFailure {
 /** The cluster a Distributed table spreads over (its engine's first argument). */
 async function clusterOf(db: Db, table: string): Promise<string> {
   const rows = await db.query<{ engine_full: string }>(`SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = ?`, [table]);
-  const m = /^Distributed\(\s*'?([^',)]+)'?/.exec(String(rows[0]?.engine_full ?? ''));
+  const m = /^Distributed\(\s*['`"]?([A-Za-z0-9_]+)/.exec(String(rows[0]?.engine_full ?? ''));
   if (!m) throw new RuntimeFailure(`${db.target.display}: cannot tell which cluster ${table} is Distributed over`, 'archive_shape');
   return m[1].trim();
 }

@@ -255,7 +255,7 @@ export interface ClickhouseCluster {
 export async function startCluster(name = 'tasklog_test'): Promise<ClickhouseCluster> {
   const zookeeper = await startZookeeper();
   const ports = await Promise.all([0, 1].map(async () => ({ http: await freePort(), tcp: await freePort(), interserver: await freePort() })));
-  const remoteServers = `<${name}>${ports.map((p) => `<shard><replica><host>127.0.0.1</host><port>${p.tcp}</port></replica></shard>`).join('')}</${name}>`;
+  const remoteServers = `<${name}>${ports.map((p) => `<shard><internal_replication>true</internal_replication><replica><host>127.0.0.1</host><port>${p.tcp}</port></replica></shard>`).join('')}</${name}>`;
   const shards: ClickhouseServer[] = [];
   try {
     for (const [i, p] of ports.entries()) {

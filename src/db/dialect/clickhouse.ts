@@ -141,7 +141,8 @@ export class ClickhouseDialect implements Dialect {
       async run(sql, bindings) {
         const text = inlineChBindings(sql, bindings);
         if (!RETURNS_ROWS.test(text)) {
-          await http.text(text);
+          // INSERT … SELECT through a Distributed table: on every shard before it returns
+          await http.text(text, /^\s*INSERT\b/i.test(text) ? { settings: { insert_distributed_sync: 1 } } : {});
           return { rows: [], changes: 0 };
         }
         const body = await http.text(`${text}\nFORMAT JSON`);
