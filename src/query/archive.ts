@@ -19,7 +19,7 @@
  * checks what is already there (by id and content) before writing: nothing
  * twice, nothing lost. Memory holds one batch.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { RuntimeFailure } from '../core/errors.js';
 import { parseInstant, toMicros, type Instant } from '../core/time.js';
 import type { Db } from '../db/connect.js';
@@ -82,11 +82,86 @@ interface Known {
   visible: Map<number, string>;
 }
 
-/** A row's content as the archive compares it: the 22 columns (the user's name and e-mail aside), as a 64-bit number. */
+/**
+ * A row as the archive writes it: `core` is its 22 columns as JSONEachRow
+ * fields (what its hash is taken of), `user` the user's name and e-mail.
+ */
+function rowFields(row: TaskLogRow): { core: string; user: string } {
+  const s = JSON.stringify;
+  const n = (v: number | null) => (v === null ? 'null' : String(v));
+  const t = (v: string | null) => (v === null ? 'null' : String(isoMicros(v)));
+  const bool = row.success === null ? 'null' : row.success ? '1' : '0';
+  return {
+    core:
+      `"id":${row.id},"job_id":${s(row.job_id)},"task_name":${s(row.task_name)},"queue_name":${s(row.queue_name)},` +
+      `"args":${s(s(row.args ?? null))},"kwargs":${s(s(row.kwargs ?? null))},"status":${s(row.status)},"duration_ms":${n(row.duration_ms)},` +
+      `"job_retry":${row.job_retry},"job_retries":${row.job_retries},"job_retry_after":${row.job_retry_after},"success":${bool},` +
+      `"result":${s(row.result)},"error_message":${s(row.error_message)},"worker_id":${s(row.worker_id)},` +
+      `"enqueue_time":${t(row.enqueue_time)},"expire_time":${t(row.expire_time)},"start_time":${t(row.start_time)},` +
+      `"finish_time":${t(row.finish_time)},"created_at":${t(row.created_at)},"updated_at":${t(row.updated_at)},"user_id":${n(row.user_id)}`,
+    user: `"username":${s(row.username ?? null)},"email":${s(row.email ?? null)}`,
+  };
+}
+
+/** 64 bits of the SHA-1 of a text, as a decimal UInt64. */
+function hash64(text: string): string {
+  return BigInt('0x' + createHashOnce('sha1', text).slice(0, 16)).toString();
+}
+
+/** crypto.hash where Node has it (20.12+: no Hash object per row), else a Hash */
+const createHashOnce: (algorithm: string, data: string) => string =
+  (crypto as { hash?: (a: string, d: string) => string }).hash ?? ((a, d) => crypto.createHash(a).update(d).digest('hex'));
+
+/** A row's content as the archive compares it: its 22 columns (the user's name and e-mail aside), as a 64-bit number. */
 export function rowHash(row: TaskLogRow): string {
-  const values = COLUMNS.map((c) => row[c]);
-  const digest = createHash('sha1').update(JSON.stringify(values)).digest();
-  return digest.readBigUInt64BE(0).toString();
+  return hash64(rowFields(row).core);
+}
+
+/** A keyed row ready to write: its line without _run, its hash, its id and created_at. */
+interface Keyed {
+  row: TaskLogRow;
+  id: number;
+  created_at: number;
+  hash: string;
+  /** the JSONEachRow line up to the _run field */
+  head: string;
+}
+
+function keyRow(row: TaskLogRow): Keyed {
+  const f = rowFields(row);
+  const hash = hash64(f.core);
+  return { row, id: row.id, created_at: isoMicros(row.created_at!), hash, head: `{${f.core},${f.user},"_hash":${hash},"_run":` };
+}
+
+/** Date.UTC of each day met, by its YYYY-MM-DD (rows of a run span few days) */
+const days = new Map<string, number>();
+
+/**
+ * Microseconds since the epoch of an ISO time as decodeRow writes them
+ * (YYYY-MM-DDTHH:MM:SS[.ffffff]Z), read by position; anything else through
+ * parseInstant.
+ */
+export function isoMicros(iso: string): number {
+  const len = iso.length;
+  if (len >= 20 && len <= 27 && iso.charCodeAt(len - 1) === 90 && iso[10] === 'T' && iso[13] === ':' && iso[16] === ':' && (len === 20 || iso[19] === '.')) {
+    const day = iso.slice(0, 10);
+    let base = days.get(day);
+    if (base === undefined) {
+      base = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)));
+      if (days.size < 100_000) days.set(day, base);
+    }
+    const d = (i: number) => iso.charCodeAt(i) - 48;
+    const secs = (d(11) * 10 + d(12)) * 3600 + (d(14) * 10 + d(15)) * 60 + d(17) * 10 + d(18);
+    let frac = 0;
+    if (len > 20) {
+      let digits = 0;
+      for (let i = 20; i < len - 1; i++, digits++) frac = frac * 10 + d(i);
+      for (; digits < 6; digits++) frac *= 10;
+    }
+    const us = (base / 1000 + secs) * 1_000_000 + frac;
+    if (Number.isSafeInteger(us)) return us;
+  }
+  return micros(iso)!;
 }
 
 function micros(iso: string | null): number | null {
@@ -94,22 +169,6 @@ function micros(iso: string | null): number | null {
   const t = parseInstant(iso);
   if (!t) throw new RuntimeFailure(`a row holds a time tasklog cannot read: ${JSON.stringify(iso).slice(0, 40)}`);
   return toMicros(t);
-}
-
-/** A row as one JSONEachRow line of T_settled / T_open. */
-export function archiveLine(row: TaskLogRow, hash: string, run: string): string {
-  const s = JSON.stringify;
-  const n = (v: number | null) => (v === null ? 'null' : String(v));
-  const bool = row.success === null ? 'null' : row.success ? '1' : '0';
-  return (
-    `{"id":${row.id},"job_id":${s(row.job_id)},"task_name":${s(row.task_name)},"queue_name":${s(row.queue_name)},` +
-    `"args":${s(s(row.args ?? null))},"kwargs":${s(s(row.kwargs ?? null))},"status":${s(row.status)},"duration_ms":${n(row.duration_ms)},` +
-    `"job_retry":${row.job_retry},"job_retries":${row.job_retries},"job_retry_after":${row.job_retry_after},"success":${bool},` +
-    `"result":${s(row.result)},"error_message":${s(row.error_message)},"worker_id":${s(row.worker_id)},` +
-    `"enqueue_time":${n(micros(row.enqueue_time))},"expire_time":${n(micros(row.expire_time))},"start_time":${n(micros(row.start_time))},` +
-    `"finish_time":${n(micros(row.finish_time))},"created_at":${n(micros(row.created_at))},"updated_at":${n(micros(row.updated_at))},` +
-    `"user_id":${n(row.user_id)},"username":${s(row.username ?? null)},"email":${s(row.email ?? null)},"_hash":${hash},"_run":${run}}\n`
-  );
 }
 
 const SETTLED = new Set<string>(COMPLETED_STATUSES);
@@ -203,7 +262,7 @@ export async function archiveCheck(ch: Db, layout: ArchiveLayout): Promise<Archi
   return {
     async archived(rows: TaskLogRow[]): Promise<Set<number>> {
       const committed = await committedRun(ch, layout.sql);
-      const keyed = rows.map((r) => ({ id: r.id, created_at: micros(r.created_at)!, hash: rowHash(r) }));
+      const keyed = rows.map((r) => ({ id: r.id, created_at: isoMicros(r.created_at!), hash: rowHash(r) }));
       const known = await lookupArchive(ch, layout.sql, committed, keyed);
       return new Set(keyed.filter((k) => known.visible.get(k.id) === k.hash).map((k) => k.id));
     },
@@ -300,25 +359,31 @@ export class Archiver {
     const t = (c: string) => `${q('t')}.${q(c)}`;
     const sinceCond = this.options.since ? [`${t('created_at')} >= ?`] : [];
     const sinceBind = this.options.since ? [s.dialect.encodeTime(this.options.since)] : [];
-    const settledList = COMPLETED_STATUSES.map(() => '?').join(', ');
-    // 1. settled rows changed since the last run
-    // (and rows with ids above every archived one, whatever their updated_at: an import of old rows)
-    const changed = [`${t('status')} IN (${settledList})`, ...sinceCond, ...(watermark === null ? [] : [`(${t('updated_at')} >= ? OR ${t('id')} > ?)`])];
+    // 1. settled rows changed since the last run (and rows with ids above every archived one, whatever
+    // their updated_at: an import of old rows), read in id order; the open ones among them wait for
+    // pass 2. No status condition: an index on status would take the planner off the id order.
+    const changed = [...sinceCond, ...(watermark === null ? [] : [`(${t('updated_at')} >= ? OR ${t('id')} > ?)`])];
     const changedBind: unknown[] = [
-      ...COMPLETED_STATUSES,
       ...sinceBind,
       ...(watermark === null ? [] : [s.dialect.encodeTime({ ms: Math.floor(watermark / 1000), micros: watermark % 1_000_000 }), this.maxArchivedId]),
     ];
     for await (const rows of sourceBatches(s, changed.join(' AND '), changedBind, this.options.batchSize)) {
-      await this.settledBatch(rows);
+      await this.settledBatch(rows.filter((r) => SETTLED.has(r.status)), rows.length);
       if (await this.paused()) return true;
     }
-    // 2. every open row: this run's snapshot
-    const open = [`${t('status')} NOT IN (${settledList})`, ...sinceCond];
-    for await (const rows of sourceBatches(s, open.join(' AND '), [...COMPLETED_STATUSES, ...sinceBind], this.options.batchSize)) {
-      await this.openBatch(rows);
-      if (await this.paused()) return true;
+    await this.flush();
+    // 2. every open row: this run's snapshot, through the status index (the statuses the table has, open ones)
+    const statuses = (await s.query<{ status: unknown }>(`SELECT DISTINCT ${q('status')} AS ${q('status')} FROM ${q(s.table)}`)).map((r) => String(r.status));
+    const openStatuses = statuses.filter((st) => !SETTLED.has(st));
+    if (openStatuses.length) {
+      const open = [`${t('status')} IN (${openStatuses.map(() => '?').join(', ')})`, ...sinceCond];
+      for await (const rows of sourceBatches(s, open.join(' AND '), [...openStatuses, ...sinceBind], this.options.batchSize)) {
+        await this.openBatch(rows);
+        if (await this.paused()) return true;
+      }
     }
+    // the snapshot is whole before pass 3 compares it
+    await this.flush();
     // 3. rows of the last snapshot that are in neither (a dry run wrote no snapshot to compare with)
     if (this.exists && this.committed !== '0' && !this.options.dryRun) {
       let after = -1;
@@ -335,13 +400,17 @@ export class Archiver {
         if (gone.length < this.options.batchSize) break;
       }
     }
+    await this.flush();
     return false;
   }
 
   private async paused(): Promise<boolean> {
     // a synchronous driver (better-sqlite3) would never let a Ctrl-C handler run otherwise
     await new Promise((r) => setImmediate(r));
-    return this.options.stop();
+    if (!this.options.stop()) return false;
+    // stopping: the insert in flight ends first (the run stays invisible either way)
+    await this.flush().catch(() => undefined);
+    return true;
   }
 
   /** What the archive holds of these ids (only ids that may be there are looked up). */
@@ -360,11 +429,12 @@ export class Archiver {
     else this.counts.updated++;
   }
 
-  private async settledBatch(rows: TaskLogRow[]): Promise<void> {
-    this.read += rows.length;
-    const keyed = rows.map((r) => ({ row: r, id: r.id, created_at: micros(r.created_at)!, hash: rowHash(r) }));
+  /** Settled rows; `read` rows were read for them (open ones among them left to the open pass). */
+  private async settledBatch(rows: TaskLogRow[], read = rows.length): Promise<void> {
+    this.read += read;
+    const keyed = rows.map(keyRow);
     const known = await this.known(keyed);
-    const lines: string[] = [];
+    let lines = '';
     const written: number[] = [];
     const supersede: { id: number; created_at: number; version: string }[] = [];
     for (const k of keyed) {
@@ -372,7 +442,7 @@ export class Archiver {
       const live = known.live.get(k.id) ?? [];
       const same = live.find((v) => v.hash === k.hash);
       if (!same) {
-        lines.push(archiveLine(k.row, k.hash, this.run));
+        lines += `${k.head}${this.run}}\n`;
         written.push(k.id);
       }
       for (const v of live) if (v !== same) supersede.push({ id: k.id, created_at: k.created_at, version: v.run });
@@ -384,17 +454,19 @@ export class Archiver {
 
   private async openBatch(rows: TaskLogRow[]): Promise<void> {
     this.read += rows.length;
-    const keyed = rows.map((r) => ({ row: r, id: r.id, created_at: micros(r.created_at)!, hash: rowHash(r) }));
+    const keyed = rows.map(keyRow);
     const known = await this.known(keyed);
     const supersede: { id: number; created_at: number; version: string }[] = [];
+    let lines = '';
     for (const k of keyed) {
       this.count(k.id, k.hash, known);
       for (const v of known.live.get(k.id) ?? []) supersede.push({ id: k.id, created_at: k.created_at, version: v.run });
+      lines += `${k.head}${this.run}}\n`;
     }
     this.counts.open += rows.length;
     await this.write(
       this.t.open,
-      keyed.map((k) => archiveLine(k.row, k.hash, this.run)),
+      lines,
       keyed.map((k) => k.id),
     );
     await this.writeSuperseded(supersede);
@@ -419,6 +491,7 @@ export class Archiver {
     const rows = await this.store.query<{ id: number; created_at: number }>(
       `SELECT ${this.q('id')}, ${this.q('created_at')} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.committed} AND ${this.q('id')} IN (${left.join(', ')})`,
     );
+    await this.flush();
     const known = await this.known(rows.map((r) => ({ id: Number(r.id), created_at: Number(r.created_at) })));
     const move = left.filter((id) => (known.live.get(id) ?? []).length === 0);
     this.counts.kept_deleted += move.length;
@@ -431,18 +504,36 @@ export class Archiver {
     );
   }
 
-  private async write(table: string, lines: string[], ids: number[]): Promise<void> {
+  /**
+   * One INSERT of a batch's lines. It runs while the next batch is read (one
+   * insert in flight at most: memory holds two batches); flush() waits for it.
+   */
+  private async write(table: string, lines: string, ids: number[]): Promise<void> {
     if (lines.length === 0 || this.options.dryRun) return;
     // an id this run writes may meet a lookup later in the run (a row that opened again meanwhile)
-    this.maxArchivedId = Math.max(this.maxArchivedId, ...ids);
+    for (const id of ids) if (id > this.maxArchivedId) this.maxArchivedId = id;
     const cols = ARCHIVE_COLUMNS.map(([c]) => this.q(c)).join(', ');
-    await this.store.insert(`INSERT INTO ${table} (${cols}) FORMAT JSONEachRow`, lines.join(''));
+    await this.send(`INSERT INTO ${table} (${cols}) FORMAT JSONEachRow`, lines);
   }
 
   private async writeSuperseded(list: { id: number; created_at: number; version: string }[]): Promise<void> {
     if (list.length === 0 || this.options.dryRun) return;
     const body = list.map((s) => `{"id":${s.id},"created_at":${s.created_at},"version":${s.version},"_run":${this.run}}\n`).join('');
-    await this.store.insert(`INSERT INTO ${this.t.superseded} (${['id', 'created_at', 'version', '_run'].map((c) => this.q(c)).join(', ')}) FORMAT JSONEachRow`, body);
+    await this.send(`INSERT INTO ${this.t.superseded} (${['id', 'created_at', 'version', '_run'].map((c) => this.q(c)).join(', ')}) FORMAT JSONEachRow`, body);
+  }
+
+  private inflight: Promise<void> = Promise.resolve();
+
+  private async send(statement: string, body: string): Promise<void> {
+    await this.inflight;
+    const p = this.store.insert(statement, body);
+    // its failure is reported where it is awaited (the next send, or flush), never as an unhandled rejection
+    p.catch(() => undefined);
+    this.inflight = p;
+  }
+
+  private flush(): Promise<void> {
+    return this.inflight;
   }
 
   /** Snapshots of open rows other than this run's: of earlier runs, or of runs killed before they finished. */

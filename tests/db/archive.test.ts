@@ -214,7 +214,17 @@ describe.each(backends)('archive from $backend', ({ backend, skip }) => {
         expect(stderr).toContain(big.url.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@'));
         expect((await tableCounts(ch, database)).visible).toBe(0);
         expect((await archive(['--db', big.url, '--to', to])).archived).toBe(KILL_ROWS);
-        expect(await archivedRows(ch, database)).toEqual(await sourceRows(big.url));
+        const got = await archivedRows(ch, database);
+        if (got.length !== KILL_ROWS) {
+          const have = new Set(got.map((r) => r.id));
+          const miss = (await sourceRows(big.url)).filter((r) => !have.has(r.id)).map((r) => r.id);
+          console.log('MISSING', miss.length, miss.slice(0, 5), miss.slice(-3));
+          console.log(await ch.query(`SELECT id, _run, toString(_hash), status FROM ${database}.django_cfg_task_log_settled WHERE id IN (${miss.slice(0, 3).join(',')})`));
+          console.log(await ch.query(`SELECT id, version, _run FROM ${database}.django_cfg_task_log_superseded WHERE id IN (${miss.slice(0, 3).join(',')})`));
+          console.log(await ch.query(`SELECT id, _run, status FROM ${database}.django_cfg_task_log_open WHERE id IN (${miss.slice(0, 3).join(',')})`));
+          console.log(await ch.query(`SELECT run, archived, updated, unchanged, open FROM ${database}.django_cfg_task_log_runs`));
+        }
+        expect(got).toEqual(await sourceRows(big.url));
       } finally {
         await big.drop();
       }

@@ -142,7 +142,8 @@ export class ClickhouseDialect implements Dialect {
         const text = inlineChBindings(sql, bindings);
         if (!RETURNS_ROWS.test(text)) {
           // INSERT … SELECT through a Distributed table: on every shard before it returns
-          await http.text(text, /^\s*INSERT\b/i.test(text) ? { settings: { insert_distributed_sync: 1 } } : {});
+          // (an INSERT goes as rows do: never sent twice, see ClickhouseHttp)
+          await http.text(text, /^\s*INSERT\b/i.test(text) ? { settings: { insert_distributed_sync: 1 }, once: true } : {});
           return { rows: [], changes: 0 };
         }
         const body = await http.text(`${text}\nFORMAT JSON`);
