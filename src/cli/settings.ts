@@ -41,6 +41,7 @@ export interface ConfigFile {
     tasks?: TaskRule[];
   };
   rearq?: { database?: string; redis?: string; tables?: string; queues?: Record<string, string> };
+  archive?: { url?: string; required?: boolean };
   [key: string]: unknown;
 }
 
@@ -91,6 +92,17 @@ function isDatabaseUrl(v: unknown): boolean {
 
 const DATABASE_ACCEPTS = 'a database URL (sqlite:///file, postgres://…, mysql://…) or a SQLite file path';
 
+const ARCHIVE_ACCEPTS = 'a ClickHouse URL: clickhouse://[user[:password]@]host[:port]/database';
+
+function isArchiveUrl(v: unknown): boolean {
+  if (!nonEmpty(v)) return false;
+  try {
+    return parseDatabaseUrl(v, '/').backend === 'clickhouse';
+  } catch {
+    return false;
+  }
+}
+
 const TASKS_ACCEPTS = 'a list of {"task": NAME, "failureRate": PERCENT, "minRows": N (optional)}';
 const TASK_RULE_KEYS = ['task', 'failureRate', 'minRows'];
 
@@ -135,6 +147,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('rearq.database', DATABASE_ACCEPTS, "ReArq's database", isDatabaseUrl),
   key('rearq.redis', 'a redis:// or rediss:// URL', "ReArq's Redis", (v) => typeof v === 'string' && /^rediss?:\/\//i.test(v)),
   key('rearq.tables', 'a non-empty string', "ReArq's tables", nonEmpty),
+  key('archive.url', ARCHIVE_ACCEPTS, 'the ClickHouse archive (tasklog archive --to), when neither --to nor $TASKLOG_ARCHIVE_URL names one', isArchiveUrl),
+  key('archive.required', 'true or false', 'cleanup deletes only rows whose current version is in the archive, as with --archived', (v) => typeof v === 'boolean'),
   key('rearq.queues', QUEUE_MAP_ACCEPTS, 'the queue of each ReArq task', (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(nonEmpty)),
 ];
 

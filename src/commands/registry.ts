@@ -118,6 +118,15 @@ export const REGISTRY: readonly CommandEntry[] = [
   },
   {
     "path": [
+      "archive"
+    ],
+    "summary": "copy the task log into a ClickHouse archive, incrementally, exactly once",
+    "args": [],
+    "options": 6,
+    "module": "archive"
+  },
+  {
+    "path": [
       "metrics"
     ],
     "summary": "the current state in the Prometheus text format, or written atomically for node_exporter",

@@ -19,6 +19,8 @@ export interface ArchiveLayout {
 export interface EnsureResult extends ArchiveLayout {
   /** tables (and the view) that were missing and are now created */
   created: string[];
+  /** tables that are missing and were left so (create false) */
+  missing: string[];
 }
 
 /** The ClickHouse dialect of an archive connection; any other database is a usage error. */
@@ -33,7 +35,7 @@ export function archiveDialect(db: Db): ClickhouseDialect {
  * columns and types the archive writes; on a cluster they must be
  * Distributed, on one server they must not be.
  */
-export async function ensureArchiveTables(db: Db, cluster: string | null): Promise<EnsureResult> {
+export async function ensureArchiveTables(db: Db, cluster: string | null, create = true): Promise<EnsureResult> {
   const d = archiveDialect(db);
   const names = archiveNames(db.table);
   const roles = Object.keys(ARCHIVE_SHAPES) as (keyof typeof ARCHIVE_SHAPES)[];
@@ -63,7 +65,7 @@ export async function ensureArchiveTables(db: Db, cluster: string | null): Promi
   if (viewEngine !== null && viewEngine !== 'View') throw shapeError(db, names.view, `it is a ${viewEngine} table where the archive keeps its view of the current rows`);
   if (viewEngine === null) missing.push(names.view);
   const onCluster = cluster !== null && (distributed ?? true) ? cluster : distributed ? await clusterOf(db, names.settled) : null;
-  if (missing.length > 0) {
+  if (missing.length > 0 && create) {
     const database = db.target.server!.database;
     if (onCluster !== null) {
       await db.exec(`CREATE DATABASE IF NOT EXISTS ${d.quote(database)} ON CLUSTER ${d.quote(onCluster)}`);
@@ -75,7 +77,8 @@ export async function ensureArchiveTables(db: Db, cluster: string | null): Promi
     names,
     sql: { view: q(names.view), settled: q(names.settled), open: q(names.open), superseded: q(names.superseded), runs: q(names.runs) },
     cluster: onCluster,
-    created: missing,
+    created: create ? missing : [],
+    missing: create ? [] : missing,
   };
 }
 
@@ -86,7 +89,20 @@ function shapeError(db: Db, table: string, problem: string): RuntimeFailure {
 /** The cluster a Distributed table spreads over (its engine's first argument). */
 async function clusterOf(db: Db, table: string): Promise<string> {
   const rows = await db.query<{ engine_full: string }>(`SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = ?`, [table]);
-  const m = /^Distributed\(\s*'?([^',)]+)'?/.exec(String(rows[0]?.engine_full ?? ''));
+  const m = /^Distributed\(\s*['`"]?([A-Za-z0-9_]+)/.exec(String(rows[0]?.engine_full ?? ''));
   if (!m) throw new RuntimeFailure(`${db.target.display}: cannot tell which cluster ${table} is Distributed over`, 'archive_shape');
   return m[1].trim();
+}
+
+/** The layout of an archive whose database is not there yet (a dry run): every table missing. */
+export function absentArchive(table: string): EnsureResult {
+  const names = archiveNames(table);
+  const q = (n: string) => '`' + n + '`';
+  return {
+    names,
+    sql: { view: q(names.view), settled: q(names.settled), open: q(names.open), superseded: q(names.superseded), runs: q(names.runs) },
+    cluster: null,
+    created: [],
+    missing: Object.values(names),
+  };
 }

@@ -68,6 +68,8 @@ export interface RequestOptions {
   /** database other than the connection's (null: the server's default) */
   database?: string | null;
   signal?: AbortSignal;
+  /** a statement that writes (INSERT … SELECT): sent once, on a connection of its own */
+  once?: boolean;
 }
 
 export class ClickhouseHttp {
@@ -120,22 +122,25 @@ export class ClickhouseHttp {
   }
 
   /**
-   * The server closes a kept-alive connection after its keep_alive_timeout
-   * (3 s on 18.16); a request sent on it just then fails with ECONNRESET
-   * before the server saw it. Such a request is sent again once on a new
-   * connection, unless its rows were a stream (they cannot be sent twice).
+   * ClickHouse closes a keep-alive connection idle for a few seconds; a
+   * statement sent on it just then fails before the server read it, and is
+   * sent once more on a new connection (Node's advice for reused sockets).
+   * Rows (an INSERT with a body) are never sent twice: the server may have
+   * taken them before the connection broke. They go on a connection of their
+   * own, which no idle timeout can have closed.
    */
   private async request(sql: string, options: RequestOptions): Promise<IncomingMessage> {
+    if (options.body !== undefined || options.once) return this.send(sql, options, false);
     try {
-      return await this.send(sql, options);
+      return await this.send(sql, options, true);
     } catch (err) {
       const e = err as { code?: string; reusedSocket?: boolean };
-      if (!e.reusedSocket || e.code !== 'ECONNRESET' || (options.body !== undefined && typeof options.body !== 'string')) throw err;
-      return this.send(sql, options);
+      if (!(e.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE'))) throw err;
+      return this.send(sql, options, true);
     }
   }
 
-  private async send(sql: string, options: RequestOptions): Promise<IncomingMessage> {
+  private async send(sql: string, options: RequestOptions, keepAlive: boolean): Promise<IncomingMessage> {
     const http = await import('node:http');
     const o = this.options;
     const params = new URLSearchParams();
@@ -148,16 +153,19 @@ export class ClickhouseHttp {
     if (o.user !== undefined || o.password !== undefined) {
       headers.Authorization = 'Basic ' + Buffer.from(`${o.user ?? 'default'}:${o.password ?? ''}`).toString('base64');
     }
-    const agent = await this.agent;
+    const agent = keepAlive ? await this.agent : false;
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = http.request({ host: o.host, port: o.port, method: 'POST', path: `/?${params}`, headers, agent, signal: options.signal, timeout: o.timeoutMs });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-      // the connect timeout covers connecting; then the statement may take as long as answerTimeoutMs allows
-      req.on('socket', (socket) => {
-        const connected = () => req.setTimeout(o.answerTimeoutMs ?? 0);
-        if (socket.connecting) socket.once('connect', connected);
-        else connected();
-      });
+      // a query: the connect timeout covers connecting, then it may take as long as answerTimeoutMs allows
+      // (rows sent, an INSERT, keep the timeout between chunks)
+      if (!withBody) {
+        req.on('socket', (socket) => {
+          const connected = () => req.setTimeout(o.answerTimeoutMs ?? 0);
+          if (socket.connecting) socket.once('connect', connected);
+          else connected();
+        });
+      }
       req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
       req.on('response', (res) => {
         if (res.statusCode === 200) {

@@ -115,7 +115,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
   } catch (err) {
     await close().catch(() => undefined);
     const cause = err instanceof DatabaseError ? (err as { cause?: unknown }).cause : err;
-    throw new RuntimeFailure(redact(dialect.describeConnectError(cause, target, timeoutMs), target), 'connect');
+    throw new RuntimeFailure(redact(dialect.describeConnectError(cause, target, timeoutMs), target), dialect.isMissingDatabase?.(cause) ? 'no_database' : 'connect');
   }
   try {
     const table = settings.table;

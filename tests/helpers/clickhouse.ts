@@ -111,11 +111,21 @@ function serverConfig(dir: string, ports: { http: number; tcp: number; interserv
   return xml;
 }
 
+/** One statement over HTTP on a connection of its own (no keep-alive: the server closes idle ones after 3 s). */
 async function httpQuery(port: number, sql: string, database?: string): Promise<string> {
-  const url = `http://127.0.0.1:${port}/${database ? `?database=${encodeURIComponent(database)}` : ''}`;
-  const res = await fetch(url, { method: 'POST', body: sql });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`ClickHouse ${res.status}: ${text.trim()} (in: ${sql.slice(0, 200)})`);
+  const { request } = await import('node:http');
+  const path = `/${database ? `?database=${encodeURIComponent(database)}` : ''}`;
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(sql);
+  });
+  if (status !== 200) throw new Error(`ClickHouse ${status}: ${text.trim()} (in: ${sql.slice(0, 200)})`);
   return text;
 }
 
@@ -245,7 +255,7 @@ export interface ClickhouseCluster {
 export async function startCluster(name = 'tasklog_test'): Promise<ClickhouseCluster> {
   const zookeeper = await startZookeeper();
   const ports = await Promise.all([0, 1].map(async () => ({ http: await freePort(), tcp: await freePort(), interserver: await freePort() })));
-  const remoteServers = `<${name}>${ports.map((p) => `<shard><replica><host>127.0.0.1</host><port>${p.tcp}</port></replica></shard>`).join('')}</${name}>`;
+  const remoteServers = `<${name}>${ports.map((p) => `<shard><internal_replication>true</internal_replication><replica><host>127.0.0.1</host><port>${p.tcp}</port></replica></shard>`).join('')}</${name}>`;
   const shards: ClickhouseServer[] = [];
   try {
     for (const [i, p] of ports.entries()) {

@@ -10,7 +10,7 @@ import { describeNetworkError, errorMessage, type Dialect, type DriverConnection
  *   T             a VIEW of the current version of every archived row: what reports read
  *   T_settled     settled versions (status success, failed, expired, canceled), written once
  *   T_open        the rows still open (queued, in progress, …), a fresh snapshot each run (PARTITION BY _run)
- *   T_superseded  (id, _hash) of settled versions that are no longer current (a retried failure)
+ *   T_superseded  (id, version) of settled versions no longer current (a retried failure); version is the _run that wrote it
  *   T_runs        one row per finished run: what is visible, and where the next run starts
  *
  * On a cluster each of them but the view is a Distributed table (sharded by
@@ -74,10 +74,11 @@ export type ArchiveColumn = (typeof ARCHIVE_COLUMNS)[number][0];
 /** The columns a reader sees in the view: the row without the archive's own two. */
 export const ARCHIVE_ROW_COLUMNS: readonly ArchiveColumn[] = ARCHIVE_COLUMNS.map(([c]) => c).filter((c) => !c.startsWith('_'));
 
+/** A settled version no longer current: the row's id and created_at, the run that wrote the version, the run that superseded it. */
 export const SUPERSEDED_COLUMNS = [
   ['id', 'Int64'],
   ['created_at', 'Int64'],
-  ['_hash', 'UInt64'],
+  ['version', 'UInt64'],
   ['_run', 'UInt64'],
 ] as const;
 
@@ -141,7 +142,9 @@ export class ClickhouseDialect implements Dialect {
       async run(sql, bindings) {
         const text = inlineChBindings(sql, bindings);
         if (!RETURNS_ROWS.test(text)) {
-          await http.text(text);
+          // INSERT … SELECT through a Distributed table: on every shard before it returns
+          // (an INSERT goes as rows do: never sent twice, see ClickhouseHttp)
+          await http.text(text, /^\s*INSERT\b/i.test(text) ? { settings: { insert_distributed_sync: 1 }, once: true } : {});
           return { rows: [], changes: 0 };
         }
         const body = await http.text(`${text}\nFORMAT JSON`);
@@ -216,7 +219,7 @@ export class ClickhouseDialect implements Dialect {
     const id = this.quote('id');
     create(n.settled, ARCHIVE_COLUMNS, `PARTITION BY toYYYYMM(toDateTime(intDiv(${this.quote('created_at')}, 1000000), 'UTC')) ORDER BY (${this.quote('created_at')}, ${id})`, `cityHash64(${id})`);
     create(n.open, ARCHIVE_COLUMNS, `PARTITION BY ${this.quote('_run')} ORDER BY ${id}`, `cityHash64(${id})`);
-    create(n.superseded, SUPERSEDED_COLUMNS, `ORDER BY (${id}, ${this.quote('_hash')})`, `cityHash64(${id})`);
+    create(n.superseded, SUPERSEDED_COLUMNS, `ORDER BY (${id}, ${this.quote('version')})`, `cityHash64(${id})`);
     create(n.runs, RUNS_COLUMNS, `ORDER BY ${this.quote('run')}`, `cityHash64(${this.quote('run')})`);
     const qualified: ArchiveNames = { view: db + this.quote(n.view), settled: db + this.quote(n.settled), open: db + this.quote(n.open), superseded: db + this.quote(n.superseded), runs: db + this.quote(n.runs) };
     stmts.push(`CREATE VIEW IF NOT EXISTS ${qualified.view}${on} AS ${this.currentRowsSql(qualified)}`);
@@ -243,7 +246,7 @@ export class ClickhouseDialect implements Dialect {
     const run = this.committedRunSql(names.runs);
     const and = where ? ` AND (${where})` : '';
     return (
-      `SELECT ${cols} FROM ${names.settled} WHERE ${q('_run')} <= ${run} AND (${q('id')}, ${q('_hash')}) GLOBAL NOT IN (SELECT ${q('id')}, ${q('_hash')} FROM ${names.superseded} WHERE ${q('_run')} <= ${run})${and} ` +
+      `SELECT ${cols} FROM ${names.settled} WHERE ${q('_run')} <= ${run} AND (${q('id')}, ${q('_run')}) GLOBAL NOT IN (SELECT ${q('id')}, ${q('version')} FROM ${names.superseded} WHERE ${q('_run')} <= ${run})${and} ` +
       `UNION ALL SELECT ${cols} FROM ${names.open} WHERE ${q('_run')} = ${run}${and}`
     );
   }
@@ -404,6 +407,10 @@ export class ClickhouseDialect implements Dialect {
   async serverVersion(db: Sql): Promise<string> {
     const rows = await db.query('SELECT version() AS v');
     return `ClickHouse ${rows[0].v}`;
+  }
+
+  isMissingDatabase(err: unknown): boolean {
+    return err instanceof ClickhouseError && err.number === CH_ERROR.UNKNOWN_DATABASE;
   }
 
   describeConnectError(err: unknown, target: Target, timeoutMs: number): string {

@@ -189,6 +189,8 @@ export interface Dialect {
   /** a text column compared byte by byte (code point order), the same on every database */
   binaryText(columnSql: string): string;
   serverVersion(db: Sql): Promise<string>;
+  /** whether a failure to connect says the server has no such database (ClickHouse; the others name it in describeConnectError) */
+  isMissingDatabase?(err: unknown): boolean;
   /** Turns a driver error into one line a user can act on. */
   describeConnectError(err: unknown, target: Target, timeoutMs: number): string;
 }
