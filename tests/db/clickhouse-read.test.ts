@@ -2,20 +2,14 @@
  * Every read command on the ClickHouse archive answers as on the database it
  * was archived from, byte for byte: one fixture (the demo generator's rows,
  * its users, and hostile edge rows) in SQLite, PostgreSQL and MariaDB, each
- * archived into a ClickHouse database of its own (the rows as tasklog reads
- * them from the source, JSON as the source keeps it), and each command run
+ * archived into a ClickHouse database of its own by `tasklog archive`, and
+ * each command run
  * with --db on the source and on its archive; the same for the SQLite
  * archive through a two-shard cluster's Distributed tables. Commands that
  * write the task log refuse an archive with one line, exit 2.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertRows, type WritableRow } from '../../src/db/insert.js';
-import { connect, type Db } from '../../src/db/connect.js';
-import { resolveConnection } from '../../src/cli/config.js';
-import { LogReader, parseOrdering } from '../../src/query/logs.js';
-import { archiveNames, ARCHIVE_ROW_COLUMNS } from '../../src/db/dialect/clickhouse.js';
-import { parseInstant, toMicros } from '../../src/core/time.js';
-import { COMPLETED_STATUSES } from '../../src/query/status.js';
 import { micros, openDb } from '../helpers/db.js';
 import { backendsUnderTest, createDatabase, type BackendName, type TestDatabase } from '../helpers/databases.js';
 import { edgeRow } from '../helpers/rows.js';
@@ -178,57 +172,11 @@ const API: string[] = [
   'overview/',
 ].map((p) => `/cfg/tasks/logs/${p}`);
 
-async function openUrl(url: string): Promise<Db> {
-  const sink = { write: () => true };
-  const ctx = { stdout: sink, stderr: sink, stdin: {}, env: {}, cwd: process.cwd(), now: () => new Date(NOW) };
-  return connect(resolveConnection({ db: url }, ctx), process.cwd(), {});
-}
-
-/**
- * The source's rows as tasklog reads them (users joined, JSON as the source
- * keeps it) into the archive's tables, settled and open apart, one finished
- * run: what `tasklog archive` leaves.
- */
+/** `tasklog archive`: the source's rows into the archive (its tables created on the way); how many it archived. */
 async function archive(sourceUrl: string, archiveUrl: string, cluster: string | null): Promise<number> {
-  const migrate = await run(['migrate', '--db', archiveUrl, ...(cluster ? ['--cluster', cluster] : [])]);
-  if (migrate.code !== 0) throw new Error(`migrate: ${migrate.stderr}`);
-  const source = await openDb(sourceUrl);
-  const target = await openUrl(archiveUrl);
-  try {
-    const names = archiveNames(target.table);
-    const settled: string[] = [];
-    const open: string[] = [];
-    const us = (t: string | null) => (t === null ? null : toMicros(parseInstant(t)!));
-    for await (const r of new LogReader(source, new Date(NOW)).stream({ filters: [], order: parseOrdering('id') })) {
-      const row: Record<string, unknown> = {
-        ...r,
-        args: JSON.stringify(r.args),
-        kwargs: JSON.stringify(r.kwargs),
-        success: r.success === null ? null : Number(r.success),
-        enqueue_time: us(r.enqueue_time),
-        expire_time: us(r.expire_time),
-        start_time: us(r.start_time),
-        finish_time: us(r.finish_time),
-        created_at: us(r.created_at),
-        updated_at: us(r.updated_at),
-        username: r.username ?? null,
-        email: r.email ?? null,
-      };
-      const line = JSON.stringify({ ...Object.fromEntries(ARCHIVE_ROW_COLUMNS.map((c) => [c, row[c]])), _hash: r.id, _run: 1 });
-      ((COMPLETED_STATUSES as readonly string[]).includes(r.status) ? settled : open).push(line);
-    }
-    const q = (n: string) => target.dialect.quote(n);
-    await target.insert(`INSERT INTO ${q(names.settled)} FORMAT JSONEachRow`, settled.join('\n'));
-    await target.insert(`INSERT INTO ${q(names.open)} FORMAT JSONEachRow`, open.join('\n'));
-    await target.insert(
-      `INSERT INTO ${q(names.runs)} FORMAT JSONEachRow`,
-      JSON.stringify({ run: 1, started: NOW_US, finished: NOW_US, watermark: NOW_US, source: 'test', source_table: 'django_cfg_task_log', archived: settled.length + open.length, updated: 0, unchanged: 0, open: open.length }),
-    );
-    return settled.length + open.length;
-  } finally {
-    await source.close();
-    await target.close();
-  }
+  const r = await run(['archive', '--db', sourceUrl, '--to', archiveUrl, ...(cluster ? ['--cluster', cluster] : []), '--json'], { now: NOW });
+  if (r.code !== 0) throw new Error(`archive exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout).archived;
 }
 
 async function answer(argv: string[], url: string): Promise<{ code: number; stdout: string; stderr: string }> {
