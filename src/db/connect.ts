@@ -162,10 +162,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
         pool.release(conn);
       }
     };
-    const probe = await pool.acquire();
-    const streams = Boolean(probe.streamRows);
-    pool.release(probe);
-    const streamRows = streams ? (select: string, bindings: readonly unknown[]) => pooledStreamRows(pool, select, bindings) : undefined;
+    const streamRows = dialect.streamsRows ? (select: string, bindings: readonly unknown[]) => pooledStreamRows(pool, select, bindings) : undefined;
     return { ...sql, transaction, session, copyLines, streamRows, insert, dialect, target, table, userTable, userTableName: settings.userTable, close };
   } catch (err) {
     await close().catch(() => undefined);

@@ -355,6 +355,9 @@ export class ClickhouseDialect implements Dialect {
   /** only `tasklog archive` writes the archive's rows */
   readonly archiveOnly = true;
 
+  /** the HTTP answer streams: an export is one statement */
+  readonly streamsRows = true;
+
   /**
    * The values percentile_cont reads, in two scans and no sort (sorting a
    * group's values in an array is some 25 times slower than quantilesExact

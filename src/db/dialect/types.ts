@@ -184,6 +184,8 @@ export interface Dialect {
    * ClickHouse archive): commands that write the task log refuse it.
    */
   readonly archiveOnly?: boolean;
+  /** the connection streams a statement's rows as they come (DriverConnection.streamRows) */
+  readonly streamsRows?: boolean;
   /** a condition the planner should not expect to narrow the rows much (SQLite's likely()); absent: as it is */
   unselective?(conditionSql: string): string;
   /** a text column compared byte by byte (code point order), the same on every database */
