@@ -23,7 +23,7 @@ import * as crypto from 'node:crypto';
 import { RuntimeFailure } from '../core/errors.js';
 import { parseInstant, toMicros, type Instant } from '../core/time.js';
 import type { Db } from '../db/connect.js';
-import { ARCHIVE_COLUMNS, ClickhouseDialect, LOCAL_SUFFIX } from '../db/dialect/clickhouse.js';
+import { ARCHIVE_COLUMNS, ClickhouseDialect, LOCAL_SUFFIX, RUNS_COLUMNS } from '../db/dialect/clickhouse.js';
 import type { ArchiveLayout } from '../db/archive.js';
 import type { ArchiveNames } from '../db/dialect/clickhouse.js';
 import type { ArchiveCheck } from './cleanup.js';
@@ -211,9 +211,10 @@ async function sourceRowsById(db: Db, ids: number[]): Promise<TaskLogRow[]> {
 /**
  * What the archive holds of these rows (by id and created_at, the settled
  * table's key): their settled versions no run superseded, their versions in
- * the snapshot of `committed`, and the version each answers with now.
+ * the current snapshot, and the version each answers with now.
  */
-export async function lookupArchive(ch: Db, t: ArchiveNames, committed: string, rows: { id: number; created_at: number }[]): Promise<Known> {
+export async function lookupArchive(ch: Db, t: ArchiveNames, state: ArchiveState, rows: { id: number; created_at: number }[]): Promise<Known> {
+  const { committed, snapshot } = state;
   const known: Known = { live: new Map(), openHash: new Map(), visible: new Map() };
   if (rows.length === 0) return known;
   const q = (c: string) => ch.dialect.quote(c);
@@ -226,9 +227,9 @@ export async function lookupArchive(ch: Db, t: ArchiveNames, committed: string, 
     ch.query<{ id: number; v: string; run: string }>(
       `SELECT ${q('id')}, toString(${q('version')}) AS ${q('v')}, toString(${q('_run')}) AS ${q('run')} FROM ${t.superseded} WHERE ${q('id')} IN (${ids})`,
     ),
-    committed === '0'
+    snapshot === '0'
       ? Promise.resolve([])
-      : ch.query<{ id: number; h: string }>(`SELECT ${q('id')}, toString(${q('_hash')}) AS ${q('h')} FROM ${t.open} WHERE ${q('_run')} = ${committed} AND ${q('id')} IN (${ids})`),
+      : ch.query<{ id: number; h: string }>(`SELECT ${q('id')}, toString(${q('_hash')}) AS ${q('h')} FROM ${t.open} WHERE ${q('_run')} = ${snapshot} AND ${q('id')} IN (${ids})`),
   ]);
   const c = BigInt(committed);
   const gone = new Set(superseded.map((r) => `${r.id}:${r.v}`));
@@ -250,20 +251,29 @@ export async function lookupArchive(ch: Db, t: ArchiveNames, committed: string, 
   return known;
 }
 
-/** The last finished run of an archive ('0': none). */
-export async function committedRun(ch: Db, t: ArchiveNames): Promise<string> {
+/** What readers of an archive see: the last finished run and the run of the current open snapshot ('0': none). */
+export interface ArchiveState {
+  committed: string;
+  snapshot: string;
+  /** where the next run starts reading (µs), null before the first run */
+  watermark: number | null;
+}
+
+export async function archiveState(ch: Db, t: ArchiveNames): Promise<ArchiveState> {
   const q = (c: string) => ch.dialect.quote(c);
-  const [r] = await ch.query<{ r: string }>(`SELECT toString(max(${q('run')})) AS ${q('r')} FROM ${t.runs}`);
-  return String(r?.r ?? '0');
+  const [last] = await ch.query<{ r: string; w: number; s: string }>(
+    `SELECT toString(${q('run')}) AS ${q('r')}, ${q('watermark')} AS ${q('w')}, toString(${q('snapshot')}) AS ${q('s')} FROM ${t.runs} ORDER BY ${q('run')} DESC LIMIT 1`,
+  );
+  return last ? { committed: String(last.r), snapshot: String(last.s), watermark: Number(last.w) } : { committed: '0', snapshot: '0', watermark: null };
 }
 
 /** cleanup --archived's question: which of these source rows does the archive hold in their current version? */
 export async function archiveCheck(ch: Db, layout: ArchiveLayout): Promise<ArchiveCheck> {
   return {
     async archived(rows: TaskLogRow[]): Promise<Set<number>> {
-      const committed = await committedRun(ch, layout.sql);
+      const state = await archiveState(ch, layout.sql);
       const keyed = rows.map((r) => ({ id: r.id, created_at: isoMicros(r.created_at!), hash: rowHash(r) }));
-      const known = await lookupArchive(ch, layout.sql, committed, keyed);
+      const known = await lookupArchive(ch, layout.sql, state, keyed);
       return new Set(keyed.filter((k) => known.visible.get(k.id) === k.hash).map((k) => k.id));
     },
   };
@@ -275,6 +285,10 @@ export class Archiver {
   private read = 0;
   /** the last finished run (0: none) */
   private committed = '0';
+  /** the run of the current open snapshot (0: none); this run's own once it writes one */
+  private snapshot = '0';
+  /** whether this run writes a snapshot of its own (open rows changed since the current one) */
+  private newSnapshot = false;
   /** ids above this have never been archived (no lookup needed) */
   private maxArchivedId = 0;
   private run = '0';
@@ -311,13 +325,10 @@ export class Archiver {
     const started = this.options.now();
     let watermark: number | null = null;
     if (this.exists) {
-      const [last] = await this.store.query<{ r: string; w: number }>(
-        `SELECT toString(${this.q('run')}) AS ${this.q('r')}, ${this.q('watermark')} AS ${this.q('w')} FROM ${this.t.runs} ORDER BY ${this.q('run')} DESC LIMIT 1`,
-      );
-      if (last) {
-        this.committed = String(last.r);
-        watermark = Number(last.w);
-      }
+      const state = await archiveState(this.store, this.t);
+      this.committed = state.committed;
+      this.snapshot = state.snapshot;
+      watermark = state.watermark;
       const [m] = await this.store.query<{ run: string; id: number }>(
         // greatest() of 18.16 takes two arguments
         `SELECT toString(greatest(greatest((SELECT max(${this.q('_run')}) FROM ${this.t.settled}), (SELECT max(${this.q('_run')}) FROM ${this.t.open})), ` +
@@ -340,9 +351,9 @@ export class Archiver {
       const line =
         `{"run":${this.run},"started":${started.getTime() * 1000},"finished":${finished},"watermark":${nextWatermark},` +
         `"source":${JSON.stringify(this.source.target.display)},"source_table":${JSON.stringify(this.source.table)},` +
-        `"archived":${c.archived},"updated":${c.updated},"unchanged":${c.unchanged},"open":${c.open}}`;
+        `"archived":${c.archived},"updated":${c.updated},"unchanged":${c.unchanged},"open":${c.open},"snapshot":${this.newSnapshot ? this.run : this.snapshot}}`;
       // the commit: from here readers see this run's rows, and no longer the snapshot before
-      await this.store.insert(`INSERT INTO ${this.t.runs} (${['run', 'started', 'finished', 'watermark', 'source', 'source_table', 'archived', 'updated', 'unchanged', 'open'].map((c) => this.q(c)).join(', ')}) FORMAT JSONEachRow`, line + '\n');
+      await this.store.insert(`INSERT INTO ${this.t.runs} (${RUNS_COLUMNS.map(([c]) => this.q(c)).join(', ')}) FORMAT JSONEachRow`, line + '\n');
       await this.dropOldSnapshots();
     }
     return this.result(nextWatermark, false);
@@ -375,21 +386,36 @@ export class Archiver {
     // 2. every open row: this run's snapshot, through the status index (the statuses the table has, open ones)
     const statuses = (await s.query<{ status: unknown }>(`SELECT DISTINCT ${q('status')} AS ${q('status')} FROM ${q(s.table)}`)).map((r) => String(r.status));
     const openStatuses = statuses.filter((st) => !SETTLED.has(st));
+    const openWhere = [`${t('status')} IN (${openStatuses.map(() => '?').join(', ')})`, ...sinceCond].join(' AND ');
+    const openBind = [...openStatuses, ...sinceBind];
+    // 2a. compared with the current snapshot: when no open row changed, none came or went, it stays current
+    let changedOpen = false;
     if (openStatuses.length) {
-      const open = [`${t('status')} IN (${openStatuses.map(() => '?').join(', ')})`, ...sinceCond];
-      for await (const rows of sourceBatches(s, open.join(' AND '), [...openStatuses, ...sinceBind], this.options.batchSize)) {
+      for await (const rows of sourceBatches(s, openWhere, openBind, this.options.batchSize)) {
+        if (await this.compareOpen(rows)) changedOpen = true;
+        if (await this.paused()) return true;
+      }
+    }
+    if (!changedOpen && this.snapshot !== '0') {
+      const [n] = await this.store.query<{ n: number }>(`SELECT count() AS ${this.q('n')} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.snapshot}`);
+      changedOpen = Number(n.n) !== this.counts.open;
+    } else if (this.snapshot === '0' && this.counts.open > 0) changedOpen = true;
+    // 2b. a new snapshot: every open row again, written
+    this.newSnapshot = changedOpen && !this.options.dryRun;
+    if (this.newSnapshot && openStatuses.length) {
+      for await (const rows of sourceBatches(s, openWhere, openBind, this.options.batchSize)) {
         await this.openBatch(rows);
         if (await this.paused()) return true;
       }
     }
     // the snapshot is whole before pass 3 compares it
     await this.flush();
-    // 3. rows of the last snapshot that are in neither (a dry run wrote no snapshot to compare with)
-    if (this.exists && this.committed !== '0' && !this.options.dryRun) {
+    // 3. rows of the last snapshot that are in neither (only when there is a new one to compare with)
+    if (this.exists && this.snapshot !== '0' && this.newSnapshot) {
       let after = -1;
       for (;;) {
         const gone = await this.store.query<{ id: number }>(
-          `SELECT ${this.q('id')} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.committed} AND ${this.q('id')} > ? ` +
+          `SELECT ${this.q('id')} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.snapshot} AND ${this.q('id')} > ? ` +
             `AND ${this.q('id')} GLOBAL NOT IN (SELECT ${this.q('id')} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.run}) ORDER BY ${this.q('id')} LIMIT ${Math.trunc(this.options.batchSize)}`,
           [after],
         );
@@ -417,7 +443,7 @@ export class Archiver {
   private async known(rows: { id: number; created_at: number }[]): Promise<Known> {
     const look = rows.filter((r) => r.id <= this.maxArchivedId);
     if (!this.exists || look.length === 0) return { live: new Map(), openHash: new Map(), visible: new Map() };
-    return lookupArchive(this.store, this.t, this.committed, look);
+    return lookupArchive(this.store, this.t, { committed: this.committed, snapshot: this.snapshot, watermark: null }, look);
   }
 
   private count(id: number, hash: string, known: Known): void {
@@ -452,25 +478,39 @@ export class Archiver {
     this.options.onProgress(this.read);
   }
 
-  private async openBatch(rows: TaskLogRow[]): Promise<void> {
+  /** Open rows against the current snapshot, counted; true when one is new or changed (or was settled before). */
+  private async compareOpen(rows: TaskLogRow[]): Promise<boolean> {
     this.read += rows.length;
+    const keyed = rows.map(keyRow);
+    const known = await this.known(keyed);
+    let changed = false;
+    for (const k of keyed) {
+      this.count(k.id, k.hash, known);
+      if (known.openHash.get(k.id) !== k.hash || (known.live.get(k.id) ?? []).length > 0) changed = true;
+    }
+    this.counts.open += rows.length;
+    this.options.onProgress(this.read);
+    return changed;
+  }
+
+  /** Open rows written to this run's snapshot (counted by compareOpen; `counted` false for rows met only now). */
+  private async openBatch(rows: TaskLogRow[], counted = true): Promise<void> {
     const keyed = rows.map(keyRow);
     const known = await this.known(keyed);
     const supersede: { id: number; created_at: number; version: string }[] = [];
     let lines = '';
     for (const k of keyed) {
-      this.count(k.id, k.hash, known);
+      if (!counted) this.count(k.id, k.hash, known);
       for (const v of known.live.get(k.id) ?? []) supersede.push({ id: k.id, created_at: k.created_at, version: v.run });
       lines += `${k.head}${this.run}}\n`;
     }
-    this.counts.open += rows.length;
+    if (!counted) this.counts.open += rows.length;
     await this.write(
       this.t.open,
       lines,
       keyed.map((k) => k.id),
     );
     await this.writeSuperseded(supersede);
-    this.options.onProgress(this.read);
   }
 
   /** Ids of the last snapshot that this run's passes did not meet. */
@@ -483,13 +523,13 @@ export class Archiver {
       // counted by the settled pass's rules, as rows read
       await this.settledBatch(settled);
     }
-    if (open.length) await this.openBatch(open);
+    if (open.length) await this.openBatch(open, false);
     const present = new Set(found.map((r) => r.id));
     const left = ids.filter((id) => !present.has(id));
     if (left.length === 0) return;
     // left the source while open: its last archived version stays, as settled — unless a settled version is there already
     const rows = await this.store.query<{ id: number; created_at: number }>(
-      `SELECT ${this.q('id')}, ${this.q('created_at')} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.committed} AND ${this.q('id')} IN (${left.join(', ')})`,
+      `SELECT ${this.q('id')}, ${this.q('created_at')} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.snapshot} AND ${this.q('id')} IN (${left.join(', ')})`,
     );
     await this.flush();
     const known = await this.known(rows.map((r) => ({ id: Number(r.id), created_at: Number(r.created_at) })));
@@ -500,7 +540,7 @@ export class Archiver {
     // columns go by position; an alias named _run would shadow the column in WHERE (ClickHouse resolves aliases there)
     const select = cols.map((c) => (c === '_run' ? `toUInt64(${this.run}) AS ${this.q('moved_run')}` : this.q(c))).join(', ');
     await this.store.exec(
-      `INSERT INTO ${this.t.settled} (${cols.map((c) => this.q(c)).join(', ')}) SELECT ${select} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.committed} AND ${this.q('id')} IN (${move.join(', ')})`,
+      `INSERT INTO ${this.t.settled} (${cols.map((c) => this.q(c)).join(', ')}) SELECT ${select} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.snapshot} AND ${this.q('id')} IN (${move.join(', ')})`,
     );
   }
 
@@ -542,7 +582,8 @@ export class Archiver {
     const on = this.layout.cluster ? ` ON CLUSTER ${this.q(this.layout.cluster)}` : '';
     const db = this.layout.cluster ? `${this.q(this.store.target.server!.database)}.` : '';
     // the table is partitioned by _run: each snapshot is one partition, dropped whole
-    const runs = await this.store.query<{ r: string }>(`SELECT DISTINCT toString(${this.q('_run')}) AS ${this.q('r')} FROM ${this.t.open} WHERE ${this.q('_run')} != ${this.run}`);
+    const current = this.newSnapshot ? this.run : this.snapshot;
+    const runs = await this.store.query<{ r: string }>(`SELECT DISTINCT toString(${this.q('_run')}) AS ${this.q('r')} FROM ${this.t.open} WHERE ${this.q('_run')} != ${current}`);
     for (const { r } of runs) {
       if (!/^\d+$/.test(String(r))) continue;
       await this.store.exec(`ALTER TABLE ${db}${this.q(local)}${on} DROP PARTITION ${r}`);
