@@ -343,7 +343,14 @@ export class Archiver {
       this.run = String(started.getTime() * 1000);
     }
     const nextWatermark = started.getTime() * 1000 - ARCHIVE_OVERLAP_MS * 1000;
-    const stopped = await this.passes(watermark);
+    let stopped: boolean;
+    try {
+      stopped = await this.passes(watermark);
+    } catch (err) {
+      // the inserts in progress end (what reached the server stays invisible: this run never finishes)
+      await this.flush().catch(() => undefined);
+      throw err;
+    }
     if (stopped) return this.result(watermark, true);
     if (!this.options.dryRun) {
       const finished = this.options.now().getTime() * 1000;
@@ -545,35 +552,45 @@ export class Archiver {
   }
 
   /**
-   * One INSERT of a batch's lines. It runs while the next batch is read (one
-   * insert in flight at most: memory holds two batches); flush() waits for it.
+   * A batch's lines, appended to the INSERT that streams into `table`: one
+   * statement for up to 20 batches, so ClickHouse makes one part of them
+   * where an INSERT per batch would make twenty (and, past a hundred parts in
+   * a partition, slow every insert down). flush() ends them.
    */
   private async write(table: string, lines: string, ids: number[]): Promise<void> {
     if (lines.length === 0 || this.options.dryRun) return;
     // an id this run writes may meet a lookup later in the run (a row that opened again meanwhile)
     for (const id of ids) if (id > this.maxArchivedId) this.maxArchivedId = id;
     const cols = ARCHIVE_COLUMNS.map(([c]) => this.q(c)).join(', ');
-    await this.send(`INSERT INTO ${table} (${cols}) FORMAT JSONEachRow`, lines);
+    await this.send(table, `INSERT INTO ${table} (${cols}) FORMAT JSONEachRow`, lines, ids.length);
   }
 
   private async writeSuperseded(list: { id: number; created_at: number; version: string }[]): Promise<void> {
     if (list.length === 0 || this.options.dryRun) return;
     const body = list.map((s) => `{"id":${s.id},"created_at":${s.created_at},"version":${s.version},"_run":${this.run}}\n`).join('');
-    await this.send(`INSERT INTO ${this.t.superseded} (${['id', 'created_at', 'version', '_run'].map((c) => this.q(c)).join(', ')}) FORMAT JSONEachRow`, body);
+    await this.send(this.t.superseded, `INSERT INTO ${this.t.superseded} (${['id', 'created_at', 'version', '_run'].map((c) => this.q(c)).join(', ')}) FORMAT JSONEachRow`, body, list.length);
   }
 
-  private inflight: Promise<void> = Promise.resolve();
+  private readonly streams = new Map<string, RowStream>();
 
-  private async send(statement: string, body: string): Promise<void> {
-    await this.inflight;
-    const p = this.store.insert(statement, body);
-    // its failure is reported where it is awaited (the next send, or flush), never as an unhandled rejection
-    p.catch(() => undefined);
-    this.inflight = p;
+  private async send(table: string, statement: string, body: string, rows: number): Promise<void> {
+    let stream = this.streams.get(table);
+    if (!stream) {
+      stream = new RowStream(this.store, statement);
+      this.streams.set(table, stream);
+    }
+    await stream.push(body, rows);
+    if (stream.rows >= this.options.batchSize * 20) {
+      this.streams.delete(table);
+      await stream.end();
+    }
   }
 
-  private flush(): Promise<void> {
-    return this.inflight;
+  /** Ends every INSERT in progress and waits until the server has taken its rows. */
+  private async flush(): Promise<void> {
+    const open = [...this.streams.values()];
+    this.streams.clear();
+    await Promise.all(open.map((s) => s.end()));
   }
 
   /** Snapshots of open rows other than this run's: of earlier runs, or of runs killed before they finished. */
@@ -588,5 +605,61 @@ export class Archiver {
       if (!/^\d+$/.test(String(r))) continue;
       await this.store.exec(`ALTER TABLE ${db}${this.q(local)}${on} DROP PARTITION ${r}`);
     }
+  }
+}
+
+/**
+ * One INSERT whose rows are pushed while it runs: the request's body is fed
+ * from a short queue (push waits while two chunks are queued: memory holds a
+ * few batches), and end() closes it and waits for the server's answer. A
+ * failure of the statement reaches the next push or end().
+ */
+class RowStream {
+  rows = 0;
+  private queue: string[] = [];
+  private closed = false;
+  private failed: unknown = null;
+  private wakeReader: (() => void) | null = null;
+  private wakeWriters: (() => void)[] = [];
+  private readonly finished: Promise<void>;
+
+  constructor(db: Db, statement: string) {
+    this.finished = db.insert(statement, this.body());
+    this.finished.catch((err: unknown) => {
+      this.failed = err;
+      for (const w of this.wakeWriters.splice(0)) w();
+    });
+  }
+
+  private async *body(): AsyncGenerator<string> {
+    for (;;) {
+      const next = this.queue.shift();
+      if (next !== undefined) {
+        for (const w of this.wakeWriters.splice(0)) w();
+        yield next;
+      } else if (this.closed) return;
+      else await new Promise<void>((r) => (this.wakeReader = r));
+    }
+  }
+
+  private wake(): void {
+    const r = this.wakeReader;
+    this.wakeReader = null;
+    r?.();
+  }
+
+  async push(text: string, rows: number): Promise<void> {
+    if (this.failed) throw this.failed;
+    this.queue.push(text);
+    this.rows += rows;
+    this.wake();
+    while (this.queue.length > 2 && !this.failed) await new Promise<void>((r) => this.wakeWriters.push(r));
+    if (this.failed) throw this.failed;
+  }
+
+  async end(): Promise<void> {
+    this.closed = true;
+    this.wake();
+    await this.finished;
   }
 }
