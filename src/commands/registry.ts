@@ -113,7 +113,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "delete rows created more than --days ago, in short batches, safely",
     "args": [],
-    "options": 8,
+    "options": 10,
     "module": "cleanup"
   },
   {

@@ -155,7 +155,9 @@ export class ClickhouseHttp {
     }
     const agent = keepAlive ? await this.agent : false;
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const req = http.request({ host: o.host, port: o.port, method: 'POST', path: `/?${params}`, headers, agent, signal: options.signal, timeout: o.timeoutMs });
+      // rows streamed as they are read may pause between chunks longer than a connect timeout
+      const timeout = options.body !== undefined && typeof options.body !== 'string' ? Math.max(o.timeoutMs, 600_000) : o.timeoutMs;
+      const req = http.request({ host: o.host, port: o.port, method: 'POST', path: `/?${params}`, headers, agent, signal: options.signal, timeout });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
       // a query: the connect timeout covers connecting, then it may take as long as answerTimeoutMs allows
       // (rows sent, an INSERT, keep the timeout between chunks)
@@ -166,7 +168,9 @@ export class ClickhouseHttp {
           else connected();
         });
       }
-      req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
+      // a server that refuses an INSERT answers and closes while the rows are still being sent: the
+      // write fails first, so its error waits a moment for the server's answer, which says why
+      req.on('error', (err) => setTimeout(() => reject(Object.assign(err, { reusedSocket: req.reusedSocket })), options.body === undefined ? 0 : 200));
       req.on('response', (res) => {
         if (res.statusCode === 200) {
           resolve(res);
@@ -191,11 +195,10 @@ export class ClickhouseHttp {
       }
       void (async () => {
         try {
+          const { once } = (await import('node:events')).EventEmitter;
           for await (const chunk of body) {
-            if (!req.write(chunk)) await new Promise<void>((r, j) => {
-              req.once('drain', r);
-              req.once('error', j);
-            });
+            // once() takes its listeners off again (a listener per chunk would pile up)
+            if (!req.write(chunk)) await once(req, 'drain');
           }
           req.end();
         } catch (err) {

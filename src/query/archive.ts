@@ -23,7 +23,7 @@ import * as crypto from 'node:crypto';
 import { RuntimeFailure } from '../core/errors.js';
 import { parseInstant, toMicros, type Instant } from '../core/time.js';
 import type { Db } from '../db/connect.js';
-import { ARCHIVE_COLUMNS, ClickhouseDialect, LOCAL_SUFFIX } from '../db/dialect/clickhouse.js';
+import { ARCHIVE_COLUMNS, ClickhouseDialect, LOCAL_SUFFIX, RUNS_COLUMNS } from '../db/dialect/clickhouse.js';
 import type { ArchiveLayout } from '../db/archive.js';
 import type { ArchiveNames } from '../db/dialect/clickhouse.js';
 import type { ArchiveCheck } from './cleanup.js';
@@ -210,9 +210,10 @@ async function sourceRowsById(db: Db, ids: number[]): Promise<TaskLogRow[]> {
 /**
  * What the archive holds of these rows (by id and created_at, the settled
  * table's key): their settled versions no run superseded, their versions in
- * the snapshot of `committed`, and the version each answers with now.
+ * the current snapshot, and the version each answers with now.
  */
-export async function lookupArchive(ch: Db, t: ArchiveNames, committed: string, rows: { id: number; created_at: number }[]): Promise<Known> {
+export async function lookupArchive(ch: Db, t: ArchiveNames, state: ArchiveState, rows: { id: number; created_at: number }[]): Promise<Known> {
+  const { committed, snapshot } = state;
   const known: Known = { live: new Map(), openHash: new Map(), visible: new Map() };
   if (rows.length === 0) return known;
   const q = (c: string) => ch.dialect.quote(c);
@@ -225,9 +226,9 @@ export async function lookupArchive(ch: Db, t: ArchiveNames, committed: string, 
     ch.query<{ id: number; v: string; run: string }>(
       `SELECT ${q('id')}, toString(${q('version')}) AS ${q('v')}, toString(${q('_run')}) AS ${q('run')} FROM ${t.superseded} WHERE ${q('id')} IN (${ids})`,
     ),
-    committed === '0'
+    snapshot === '0'
       ? Promise.resolve([])
-      : ch.query<{ id: number; h: string }>(`SELECT ${q('id')}, toString(${q('_hash')}) AS ${q('h')} FROM ${t.open} WHERE ${q('_run')} = ${committed} AND ${q('id')} IN (${ids})`),
+      : ch.query<{ id: number; h: string }>(`SELECT ${q('id')}, toString(${q('_hash')}) AS ${q('h')} FROM ${t.open} WHERE ${q('_run')} = ${snapshot} AND ${q('id')} IN (${ids})`),
   ]);
   const c = BigInt(committed);
   const gone = new Set(superseded.map((r) => `${r.id}:${r.v}`));
@@ -249,20 +250,29 @@ export async function lookupArchive(ch: Db, t: ArchiveNames, committed: string, 
   return known;
 }
 
-/** The last finished run of an archive ('0': none). */
-export async function committedRun(ch: Db, t: ArchiveNames): Promise<string> {
+/** What readers of an archive see: the last finished run and the run of the current open snapshot ('0': none). */
+export interface ArchiveState {
+  committed: string;
+  snapshot: string;
+  /** where the next run starts reading (µs), null before the first run */
+  watermark: number | null;
+}
+
+export async function archiveState(ch: Db, t: ArchiveNames): Promise<ArchiveState> {
   const q = (c: string) => ch.dialect.quote(c);
-  const [r] = await ch.query<{ r: string }>(`SELECT toString(max(${q('run')})) AS ${q('r')} FROM ${t.runs}`);
-  return String(r?.r ?? '0');
+  const [last] = await ch.query<{ r: string; w: number; s: string }>(
+    `SELECT toString(${q('run')}) AS ${q('r')}, ${q('watermark')} AS ${q('w')}, toString(${q('snapshot')}) AS ${q('s')} FROM ${t.runs} ORDER BY ${q('run')} DESC LIMIT 1`,
+  );
+  return last ? { committed: String(last.r), snapshot: String(last.s), watermark: Number(last.w) } : { committed: '0', snapshot: '0', watermark: null };
 }
 
 /** cleanup --archived's question: which of these source rows does the archive hold in their current version? */
 export async function archiveCheck(ch: Db, layout: ArchiveLayout): Promise<ArchiveCheck> {
   return {
     async archived(rows: TaskLogRow[]): Promise<Set<number>> {
-      const committed = await committedRun(ch, layout.sql);
+      const state = await archiveState(ch, layout.sql);
       const keyed = rows.map((r) => ({ id: r.id, created_at: isoMicros(r.created_at!), hash: rowHash(r) }));
-      const known = await lookupArchive(ch, layout.sql, committed, keyed);
+      const known = await lookupArchive(ch, layout.sql, state, keyed);
       return new Set(keyed.filter((k) => known.visible.get(k.id) === k.hash).map((k) => k.id));
     },
   };
@@ -274,6 +284,10 @@ export class Archiver {
   private read = 0;
   /** the last finished run (0: none) */
   private committed = '0';
+  /** the run of the current open snapshot (0: none); this run's own once it writes one */
+  private snapshot = '0';
+  /** whether this run writes a snapshot of its own (open rows changed since the current one) */
+  private newSnapshot = false;
   /** ids above this have never been archived (no lookup needed) */
   private maxArchivedId = 0;
   private run = '0';
@@ -310,13 +324,10 @@ export class Archiver {
     const started = this.options.now();
     let watermark: number | null = null;
     if (this.exists) {
-      const [last] = await this.store.query<{ r: string; w: number }>(
-        `SELECT toString(${this.q('run')}) AS ${this.q('r')}, ${this.q('watermark')} AS ${this.q('w')} FROM ${this.t.runs} ORDER BY ${this.q('run')} DESC LIMIT 1`,
-      );
-      if (last) {
-        this.committed = String(last.r);
-        watermark = Number(last.w);
-      }
+      const state = await archiveState(this.store, this.t);
+      this.committed = state.committed;
+      this.snapshot = state.snapshot;
+      watermark = state.watermark;
       const [m] = await this.store.query<{ run: string; id: number }>(
         // greatest() of 18.16 takes two arguments
         `SELECT toString(greatest(greatest((SELECT max(${this.q('_run')}) FROM ${this.t.settled}), (SELECT max(${this.q('_run')}) FROM ${this.t.open})), ` +
@@ -331,7 +342,14 @@ export class Archiver {
       this.run = String(started.getTime() * 1000);
     }
     const nextWatermark = started.getTime() * 1000 - ARCHIVE_OVERLAP_MS * 1000;
-    const stopped = await this.passes(watermark);
+    let stopped: boolean;
+    try {
+      stopped = await this.passes(watermark);
+    } catch (err) {
+      // the inserts in progress end (what reached the server stays invisible: this run never finishes)
+      await this.flush().catch(() => undefined);
+      throw err;
+    }
     if (stopped) return this.result(watermark, true);
     if (!this.options.dryRun) {
       const finished = this.options.now().getTime() * 1000;
@@ -339,9 +357,9 @@ export class Archiver {
       const line =
         `{"run":${this.run},"started":${started.getTime() * 1000},"finished":${finished},"watermark":${nextWatermark},` +
         `"source":${JSON.stringify(this.source.target.display)},"source_table":${JSON.stringify(this.source.table)},` +
-        `"archived":${c.archived},"updated":${c.updated},"unchanged":${c.unchanged},"open":${c.open}}`;
+        `"archived":${c.archived},"updated":${c.updated},"unchanged":${c.unchanged},"open":${c.open},"snapshot":${this.newSnapshot ? this.run : this.snapshot}}`;
       // the commit: from here readers see this run's rows, and no longer the snapshot before
-      await this.store.insert(`INSERT INTO ${this.t.runs} (${['run', 'started', 'finished', 'watermark', 'source', 'source_table', 'archived', 'updated', 'unchanged', 'open'].map((c) => this.q(c)).join(', ')}) FORMAT JSONEachRow`, line + '\n');
+      await this.store.insert(`INSERT INTO ${this.t.runs} (${RUNS_COLUMNS.map(([c]) => this.q(c)).join(', ')}) FORMAT JSONEachRow`, line + '\n');
       await this.dropOldSnapshots();
     }
     return this.result(nextWatermark, false);
@@ -374,21 +392,36 @@ export class Archiver {
     // 2. every open row: this run's snapshot, through the status index (the statuses the table has, open ones)
     const statuses = (await s.query<{ status: unknown }>(`SELECT DISTINCT ${q('status')} AS ${q('status')} FROM ${q(s.table)}`)).map((r) => String(r.status));
     const openStatuses = statuses.filter((st) => !SETTLED.has(st));
+    const openWhere = [`${t('status')} IN (${openStatuses.map(() => '?').join(', ')})`, ...sinceCond].join(' AND ');
+    const openBind = [...openStatuses, ...sinceBind];
+    // 2a. compared with the current snapshot: when no open row changed, none came or went, it stays current
+    let changedOpen = false;
     if (openStatuses.length) {
-      const open = [`${t('status')} IN (${openStatuses.map(() => '?').join(', ')})`, ...sinceCond];
-      for await (const rows of sourceBatches(s, open.join(' AND '), [...openStatuses, ...sinceBind], this.options.batchSize)) {
+      for await (const rows of sourceBatches(s, openWhere, openBind, this.options.batchSize)) {
+        if (await this.compareOpen(rows)) changedOpen = true;
+        if (await this.paused()) return true;
+      }
+    }
+    if (!changedOpen && this.snapshot !== '0') {
+      const [n] = await this.store.query<{ n: number }>(`SELECT count() AS ${this.q('n')} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.snapshot}`);
+      changedOpen = Number(n.n) !== this.counts.open;
+    } else if (this.snapshot === '0' && this.counts.open > 0) changedOpen = true;
+    // 2b. a new snapshot: every open row again, written
+    this.newSnapshot = changedOpen && !this.options.dryRun;
+    if (this.newSnapshot && openStatuses.length) {
+      for await (const rows of sourceBatches(s, openWhere, openBind, this.options.batchSize)) {
         await this.openBatch(rows);
         if (await this.paused()) return true;
       }
     }
     // the snapshot is whole before pass 3 compares it
     await this.flush();
-    // 3. rows of the last snapshot that are in neither (a dry run wrote no snapshot to compare with)
-    if (this.exists && this.committed !== '0' && !this.options.dryRun) {
+    // 3. rows of the last snapshot that are in neither (only when there is a new one to compare with)
+    if (this.exists && this.snapshot !== '0' && this.newSnapshot) {
       let after = -1;
       for (;;) {
         const gone = await this.store.query<{ id: number }>(
-          `SELECT ${this.q('id')} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.committed} AND ${this.q('id')} > ? ` +
+          `SELECT ${this.q('id')} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.snapshot} AND ${this.q('id')} > ? ` +
             `AND ${this.q('id')} GLOBAL NOT IN (SELECT ${this.q('id')} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.run}) ORDER BY ${this.q('id')} LIMIT ${Math.trunc(this.options.batchSize)}`,
           [after],
         );
@@ -416,7 +449,7 @@ export class Archiver {
   private async known(rows: { id: number; created_at: number }[]): Promise<Known> {
     const look = rows.filter((r) => r.id <= this.maxArchivedId);
     if (!this.exists || look.length === 0) return { live: new Map(), openHash: new Map(), visible: new Map() };
-    return lookupArchive(this.store, this.t, this.committed, look);
+    return lookupArchive(this.store, this.t, { committed: this.committed, snapshot: this.snapshot, watermark: null }, look);
   }
 
   private count(id: number, hash: string, known: Known): void {
@@ -451,25 +484,39 @@ export class Archiver {
     this.options.onProgress(this.read);
   }
 
-  private async openBatch(rows: TaskLogRow[]): Promise<void> {
+  /** Open rows against the current snapshot, counted; true when one is new or changed (or was settled before). */
+  private async compareOpen(rows: TaskLogRow[]): Promise<boolean> {
     this.read += rows.length;
+    const keyed = rows.map(keyRow);
+    const known = await this.known(keyed);
+    let changed = false;
+    for (const k of keyed) {
+      this.count(k.id, k.hash, known);
+      if (known.openHash.get(k.id) !== k.hash || (known.live.get(k.id) ?? []).length > 0) changed = true;
+    }
+    this.counts.open += rows.length;
+    this.options.onProgress(this.read);
+    return changed;
+  }
+
+  /** Open rows written to this run's snapshot (counted by compareOpen; `counted` false for rows met only now). */
+  private async openBatch(rows: TaskLogRow[], counted = true): Promise<void> {
     const keyed = rows.map(keyRow);
     const known = await this.known(keyed);
     const supersede: { id: number; created_at: number; version: string }[] = [];
     let lines = '';
     for (const k of keyed) {
-      this.count(k.id, k.hash, known);
+      if (!counted) this.count(k.id, k.hash, known);
       for (const v of known.live.get(k.id) ?? []) supersede.push({ id: k.id, created_at: k.created_at, version: v.run });
       lines += `${k.head}${this.run}}\n`;
     }
-    this.counts.open += rows.length;
+    if (!counted) this.counts.open += rows.length;
     await this.write(
       this.t.open,
       lines,
       keyed.map((k) => k.id),
     );
     await this.writeSuperseded(supersede);
-    this.options.onProgress(this.read);
   }
 
   /** Ids of the last snapshot that this run's passes did not meet. */
@@ -482,13 +529,13 @@ export class Archiver {
       // counted by the settled pass's rules, as rows read
       await this.settledBatch(settled);
     }
-    if (open.length) await this.openBatch(open);
+    if (open.length) await this.openBatch(open, false);
     const present = new Set(found.map((r) => r.id));
     const left = ids.filter((id) => !present.has(id));
     if (left.length === 0) return;
     // left the source while open: its last archived version stays, as settled — unless a settled version is there already
     const rows = await this.store.query<{ id: number; created_at: number }>(
-      `SELECT ${this.q('id')}, ${this.q('created_at')} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.committed} AND ${this.q('id')} IN (${left.join(', ')})`,
+      `SELECT ${this.q('id')}, ${this.q('created_at')} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.snapshot} AND ${this.q('id')} IN (${left.join(', ')})`,
     );
     await this.flush();
     const known = await this.known(rows.map((r) => ({ id: Number(r.id), created_at: Number(r.created_at) })));
@@ -499,40 +546,50 @@ export class Archiver {
     // columns go by position; an alias named _run would shadow the column in WHERE (ClickHouse resolves aliases there)
     const select = cols.map((c) => (c === '_run' ? `toUInt64(${this.run}) AS ${this.q('moved_run')}` : this.q(c))).join(', ');
     await this.store.exec(
-      `INSERT INTO ${this.t.settled} (${cols.map((c) => this.q(c)).join(', ')}) SELECT ${select} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.committed} AND ${this.q('id')} IN (${move.join(', ')})`,
+      `INSERT INTO ${this.t.settled} (${cols.map((c) => this.q(c)).join(', ')}) SELECT ${select} FROM ${this.t.open} WHERE ${this.q('_run')} = ${this.snapshot} AND ${this.q('id')} IN (${move.join(', ')})`,
     );
   }
 
   /**
-   * One INSERT of a batch's lines. It runs while the next batch is read (one
-   * insert in flight at most: memory holds two batches); flush() waits for it.
+   * A batch's lines, appended to the INSERT that streams into `table`: one
+   * statement for up to 20 batches, so ClickHouse makes one part of them
+   * where an INSERT per batch would make twenty (and, past a hundred parts in
+   * a partition, slow every insert down). flush() ends them.
    */
   private async write(table: string, lines: string, ids: number[]): Promise<void> {
     if (lines.length === 0 || this.options.dryRun) return;
     // an id this run writes may meet a lookup later in the run (a row that opened again meanwhile)
     for (const id of ids) if (id > this.maxArchivedId) this.maxArchivedId = id;
     const cols = ARCHIVE_COLUMNS.map(([c]) => this.q(c)).join(', ');
-    await this.send(`INSERT INTO ${table} (${cols}) FORMAT JSONEachRow`, lines);
+    await this.send(table, `INSERT INTO ${table} (${cols}) FORMAT JSONEachRow`, lines, ids.length);
   }
 
   private async writeSuperseded(list: { id: number; created_at: number; version: string }[]): Promise<void> {
     if (list.length === 0 || this.options.dryRun) return;
     const body = list.map((s) => `{"id":${s.id},"created_at":${s.created_at},"version":${s.version},"_run":${this.run}}\n`).join('');
-    await this.send(`INSERT INTO ${this.t.superseded} (${['id', 'created_at', 'version', '_run'].map((c) => this.q(c)).join(', ')}) FORMAT JSONEachRow`, body);
+    await this.send(this.t.superseded, `INSERT INTO ${this.t.superseded} (${['id', 'created_at', 'version', '_run'].map((c) => this.q(c)).join(', ')}) FORMAT JSONEachRow`, body, list.length);
   }
 
-  private inflight: Promise<void> = Promise.resolve();
+  private readonly streams = new Map<string, RowStream>();
 
-  private async send(statement: string, body: string): Promise<void> {
-    await this.inflight;
-    const p = this.store.insert(statement, body);
-    // its failure is reported where it is awaited (the next send, or flush), never as an unhandled rejection
-    p.catch(() => undefined);
-    this.inflight = p;
+  private async send(table: string, statement: string, body: string, rows: number): Promise<void> {
+    let stream = this.streams.get(table);
+    if (!stream) {
+      stream = new RowStream(this.store, statement);
+      this.streams.set(table, stream);
+    }
+    await stream.push(body, rows);
+    if (stream.rows >= this.options.batchSize * 20) {
+      this.streams.delete(table);
+      await stream.end();
+    }
   }
 
-  private flush(): Promise<void> {
-    return this.inflight;
+  /** Ends every INSERT in progress and waits until the server has taken its rows. */
+  private async flush(): Promise<void> {
+    const open = [...this.streams.values()];
+    this.streams.clear();
+    await Promise.all(open.map((s) => s.end()));
   }
 
   /** Snapshots of open rows other than this run's: of earlier runs, or of runs killed before they finished. */
@@ -541,10 +598,67 @@ export class Archiver {
     const on = this.layout.cluster ? ` ON CLUSTER ${this.q(this.layout.cluster)}` : '';
     const db = this.layout.cluster ? `${this.q(this.store.target.server!.database)}.` : '';
     // the table is partitioned by _run: each snapshot is one partition, dropped whole
-    const runs = await this.store.query<{ r: string }>(`SELECT DISTINCT toString(${this.q('_run')}) AS ${this.q('r')} FROM ${this.t.open} WHERE ${this.q('_run')} != ${this.run}`);
+    const current = this.newSnapshot ? this.run : this.snapshot;
+    const runs = await this.store.query<{ r: string }>(`SELECT DISTINCT toString(${this.q('_run')}) AS ${this.q('r')} FROM ${this.t.open} WHERE ${this.q('_run')} != ${current}`);
     for (const { r } of runs) {
       if (!/^\d+$/.test(String(r))) continue;
       await this.store.exec(`ALTER TABLE ${db}${this.q(local)}${on} DROP PARTITION ${r}`);
     }
+  }
+}
+
+/**
+ * One INSERT whose rows are pushed while it runs: the request's body is fed
+ * from a short queue (push waits while two chunks are queued: memory holds a
+ * few batches), and end() closes it and waits for the server's answer. A
+ * failure of the statement reaches the next push or end().
+ */
+class RowStream {
+  rows = 0;
+  private queue: string[] = [];
+  private closed = false;
+  private failed: unknown = null;
+  private wakeReader: (() => void) | null = null;
+  private wakeWriters: (() => void)[] = [];
+  private readonly finished: Promise<void>;
+
+  constructor(db: Db, statement: string) {
+    this.finished = db.insert(statement, this.body());
+    this.finished.catch((err: unknown) => {
+      this.failed = err;
+      for (const w of this.wakeWriters.splice(0)) w();
+    });
+  }
+
+  private async *body(): AsyncGenerator<string> {
+    for (;;) {
+      const next = this.queue.shift();
+      if (next !== undefined) {
+        for (const w of this.wakeWriters.splice(0)) w();
+        yield next;
+      } else if (this.closed) return;
+      else await new Promise<void>((r) => (this.wakeReader = r));
+    }
+  }
+
+  private wake(): void {
+    const r = this.wakeReader;
+    this.wakeReader = null;
+    r?.();
+  }
+
+  async push(text: string, rows: number): Promise<void> {
+    if (this.failed) throw this.failed;
+    this.queue.push(text);
+    this.rows += rows;
+    this.wake();
+    while (this.queue.length > 2 && !this.failed) await new Promise<void>((r) => this.wakeWriters.push(r));
+    if (this.failed) throw this.failed;
+  }
+
+  async end(): Promise<void> {
+    this.closed = true;
+    this.wake();
+    await this.finished;
   }
 }

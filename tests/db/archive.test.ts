@@ -21,7 +21,7 @@ const missing = clickhouseMissing();
 const backends = await backendsUnderTest();
 const nowUs = () => Date.now() * 1000;
 /** rows of the runs that are killed: enough batches of 100 that the kill lands mid-run */
-const KILL_ROWS = 8000;
+const KILL_ROWS = 5000;
 
 let ch: ClickhouseServer;
 beforeAll(async () => {

@@ -11,7 +11,8 @@ import { describeNetworkError, errorMessage, type Dialect, type DriverConnection
  *   T_settled     settled versions (status success, failed, expired, canceled), written once
  *   T_open        the rows still open (queued, in progress, …), a fresh snapshot each run (PARTITION BY _run)
  *   T_superseded  (id, version) of settled versions no longer current (a retried failure); version is the _run that wrote it
- *   T_runs        one row per finished run: what is visible, and where the next run starts
+ *   T_runs        one row per finished run: what is visible, where the next run starts, and
+ *                 `snapshot`, the run whose T_open snapshot is current (an earlier one when nothing open changed)
  *
  * On a cluster each of them but the view is a Distributed table (sharded by
  * cityHash64(id); runs by cityHash64(run)) over a ReplicatedMergeTree named
@@ -93,6 +94,7 @@ export const RUNS_COLUMNS = [
   ['updated', 'UInt64'],
   ['unchanged', 'UInt64'],
   ['open', 'UInt64'],
+  ['snapshot', 'UInt64'],
 ] as const;
 
 /** The columns and types each of the archive's tables must have, by role. */
@@ -231,11 +233,15 @@ export class ClickhouseDialect implements Dialect {
     return `(SELECT max(${this.quote('run')}) FROM ${runsSql})`;
   }
 
+  /** The run whose snapshot of open rows is current (the last finished run's `snapshot`). */
+  snapshotRunSql(runsSql: string): string {
+    return `(SELECT argMax(${this.quote('snapshot')}, ${this.quote('run')}) FROM ${runsSql})`;
+  }
+
   /**
    * The current version of every archived row, exactly once, as one SELECT
    * of ARCHIVE_ROW_COLUMNS: settled versions of finished runs that no
-   * finished run superseded, and the open rows of the last finished run's
-   * snapshot. `where` (a condition on the row's columns) goes into both
+   * finished run superseded, and the open rows of the current snapshot. `where` (a condition on the row's columns) goes into both
    * halves, so partitions and the primary key prune each. Names are quoted
    * (and qualified) already. GLOBAL: on a cluster the small superseded set
    * is read once and sent to every shard.
@@ -247,7 +253,7 @@ export class ClickhouseDialect implements Dialect {
     const and = where ? ` AND (${where})` : '';
     return (
       `SELECT ${cols} FROM ${names.settled} WHERE ${q('_run')} <= ${run} AND (${q('id')}, ${q('_run')}) GLOBAL NOT IN (SELECT ${q('id')}, ${q('version')} FROM ${names.superseded} WHERE ${q('_run')} <= ${run})${and} ` +
-      `UNION ALL SELECT ${cols} FROM ${names.open} WHERE ${q('_run')} = ${run}${and}`
+      `UNION ALL SELECT ${cols} FROM ${names.open} WHERE ${q('_run')} = ${this.snapshotRunSql(names.runs)}${and}`
     );
   }
 
