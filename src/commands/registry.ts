@@ -90,6 +90,19 @@ export const REGISTRY: readonly CommandEntry[] = [
   },
   {
     "path": [
+      "slo"
+    ],
+    "summary": "service-level objectives: attainment, error budget, burn rates and page/ticket status",
+    "args": [
+      {
+        "name": "name..."
+      }
+    ],
+    "options": 3,
+    "module": "slo"
+  },
+  {
+    "path": [
       "health"
     ],
     "summary": "django-cfg's TaskLog health check as a Nagios plugin: stuck tasks, last-hour failure rate, backlog",
