@@ -107,7 +107,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "django-cfg's TaskLog health check as a Nagios plugin: stuck tasks, last-hour failure rate, backlog",
     "args": [],
-    "options": 8,
+    "options": 9,
     "module": "health"
   },
   {
