@@ -7,7 +7,7 @@
  * alert state of alerts check across runs (a page sent once per cooldown,
  * cleared when the burn stops, sent again at once on the next burn).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { insertRows, type WritableRow } from '../../src/db/insert.js';
 import { micros, withTestDb } from '../helpers/db.js';
 import { backendsUnderTest, createDatabase, type TestDatabase } from '../helpers/databases.js';
 import { run, runJson } from '../helpers/run.js';
+import { fetchAnswer, startTasklog } from '../helpers/servers.js';
 
 const NOW = '2026-05-03T12:00:00Z';
 const backends = await backendsUnderTest();
@@ -238,6 +239,27 @@ describe.each(backends)('service-level objectives on $backend', ({ backend, skip
     expect(lines).toContain('tasklog_slo_burn_rate{slo="pay",window="6h"} 6');
     expect(lines.filter((l) => l.includes('slo="none"'))).toEqual([]);
   });
+
+  it.skipIf(skip)('serve: /cfg/tasks/slos/ answers what slo --json prints; the dashboard shows each objective with its status', async () => {
+    const xdg = join(dir, 'xdg');
+    mkdirSync(join(xdg, 'tasklog'), { recursive: true });
+    writeFileSync(join(xdg, 'tasklog', 'config.json'), JSON.stringify(CONFIG));
+    const server = await startTasklog(['--db', tdb.url], { TASKLOG_NOW: NOW, XDG_CONFIG_HOME: xdg });
+    try {
+      const api = await fetchAnswer(server.url, '/cfg/tasks/slos/');
+      expect(api.status).toBe(200);
+      expect(api.json).toEqual({ slos: [...report.values()] });
+      const page = await fetchAnswer(server.url, '/');
+      expect(page.status).toBe(200);
+      const rows = [...page.text.matchAll(/<tr data-slo="([^"]+)" data-status="([^"]+)">/g)].map((m) => [m[1], m[2]]);
+      expect(rows).toEqual([['pay', 'ticket'], ['mail', 'page'], ['edge', 'ticket'], ['none', 'ok']]);
+      expect(page.text).toContain('data-k="burn-1h">14.40</td>');
+      const metrics = await fetchAnswer(server.url, '/metrics');
+      expect(metrics.text).toContain('tasklog_slo_burn_rate{slo="mail",window="1h"} 14.4\n');
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });
 
 describe.each(backends)('burn-rate alerts across runs on $backend', ({ backend, skip }) => {
