@@ -152,7 +152,7 @@ export function perfData(h: Health): string {
 }
 
 /** "objective payments page (burn 21.6× over 1h)" */
-function describeObjective(o: ObjectiveCheck): string {
+function describeObjectiveCheck(o: ObjectiveCheck): string {
   const burn = (k: keyof SloReport['burn_rates']) => (o.slo.burn_rates[k] === null ? '—' : `${o.slo.burn_rates[k]}×`);
   return `objective ${o.name} ${o.slo.status} (burn ${burn('1h')} over 1h, ${burn('6h')} over 6h, ${burn('72h')} over 72h)`;
 }
@@ -170,7 +170,7 @@ function describeCheck(c: Check, h: Health): string {
 
 /** The plugin's first line: status, what tripped (or the numbers when OK), then perfdata. */
 export function statusLine(h: Health): string {
-  const described = [...h.checks.map((c) => ({ status: c.status, text: describeCheck(c, h) })), ...(h.objectives ?? []).map((o) => ({ status: o.status, text: describeObjective(o) }))];
+  const described = [...h.checks.map((c) => ({ status: c.status, text: describeCheck(c, h) })), ...(h.objectives ?? []).map((o) => ({ status: o.status, text: describeObjectiveCheck(o) }))];
   const tripped = described.filter((c) => c.status !== 'OK').sort((a, b) => NAGIOS[b.status] - NAGIOS[a.status]);
   const text = (tripped.length ? tripped : described).map((c) => c.text).join(', ');
   return `TASKLOG ${h.status} - ${text} | ${perfData(h)}`;

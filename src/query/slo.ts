@@ -22,6 +22,7 @@
  * window it is in, and the counts are summed outward.
  */
 import { InvalidValue, UsageError } from '../core/errors.js';
+import { formatInt } from '../core/numbers.js';
 import { addMs, instantFromDate, type Instant } from '../core/time.js';
 import type { Db } from '../db/connect.js';
 import { apiFilters, parseFilterValue, type ActiveFilter, type FilterEnv, type Where } from './filters.js';
@@ -235,7 +236,7 @@ export function objectiveJson(k: ObjectiveKind): 'success' | { latency_ms: numbe
 
 /** "success", "≤ 2,000 ms" */
 export function describeObjective(k: ObjectiveKind): string {
-  return k === 'success' ? 'success' : `≤ ${k.latency_ms.toLocaleString('en-US')} ms`;
+  return k === 'success' ? 'success' : `≤ ${formatInt(k.latency_ms)} ms`;
 }
 
 // ---- counting ----------------------------------------------------------------

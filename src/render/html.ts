@@ -7,7 +7,7 @@
 import { diffMs, isoToMs } from '../core/time.js';
 import type { ErrorReport } from '../query/errors.js';
 import type { Overview } from '../query/overview.js';
-import { BURN_WINDOWS } from '../query/slo.js';
+import { BURN_WINDOWS, describeObjective } from '../query/slo.js';
 import { userDisplay, type TaskLogRow } from '../query/present.js';
 import { STATUSES, statusDisplay } from '../query/status.js';
 import type { Bucket } from '../query/timeline.js';
@@ -225,7 +225,7 @@ function objectivesSection(rows: SloRow[]): string {
   const n = (x: number | null, digits: number) => (x === null ? '<span class="muted">—</span>' : esc(x.toFixed(digits)));
   const body = rows
     .map(({ report: r, budget }) => {
-      const kind = r.objective === 'success' ? 'success' : `≤ ${formatInt(r.objective.latency_ms)} ms`;
+      const kind = describeObjective(r.objective);
       const left = r.budget.remaining_share === null ? '<span class="muted">—</span>' : `<span${r.budget.remaining < 0 ? ' class="err"' : ''}>${Math.round(r.budget.remaining_share * 100)}%</span>`;
       return (
         `<tr data-slo="${esc(r.name)}" data-status="${esc(r.status)}"><td class="wrap"><b>${esc(r.name)}</b></td><td class="hide-sm">${esc(kind)}</td><td>${esc(r.target)}%</td>` +

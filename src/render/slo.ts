@@ -3,7 +3,7 @@
  * colored (style.ts), and the error budget over the window as a sparkline.
  */
 import type { SloReport } from '../query/slo.js';
-import { BURN_WINDOWS } from '../query/slo.js';
+import { BURN_WINDOWS, describeObjective } from '../query/slo.js';
 import { formatInt } from './format.js';
 import { sloStatusBadge, type Style } from './style.js';
 import { renderTable, type Column } from './table.js';
@@ -37,7 +37,7 @@ export function renderSlos(rows: SloRow[], opts: { style: Style; width?: number;
   const burn = (key: string): Column<SloRow> => ({ header: `burn ${key}`, align: 'right', droppable: key !== '1h' && key !== '6h', cell: (r) => num(r.report.burn_rates[key as keyof SloReport['burn_rates']], 2) });
   const columns: Column<SloRow>[] = [
     { header: 'objective', cell: (r) => r.report.name, flexible: true, min: 10 },
-    { header: 'kind', cell: (r) => (r.report.objective === 'success' ? 'success' : `≤ ${formatInt(r.report.objective.latency_ms)} ms`), droppable: true },
+    { header: 'kind', cell: (r) => describeObjective(r.report.objective), droppable: true },
     { header: 'target', align: 'right', cell: (r) => `${r.report.target}%` },
     { header: 'window', align: 'right', cell: (r) => windowText(r.report.window_hours), droppable: true },
     { header: 'attained', align: 'right', cell: (r) => (r.report.attainment === null ? '—' : `${r.report.attainment.toFixed(3)}%`) },
