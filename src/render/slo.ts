@@ -35,17 +35,19 @@ export interface SloRow {
 
 export function renderSlos(rows: SloRow[], opts: { style: Style; width?: number; decorate: boolean }): string {
   const burn = (key: string): Column<SloRow> => ({ header: `burn ${key}`, align: 'right', droppable: key !== '1h' && key !== '6h', cell: (r) => num(r.report.burn_rates[key as keyof SloReport['burn_rates']], 2) });
+  // on a narrow terminal the droppable columns go, rightmost first: the wider burn windows, then the
+  // counts, window and kind, then the sparkline; name, status, target, attainment, budget, 1h and 6h stay
   const columns: Column<SloRow>[] = [
     { header: 'objective', cell: (r) => r.report.name, flexible: true, min: 10 },
-    { header: 'kind', cell: (r) => describeObjective(r.report.objective), droppable: true },
-    { header: 'target', align: 'right', cell: (r) => `${r.report.target}%` },
-    { header: 'window', align: 'right', cell: (r) => windowText(r.report.window_hours), droppable: true },
-    { header: 'attained', align: 'right', cell: (r) => (r.report.attainment === null ? '—' : `${r.report.attainment.toFixed(3)}%`) },
-    { header: 'good / total', align: 'right', cell: (r) => `${formatInt(r.report.good)} / ${formatInt(r.report.total)}`, droppable: true },
-    { header: 'budget left', align: 'right', cell: (r) => budgetText(r.report, opts.style) },
-    ...BURN_WINDOWS.map((w) => burn(w.key)),
     { header: 'status', cell: (r) => sloStatusBadge(opts.style, r.report.status) },
+    { header: 'target', align: 'right', cell: (r) => `${r.report.target}%` },
+    { header: 'attained', align: 'right', cell: (r) => (r.report.attainment === null ? '—' : `${r.report.attainment.toFixed(3)}%`) },
+    { header: 'budget left', align: 'right', cell: (r) => budgetText(r.report, opts.style) },
     { header: 'budget over the window', cell: (r) => sparkline(r.budget, opts.style), droppable: true },
+    { header: 'kind', cell: (r) => describeObjective(r.report.objective), droppable: true },
+    { header: 'window', align: 'right', cell: (r) => windowText(r.report.window_hours), droppable: true },
+    { header: 'good / total', align: 'right', cell: (r) => `${formatInt(r.report.good)} / ${formatInt(r.report.total)}`, droppable: true },
+    ...BURN_WINDOWS.map((w) => burn(w.key)),
   ];
   return renderTable(columns, rows, opts);
 }
