@@ -7,6 +7,7 @@
  * alert state of alerts check across runs (a page sent once per cooldown,
  * cleared when the burn stops, sent again at once on the next burn).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -238,6 +239,12 @@ describe.each(backends)('service-level objectives on $backend', ({ backend, skip
     expect(lines).toContain('tasklog_slo_burn_rate{slo="mail",window="1h"} 14.4');
     expect(lines).toContain('tasklog_slo_burn_rate{slo="pay",window="6h"} 6');
     expect(lines.filter((l) => l.includes('slo="none"'))).toEqual([]);
+    // the exposition format Prometheus reads (where promtool is installed; the rules test requires it)
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: r.stdout, encoding: 'utf8' });
+    if (check.error === undefined) {
+      expect(check.stderr + check.stdout).toBe('');
+      expect(check.status).toBe(0);
+    }
   });
 
   it.skipIf(skip)('serve: /cfg/tasks/slos/ answers what slo --json prints; the dashboard shows each objective with its status', async () => {
