@@ -98,7 +98,11 @@ export interface WhereCompiler {
   apply(qb: Where, parsed: unknown, env: FilterEnv): void;
 }
 
-/** The one place to plug in the --where compiler: set this to it. */
+/**
+ * The one place to plug in the --where compiler, when the query layer has one
+ * (parseWhere and whereConditions): set this to
+ * `{ parse: parseWhere, apply: (qb, w, e) => whereConditions(w as WhereExpr, e).forEach((c) => qb.and(c.sql, c.bindings)) }`.
+ */
 export const WHERE_COMPILER: WhereCompiler | null = null;
 
 /** A value an objective's key does not accept; `path` names the part (".target", ".filter.status"). */
