@@ -5,6 +5,7 @@
  *   queue:  critical red, high yellow, default blue, low and background gray
  *   duration: < 1 s green, < 5 s blue, < 30 s yellow, else red
  *   retries: ≥ 3 red, ≥ 2 yellow
+ *   objective: ok green, ticket yellow, page red
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import { colorLevel, type Ctx } from '../core/io.js';
@@ -51,6 +52,13 @@ export const QUEUE_COLOR: Record<string, BadgeColor> = {
   background: 'gray',
 };
 
+/** An objective's status (query/slo.ts): ok green, a ticket yellow, a page red. */
+export const SLO_STATUS_COLOR: Record<string, BadgeColor> = {
+  ok: 'green',
+  ticket: 'yellow',
+  page: 'red',
+};
+
 /** Each badge color as CSS: background and text (the admin's Bootstrap-like palette). */
 export const BADGE_CSS: Record<BadgeColor, { bg: string; fg: string }> = {
   gray: { bg: '#6c757d', fg: '#fff' },
@@ -71,6 +79,10 @@ function paint(c: ChalkInstance, color: BadgeColor | undefined): (s: string) => 
 export function statusBadge(style: Style, status: string): string {
   if (!style.enabled) return status;
   return paint(style.c, STATUS_COLOR[status])(`${STATUS_ICON[status] ?? '•'} ${statusDisplay(status)}`);
+}
+
+export function sloStatusBadge(style: Style, status: string): string {
+  return style.enabled ? paint(style.c, SLO_STATUS_COLOR[status])(status) : status;
 }
 
 export function queueBadge(style: Style, queue: string): string {
