@@ -61,7 +61,8 @@ export const spec: CommandSpec = {
     // fail at once, with the usual one line, when the database is not there at start
     const first = await open();
     let initial: typeof first | null = first;
-    const opsSettings = { thresholds, periodHours: opts.periodHours };
+    const log = (line: string) => void ctx.stderr.write(line + '\n');
+    const opsSettings = { thresholds, periodHours: opts.periodHours, log };
     const metrics = ops.metricsRoute(opsSettings);
     const healthz = ops.healthRoute(opsSettings);
     const server = await startServer({
@@ -74,7 +75,7 @@ export const spec: CommandSpec = {
         return db;
       },
       now: () => ctx.now(),
-      log: (line) => ctx.stderr.write(line + '\n'),
+      log,
       routes: (path) => (path === '/metrics' ? metrics : dashboardRoute(path)),
       withoutDb: (path) => (path === '/healthz' ? healthz : null),
     });

@@ -6,6 +6,7 @@
  * folded — are applied here, the same way for every backend.
  */
 import { type Db } from '../db/connect.js';
+import { decodeText } from '../db/decode.js';
 import { compareIso, decodeTime } from '../core/time.js';
 import { byCountThenName, compareText } from './sort.js';
 import { groupSql } from './status.js';
@@ -154,9 +155,11 @@ export async function errorReport(db: Db, window: Window, limit: number, taskNam
     ),
   ]);
   const perTask = new Map<string, number>();
-  for (const r of byTask ?? byMessage) perTask.set(r.task_name, (perTask.get(r.task_name) ?? 0) + Number(r.n));
+  // SQLite keeps any type in any column: a number or a blob in error_message or task_name reads as text
+  for (const r of byTask ?? byMessage) perTask.set(decodeText(r.task_name) ?? '', (perTask.get(decodeText(r.task_name) ?? '') ?? 0) + Number(r.n));
   const groups = new Map<string, ErrorGroup>();
-  for (const r of byMessage) {
+  for (const raw of byMessage) {
+    const r = { ...raw, error_message: decodeText(raw.error_message), task_name: decodeText(raw.task_name) ?? '', job_id: decodeText(raw.job_id) ?? '' };
     const sig = errorSignature(r.error_message);
     const first = decodeTime(r.first_seen);
     const last = decodeTime(r.last_seen);

@@ -11,7 +11,7 @@ import { userDisplay, type TaskLogRow } from '../query/present.js';
 import { STATUSES, statusDisplay } from '../query/status.js';
 import type { Bucket } from '../query/timeline.js';
 import { formatDuration, formatInt, formatRelativeShort } from './format.js';
-import { BADGE_CSS, durationHealth, QUEUE_COLOR, STATUS_COLOR, STATUS_ICON, type BadgeColor } from './style.js';
+import { BADGE_CSS, durationHealth, queueColor, statusColor, statusIcon, type BadgeColor } from './style.js';
 
 export function esc(s: unknown): string {
   return String(s ?? '')
@@ -47,11 +47,11 @@ function badge(color: BadgeColor | undefined, text: string, attrs = ''): string 
 }
 
 export function statusBadgeHtml(status: string): string {
-  return badge(STATUS_COLOR[status], `${STATUS_ICON[status] ?? '•'} ${statusDisplay(status)}`, ` data-status="${esc(status)}"`);
+  return badge(statusColor(status), `${statusIcon(status)} ${statusDisplay(status)}`, ` data-status="${esc(status)}"`);
 }
 
 export function queueBadgeHtml(queue: string): string {
-  return badge(QUEUE_COLOR[queue], queue);
+  return badge(queueColor(queue), queue);
 }
 
 function durationHtml(ms: number | null): string {

@@ -5,6 +5,7 @@
  * not answer).
  */
 import type { Db } from '../db/connect.js';
+import { DatabaseError } from '../core/errors.js';
 import type { Thresholds } from '../query/health.js';
 import { resolveWindow } from '../query/window.js';
 import type { ApiRequest, Reply } from './api.js';
@@ -15,6 +16,8 @@ export interface OpsSettings {
   thresholds: Thresholds;
   /** window of the per-task duration quantiles, hours */
   periodHours: number;
+  /** the server's log: why /healthz could not ask the database (the answer only says that it could not) */
+  log?: (line: string) => void;
 }
 
 export function metricsRoute(settings: OpsSettings) {
@@ -32,7 +35,9 @@ export function healthRoute(settings: OpsSettings) {
       const h = await health(await getDb(), req.now, settings.thresholds);
       return { status: h.status === 'OK' || h.status === 'WARNING' ? 200 : 503, body: h };
     } catch (err) {
-      const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      // the driver's words may name the database URL or the SQL: they go to the log, not to the client
+      settings.log?.(`/healthz: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+      const message = err instanceof DatabaseError ? 'database error' : 'database unavailable';
       return { status: 503, body: { healthy: false, status: 'UNKNOWN', message, timestamp: req.now.toISOString() } };
     }
   };
