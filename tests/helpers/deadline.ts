@@ -26,31 +26,38 @@ export interface Timed<O> {
   ms: number;
 }
 
-/** A worker running `name` of dist/src/`path`.js; call() answers each input, or rejects after `ms`. */
-export async function deadlineWorker<I, O>(path: string, name: string) {
-  const module = pathToFileURL(join(REPO_ROOT, 'dist', 'src', `${path}.js`)).href;
+function spawnWorker(module: string, name: string): Promise<Worker> {
   const worker = new Worker(SOURCE, { eval: true, workerData: { module, name } });
-  await new Promise<void>((resolve, reject) => {
-    worker.once('message', () => resolve());
+  return new Promise((resolve, reject) => {
+    worker.once('message', () => resolve(worker));
     worker.once('error', reject);
   });
-  let dead = false;
+}
+
+/**
+ * A worker running `name` of dist/src/`path`.js; call() answers each input,
+ * or rejects after `ms` (the worker is then stopped, and the next call starts
+ * another, so each input gets its own deadline).
+ */
+export async function deadlineWorker<I, O>(path: string, name: string) {
+  const module = pathToFileURL(join(REPO_ROOT, 'dist', 'src', `${path}.js`)).href;
+  let worker: Worker | null = await spawnWorker(module, name);
   return {
-    call(input: I, ms: number, what: string): Promise<Timed<O>> {
-      if (dead) return Promise.reject(new Error('the worker was stopped by an earlier deadline'));
+    async call(input: I, ms: number, what: string): Promise<Timed<O>> {
+      const w = worker ?? (worker = await spawnWorker(module, name));
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
-          dead = true;
-          void worker.terminate();
+          worker = null;
+          void w.terminate();
           reject(new Error(`${name} did not finish within ${ms / 1000} s on ${what}`));
         }, ms);
-        worker.once('message', (m: Timed<O>) => {
+        w.once('message', (m: Timed<O>) => {
           clearTimeout(timer);
           resolve(m);
         });
-        worker.postMessage(input);
+        w.postMessage(input);
       });
     },
-    close: () => worker.terminate(),
+    close: () => worker?.terminate(),
   };
 }
