@@ -10,8 +10,11 @@ import type { Overview } from '../query/overview.js';
 import { userDisplay, type TaskLogRow } from '../query/present.js';
 import { STATUSES, statusDisplay } from '../query/status.js';
 import type { Bucket } from '../query/timeline.js';
-import { formatDuration, formatInt, formatRelativeShort } from './format.js';
+import { clipText, formatDuration, formatInt, formatRelativeShort } from './format.js';
 import { BADGE_CSS, durationHealth, queueColor, statusColor, statusIcon, type BadgeColor } from './style.js';
+
+/** the longest error message a tooltip of the dashboard carries (the log's page shows it whole) */
+const TITLE_CHARS = 1000;
 
 export function esc(s: unknown): string {
   return String(s ?? '')
@@ -193,7 +196,7 @@ function latestFailuresTable(d: DashboardData): string {
     .map(
       ({ row: r, signature }) =>
         `<tr data-id="${r.id}"><td><a href="/logs/${r.id}">${r.id}</a></td><td class="wrap">${esc(r.task_name)}</td><td class="hide-sm">${queueBadgeHtml(r.queue_name)}</td>` +
-        `<td>${statusBadgeHtml(r.status)}</td><td class="wrap" title="${esc(r.error_message)}">${esc(signature)}</td><td title="${esc(r.created_at)}">${esc(ago(r.created_at, d.now))}</td></tr>`,
+        `<td>${statusBadgeHtml(r.status)}</td><td class="wrap" title="${esc(clipText(r.error_message, TITLE_CHARS))}">${esc(signature)}</td><td title="${esc(r.created_at)}">${esc(ago(r.created_at, d.now))}</td></tr>`,
     )
     .join('');
   return `<div class="scroll"><table><thead><tr><th>ID</th><th>Task</th><th class="hide-sm">Queue</th><th>Status</th><th>Error signature</th><th>Created</th></tr></thead><tbody>${body}</tbody></table></div>`;
@@ -211,7 +214,7 @@ export function renderDashboard(d: DashboardData): string {
     ? `<div class="scroll"><table><thead><tr><th>Count</th><th>Error signature</th><th class="hide-sm">Tasks</th><th>Last seen</th></tr></thead><tbody>${d.errors.top_errors
         .map(
           (g) =>
-            `<tr><td data-k="error-count">${g.count}</td><td class="wrap" title="${esc(g.error_message)}">${esc(g.signature)}</td><td class="wrap hide-sm">${esc(g.tasks.join(', '))}</td><td>${esc(ago(g.last_seen, d.now))}</td></tr>`,
+            `<tr><td data-k="error-count">${g.count}</td><td class="wrap" title="${esc(clipText(g.error_message, TITLE_CHARS))}">${esc(g.signature)}</td><td class="wrap hide-sm">${esc(g.tasks.join(', '))}</td><td>${esc(ago(g.last_seen, d.now))}</td></tr>`,
         )
         .join('')}</tbody></table></div>`
     : '<p class="muted">no failures in the last 24 hours</p>';
