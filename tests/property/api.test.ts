@@ -4,6 +4,7 @@
  * huge values, on every route. The answer is 200, 400 or 404 with a JSON body
  * (the dashboard: HTML) — never a 5xx, never a stack trace.
  */
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ const NAMES = [...FILTERS.map((f) => f.name), 'search', 'ordering', 'page', 'pag
 const encoded = fc.uint8Array({ maxLength: 60 }).map((b) => [...b].map((x) => '%' + x.toString(16).padStart(2, '0').toUpperCase()).join(''));
 /** characters a request line may carry as they are (no space, #, or control) */
 const raw = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).filter((c) => c !== 0x23).map((c) => String.fromCharCode(c)), maxLength: 60 });
-const word = fc.oneof(fc.constantFrom('', '0', '-1', '1e309', 'NaN', 'last', 'true', 'failed', 'high', '2026-11-27', '24h', '%', '%zz', '+', '__proto__'), raw, encoded);
+const word = fc.oneof(fc.constantFrom('', '0', '-1', '1e309', 'NaN', 'last', 'true', 'failed', 'high', 'constructor', '2026-11-27', '24h', '%', '%zz', '+', '__proto__'), raw, encoded);
 const value = fc.oneof(
   word,
   fc.tuple(word, fc.integer({ min: 1, max: 3000 })).map(([w, n]) => (w || 'x').repeat(Math.min(n, Math.floor(9000 / Math.max(1, (w || 'x').length))))),
@@ -40,6 +41,14 @@ beforeAll(async () => {
   const file = join(dir, 'logs.sqlite');
   const r = await run(['demo', '--db', file, '--rows', '500', '--json'], { now: NOW });
   if (r.code !== 0) throw new Error(r.stderr);
+  // and rows another program wrote: names that are Object members, values of the wrong type
+  const db = new Database(file);
+  try {
+    db.exec(`INSERT INTO django_cfg_task_log (job_id, task_name, queue_name, args, kwargs, status, duration_ms, job_retry, job_retries, job_retry_after, success, error_message, enqueue_time, created_at, updated_at)
+      SELECT 'hostile-' || id, 'toString', 'constructor', args, kwargs, '__proto__', 'abc', job_retry, job_retries, job_retry_after, 0, 42, enqueue_time, created_at, updated_at FROM django_cfg_task_log WHERE id <= 3`);
+  } finally {
+    db.close();
+  }
   s = await startTasklog(['--db', file], { TASKLOG_NOW: NOW });
 });
 afterAll(async () => {
