@@ -208,7 +208,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         finish(await answer(opts, holder, req, res));
       } catch (err) {
         // never a trace nor a driver's words to the client: those go to the log, and the server goes on
-        opts.log(`${req.method} ${req.url}: ${oneLine(err)}`);
+        opts.log(`${req.method} ${(req.url ?? '/').split('?')[0]}: ${oneLine(err)}`); // the path only: a query string may hold a secret
         if (!res.headersSent) send(res, req.method === 'HEAD', { status: 500, body: { detail: 'internal error' } });
         finish(500);
       } finally {
