@@ -63,7 +63,8 @@ export const spec: CommandSpec = {
     const first = await open();
     let initial: typeof first | null = first;
     const slos = loadConfig(ctx).values.slos ?? [];
-    const opsSettings = { thresholds, periodHours: opts.periodHours, slos };
+    const log = (line: string) => void ctx.stderr.write(line + '\n');
+    const opsSettings = { thresholds, periodHours: opts.periodHours, slos, log };
     const metrics = ops.metricsRoute(opsSettings);
     const objectives = ops.slosRoute(opsSettings);
     const healthz = ops.healthRoute(opsSettings);
@@ -77,7 +78,7 @@ export const spec: CommandSpec = {
         return db;
       },
       now: () => ctx.now(),
-      log: (line) => ctx.stderr.write(line + '\n'),
+      log,
       routes: (path) => (path === '/metrics' ? metrics : path === ops.SLO_PATH ? objectives : dashboardRoute(path, slos)),
       withoutDb: (path) => (path === '/healthz' ? healthz : null),
     });

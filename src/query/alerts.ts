@@ -12,6 +12,7 @@ import { pyRound } from './round.js';
 import { queueState, stuckWhere } from './health.js';
 import { BURN_WINDOWS, factorOf, firingRules, measureObjectives, type Severity, type Slo, type SloReport } from './slo.js';
 import { groupSql } from './status.js';
+import { durationSql } from './stats.js';
 import { thresholdDefaults } from './thresholds.js';
 
 export interface TaskRule {
@@ -258,7 +259,7 @@ async function gatherFacts(db: Db, now: Date, rules: AlertRules): Promise<Facts>
   const q = (c: string) => db.dialect.quote(c);
   const since = db.dialect.encodeTime(addMs(instantFromDate(now), -rules.windowMs));
   const [[agg], state] = await Promise.all([
-    db.query<Record<string, unknown>>(`SELECT COUNT(${q('duration_ms')}) AS n_duration, SUM(${q('duration_ms')}) AS sum_duration, SUM(${q('job_retries')}) AS sum_retries ` +
+    db.query<Record<string, unknown>>(`SELECT COUNT(${durationSql(db)}) AS n_duration, SUM(${durationSql(db)}) AS sum_duration, SUM(${q('job_retries')}) AS sum_retries ` +
         `FROM ${q(db.table)} WHERE ${q('created_at')} >= ?`,
       [since],
     ),

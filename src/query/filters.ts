@@ -91,6 +91,17 @@ export function searchTerms(text: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * The most words a search may have. Each word is one more condition that
+ * every row is tested against in 5 columns (7 in the CLI), so the statement
+ * grows and slows with each; 1,500 words made SQLite refuse the statement
+ * ("Expression tree is too large", its limit is a depth of 1,000) and the
+ * others work for seconds. 32 is far more than anyone types or pastes as
+ * words to find (an error line of 32 words is matched by a few of them) and
+ * keeps the worst statement at 224 conditions.
+ */
+export const MAX_SEARCH_WORDS = 32;
+
 export const SEARCH_COLUMNS = ['task_name', 'job_id', 'queue_name', 'error_message', 'worker_id'] as const;
 
 const DECLARED: Declared[] = [
@@ -187,6 +198,7 @@ const DECLARED: Declared[] = [
       parse: (raw) => {
         const terms = searchTerms(raw);
         if (terms.length === 0) throw new InvalidValue('expects at least one word');
+        if (terms.length > MAX_SEARCH_WORDS) throw new InvalidValue(`expects at most ${MAX_SEARCH_WORDS} words (got ${terms.length})`);
         return terms;
       },
     },

@@ -12,6 +12,16 @@ import { pyInt, pyRound } from './round.js';
 import type { Window } from './window.js';
 import { chooseWindowPlan, windowTerm, type WindowPlan } from './plan.js';
 
+/**
+ * duration_ms as the reports aggregate it: a value that is not a number (SQLite
+ * stores any type in any column) counts as no duration, as the row's own
+ * duration reads (decodeInt) — never a failed report.
+ */
+export function durationSql(db: Db): string {
+  const col = db.dialect.quote('duration_ms');
+  return db.dialect.numericSql?.(col) ?? col;
+}
+
 export interface Scope {
   window: Window;
   taskName?: string;
@@ -107,10 +117,10 @@ export class StatsQuery {
       `SUM(CASE WHEN ${groupSql('successful', d)} THEN 1 ELSE 0 END) AS successful`,
       `SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed`,
       `SUM(CASE WHEN ${groupSql('open', d)} THEN 1 ELSE 0 END) AS in_progress`,
-      `COUNT(${q('duration_ms')}) AS n_duration`,
-      `SUM(${q('duration_ms')}) AS sum_duration`,
-      `MIN(${q('duration_ms')}) AS min_duration`,
-      `MAX(${q('duration_ms')}) AS max_duration`,
+      `COUNT(${durationSql(this.db)}) AS n_duration`,
+      `SUM(${durationSql(this.db)}) AS sum_duration`,
+      `MIN(${durationSql(this.db)}) AS min_duration`,
+      `MAX(${durationSql(this.db)}) AS max_duration`,
       `SUM(${q('job_retries')}) AS sum_retries`,
       `MAX(${q('job_retries')}) AS max_retries`,
       `SUM(CASE WHEN ${q('job_retries')} > 0 THEN 1 ELSE 0 END) AS retried`,
@@ -163,7 +173,7 @@ export class StatsQuery {
     const pc = this.db.dialect.percentileContSql?.bind(this.db.dialect);
     const inline = pc
       ? [
-          ...DURATION_PERCENTILES.map((p) => `${pc(this.q('duration_ms'), p / 1000)} AS pd${p}`),
+          ...DURATION_PERCENTILES.map((p) => `${pc(durationSql(this.db), p / 1000)} AS pd${p}`),
           ...WAIT_PERCENTILES.map((p) => `${pc('wait_us', p / 1000)} AS pw${p}`),
         ].map((e) => `, ${e}`).join('')
       : '';
@@ -183,7 +193,7 @@ export class StatsQuery {
         : this.db.query<{ status: string; n: number }>(`SELECT ${this.q('status')} AS status, COUNT(*) AS n FROM ${this.table} WHERE ${this.where} GROUP BY ${this.q('status')}`,
             this.bindings,
           ),
-      pc ? DURATION_PERCENTILES.map((p) => nullable(`pd${p}`)) : this.percentiles(this.q('duration_ms'), n('n_duration'), DURATION_PERCENTILES),
+      pc ? DURATION_PERCENTILES.map((p) => nullable(`pd${p}`)) : this.percentiles(durationSql(this.db), n('n_duration'), DURATION_PERCENTILES),
       pc ? WAIT_PERCENTILES.map((p) => nullable(`pw${p}`)) : this.percentiles(this.waitSql, n('n_wait'), WAIT_PERCENTILES),
     ]);
     if (other) byStatus = other.map((s) => ({ status: s.status, n: Number(s.n) }));
@@ -239,7 +249,7 @@ export class StatsQuery {
   async durationQuantilesByTask(): Promise<{ name: string; count: number; sum: number; p50: number; p95: number; p99: number }[]> {
     await this.ready();
     const col = this.q('task_name');
-    const dur = this.q('duration_ms');
+    const dur = durationSql(this.db);
     const d = this.db.dialect;
     const wanted = DURATION_PERCENTILES;
     const pc = d.percentileContSql?.bind(d);
@@ -288,14 +298,14 @@ export class StatsQuery {
     const d = this.db.dialect;
     const pc = d.percentileContSql?.bind(d);
     const [rows, p95] = await Promise.all([
-      this.db.query<Record<string, unknown>>(`SELECT ${col} AS name, ${this.counters()}${pc ? `, ${pc(this.q('duration_ms'), PERCENTILES.p95 / 1000)} AS p95` : ''} FROM ${this.table} WHERE ${this.where} GROUP BY ${col}`,
+      this.db.query<Record<string, unknown>>(`SELECT ${col} AS name, ${this.counters()}${pc ? `, ${pc(durationSql(this.db), PERCENTILES.p95 / 1000)} AS p95` : ''} FROM ${this.table} WHERE ${this.where} GROUP BY ${col}`,
         this.bindings,
       ),
       pc
         ? Promise.resolve([])
-        : this.db.query<{ name: string; v: unknown; rn: unknown; cnt: unknown }>(`SELECT name, v, rn, cnt FROM (SELECT ${col} AS name, ${this.q('duration_ms')} AS v, ` +
-              `ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${this.q('duration_ms')}) AS rn, ` +
-              `COUNT(*) OVER (PARTITION BY ${col}) AS cnt FROM ${this.table} WHERE ${this.where} AND ${this.q('duration_ms')} IS NOT NULL) ranked ` +
+        : this.db.query<{ name: string; v: unknown; rn: unknown; cnt: unknown }>(`SELECT name, v, rn, cnt FROM (SELECT ${col} AS name, ${durationSql(this.db)} AS v, ` +
+              `ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${durationSql(this.db)}) AS rn, ` +
+              `COUNT(*) OVER (PARTITION BY ${col}) AS cnt FROM ${this.table} WHERE ${this.where} AND ${durationSql(this.db)} IS NOT NULL) ranked ` +
               `WHERE rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 1 OR rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 2`,
             this.bindings,
           ),

@@ -29,7 +29,8 @@ export const OPEN_STATUSES: readonly Status[] = ['queued', 'in_progress'];
 export const REARQ_OPEN_STATUSES = ['deferred', 'queued', 'in_progress'] as const;
 
 export function statusDisplay(status: string): string {
-  return (STATUS_DISPLAY as Record<string, string>)[status] ?? status;
+  // an own key only: a status from the database may be "constructor" or "__proto__"
+  return Object.hasOwn(STATUS_DISPLAY, status) ? STATUS_DISPLAY[status as Status] : status;
 }
 
 /** statusDisplay in SQL, for rows the database formats itself */

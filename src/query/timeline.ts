@@ -8,6 +8,7 @@ import { toIso, instantFromMs } from '../core/time.js';
 import { bucketStarts, fineSeconds, type Interval } from './buckets.js';
 import { groupSql } from './status.js';
 import { pyInt } from './round.js';
+import { durationSql } from './stats.js';
 import type { Window } from './window.js';
 import { chooseWindowPlan, windowTerm, type WindowPlan } from './plan.js';
 
@@ -34,13 +35,15 @@ export async function timeline(db: Db, window: Window, interval: Interval, tz: s
   const rows = await db.query<Record<string, unknown>>(`SELECT ${key} AS k, COUNT(*) AS total, ` +
       `SUM(CASE WHEN ${groupSql('successful', d)} THEN 1 ELSE 0 END) AS successful, ` +
       `SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed, ` +
-      `COUNT(${q('duration_ms')}) AS n_duration, SUM(${q('duration_ms')}) AS sum_duration ` +
+      `COUNT(${durationSql(db)}) AS n_duration, SUM(${durationSql(db)}) AS sum_duration ` +
       `FROM ${d.quote(db.table)} WHERE ${where.join(' AND ')} GROUP BY ${key}`,
     bindings,
   );
   const starts = bucketStarts(window.since.ms, window.until.ms, interval, tz);
   const acc = starts.map(() => ({ total: 0, successful: 0, failed: 0, n: 0, sum: 0 }));
   for (const r of rows) {
+    // a created_at that is no time (SQLite keeps any text) has no bucket
+    if (r.k === null || r.k === undefined || !Number.isFinite(Number(r.k))) continue;
     const t = Number(r.k) * g * 1000;
     const i = Math.max(0, upperBound(starts, t) - 1);
     const a = acc[i];

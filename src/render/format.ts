@@ -61,6 +61,12 @@ const ZERO_WIDTH = /\p{Mn}|\p{Me}|[\u200B-\u200F\uFE00-\uFE0F]/u;
  * Columns a string takes on a terminal (ANSI color codes take none), as
  * cli-table3 measures it: wide characters count 2, combining marks 0.
  */
+/** At most `max` characters of a text, … marking a cut (a tooltip of an error message that may be megabytes). */
+export function clipText(s: string | null, max: number): string {
+  if (s === null) return '';
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}
+
 export function visibleLength(s: string): number {
   let n = 0;
   // eslint-disable-next-line no-control-regex

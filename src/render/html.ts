@@ -11,9 +11,12 @@ import { BURN_WINDOWS, describeObjective } from '../query/slo.js';
 import { userDisplay, type TaskLogRow } from '../query/present.js';
 import { STATUSES, statusDisplay } from '../query/status.js';
 import type { Bucket } from '../query/timeline.js';
-import { formatDuration, formatInt, formatRelativeShort } from './format.js';
+import { clipText, formatDuration, formatInt, formatRelativeShort } from './format.js';
 import type { SloRow } from './slo.js';
-import { BADGE_CSS, durationHealth, QUEUE_COLOR, SLO_STATUS_COLOR, STATUS_COLOR, STATUS_ICON, type BadgeColor } from './style.js';
+import { BADGE_CSS, durationHealth, queueColor, sloStatusColor, statusColor, statusIcon, type BadgeColor } from './style.js';
+
+/** the longest error message a tooltip of the dashboard carries (the log's page shows it whole) */
+const TITLE_CHARS = 1000;
 
 export function esc(s: unknown): string {
   return String(s ?? '')
@@ -49,11 +52,11 @@ function badge(color: BadgeColor | undefined, text: string, attrs = ''): string 
 }
 
 export function statusBadgeHtml(status: string): string {
-  return badge(STATUS_COLOR[status], `${STATUS_ICON[status] ?? '•'} ${statusDisplay(status)}`, ` data-status="${esc(status)}"`);
+  return badge(statusColor(status), `${statusIcon(status)} ${statusDisplay(status)}`, ` data-status="${esc(status)}"`);
 }
 
 export function queueBadgeHtml(queue: string): string {
-  return badge(QUEUE_COLOR[queue], queue);
+  return badge(queueColor(queue), queue);
 }
 
 function durationHtml(ms: number | null): string {
@@ -197,7 +200,7 @@ function latestFailuresTable(d: DashboardData): string {
     .map(
       ({ row: r, signature }) =>
         `<tr data-id="${r.id}"><td><a href="/logs/${r.id}">${r.id}</a></td><td class="wrap">${esc(r.task_name)}</td><td class="hide-sm">${queueBadgeHtml(r.queue_name)}</td>` +
-        `<td>${statusBadgeHtml(r.status)}</td><td class="wrap" title="${esc(r.error_message)}">${esc(signature)}</td><td title="${esc(r.created_at)}">${esc(ago(r.created_at, d.now))}</td></tr>`,
+        `<td>${statusBadgeHtml(r.status)}</td><td class="wrap" title="${esc(clipText(r.error_message, TITLE_CHARS))}">${esc(signature)}</td><td title="${esc(r.created_at)}">${esc(ago(r.created_at, d.now))}</td></tr>`,
     )
     .join('');
   return `<div class="scroll"><table><thead><tr><th>ID</th><th>Task</th><th class="hide-sm">Queue</th><th>Status</th><th>Error signature</th><th>Created</th></tr></thead><tbody>${body}</tbody></table></div>`;
@@ -232,7 +235,7 @@ function objectivesSection(rows: SloRow[]): string {
         `<td data-k="attainment">${r.attainment === null ? '<span class="muted">—</span>' : `${esc(r.attainment.toFixed(3))}%`}</td>` +
         `<td class="hide-sm">${formatInt(r.good)} / ${formatInt(r.total)}</td><td data-k="budget">${left}</td>` +
         BURN_WINDOWS.map((w) => `<td class="hide-sm" data-k="burn-${w.key}">${n(r.burn_rates[w.key], 2)}</td>`).join('') +
-        `<td>${badge(SLO_STATUS_COLOR[r.status], r.status)}</td><td class="hide-sm">${budgetSvg(budget)}</td></tr>`
+        `<td>${badge(sloStatusColor(r.status), r.status)}</td><td class="hide-sm">${budgetSvg(budget)}</td></tr>`
       );
     })
     .join('');
@@ -252,7 +255,7 @@ export function renderDashboard(d: DashboardData): string {
     ? `<div class="scroll"><table><thead><tr><th>Count</th><th>Error signature</th><th class="hide-sm">Tasks</th><th>Last seen</th></tr></thead><tbody>${d.errors.top_errors
         .map(
           (g) =>
-            `<tr><td data-k="error-count">${g.count}</td><td class="wrap" title="${esc(g.error_message)}">${esc(g.signature)}</td><td class="wrap hide-sm">${esc(g.tasks.join(', '))}</td><td>${esc(ago(g.last_seen, d.now))}</td></tr>`,
+            `<tr><td data-k="error-count">${g.count}</td><td class="wrap" title="${esc(clipText(g.error_message, TITLE_CHARS))}">${esc(g.signature)}</td><td class="wrap hide-sm">${esc(g.tasks.join(', '))}</td><td>${esc(ago(g.last_seen, d.now))}</td></tr>`,
         )
         .join('')}</tbody></table></div>`
     : '<p class="muted">no failures in the last 24 hours</p>';

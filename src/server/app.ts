@@ -9,6 +9,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Db } from '../db/connect.js';
+import { DatabaseError } from '../core/errors.js';
 import { apiRoute, requestError, type ApiRequest, type Reply } from './api.js';
 import { drfJson } from './drf.js';
 
@@ -135,21 +136,30 @@ function admit(opts: ServerOptions, req: IncomingMessage, path: string): { reply
   return handler ? { handler } : { standalone: standalone! };
 }
 
-/** A handler's answer: 503 while the database is away (dropping it if it no longer answers), the handler's 4xx as they are. */
-async function withDatabase(holder: DbHolder, handler: Handler, req: ApiRequest): Promise<Reply> {
+/**
+ * A handler's answer: the handler's 4xx as they are; 503 while the database
+ * is away (dropping it if it no longer answers) or refuses a statement; 500
+ * for any other failure (a page that could not be drawn is not a database
+ * error). A 5xx body says only which of these it was: the driver's words,
+ * the database URL and the SQL go to the server's log.
+ */
+async function withDatabase(holder: DbHolder, handler: Handler, req: ApiRequest, log: (line: string) => void): Promise<Reply> {
   let db: Db;
   try {
     db = await holder.get();
   } catch (err) {
-    return { status: 503, body: { detail: `database unavailable: ${oneLine(err)}` } };
+    log(`database unavailable: ${oneLine(err)}`);
+    return { status: 503, body: { detail: 'database unavailable' } };
   }
   try {
     return await handler(db, req);
   } catch (err) {
     const known = requestError(err);
     if (known) return known;
+    log(`${req.path}: ${oneLine(err)}`);
+    if (!(err instanceof DatabaseError)) return { status: 500, body: { detail: 'internal error' } };
     await holder.check(db);
-    return { status: 503, body: { detail: `database error: ${oneLine(err)}` } };
+    return { status: 503, body: { detail: 'database error' } };
   }
 }
 
@@ -171,7 +181,7 @@ async function answer(opts: ServerOptions, holder: DbHolder, req: IncomingMessag
     reply = admitted.reply;
   } else {
     const apiReq: ApiRequest = { path, query: q < 0 ? '' : url.slice(q + 1), origin: origin(opts, req), now: opts.now() };
-    reply = 'handler' in admitted ? await withDatabase(holder, admitted.handler, apiReq) : await admitted.standalone(apiReq, () => holder.get());
+    reply = 'handler' in admitted ? await withDatabase(holder, admitted.handler, apiReq, opts.log) : await admitted.standalone(apiReq, () => holder.get());
   }
   send(res, head, reply);
   return reply.status;
@@ -197,8 +207,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       try {
         finish(await answer(opts, holder, req, res));
       } catch (err) {
-        // never a trace to the client: one line, and the server goes on
-        if (!res.headersSent) send(res, req.method === 'HEAD', { status: 500, body: { detail: oneLine(err) } });
+        // never a trace nor a driver's words to the client: those go to the log, and the server goes on
+        opts.log(`${req.method} ${(req.url ?? '/').split('?')[0]}: ${oneLine(err)}`); // the path only: a query string may hold a secret
+        if (!res.headersSent) send(res, req.method === 'HEAD', { status: 500, body: { detail: 'internal error' } });
         finish(500);
       } finally {
         gate.leave();

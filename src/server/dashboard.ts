@@ -34,7 +34,8 @@ function describe(err: ApiError): string {
 
 export async function dashboard(db: Db, req: ApiRequest, slos: readonly Slo[] = []): Promise<Reply> {
   const pairs = parseQs(req.query);
-  const params: Record<string, string> = {};
+  // names come from the request: no prototype, so "__proto__" or "constructor" is a name like any other
+  const params: Record<string, string> = Object.create(null);
   for (const [k, v] of pairs) if (v !== '') params[k] = v;
   const listPairs = Object.entries(params).filter(([k]) => k !== 'refresh') as QueryPairs;
   const [{ overview }, { StatsQuery }, { timeline }, { errorReport, errorSignature }, html, slo] = await Promise.all([

@@ -6,6 +6,7 @@
  * API: what `tasklog slo --json` prints).
  */
 import type { Db } from '../db/connect.js';
+import { DatabaseError } from '../core/errors.js';
 import type { Thresholds } from '../query/health.js';
 import type { Slo } from '../query/slo.js';
 import { resolveWindow } from '../query/window.js';
@@ -19,6 +20,8 @@ export interface OpsSettings {
   periodHours: number;
   /** the config file's objectives */
   slos?: readonly Slo[];
+  /** the server's log: why /healthz could not ask the database (the answer only says that it could not) */
+  log?: (line: string) => void;
 }
 
 export const SLO_PATH = '/cfg/tasks/slos/';
@@ -47,7 +50,9 @@ export function healthRoute(settings: OpsSettings) {
       const h = await health(await getDb(), req.now, settings.thresholds);
       return { status: h.status === 'OK' || h.status === 'WARNING' ? 200 : 503, body: h };
     } catch (err) {
-      const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      // the driver's words may name the database URL or the SQL: they go to the log, not to the client
+      settings.log?.(`/healthz: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+      const message = err instanceof DatabaseError ? 'database error' : 'database unavailable';
       return { status: 503, body: { healthy: false, status: 'UNKNOWN', message, timestamp: req.now.toISOString() } };
     }
   };

@@ -115,8 +115,14 @@ export class MysqlDialect implements Dialect {
     ];
   }
 
+  /**
+   * JavaScript's fold, byte for byte: LOWER() of the value (with İ written
+   * as i + combining dot first, as toLowerCase() writes it; MySQL and MariaDB
+   * lower it to a bare i) holds the lower-cased term as bytes — not under the
+   * column's collation, which would also equate ß and s, or é and e.
+   */
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
-    return { sql: `LOCATE(?, LOWER(${columnSql})) > 0`, bindings: [term.toLowerCase()] };
+    return { sql: `LOCATE(CAST(? AS BINARY), CAST(LOWER(REPLACE(${columnSql}, '\u0130', 'i\u0307')) AS BINARY)) > 0`, bindings: [term.toLowerCase()] };
   }
 
   binaryText(columnSql: string): string {

@@ -3,6 +3,9 @@ import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toDjangoText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
+
+/** the longest word searched with LIKE: SQLite's limit on a pattern is 50,000 bytes (its escapes and the two % included) */
+const LIKE_PATTERN_MAX = 20_000;
 import { asciiFoldSpecials, errorMessage, isAscii, type Dialect, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql, type TableExtent, type WindowPlan } from './types.js';
 
 /** rows sampled at evenly spaced ids to tell whether a table is in time order */
@@ -113,12 +116,13 @@ export class SqliteDialect implements Dialect {
    * lower case is ASCII: K (U+212A) → k, and İ (U+0130) → i̇, an i followed
    * by a combining dot, so it can only end a match. Only a word with a k, or
    * ending in i, needs to look for them, and only values holding them pay
-   * for a call of the fold. Other words go through the fold.
+   * for a call of the fold. Other words go through the fold, and so do words
+   * too long for a LIKE pattern (SQLite refuses one over 50,000 bytes).
    */
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
     const folded = term.toLowerCase();
     const viaFold = `instr(tasklog_fold(${columnSql}), ?) > 0`;
-    if (!isAscii(folded)) return { sql: viaFold, bindings: [folded] };
+    if (!isAscii(folded) || folded.length > LIKE_PATTERN_MAX) return { sql: viaFold, bindings: [folded] };
     const like = `${columnSql} LIKE ? ESCAPE '\\'`;
     const pattern = `%${folded.replace(/[\\%_]/g, '\\$&')}%`;
     const specials = asciiFoldSpecials(folded);
@@ -169,6 +173,10 @@ export class SqliteDialect implements Dialect {
   }
 
   readonly lockingRead = '';
+
+  numericSql(columnSql: string): string {
+    return `(CASE WHEN typeof(${columnSql}) IN ('integer', 'real') THEN ${columnSql} END)`;
+  }
 
   /** SQLite's percentile extension (3.47+), compiled into better-sqlite3's SQLite */
   percentileContSql(expr: string, fraction: number): string {

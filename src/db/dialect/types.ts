@@ -130,6 +130,14 @@ export interface Dialect {
    */
   percentileContSql?(expr: string, fraction: number): string;
   /**
+   * A numeric column's value where it is a number and NULL where it is not:
+   * SQLite keeps whatever a program wrote in any column (a text in
+   * duration_ms), which its aggregates would add as 0 or sort above every
+   * number, and its percentile_cont refuses. Absent where the column's type is
+   * checked on write.
+   */
+  numericSql?(columnSql: string): string;
+  /**
    * Where the planner cannot tell a wide window from a narrow one (SQLite
    * without statistics walks the created_at index for any bound), tasklog
    * chooses: the table's extent, and the created_at term of a window's
