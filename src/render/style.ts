@@ -39,8 +39,8 @@ export const STATUS_ICON: Record<string, string> = {
   success: '✔',
   failed: '✖',
   canceled: '⊘',
-  deferred: '⏸',
-  expired: '⌛',
+  deferred: '‖',
+  expired: '◌',
 };
 
 export const QUEUE_COLOR: Record<string, BadgeColor> = {
