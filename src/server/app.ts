@@ -302,25 +302,24 @@ function withDeadline(db: Db, expired: () => boolean): Db {
 function withDatabase(holder: DbHolder, computing: Gate, handler: Handler, req: ApiRequest, deadlineMs: number): { take(): Promise<Reply>; settled: Promise<unknown> } {
   let timer: NodeJS.Timeout | undefined;
   let expired = false;
-  const late = new Promise<Reply>((resolve) => {
-    timer = setTimeout(() => {
-      expired = true;
-      resolve({ status: 503, body: { detail: `the answer took longer than ${deadlineMs / 1000} s; narrow the request (filters, a shorter window, a smaller page)` } });
-    }, deadlineMs);
-    // a stop (SIGTERM) does not wait for it
-    timer.unref();
-  });
+  let lateReply: (reply: Reply) => void = () => undefined;
+  const late = new Promise<Reply>((resolve) => (lateReply = resolve));
   const work = (async (): Promise<Reply> => {
     let db: Db;
     try {
       db = await holder.get();
     } catch (err) {
-      clearTimeout(timer);
       return { status: 503, body: { detail: `database unavailable: ${oneLine(err)}` } };
     }
+    // the deadline bounds the work, from when it starts: a request waiting for its turn does no work
     await computing.enter(true);
+    timer = setTimeout(() => {
+      expired = true;
+      lateReply({ status: 503, body: { detail: `the answer took longer than ${deadlineMs / 1000} s; narrow the request (filters, a shorter window, a smaller page)` } });
+    }, deadlineMs);
+    // a stop (SIGTERM) does not wait for it
+    timer.unref();
     try {
-      if (expired) throw new DeadlinePassed();
       return await handler(withDeadline(db, () => expired), req);
     } catch (err) {
       if (err instanceof DeadlinePassed) return { status: 503, body: { detail: 'deadline passed' } };
