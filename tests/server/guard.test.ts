@@ -93,7 +93,6 @@ describe('tasklog serve against hostile clients', () => {
   it('the Authorization header must be exactly "Bearer <token>": no space trimmed, added or replaced', async () => {
     const s = await startTasklog(['--db', file, '--token', 's3cret-token']);
     try {
-      expect(s.stderr()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(.*, read-only, token required\)/);
       const with_ = (auth: string) => rawRequest(s.url, `GET /cfg/tasks/logs/overview/ HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${auth}`);
       expect((await with_('Bearer s3cret-token')).status).toBe(200);
       for (const auth of ['Bearer  s3cret-token', 'Bearer\ts3cret-token', 'bearer s3cret-token', 'Bearer s3cret-token\u00a0', 'Bearer \u00a0s3cret-token', 'Token s3cret-token', 's3cret-token']) {
@@ -101,6 +100,7 @@ describe('tasklog serve against hostile clients', () => {
         expect(r.status, JSON.stringify(auth)).toBe(401);
         expect(r.body).not.toMatch(/total_tasks/);
       }
+      expect(s.stderr()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(.*, read-only, token required\)/);
     } finally {
       await s.stop();
     }
@@ -115,7 +115,6 @@ describe('tasklog serve against hostile clients', () => {
   it('without a token only loopback Host names are answered; --allowed-host adds names; page links never name another host', async () => {
     const s = await startTasklog(['--db', file], { TASKLOG_NOW: NOW });
     try {
-      expect(s.stderr()).toMatch(/Host: loopback names only/);
       const port = new URL(s.url).port;
       for (const host of ['attacker.example', `attacker.example:${port}`, 'localhost.attacker.example', '127.0.0.1.nip.io', '[::2]', 'localhost:99999', '127.0.0.256', 'user@localhost']) {
         for (const path of ['/cfg/tasks/logs/', '/', '/metrics', '/healthz', '/cfg/tasks/logs/1/']) {
@@ -129,6 +128,7 @@ describe('tasklog serve against hostile clients', () => {
         expect(r.status, host).toBe(200);
         expect(new URL(r.json.next).host.toLowerCase(), host).toBe(host.toLowerCase());
       }
+      expect(s.stderr()).toMatch(/Host: loopback names only/);
     } finally {
       await s.stop();
     }
@@ -184,19 +184,12 @@ describe('tasklog serve against hostile clients', () => {
     }
   });
 
-  it('the request log redacts query values of token-like names; --token-file reads the token', async () => {
-    const tokenFile = join(dir, 'serve.token');
-    writeFileSync(tokenFile, 'from-a-file\n', { mode: 0o600 });
-    const s = await startTasklog(['--db', file, '--token-file', tokenFile], { TASKLOG_NOW: NOW });
+  it('the request log redacts query values of token-like names', async () => {
+    const s = await startTasklog(['--db', file, '--token', 'in-the-header'], { TASKLOG_NOW: NOW });
     try {
-      const auth = { Authorization: 'Bearer from-a-file' };
-      expect((await fetchAnswer(s.url, '/cfg/tasks/logs/overview/', { headers: auth })).status).toBe(200);
-      // the file's line break is not part of the token, nothing else is dropped
-      expect((await fetchAnswer(s.url, '/cfg/tasks/logs/overview/', { headers: { Authorization: 'Bearer from-a-fil' } })).status).toBe(401);
+      const auth = { Authorization: 'Bearer in-the-header' };
       await fetchAnswer(s.url, '/cfg/tasks/logs/?page_size=2&token=leaked-1&api_key=leaked-2&Password=leaked-3&access%5Ftoken=leaked-4&status=failed', { headers: auth });
       await fetchAnswer(s.url, '/?auth=leaked-5&session_id=leaked-6&search=visible-word', { headers: auth });
-      const cmdline = readFileSync(`/proc/${s.proc.pid}/cmdline`, 'utf8');
-      expect(cmdline).not.toContain('from-a-file');
     } finally {
       await s.stop();
     }
@@ -204,6 +197,20 @@ describe('tasklog serve against hostile clients', () => {
     expect(log).not.toMatch(/leaked-\d/);
     expect(log).toMatch(/GET \/cfg\/tasks\/logs\/\?page_size=2&token=\[redacted\]&api_key=\[redacted\]&Password=\[redacted\]&access%5Ftoken=\[redacted\]&status=failed 200 /);
     expect(log).toMatch(/GET \/\?auth=\[redacted\]&session_id=\[redacted\]&search=visible-word 200 /);
+  });
+
+  it('--token-file reads the token (its line break dropped), which then is not on the command line', async () => {
+    const tokenFile = join(dir, 'serve.token');
+    writeFileSync(tokenFile, 'from-a-file\n', { mode: 0o600 });
+    const s = await startTasklog(['--db', file, '--token-file', tokenFile], { TASKLOG_NOW: NOW });
+    try {
+      expect((await fetchAnswer(s.url, '/cfg/tasks/logs/overview/', { headers: { Authorization: 'Bearer from-a-file' } })).status).toBe(200);
+      expect((await fetchAnswer(s.url, '/cfg/tasks/logs/overview/', { headers: { Authorization: 'Bearer from-a-fil' } })).status).toBe(401);
+      expect((await fetchAnswer(s.url, '/cfg/tasks/logs/overview/')).status).toBe(401);
+      expect(readFileSync(`/proc/${s.proc.pid}/cmdline`, 'utf8')).not.toContain('from-a-file');
+    } finally {
+      await s.stop();
+    }
   });
 
   it('a request head sent slowly is cut off (headersTimeout), and connections beyond the cap are closed', async () => {
