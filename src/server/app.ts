@@ -186,7 +186,7 @@ function drained(res: ServerResponse): Promise<boolean> {
   });
 }
 
-/** An answer ready to write: its body in WRITE_CHUNK pieces, each dropped once written. */
+/** An answer ready to write: its body in pieces of at most WRITE_CHUNK bytes, each dropped once written. */
 interface Encoded {
   status: number;
   type: string;
@@ -194,13 +194,23 @@ interface Encoded {
   chunks: (Buffer | undefined)[];
 }
 
-/** The reply's body as UTF-8 pieces of their own (not views of one buffer), so that memory goes as the client reads. */
+/** The reply's body as UTF-8 pieces of their own, encoded slice by slice (never one buffer of the whole), so that memory goes as the client reads. */
 function encode(reply: Reply): Encoded {
-  const whole = Buffer.from(reply.text ?? (reply.body === undefined ? '' : drfJson(reply.body)), 'utf8');
+  const text = reply.text ?? (reply.body === undefined ? '' : drfJson(reply.body));
   const chunks: Buffer[] = [];
-  if (whole.length <= WRITE_CHUNK) chunks.push(whole);
-  else for (let at = 0; at < whole.length; at += WRITE_CHUNK) chunks.push(Buffer.from(whole.subarray(at, at + WRITE_CHUNK)));
-  return { status: reply.status, type: reply.contentType ?? 'application/json', length: whole.length, chunks };
+  let length = 0;
+  // a slice of WRITE_CHUNK / 4 UTF-16 units is at most 3/4 of WRITE_CHUNK bytes; a slice never ends between the halves of a surrogate pair
+  const step = WRITE_CHUNK / 4;
+  for (let at = 0; at < text.length || chunks.length === 0; ) {
+    let end = Math.min(at + step, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    const chunk = Buffer.from(text.slice(at, end), 'utf8');
+    chunks.push(chunk);
+    length += chunk.length;
+    at = end;
+  }
+  return { status: reply.status, type: reply.contentType ?? 'application/json', length, chunks };
 }
 
 /**
@@ -299,7 +309,7 @@ function withDeadline(db: Db, expired: () => boolean): Db {
  * to its end, holding the request's slot, but starts no new statement), the
  * handler's 4xx as they are.
  */
-function withDatabase(holder: DbHolder, computing: Gate, handler: Handler, req: ApiRequest, deadlineMs: number): { take(): Promise<Reply>; settled: Promise<unknown> } {
+function withDatabase(holder: DbHolder, computing: Gate, handler: Handler, req: ApiRequest, deadlineMs: number): { reply: Promise<Reply>; settled: Promise<unknown> } {
   let timer: NodeJS.Timeout | undefined;
   let expired = false;
   let lateReply: (reply: Reply) => void = () => undefined;
@@ -332,17 +342,17 @@ function withDatabase(holder: DbHolder, computing: Gate, handler: Handler, req: 
       clearTimeout(timer);
     }
   })();
-  let reply: Promise<Reply> | null = Promise.race([work, late]);
-  const settled = work.then(() => undefined);
-  return {
-    /** the answer, once: the promise is dropped so that nothing here keeps the reply alive */
-    take() {
-      const r = reply!;
-      reply = null;
-      return r;
-    },
-    settled,
-  };
+  return { reply: Promise.race([work, late]), settled: work.then(() => undefined) };
+}
+
+/**
+ * A handler's answer, encoded. Its own frame: once it returns, nothing
+ * refers to the reply (its rows, its text) any more, only to the encoded
+ * pieces, which go as the client reads them.
+ */
+async function computeAnswer(holder: DbHolder, computing: Gate, handler: Handler, req: ApiRequest, deadlineMs: number): Promise<{ encoded: Encoded; settled: Promise<unknown> }> {
+  const running = withDatabase(holder, computing, handler, req, deadlineMs);
+  return { encoded: encode(await running.reply), settled: running.settled };
 }
 
 /** scheme://host for DRF's absolute links: the Host header when it is a plain host[:port], else the listening address. */
@@ -367,9 +377,7 @@ async function answer(opts: ServerOptions, holder: DbHolder, computing: Gate, un
     const apiReq: ApiRequest = { path, query: q < 0 ? '' : url.slice(q + 1), origin: origin(opts, req), now: opts.now() };
     if ('handler' in admitted) {
       // only the encoded pieces stay referenced while a slow client reads: not the reply, nor a promise of it
-      const running = withDatabase(holder, computing, admitted.handler, apiReq, opts.deadlineMs ?? DEFAULT_DEADLINE_MS);
-      settled = running.settled;
-      encoded = encode(await running.take());
+      ({ encoded, settled } = await computeAnswer(holder, computing, admitted.handler, apiReq, opts.deadlineMs ?? DEFAULT_DEADLINE_MS));
     } else encoded = encode(await admitted.standalone(apiReq, () => holder.get()));
   }
   const status = await send(res, head, encoded, unsent);
