@@ -89,7 +89,7 @@ for (const backend of backends) {
   log(`${backend}: ${SIZE.label} rows ${got.reused ? 'reused' : `generated in ${got.seconds.toFixed(0)} s`}`);
   const port = await freePort();
   const [tl, dj] = await Promise.all([
-    start([process.execPath, TASKLOG, 'serve', '--db', dbUrl(backend, SIZE), '--port', '0'], { TASKLOG_NOW: NOW }, /listening on (http:\/\/\S+)/),
+    start([process.execPath, TASKLOG, 'serve', '--db', dbUrl(backend, SIZE), '--port', '0', '--allowed-host', 'bench.example'], { TASKLOG_NOW: NOW }, /listening on (http:\/\/\S+)/),
     start([PYTHON, FIXTURE, ...djangoArgs(backend), 'serve', '--listen', `127.0.0.1:${port}`, '--now', NOW], { TZ: 'UTC' }, /"listening": "([^"]+)"/).then((s) => ({ ...s, url: `http://${s.url}` })),
   ]);
   try {

@@ -144,7 +144,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "django-cfg's task log API (/cfg/tasks/logs/), /metrics, /healthz and a dashboard over HTTP, read-only",
     "args": [],
-    "options": 5,
+    "options": 7,
     "module": "serve"
   },
   {

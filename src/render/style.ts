@@ -42,8 +42,8 @@ const STATUS_ICON: ReadonlyMap<string, string> = new Map([
   ['success', '✔'],
   ['failed', '✖'],
   ['canceled', '⊘'],
-  ['deferred', '⏸'],
-  ['expired', '⌛'],
+  ['deferred', '‖'],
+  ['expired', '◌'],
 ]);
 
 const QUEUE_COLOR: ReadonlyMap<string, BadgeColor> = new Map([
