@@ -11,8 +11,10 @@ import { queueState, stuckWhere } from './health.js';
 import { groupSql } from './status.js';
 import { thresholdDefaults } from './thresholds.js';
 
+/** A failure-rate rule of its own: the rows of a task (exact), of a --where expression, or of both. */
 export interface TaskRule {
-  task: string;
+  task?: string;
+  where?: string;
   failureRate: number;
   minRows?: number;
 }

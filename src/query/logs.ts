@@ -8,7 +8,7 @@ import { InvalidValue } from '../core/errors.js';
 import { RuntimeFailure } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
 import { decodeRow, type TaskLogRow } from '../db/decode.js';
-import type { ActiveFilter, FilterEnv, Where } from './filters.js';
+import { requireUserTable, type ActiveFilter, type FilterEnv, type Where } from './filters.js';
 import type { ColumnSelection } from './present.js';
 
 export const ORDERING_FIELDS = [
@@ -78,8 +78,8 @@ export class LogReader {
     const showUser = !forCount && (only ? only.user : true);
     if (db.userTable && (needsUser || showUser)) {
       this.joinUser(select, showUser);
-    } else if (needsUser && query.filters.some((f) => f.def.name === 'user')) {
-      throw new RuntimeFailure(`--user needs the user table ${db.userTableName}, which is not in ${db.target.display} (see --user-table)`, 'no_user_table');
+    } else {
+      requireUserTable(db, query.filters);
     }
     const env = ordered ? { ...this.env, ordered } : this.env;
     for (const f of query.filters) f.def.apply(select, f.value, env);

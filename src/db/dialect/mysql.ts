@@ -2,7 +2,7 @@ import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toMysqlText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, type SessionOptions, quoteIdentifier, valuesPlaceholders, type Sql } from './types.js';
+import { describeNetworkError, dollarPath, errorCode, errorMessage, likeEscape, sqlText, type Dialect, type JsonStep, type JsonValueSql, type DriverConnection, type SessionOptions, quoteIdentifier, valuesPlaceholders, type Sql } from './types.js';
 
 /**
  * MySQL and MariaDB: Django stores naive UTC in datetime(6); tasklog reads it
@@ -117,6 +117,23 @@ export class MysqlDialect implements Dialect {
 
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
     return { sql: `LOCATE(?, LOWER(${columnSql})) > 0`, bindings: [term.toLowerCase()] };
+  }
+
+  /** a binary pattern: case and trailing spaces count, whatever the column's collation */
+  startsWith(columnSql: string, prefix: string): { sql: string; bindings: unknown[] } {
+    return { sql: `${columnSql} LIKE CAST(? AS BINARY)`, bindings: [likeEscape(prefix) + '%'] };
+  }
+
+  /** json (MySQL) or longtext checked by json_valid (MariaDB) alike; result is text, read only where it is JSON */
+  jsonValue(columnSql: string, stored: 'json' | 'text', path: readonly JsonStep[]): JsonValueSql {
+    const p = sqlText(dollarPath(path));
+    const x = stored === 'json' ? `JSON_EXTRACT(${columnSql}, ${p})` : `(CASE WHEN JSON_VALID(${columnSql}) THEN JSON_EXTRACT(${columnSql}, ${p}) END)`;
+    return {
+      text: `(CASE WHEN JSON_TYPE(${x}) = 'STRING' THEN JSON_UNQUOTE(${x}) END)`,
+      number: `(CASE WHEN JSON_TYPE(${x}) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL') THEN CAST(JSON_UNQUOTE(${x}) AS DOUBLE) END)`,
+      bool: `(CASE WHEN JSON_TYPE(${x}) = 'BOOLEAN' THEN (JSON_UNQUOTE(${x}) = 'true') END)`,
+      missing: `(COALESCE(JSON_TYPE(${x}), 'NULL') = 'NULL')`,
+    };
   }
 
   binaryText(columnSql: string): string {
