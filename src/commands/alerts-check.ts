@@ -14,7 +14,8 @@ import type { Delivery, RetryPolicy } from '../notify/channels.js';
 import type { Alert, AlertRules } from '../query/alerts.js';
 import { formatThreshold, threshold, thresholdDefaults, thresholdOption, thresholdsOf } from '../query/thresholds.js';
 import { parseSpan } from '../query/timearg.js';
-import type { OutputFlags } from './logs-shared.js';
+import { filterCondition, type ActiveFilter } from '../query/filters.js';
+import { commandFilters, filterOptions, type OutputFlags } from './logs-shared.js';
 
 interface Opts extends OutputFlags {
   [threshold: string]: unknown;
@@ -39,7 +40,9 @@ function describeRules(): string {
     `Rules (django-cfg's alerting strategy): failure rate above ${d('failureRate')} % in the last ${d('window')} with at least ${d('minRows')} rows; ` +
     `more than ${d('stuckCount')} tasks in progress for over ${d('stuckAfter')}; more than ${d('queued')} queued; average duration above ` +
     `${d('avgDuration')} s in the last ${d('window')}; more than ${d('avgRetries')} retries on average; ` +
-    'and per-task failure-rate rules from the config file ("alerts": {"tasks": [{"task": …, "failureRate": 5}]}). ' +
+    'and failure-rate rules of their own from the config file ("alerts": {"tasks": [{"task": …, "failureRate": 5}, ' +
+    '{"where": "queue_name = \'payments\'", "failureRate": 2}]}). Every filter of `logs list` (--where, --view too) ' +
+    'narrows the rows every rule looks at. ' +
     'Every threshold is a flag and a config entry. Fired alerts go to stdout, to --webhook (JSON with a `text` ' +
     'summary) and to --email over SMTP; the same alert is not sent again within --cooldown (state in the table ' +
     'tasklog_alert_state). Failed deliveries are retried with backoff and not recorded as sent.'
@@ -60,6 +63,7 @@ export const spec: CommandSpec = {
     { flags: '--retries <n>', description: 'delivery attempts per channel', default: 3, parse: (v) => intInRange(v, 1, 10) },
     { flags: '--retry-delay <seconds>', description: 'first wait between attempts, doubled each time', default: 1, parse: (v) => positiveNumber(v, 'a number of seconds > 0') },
     { flags: '--dry-run', description: 'evaluate and show what would be sent; send and record nothing' },
+    ...filterOptions(),
     JSON_OPTION,
   ],
   exitCodes: exitDocs(ALERT_STATUS),
@@ -72,7 +76,9 @@ export const spec: CommandSpec = {
     const cfg = loadConfig(ctx);
     const plan = resolvePlan(opts, cfg, ctx);
     const { evaluate } = await import('../query/alerts.js');
-    const outcome = await withDb(opts, ctx, { requireTable: true }, async (db) => deliver(db, await evaluate(db, plan.now, plan.rules), plan));
+    const outcome = await withDb(opts, ctx, { requireTable: true }, async (db) =>
+      deliver(db, await evaluate(db, plan.now, plan.rules, filterCondition(db, plan.now, { filters: plan.filters })), plan),
+    );
     await output(opts, ctx).print(await outcomeJson(outcome, plan), () => outcomeText(outcome, plan));
     const failed = outcome.deliveries.filter((d) => !d.ok);
     if (failed.length) {
@@ -95,6 +101,8 @@ interface Plan {
   dryRun: boolean;
   /** anywhere to send to (else the alerts are only printed) */
   channels: boolean;
+  /** the rows every rule looks at */
+  filters: ActiveFilter[];
 }
 
 interface Outcome {
@@ -122,6 +130,7 @@ function resolvePlan(opts: Opts, cfg: LoadedConfig, ctx: Ctx): Plan {
     policy: { attempts: opts.retries, baseDelayMs: opts.retryDelay * 1000 },
     dryRun: Boolean(opts.dryRun),
     channels: Boolean(webhook || emails?.length),
+    filters: commandFilters(opts, ctx),
   };
 }
 

@@ -10,7 +10,7 @@ import type { Ctx } from '../core/io.js';
 import { csvList } from '../core/values.js';
 import { InvalidValue, UsageError } from '../core/errors.js';
 import { attributeName } from '../cli/spec.js';
-import { activeFilters, FILTERS, type ActiveFilter, type FilterDef } from '../query/filters.js';
+import { activeFilters, filterArgs, FILTERS, type ActiveFilter, type FilterDef } from '../query/filters.js';
 import { andWhere, describeWhereError, parseWhere, WhereError, type WhereExpr } from '../query/where.js';
 import { DETAIL_FIELDS } from '../query/present.js';
 
@@ -55,9 +55,10 @@ export function filterOptions(except: readonly string[] = []): OptionSpec[] {
  * names), from commander's parsed options: --where parsed (a bad one is a
  * usage error with a caret under the spot), --view's expression ANDed to it.
  */
-export function filterValues(opts: Readonly<Record<string, unknown>>, ctx: Ctx): Record<string, unknown> {
+export function filterValues(opts: Readonly<Record<string, unknown>>, ctx: Ctx, except: readonly string[] = []): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const f of FILTERS) {
+    if (except.includes(f.name)) continue;
     const v = opts[attributeName(f.option)];
     if (v !== undefined) values[f.name] = typeof v === 'string' && f.parseLater ? parseLater(f, v) : v;
   }
@@ -66,8 +67,16 @@ export function filterValues(opts: Readonly<Record<string, unknown>>, ctx: Ctx):
 }
 
 /** The active filters of the command line (filterValues, in the filter table's order). */
-export function commandFilters(opts: Readonly<Record<string, unknown>>, ctx: Ctx): ActiveFilter[] {
-  return activeFilters(filterValues(opts, ctx));
+export function commandFilters(opts: Readonly<Record<string, unknown>>, ctx: Ctx, except: readonly string[] = []): ActiveFilter[] {
+  return activeFilters(filterValues(opts, ctx, except));
+}
+
+/** The reports' window has its own --since: the filters it takes beside it. */
+export const WINDOW_OWNS = ['since'] as const;
+
+/** The filters as the flags that set them, for a report's title: "--queue-name high --where …". */
+export function describeFilters(filters: readonly ActiveFilter[]): string {
+  return filterArgs([...filters]).map((a) => (/^[\w.,:+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 }
 
 function parseLater(def: FilterDef, raw: string): unknown {

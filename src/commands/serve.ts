@@ -5,6 +5,7 @@ import type { CommandSpec } from '../cli/spec.js';
 import { intInRange, positiveNumber } from '../core/values.js';
 import { PERIOD_OPTION } from '../query/window.js';
 import { resolveThresholds } from './health.js';
+import { savedViews } from './logs-shared.js';
 
 interface Opts extends ConnectionFlags {
   host: string;
@@ -21,10 +22,12 @@ export const spec: CommandSpec = {
   path: ['serve'],
   summary: "django-cfg's task log API (/cfg/tasks/logs/), /metrics, /healthz and a dashboard over HTTP, read-only",
   description:
-    'Answers GET /cfg/tasks/logs/ (every filter, search, ordering, page, page_size), /cfg/tasks/logs/{id}/, ' +
+    'Answers GET /cfg/tasks/logs/ (every filter, search, ordering, page, page_size, and q: a --where expression, a ' +
+    'tasklog extension answering 400 naming q when it does not parse), /cfg/tasks/logs/{id}/, ' +
     '/{id}/related/, /stats/, /timeline/ and /overview/ with the bodies and errors of django-cfg\'s Django REST ' +
     'framework API, so its clients work unchanged; GET /metrics (Prometheus text), GET /healthz (200 when OK or ' +
-    'WARNING, 503 otherwise) and a dashboard at /. Only GET and HEAD; read-only database sessions with a statement ' +
+    'WARNING, 503 otherwise) and a dashboard at / (its reports of the rows its list\'s filters select, the saved views ' +
+    'linked). Only GET and HEAD; read-only database sessions with a statement ' +
     'timeout; 64 requests at a time; one line per request on stderr; SIGTERM or Ctrl-C stops it after the requests ' +
     `in flight. Listens on 127.0.0.1 unless --host says otherwise, which needs --token (or $${TOKEN_ENV}): then every ` +
     'request must send Authorization: Bearer TOKEN.',
@@ -62,6 +65,7 @@ export const spec: CommandSpec = {
     const first = await open();
     let initial: typeof first | null = first;
     const opsSettings = { thresholds, periodHours: opts.periodHours };
+    const views = savedViews(ctx);
     const metrics = ops.metricsRoute(opsSettings);
     const healthz = ops.healthRoute(opsSettings);
     const server = await startServer({
@@ -75,7 +79,7 @@ export const spec: CommandSpec = {
       },
       now: () => ctx.now(),
       log: (line) => ctx.stderr.write(line + '\n'),
-      routes: (path) => (path === '/metrics' ? metrics : dashboardRoute(path)),
+      routes: (path) => (path === '/metrics' ? metrics : dashboardRoute(path, views)),
       withoutDb: (path) => (path === '/healthz' ? healthz : null),
     });
     ctx.stderr.write(`tasklog serve: listening on ${server.url} (${first.target.display}, read-only)${token ? ', token required' : ''}\n`);

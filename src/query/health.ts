@@ -9,6 +9,7 @@ import { addMs, instantFromDate, parseInstant, toIso } from '../core/time.js';
 import { pyRound } from './round.js';
 import { groupSql } from './status.js';
 import { thresholdDefaults } from './thresholds.js';
+import type { Condition } from './conditions.js';
 
 
 export interface Thresholds {
@@ -68,22 +69,24 @@ export function stuckWhere(db: Db, now: Date, stuckAfterMs: number): { sql: stri
  * The backlog and the recent past, in one statement: rows in progress that
  * started before `stuckBefore`, queued rows and the oldest one's enqueue time,
  * and rows created since `since` with how many failed. Shared by health,
- * alerts check and metrics.
+ * alerts check and metrics. `condition`: only the rows it holds for (filterCondition).
  */
-export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceMs: number) {
+export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceMs: number, condition?: Condition | null) {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const table = q(db.table);
   const nowI = instantFromDate(now);
   const since = d.encodeTime(addMs(nowI, -sinceMs));
   const stuck = stuckWhere(db, now, stuckAfterMs);
+  const and = condition ? ` AND (${condition.sql})` : '';
+  const c = condition?.bindings ?? [];
   const [row] = await db.query<Record<string, unknown>>(`SELECT ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${stuck.sql}) AS stuck, ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ?) AS total, ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', d)}) AS failed, ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'queued') AS queued, ` +
-      `(SELECT MIN(${q('enqueue_time')}) FROM ${table} WHERE ${q('status')} = 'queued') AS oldest`,
-    [...stuck.params, since, since],
+      `(SELECT COUNT(*) FROM ${table} WHERE ${stuck.sql}${and}) AS stuck, ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ?${and}) AS total, ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', d)}${and}) AS failed, ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'queued'${and}) AS queued, ` +
+      `(SELECT MIN(${q('enqueue_time')}) FROM ${table} WHERE ${q('status')} = 'queued'${and}) AS oldest`,
+    [...stuck.params, ...c, since, ...c, since, ...c, ...c, ...c],
   );
   return {
     stuck: Number(row.stuck),
@@ -94,9 +97,10 @@ export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceM
   };
 }
 
-export async function health(db: Db, now: Date, t: Thresholds): Promise<Health> {
+/** `condition`: the rows checked (filterCondition); all of them when none. */
+export async function health(db: Db, now: Date, t: Thresholds, condition?: Condition | null): Promise<Health> {
   const nowI = instantFromDate(now);
-  const { stuck, total, failed, queued, oldest } = await queueState(db, now, t.stuckAfterMs, 3_600_000);
+  const { stuck, total, failed, queued, oldest } = await queueState(db, now, t.stuckAfterMs, 3_600_000, condition);
   const rate = total > 0 ? pyRound((failed / total) * 100, 2) : 0;
   const checks: Check[] = [
     { name: 'stuck', value: stuck, warning: t.warnStuck, critical: t.critStuck, status: level(stuck, t.warnStuck, t.critStuck) },

@@ -264,10 +264,10 @@ export class LogReader {
     return rows.length ? decodeRow(rows[0]) : null;
   }
 
-  /** Other rows with the same job_id or task_name, newest created first (ties: id descending). */
-  async related(row: TaskLogRow, limit: number): Promise<TaskLogRow[]> {
+  /** Other rows with the same job_id or task_name, newest created first (ties: id descending); `filters` narrow them. */
+  async related(row: TaskLogRow, limit: number, filters: ActiveFilter[] = []): Promise<TaskLogRow[]> {
     const { col } = this.env;
-    const select = this.base({ filters: [], order: [] }, false);
+    const select = this.base({ filters, order: [] }, false);
     select.and(`(${col('job_id')} = ? OR ${col('task_name')} = ?) AND ${col('id')} <> ?`, [row.job_id, row.task_name, row.id]);
     const rows = await this.rows(select, `${col('created_at')} DESC, ${col('id')} DESC`, limit);
     return rows.map(decodeRow);

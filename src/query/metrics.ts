@@ -7,6 +7,7 @@ import { type Db } from '../db/connect.js';
 import { DEFAULT_THRESHOLDS, health } from './health.js';
 import { PERCENTILES, StatsQuery } from './stats.js';
 import type { Window } from './window.js';
+import type { Condition } from './conditions.js';
 
 function label(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -39,14 +40,16 @@ function render(families: Family[]): string {
   return out.join('\n') + '\n';
 }
 
-export async function metrics(db: Db, now: Date, durationWindow: Window, stuckAfterMs: number): Promise<string> {
+/** `condition`: every number of only the rows it holds for (filterCondition). */
+export async function metrics(db: Db, now: Date, durationWindow: Window, stuckAfterMs: number, condition?: Condition | null): Promise<string> {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const [rows, h, perTask] = await Promise.all([
-    db.query<{ task: string; queue: string; status: string; n: unknown }>(`SELECT ${q('task_name')} AS task, ${q('queue_name')} AS queue, ${q('status')} AS status, COUNT(*) AS n FROM ${q(db.table)} GROUP BY ${q('task_name')}, ${q('queue_name')}, ${q('status')}`,
+    db.query<{ task: string; queue: string; status: string; n: unknown }>(`SELECT ${q('task_name')} AS task, ${q('queue_name')} AS queue, ${q('status')} AS status, COUNT(*) AS n FROM ${q(db.table)}${condition ? ` WHERE ${condition.sql}` : ''} GROUP BY ${q('task_name')}, ${q('queue_name')}, ${q('status')}`,
+      condition?.bindings ?? [],
     ),
-    health(db, now, { ...DEFAULT_THRESHOLDS, stuckAfterMs }),
-    new StatsQuery(db, { window: durationWindow }).durationQuantilesByTask(),
+    health(db, now, { ...DEFAULT_THRESHOLDS, stuckAfterMs }, condition),
+    new StatsQuery(db, { window: durationWindow, condition }).durationQuantilesByTask(),
   ]);
   const sorted = [...rows].sort((a, b) => (a.task + '\0' + a.queue + '\0' + a.status < b.task + '\0' + b.queue + '\0' + b.status ? -1 : 1));
   const families: Family[] = [
