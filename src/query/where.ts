@@ -252,13 +252,14 @@ class Parser {
     return this.toks[this.i].t === 'end';
   }
 
-  private fail(reason: string, at: Tok = this.tok): never {
+  private fail(reason: string, at: Tok = this.toks[Math.min(this.i, this.toks.length - 1)]): never {
     throw new WhereError(reason, at.pos, this.src);
   }
 
   private shown(tok: Tok): string {
     if (tok.t === 'end') return 'the end';
-    const text = this.src.slice(tok.pos, this.toks[this.i + 1]?.pos ?? tok.pos + 1).trim();
+    const next = this.toks[this.toks.indexOf(tok) + 1];
+    const text = this.src.slice(tok.pos, next?.pos ?? tok.pos + 1).trim();
     return `'${text.length > 30 ? text.slice(0, 29) + '…' : text}'`;
   }
 
@@ -412,7 +413,7 @@ class Parser {
     const name = field.name + field.path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('');
     if (word(tok, 'null')) this.fail(`write ${name} is ${op === '!=' ? 'not ' : ''}null to compare with null`);
     const kind = field.kind === 'json' && field.path.length === 0 ? 'text' : field.kind;
-    const bad = (what: string): never => this.fail(`${name} ${what}, found ${this.shown(tok)}`);
+    const bad = (what: string): never => this.fail(`${name} ${what}, found ${this.shown(tok)}`, tok);
     this.i++;
     switch (kind) {
       case 'text':
