@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// --where against the same filter as flags (issue #20: ≤ 1.05×). For each case, tasklog
+// as a whole process with the flags and with the expression, alternating, on the 1M
+// bench tables (SQLite in order and out of order, PostgreSQL tasklog_bench_1m and
+// tasklog_bench_1m_shuffled, read only); medians, their ratio, and a check that both
+// printed the same answer. The expressions are written in the flags' order, so each
+// compiles to the flags' statement: what is left to measure is the parse and the
+// process around it.
+//
+//   node bench/where.mjs [--runs 7] [--backends sqlite,postgres] [--sizes 1m,1m-shuffled] [--only list-page,stats]
+//
+// Needs the tables of bench/run.mjs (bench/.data/tasklog-1m*.sqlite, the PostgreSQL
+// databases); it never writes to them.
+import { existsSync } from 'node:fs';
+import { pgUrl } from './lib/data.mjs';
+import { DATA_DIR, NOW, TASKLOG } from './lib/env.mjs';
+import { median, runProcess } from './lib/measure.mjs';
+import { join } from 'node:path';
+
+const CASES = [
+  {
+    id: 'list-page',
+    what: 'logs list, first page and count: failed rows of one queue',
+    base: ['logs', 'list', '--json'],
+    flags: ['--queue-name', 'high', '--is-failed'],
+    where: "queue_name = 'high' and is_failed",
+  },
+  {
+    id: 'list-contains',
+    what: 'logs list, first page and count: task name contains, slow',
+    base: ['logs', 'list', '--json'],
+    flags: ['--task-name', 'payment', '--duration-min', '2000'],
+    where: "task_name contains 'payment' and duration_ms >= 2s",
+  },
+  {
+    id: 'stats',
+    what: 'stats, 168 h, one queue',
+    base: ['stats', '--period-hours', '168', '--json'],
+    flags: ['--queue-name', 'critical'],
+    where: "queue_name = 'critical'",
+  },
+  {
+    id: 'timeline',
+    what: 'timeline, 168 h by hour, failed and expired',
+    base: ['timeline', '--period-hours', '168', '--json'],
+    flags: ['--status-in', 'failed,expired'],
+    where: "status in ('failed', 'expired')",
+  },
+  {
+    id: 'errors',
+    what: 'errors, 168 h, tasks whose name contains "orders"',
+    base: ['errors', '--period-hours', '168', '--json'],
+    flags: ['--task-name', 'orders'],
+    where: "task_name contains 'orders'",
+  },
+  {
+    id: 'export-day',
+    what: 'logs list --all -o jsonl: a day of slow rows',
+    base: ['logs', 'list', '--all', '-o', 'jsonl'],
+    flags: ['--since', '24h', '--duration-min', '5000'],
+    where: 'created_at >= -24h and duration_ms >= 5s',
+  },
+];
+
+const TARGETS = {
+  'sqlite:1m': () => join(DATA_DIR, 'tasklog-1m.sqlite'),
+  'sqlite:1m-shuffled': () => join(DATA_DIR, 'tasklog-1m-shuffled.sqlite'),
+  'postgres:1m': () => pgUrl('tasklog_bench_1m'),
+  'postgres:1m-shuffled': () => pgUrl('tasklog_bench_1m_shuffled'),
+};
+
+function parseArgs(argv) {
+  const o = { runs: 7, backends: ['sqlite', 'postgres'], sizes: ['1m', '1m-shuffled'], only: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => argv[++i] ?? usage(`${a} needs a value`);
+    if (a === '--runs') o.runs = Number(val());
+    else if (a === '--backends') o.backends = val().split(',');
+    else if (a === '--sizes') o.sizes = val().split(',');
+    else if (a === '--only') o.only = val().split(',');
+    else usage(`unknown argument ${a}`);
+  }
+  if (!(o.runs >= 1)) usage('--runs is a whole number ≥ 1');
+  return o;
+}
+
+function usage(err) {
+  process.stderr.write(`bench/where: ${err}\n`);
+  process.exit(2);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const env = { ...process.env, TASKLOG_NOW: NOW, NO_COLOR: '1' };
+const rows = [];
+console.log(`--where against the same filter as flags: ${opts.runs} alternating runs each, medians (ms); the machine is shared\n`);
+console.log(['target', 'case', 'flags ms', 'where ms', 'ratio', 'same answer'].join('\t'));
+for (const backend of opts.backends) {
+  for (const size of opts.sizes) {
+    const key = `${backend}:${size}`;
+    const url = TARGETS[key]?.();
+    if (!url) usage(`no target ${key}`);
+    if (backend === 'sqlite' && !existsSync(url)) {
+      console.log(`${key}\t(skipped: no ${url}; run bench/run.mjs --sizes ${size} once)`);
+      continue;
+    }
+    for (const c of CASES.filter((x) => !opts.only || opts.only.includes(x.id))) {
+      const argv = (extra) => [process.execPath, TASKLOG, ...c.base, '--db', url, ...extra];
+      const times = { flags: [], where: [] };
+      const answers = { flags: null, where: null };
+      // one warm-up of each (the first read of a cold cache is not the filter's cost), then alternate
+      for (let i = -1; i < opts.runs; i++) {
+        for (const side of i % 2 === 0 ? ['flags', 'where'] : ['where', 'flags']) {
+          const r = await runProcess(argv(side === 'flags' ? c.flags : ['--where', c.where]), { env });
+          if (r.code !== 0) throw new Error(`${key} ${c.id} ${side}: exit ${r.code}: ${r.stderr}`);
+          if (i >= 0) times[side].push(r.ms);
+          answers[side] ??= r.stdout;
+        }
+      }
+      const f = median(times.flags);
+      const w = median(times.where);
+      const row = { target: key, case: c.id, flags: f, where: w, ratio: w / f, same: answers.flags === answers.where };
+      rows.push(row);
+      console.log([key, c.id, f.toFixed(0), w.toFixed(0), row.ratio.toFixed(3), row.same ? 'yes' : 'NO'].join('\t'));
+    }
+  }
+}
+const ratios = rows.map((r) => r.ratio);
+if (ratios.length) {
+  console.log(`\nratio where/flags: median ${median(ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)} over ${ratios.length} cases; answers ${rows.every((r) => r.same) ? 'all the same' : 'DIFFER'}`);
+}
+if (rows.some((r) => !r.same)) process.exitCode = 1;
