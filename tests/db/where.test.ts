@@ -276,3 +276,95 @@ describe.each(backends)('--where on $backend', ({ backend, skip }) => {
     }
   });
 });
+
+describe.each(backends)('the other commands over --where on $backend', ({ backend, skip }) => {
+  let tdb: TestDatabase;
+  let db: Db;
+  const now = new Date(NOW);
+  let ALL2: Row[] = [];
+  const H1 = NOW_US - H;
+
+  beforeAll(async () => {
+    if (skip) return;
+    tdb = await createDatabase(backend, 'whereops');
+    const demo = await run(['demo', '--db', tdb.url, '--rows', '300', '--days', '2', '--seed', '9'], { now: NOW });
+    expect(demo.code).toBe(0);
+    db = await openDb(tdb.url);
+    // the last hour: payments failing, everything else fine
+    const recent = Array.from({ length: 12 }, (_, i) =>
+      edgeRow(NOW_US, `pay-${i}`, { created_at: H1 + (i + 1) * 60_000_000, enqueue_time: H1 + (i + 1) * 60_000_000, queue_name: 'payments', kwargs: { amount: 1000 + i * 100 }, status: i < 4 ? 'failed' : 'success', success: i >= 4 }),
+    );
+    await insertRows(db, recent);
+    ALL2 = [...generateRows({ rows: 300, days: 2, seed: 9, now, userIds: [1, 2, 3, 4], salt: 0 }), ...recent].map((r, i) => ({ ...r, id: i + 1 }));
+  }, 120_000);
+  afterAll(async () => {
+    await db?.close();
+    await tdb?.drop();
+  });
+
+  it.skipIf(skip)('an alert rule of its own with a where fires on its rows only; the command\'s filters narrow every rule', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tasklog-alerts-'));
+    try {
+      const rule = { where: "queue_name = 'payments' and kwargs.amount >= 1100", failureRate: 10, minRows: 3 };
+      writeFileSync(join(dir, 'tasklog.config.json'), JSON.stringify({ alerts: { tasks: [rule] } }));
+      const r = await run(['alerts', 'check', '--db', tdb.url, '--json', '--stuck-count', '1000', '--failure-rate', '100'], { now: NOW, cwd: dir });
+      const out = JSON.parse(r.stdout);
+      const rows = ALL2.filter((x) => x.created_at >= H1 && x.queue_name === 'payments' && (at(x.kwargs, ['amount']) as number) >= 1100);
+      const bad = rows.filter(failed);
+      expect(bad.length).toBeGreaterThan(0);
+      expect(out.alerts.map((a: { id: string }) => a.id)).toEqual([`where_failure_rate::${rule.where}`]);
+      expect(out.alerts[0].value).toBe(Math.round((bad.length / rows.length) * 10000) / 100);
+      expect(out.alerts[0].evidence).toContain(`Total tasks: ${rows.length}`);
+      expect(r.code).toBe(1);
+      // scoped to another queue, the rule finds no payments rows: nothing fires
+      const scoped = await run(['alerts', 'check', '--db', tdb.url, '--json', '--stuck-count', '1000', '--failure-rate', '100', '--queue-name', 'low'], { now: NOW, cwd: dir });
+      expect(JSON.parse(scoped.stdout).alerts).toEqual([]);
+      expect(scoped.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(skip)('health --where checks those rows; metrics --where counts those rows', async () => {
+    // 4 of 12 failed: CRITICAL (exit 2), the numbers on stdout all the same
+    const checked = await run(['health', '--db', tdb.url, '--where', "queue_name = 'payments'", '--json'], { now: NOW });
+    expect(checked.code).toBe(2);
+    const h = JSON.parse(checked.stdout);
+    const lastHour = ALL2.filter((x) => x.created_at >= H1 && x.queue_name === 'payments');
+    expect(h.total_last_hour).toBe(lastHour.length);
+    expect(h.failed_last_hour).toBe(lastHour.filter(failed).length);
+    expect(h.failure_rate).toBe(Math.round((lastHour.filter(failed).length / lastHour.length) * 10000) / 100);
+    const all = JSON.parse((await run(['health', '--db', tdb.url, '--json'], { now: NOW })).stdout);
+    expect(all.total_last_hour).toBeGreaterThan(h.total_last_hour);
+    const m = await run(['metrics', '--db', tdb.url, '--where', 'is_failed'], { now: NOW });
+    const sum = m.stdout.split('\n').filter((l) => l.startsWith('tasklog_tasks{')).reduce((s, l) => s + Number(l.split(' ').pop()), 0);
+    expect(sum).toBe(ALL2.filter(failed).length);
+  });
+
+  it.skipIf(skip)("the dashboard's reports are of the list's rows (?q=), and it links the saved views", async () => {
+    const { dashboard } = await import('../../src/server/dashboard.js');
+    const views = new Map([['payments <&>', "queue_name = 'payments'"]]);
+    const reply = await dashboard(db, { path: '/', query: `q=${encodeURIComponent("queue_name = 'payments'")}`, origin: 'http://testserver', now }, views);
+    expect(reply.status).toBe(200);
+    const html = reply.text!;
+    expect(html).toMatch(new RegExp(`data-k="total_tasks">${ALL2.filter((x) => x.queue_name === 'payments').length}<`));
+    expect(html).toContain(`<a data-view="payments &lt;&amp;&gt;" href="/?q=queue_name+%3D+%27payments%27"`);
+    const bad = await dashboard(db, { path: '/', query: 'q=nope', origin: 'http://testserver', now });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/class="err">q: unknown field &#39;nope&#39;; fields: id, job_id/);
+  });
+
+  it.skipIf(skip)('cleanup --where deletes exactly the old rows the expression selects', async () => {
+    const expr = "queue_name = 'payments' or (task_name startswith 'notifications.' and kwargs.title contains '✓')";
+    const old = (x: Row) => x.created_at < NOW_US - 24 * H;
+    const chosen = (x: Row) => x.queue_name === 'payments' || (x.task_name.startsWith('notifications.') && has(at(x.kwargs, ['title']), '✓'));
+    const dry = await runJson(['cleanup', '--db', tdb.url, '--days', '1', '--where', expr, '--dry-run'], { now: NOW });
+    const want = ALL2.filter((x) => old(x) && chosen(x));
+    expect(want.length).toBeGreaterThan(0);
+    expect(dry.deleted).toBe(want.length);
+    const done = await runJson(['cleanup', '--db', tdb.url, '--days', '1', '--where', expr, '--yes', '--batch-size', '7'], { now: NOW });
+    expect(done.deleted).toBe(want.length);
+    const left = await run(['logs', 'list', '--db', tdb.url, '--all', '-o', 'jsonl', '--fields', 'job_id'], { now: NOW });
+    expect(left.stdout.trim().split('\n').map((l) => JSON.parse(l).job_id).sort()).toEqual(ALL2.filter((x) => !(old(x) && chosen(x))).map((x) => x.job_id).sort());
+  });
+});
