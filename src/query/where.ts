@@ -26,6 +26,18 @@ import { equalsSql, hasErrorSql, inSql, statusGroupSql, type Condition, type Fil
 import { STATUS_GROUPS, STATUSES, type StatusGroup } from './status.js';
 import { parseTimeArg, resolveTimeArg, type TimeArg } from './timearg.js';
 
+/** The grammar as the man page and the module's comment state it. */
+export const WHERE_GRAMMAR: readonly string[] = [
+  'expr       := term { or term }',
+  'term       := factor { and factor }',
+  'factor     := not factor | ( expr ) | group | comparison',
+  'comparison := field op value | field [not] in ( value, ... ) | field [not] contains \'text\'',
+  "            | field [not] startswith 'text' | field is [not] null",
+  'op         := = | != | <> | < | <= | > | >=',
+  "field      := column | args[0] | kwargs.user_id | result.a.b[2] | kwargs['odd key']",
+  "value      := 'text' | \"text\" | 42 | -1.5 | true | false | 30s | 2024-05-01 | 2024-05-01T10:00:00Z | -7d | 7d ago | now",
+];
+
 export const MAX_WHERE_LENGTH = 4000;
 const MAX_DEPTH = 50;
 const MAX_VALUES = 1000;
