@@ -258,7 +258,12 @@ export function apiFilters(): Map<string, FilterDef> {
 export function filterCondition(
   db: Db,
   now: Date,
-  scope: { filters?: readonly ActiveFilter[] | Readonly<Record<string, unknown>>; where?: string | WhereExpr },
+  scope: {
+    filters?: readonly ActiveFilter[] | Readonly<Record<string, unknown>>;
+    where?: string | WhereExpr;
+    /** the task table's alias in the caller's FROM (default: none, the bare table) */
+    alias?: string;
+  },
 ): Condition | null {
   const active = Array.isArray(scope.filters) ? (scope.filters as ActiveFilter[]) : activeFilters((scope.filters ?? {}) as Record<string, unknown>);
   const all = [...active];
@@ -266,11 +271,13 @@ export function filterCondition(
   if (all.length === 0) return null;
   requireUserTable(db, all);
   const q = (c: string) => db.dialect.quote(c);
+  const col = (c: string) => (scope.alias ? `${q(scope.alias)}.${q(c)}` : q(c));
   const env: FilterEnv = {
     db,
     now,
-    col: q,
-    ucol: (c) => `(SELECT ${q('u')}.${q(c)} FROM ${q(db.userTable ?? db.userTableName)} AS ${q('u')} WHERE ${q('u')}.${q('id')} = ${q(db.table)}.${q('user_id')})`,
+    col,
+    // the user by user_id, in a subquery: the caller's FROM stays the task table alone
+    ucol: (c) => `(SELECT ${q('tasklog_u')}.${q(c)} FROM ${q(db.userTable ?? db.userTableName)} AS ${q('tasklog_u')} WHERE ${q('tasklog_u')}.${q('id')} = ${scope.alias ? q(scope.alias) : q(db.table)}.${q('user_id')})`,
   };
   const parts: string[] = [];
   const bindings: unknown[] = [];

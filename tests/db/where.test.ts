@@ -341,6 +341,18 @@ describe.each(backends)('the other commands over --where on $backend', ({ backen
     expect(sum).toBe(ALL2.filter(failed).length);
   });
 
+  it.skipIf(skip)('the user filters work in the reports too: --user and --search read the user by user_id', async () => {
+    const { DEMO_USERS } = await import('../../fixtures/generate.js');
+    const alice = ALL2.filter((x) => x.user_id === 2);
+    expect(alice.length).toBeGreaterThan(0);
+    const o = await runJson(['overview', '--db', tdb.url, '--user', DEMO_USERS[1].username], { now: NOW });
+    expect(o.total_tasks).toBe(alice.length);
+    const s = await runJson(['stats', '--db', tdb.url, '--period-hours', '72', '--search', DEMO_USERS[1].email.toUpperCase()], { now: NOW });
+    expect(s.total).toBe(alice.filter((x) => x.created_at >= NOW_US - 72 * H).length);
+    const cleanupCount = await runJson(['cleanup', '--db', tdb.url, '--days', '1', '--user', String(2), '--dry-run'], { now: NOW });
+    expect(cleanupCount.deleted).toBe(alice.filter((x) => x.created_at < NOW_US - 24 * H).length);
+  });
+
   it.skipIf(skip)("the dashboard's reports are of the list's rows (?q=), and it links the saved views", async () => {
     const { dashboard } = await import('../../src/server/dashboard.js');
     const views = new Map([['payments <&>', "queue_name = 'payments'"]]);
