@@ -333,6 +333,7 @@ class Parser {
 
   private field(): FieldRef {
     const tok = this.tok;
+    if (tok.t === 'end') this.fail(`expected a condition (a field, a group such as is_failed, not, or '('), found the end`);
     if (tok.t !== 'word' || KEYWORDS.has(tok.v.toLowerCase())) {
       this.fail(`expected a field, found ${this.shown(tok)}; fields: ${[...WHERE_FIELDS.keys()].join(', ')}; groups: ${WHERE_GROUPS.join(', ')}`);
     }
