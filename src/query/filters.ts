@@ -177,7 +177,7 @@ const DECLARED: Declared[] = [
   {
     option: {
       flags: '--where <expr>',
-      description: `a condition over the row, such as "task_name contains 'payment' and (is_failed or duration_ms > 30s)" (see WHERE EXPRESSIONS; groups: ${WHERE_GROUPS.join(', ')})`,
+      description: `a condition over the row, such as "task_name contains 'payment' and (is_failed or duration_ms > 30s)" (man tasklog: WHERE EXPRESSIONS; groups: ${WHERE_GROUPS.join(', ')})`,
     },
     parseLater: parseWhere,
     apply: (qb, v: WhereExpr, e) => {
