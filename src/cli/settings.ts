@@ -12,6 +12,7 @@ import type { TaskRule } from '../query/alerts.js';
 import { BadObjective, parseObjectives, SLO_ACCEPTS, type Slo } from '../query/slo.js';
 import { KIND_ACCEPTS, THRESHOLDS, thresholdFromJson } from '../query/thresholds.js';
 import { parseSpan } from '../query/timearg.js';
+import { parseWhere, WhereError } from '../query/where.js';
 
 /** Table names reach SQL as quoted identifiers; still, keep them to what a Django db_table can be. */
 export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}(\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$/;
@@ -44,6 +45,8 @@ export interface ConfigFile {
   rearq?: { database?: string; redis?: string; tables?: string; queues?: Record<string, string> };
   /** service-level objectives, checked and parsed (query/slo.ts) */
   slos?: Slo[];
+  /** saved views: name → --where expression */
+  views?: Record<string, string>;
   [key: string]: unknown;
 }
 
@@ -94,8 +97,33 @@ function isDatabaseUrl(v: unknown): boolean {
 
 const DATABASE_ACCEPTS = 'a database URL (sqlite:///file, postgres://…, mysql://…) or a SQLite file path';
 
-const TASKS_ACCEPTS = 'a list of {"task": NAME, "failureRate": PERCENT, "minRows": N (optional)}';
-const TASK_RULE_KEYS = ['task', 'failureRate', 'minRows'];
+const TASKS_ACCEPTS = 'a list of {"task": NAME and/or "where": EXPRESSION, "failureRate": PERCENT, "minRows": N (optional)}';
+const TASK_RULE_KEYS = ['task', 'where', 'failureRate', 'minRows'];
+
+/** A --where expression, checked as --where checks it; the message says what is wrong and where. */
+function readWhere(v: unknown, sub = ''): string {
+  if (typeof v !== 'string') throw new BadValue('a --where expression (text)', v, sub);
+  try {
+    parseWhere(v);
+  } catch (err) {
+    if (err instanceof WhereError) throw new BadValue(`a --where expression: ${err.message}`, v, sub);
+    throw err;
+  }
+  return v;
+}
+
+export const VIEW_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const VIEWS_ACCEPTS = 'an object of view name (letters, digits, _ . -) → --where expression, such as {"payments-failing": "task_name contains \'payment\' and is_failed"}';
+
+function readViews(v: unknown): Record<string, string> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new BadValue(VIEWS_ACCEPTS, v);
+  const out: Record<string, string> = {};
+  for (const [name, expr] of Object.entries(v as Record<string, unknown>)) {
+    if (!VIEW_NAME.test(name)) throw new BadValue('a view name of letters, digits, _ . and - (up to 64)', name, `.${name}`);
+    out[name] = readWhere(expr, `.${name}`);
+  }
+  return out;
+}
 
 function readTasks(v: unknown, warn: (key: string) => void): TaskRule[] {
   if (!Array.isArray(v)) throw new BadValue(TASKS_ACCEPTS, v);
@@ -103,10 +131,17 @@ function readTasks(v: unknown, warn: (key: string) => void): TaskRule[] {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new BadValue(TASKS_ACCEPTS, item, `[${i}]`);
     const t = item as Record<string, unknown>;
     for (const k of Object.keys(t)) if (!TASK_RULE_KEYS.includes(k)) warn(`[${i}].${k}`);
-    if (!nonEmpty(t.task)) throw new BadValue('a task name', t.task, `[${i}].task`);
+    if (t.task === undefined && t.where === undefined) throw new BadValue('a rule with "task" or "where" (or both)', item, `[${i}]`);
+    if (t.task !== undefined && !nonEmpty(t.task)) throw new BadValue('a task name', t.task, `[${i}].task`);
+    if (t.where !== undefined) readWhere(t.where, `[${i}].where`);
     if (thresholdFromJson('percent', t.failureRate) === undefined) throw new BadValue(KIND_ACCEPTS.percent, t.failureRate, `[${i}].failureRate`);
     if (t.minRows !== undefined && thresholdFromJson('count', t.minRows) === undefined) throw new BadValue(KIND_ACCEPTS.count, t.minRows, `[${i}].minRows`);
-    return { task: t.task, failureRate: t.failureRate as number, ...(t.minRows !== undefined ? { minRows: t.minRows as number } : {}) };
+    return {
+      ...(t.task !== undefined ? { task: t.task as string } : {}),
+      ...(t.where !== undefined ? { where: t.where as string } : {}),
+      failureRate: t.failureRate as number,
+      ...(t.minRows !== undefined ? { minRows: t.minRows as number } : {}),
+    };
   });
 }
 
@@ -149,6 +184,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('rearq.database', DATABASE_ACCEPTS, "ReArq's database", isDatabaseUrl),
   key('rearq.redis', 'a redis:// or rediss:// URL', "ReArq's Redis", (v) => typeof v === 'string' && /^rediss?:\/\//i.test(v)),
   key('rearq.tables', 'a non-empty string', "ReArq's tables", nonEmpty),
+  { key: 'views', accepts: VIEWS_ACCEPTS, description: 'saved views: --view NAME on every command that takes filters, tasklog views lists them', read: readViews },
   key('rearq.queues', QUEUE_MAP_ACCEPTS, 'the queue of each ReArq task', (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(nonEmpty)),
 ];
 

@@ -15,7 +15,8 @@ import { SLO_ALERT_PREFIX, type Alert, type AlertRules } from '../query/alerts.j
 import { describeBurnRules } from '../query/slo.js';
 import { formatThreshold, threshold, thresholdDefaults, thresholdOption, thresholdsOf } from '../query/thresholds.js';
 import { parseSpan } from '../query/timearg.js';
-import type { OutputFlags } from './logs-shared.js';
+import { filterCondition, type ActiveFilter } from '../query/filters.js';
+import { commandFilters, filterOptions, type OutputFlags } from './logs-shared.js';
 
 interface Opts extends OutputFlags {
   [threshold: string]: unknown;
@@ -40,7 +41,9 @@ function describeRules(): string {
     `Rules (django-cfg's alerting strategy): failure rate above ${d('failureRate')} % in the last ${d('window')} with at least ${d('minRows')} rows; ` +
     `more than ${d('stuckCount')} tasks in progress for over ${d('stuckAfter')}; more than ${d('queued')} queued; average duration above ` +
     `${d('avgDuration')} s in the last ${d('window')}; more than ${d('avgRetries')} retries on average; ` +
-    'and per-task failure-rate rules from the config file ("alerts": {"tasks": [{"task": …, "failureRate": 5}]}). ' +
+    'and failure-rate rules of their own from the config file ("alerts": {"tasks": [{"task": …, "failureRate": 5}, ' +
+    '{"where": "queue_name = \'payments\'", "failureRate": 2}]}). Every filter of `logs list` (--where, --view too) ' +
+    'narrows the rows every rule looks at. ' +
     `The config file's objectives ("slos", see tasklog slo) fire burn-rate alerts by the SRE Workbook's rules (${describeBurnRules()}), ` +
     'with severity page or ticket (one per objective, the worse); once the burn stops, an objective\'s cooldown is cleared, so ' +
     'the next burn is sent at once. ' +
@@ -64,6 +67,7 @@ export const spec: CommandSpec = {
     { flags: '--retries <n>', description: 'delivery attempts per channel', default: 3, parse: (v) => intInRange(v, 1, 10) },
     { flags: '--retry-delay <seconds>', description: 'first wait between attempts, doubled each time', default: 1, parse: (v) => positiveNumber(v, 'a number of seconds > 0') },
     { flags: '--dry-run', description: 'evaluate and show what would be sent; send and record nothing' },
+    ...filterOptions(),
     JSON_OPTION,
   ],
   exitCodes: exitDocs(ALERT_STATUS),
@@ -76,7 +80,9 @@ export const spec: CommandSpec = {
     const cfg = loadConfig(ctx);
     const plan = resolvePlan(opts, cfg, ctx);
     const { evaluate } = await import('../query/alerts.js');
-    const outcome = await withDb(opts, ctx, { requireTable: true }, async (db) => deliver(db, await evaluate(db, plan.now, plan.rules), plan));
+    const outcome = await withDb(opts, ctx, { requireTable: true }, async (db) =>
+      deliver(db, await evaluate(db, plan.now, plan.rules, filterCondition(db, plan.now, { filters: plan.filters })), plan),
+    );
     await output(opts, ctx).print(await outcomeJson(outcome, plan), () => outcomeText(outcome, plan));
     const failed = outcome.deliveries.filter((d) => !d.ok);
     if (failed.length) {
@@ -99,6 +105,8 @@ interface Plan {
   dryRun: boolean;
   /** anywhere to send to (else the alerts are only printed) */
   channels: boolean;
+  /** the rows every rule looks at */
+  filters: ActiveFilter[];
 }
 
 interface Outcome {
@@ -128,6 +136,7 @@ function resolvePlan(opts: Opts, cfg: LoadedConfig, ctx: Ctx): Plan {
     policy: { attempts: opts.retries, baseDelayMs: opts.retryDelay * 1000 },
     dryRun: Boolean(opts.dryRun),
     channels: Boolean(webhook || emails?.length),
+    filters: commandFilters(opts, ctx),
   };
 }
 

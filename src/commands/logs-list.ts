@@ -2,10 +2,9 @@ import { withDb } from '../cli/database.js';
 import { writeOut, type Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { intInRange, positiveInt } from '../core/values.js';
-import { activeFilters, FILTERS } from '../query/filters.js';
 import { formatInt } from '../render/format.js';
 import { DEFAULT_ORDERING, ESTIMATE_FROM, ORDERING_FIELDS, parseOrdering, type OrderTerm } from '../query/logs.js';
-import { FIELDS_OPTION, filterValues, type OutputFlags } from './logs-shared.js';
+import { commandFilters, FIELDS_OPTION, filterOptions, type OutputFlags } from './logs-shared.js';
 import { OUTPUT_OPTION, output, type Output } from '../cli/output.js';
 
 interface Opts extends OutputFlags {
@@ -28,7 +27,7 @@ export const spec: CommandSpec = {
     'same table without color. --json prints {count, page, page_size, results}; -o jsonl and -o csv print one row ' +
     'per line, meant for --all, which streams every matching row in constant memory.',
   options: [
-    ...FILTERS.map((f) => f.option),
+    ...filterOptions(),
     {
       flags: '--ordering <fields>',
       description: `sort by FIELD[,FIELD…], - for descending: ${ORDERING_FIELDS.join(', ')} (default ${DEFAULT_ORDERING}; ties by id; nulls last)`,
@@ -50,10 +49,12 @@ export const spec: CommandSpec = {
     { command: 'tasklog logs list --duration-min 30000 --ordering -duration_ms', description: 'the slowest jobs' },
     { command: "tasklog logs list --search 'timeout payments' --json | jq '.results[].job_id'", description: 'search, for a script' },
     { command: 'tasklog logs list --all -o jsonl --since 7d > week.jsonl', description: 'export a week, streamed' },
+    { command: `tasklog logs list --where "kwargs.user_id = 42 and (is_failed or duration_ms > 30s)"`, description: 'a condition over the row, into its arguments' },
+    { command: 'tasklog logs list --view payments-failing', description: 'a view saved in the config file' },
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { LogReader } = await import('../query/logs.js');
-    const query = { filters: activeFilters(filterValues(opts)), order: opts.ordering ?? parseOrdering(DEFAULT_ORDERING) };
+    const query = { filters: commandFilters(opts, ctx), order: opts.ordering ?? parseOrdering(DEFAULT_ORDERING) };
     const out = output(opts, ctx);
     await withDb(opts, ctx, { requireTable: true }, async (db) => {
       const reader = new LogReader(db, ctx.now());

@@ -8,6 +8,7 @@ import { intInRange, positiveNumber } from '../core/values.js';
 import { PERIOD_OPTION } from '../query/window.js';
 import { resolveThresholds } from './health.js';
 import { parseAllowedHosts } from '../server/hosts.js';
+import { savedViews } from './logs-shared.js';
 
 interface Opts extends ConnectionFlags {
   host: string;
@@ -62,11 +63,13 @@ export const spec: CommandSpec = {
   path: ['serve'],
   summary: "django-cfg's task log API (/cfg/tasks/logs/), /metrics, /healthz and a dashboard over HTTP, read-only",
   description:
-    'Answers GET /cfg/tasks/logs/ (every filter, search, ordering, page, page_size), /cfg/tasks/logs/{id}/, ' +
+    'Answers GET /cfg/tasks/logs/ (every filter, search, ordering, page, page_size, and q: a --where expression, a ' +
+    'tasklog extension answering 400 naming q when it does not parse), /cfg/tasks/logs/{id}/, ' +
     '/{id}/related/, /stats/, /timeline/ and /overview/ with the bodies and errors of django-cfg\'s Django REST ' +
     'framework API, so its clients work unchanged; GET /metrics (Prometheus text), GET /healthz (200 when OK or ' +
     'WARNING, 503 otherwise), GET /cfg/tasks/slos/ (the objectives of the config file as `tasklog slo --json` prints ' +
-    'them: a tasklog extension) and a dashboard at / (with the objectives). Only GET and HEAD; read-only database sessions with a statement ' +
+    'them: a tasklog extension) and a dashboard at / (with the objectives; its reports of the rows its list\'s filters ' +
+    'select, the saved views linked). Only GET and HEAD; read-only database sessions with a statement ' +
     'timeout and a deadline per request; 64 requests at a time, 256 connections; one line per request on stderr ' +
     '(secrets in the query redacted); SIGTERM or Ctrl-C stops it after the requests ' +
     `in flight. Listens on 127.0.0.1 unless --host says otherwise, which needs --token-file (or $${TOKEN_ENV}, or --token): then every ` +
@@ -114,6 +117,7 @@ export const spec: CommandSpec = {
     const slos = loadConfig(ctx).values.slos ?? [];
     const log = (line: string) => void ctx.stderr.write(line + '\n');
     const opsSettings = { thresholds, periodHours: opts.periodHours, slos, log };
+    const views = savedViews(ctx);
     const metrics = ops.metricsRoute(opsSettings);
     const objectives = ops.slosRoute(opsSettings);
     const healthz = ops.healthRoute(opsSettings);
@@ -132,7 +136,7 @@ export const spec: CommandSpec = {
       },
       now: () => ctx.now(),
       log,
-      routes: (path) => (path === '/metrics' ? metrics : path === ops.SLO_PATH ? objectives : dashboardRoute(path, slos)),
+      routes: (path) => (path === '/metrics' ? metrics : path === ops.SLO_PATH ? objectives : dashboardRoute(path, slos, views)),
       withoutDb: (path) => (path === '/healthz' ? healthz : null),
     });
     const hosts = opts.allowedHost?.length ? `, Host: loopback or ${opts.allowedHost.join(', ')}` : token === undefined ? ', Host: loopback names only' : '';

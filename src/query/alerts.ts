@@ -14,9 +14,13 @@ import { BURN_WINDOWS, factorOf, firingRules, measureObjectives, type Severity, 
 import { groupSql } from './status.js';
 import { durationSql } from './stats.js';
 import { thresholdDefaults } from './thresholds.js';
+import type { Condition } from './conditions.js';
+import { filterCondition } from './filters.js';
 
+/** A failure-rate rule of its own: the rows of a task (exact), of a --where expression, or of both. */
 export interface TaskRule {
-  task: string;
+  task?: string;
+  where?: string;
   failureRate: number;
   minRows?: number;
 }
@@ -75,6 +79,8 @@ interface Facts {
   db: Db;
   now: Date;
   rules: AlertRules;
+  /** the rows every rule looks at (alerts check's filters), or null: all */
+  condition: Condition | null;
   /** encoded start of the window */
   since: unknown;
   /** "the last hour" */
@@ -122,13 +128,13 @@ const failureRateRule: AlertRule = {
 
 const stuckRule: AlertRule = {
   id: 'stuck_tasks',
-  async check({ db, now, rules, stuck }) {
+  async check({ db, now, rules, stuck, condition }) {
     if (stuck <= rules.stuckCount) return null;
     const q = (c: string) => db.dialect.quote(c);
     const where = stuckWhere(db, now, rules.stuckAfterMs);
     const rows = await db.query<{ task_name: string; job_id: string; start_time: unknown; worker_id: string | null }>(`SELECT ${q('task_name')} AS task_name, ${q('job_id')} AS job_id, ${q('start_time')} AS start_time, ${q('worker_id')} AS worker_id ` +
-        `FROM ${q(db.table)} WHERE ${where.sql} ORDER BY ${q('start_time')}, ${q('id')} LIMIT 10`,
-      where.params,
+        `FROM ${q(db.table)} WHERE ${where.sql}${condition ? ` AND (${condition.sql})` : ''} ORDER BY ${q('start_time')}, ${q('id')} LIMIT 10`,
+      [...where.params, ...(condition?.bindings ?? [])],
     );
     return {
       id: 'stuck_tasks',
@@ -195,20 +201,31 @@ const retryRule: AlertRule = {
   },
 };
 
-/** A per-task failure-rate rule from the config file ("alerts": {"tasks": […]}). */
+/** What a rule of its own is about: "payments.charge", "rows where …", or both. */
+function ruleScope(rule: TaskRule): string {
+  return [rule.task, rule.where !== undefined && `rows where ${rule.where}`].filter(Boolean).join(', ');
+}
+
+/**
+ * A failure-rate rule of its own from the config file ("alerts": {"tasks":
+ * […]}): the rows of a task (exact), of a --where expression, or both.
+ */
 function taskRule(rule: TaskRule): AlertRule {
-  const id = `task_failure_rate:${rule.task}`;
+  const id = rule.where === undefined ? `task_failure_rate:${rule.task}` : `where_failure_rate:${rule.task ?? ''}:${rule.where}`;
   return {
     id,
-    async check({ db, since, rules, win }) {
+    async check({ db, now, since, rules, win, condition }) {
       const q = (c: string) => db.dialect.quote(c);
-      const [t] = await db.query<Record<string, unknown>>(`SELECT COUNT(*) AS total, SUM(CASE WHEN ${groupSql('failed', db.dialect)} THEN 1 ELSE 0 END) AS failed FROM ${q(db.table)} WHERE ${q('created_at')} >= ? AND ${q('task_name')} = ?`,
-        [since, rule.task],
+      const own = filterCondition(db, now, { filters: rule.task === undefined ? {} : { task: rule.task }, where: rule.where });
+      const scope = [own, condition].filter((c): c is Condition => c !== null);
+      const [t] = await db.query<Record<string, unknown>>(`SELECT COUNT(*) AS total, SUM(CASE WHEN ${groupSql('failed', db.dialect)} THEN 1 ELSE 0 END) AS failed FROM ${q(db.table)} WHERE ${q('created_at')} >= ?${scope.map((c) => ` AND (${c.sql})`).join('')}`,
+        [since, ...scope.flatMap((c) => c.bindings)],
       );
       const n = Number(t.total);
       const f = Number(t.failed ?? 0);
       if (n < (rule.minRows ?? rules.minRows) || failurePercent(f, n) <= rule.failureRate) return null;
-      return rateAlert(id, `High failure rate of ${rule.task}`, `[ALERT] High Failure Rate of ${rule.task}`, f, n, rule.failureRate, win);
+      const what = ruleScope(rule);
+      return rateAlert(id, `High failure rate of ${what}`, `[ALERT] High Failure Rate of ${what}`, f, n, rule.failureRate, win);
     },
   };
 }
@@ -255,20 +272,21 @@ export function alertRules(rules: AlertRules): AlertRule[] {
 }
 
 /** The window's aggregates and the backlog, in two statements run side by side. */
-async function gatherFacts(db: Db, now: Date, rules: AlertRules): Promise<Facts> {
+async function gatherFacts(db: Db, now: Date, rules: AlertRules, condition: Condition | null): Promise<Facts> {
   const q = (c: string) => db.dialect.quote(c);
   const since = db.dialect.encodeTime(addMs(instantFromDate(now), -rules.windowMs));
   const [[agg], state] = await Promise.all([
     db.query<Record<string, unknown>>(`SELECT COUNT(${durationSql(db)}) AS n_duration, SUM(${durationSql(db)}) AS sum_duration, SUM(${q('job_retries')}) AS sum_retries ` +
-        `FROM ${q(db.table)} WHERE ${q('created_at')} >= ?`,
-      [since],
+        `FROM ${q(db.table)} WHERE ${q('created_at')} >= ?${condition ? ` AND (${condition.sql})` : ''}`,
+      [since, ...(condition?.bindings ?? [])],
     ),
-    queueState(db, now, rules.stuckAfterMs, rules.windowMs),
+    queueState(db, now, rules.stuckAfterMs, rules.windowMs, condition),
   ]);
   return {
     db,
     now,
     rules,
+    condition,
     since,
     win: windowLabel(rules.windowMs),
     total: state.total,
@@ -281,9 +299,9 @@ async function gatherFacts(db: Db, now: Date, rules: AlertRules): Promise<Facts>
   };
 }
 
-/** Every rule against the same facts; the alerts that fired, in the rules' order. */
-export async function evaluate(db: Db, now: Date, rules: AlertRules): Promise<Alert[]> {
-  const facts = await gatherFacts(db, now, rules);
+/** Every rule against the same facts; the alerts that fired, in the rules' order. `condition`: the rows every rule looks at. */
+export async function evaluate(db: Db, now: Date, rules: AlertRules, condition: Condition | null = null): Promise<Alert[]> {
+  const facts = await gatherFacts(db, now, rules, condition);
   const alerts: Alert[] = [];
   for (const rule of alertRules(rules)) {
     const alert = await rule.check(facts);

@@ -12,6 +12,7 @@ import { byCountThenName, compareText } from './sort.js';
 import { groupSql } from './status.js';
 import type { Window } from './window.js';
 import { chooseWindowPlan, windowTerm, type WindowPlan } from './plan.js';
+import type { Condition } from './conditions.js';
 
 /**
  * How much of the chosen line the rules read: a signature shows at most 300
@@ -129,16 +130,17 @@ export interface ErrorReport {
  * One read of the window: failures grouped by exact message and task. The
  * counts by task are that grouping's sums per task (every failure is in
  * exactly one message group), the signatures its messages folded.
- * `plan`: how the window's rows are read (default: chosen by the window's share of the table).
+ * `condition`: the rows that count (filterCondition); `plan`: how the window's rows are read (default:
+ * chosen by the window's share of the table).
  */
-export async function errorReport(db: Db, window: Window, limit: number, taskName?: string, plan?: WindowPlan): Promise<ErrorReport> {
+export async function errorReport(db: Db, window: Window, limit: number, condition?: Condition | null, plan?: WindowPlan): Promise<ErrorReport> {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const where = [windowTerm(db, plan ?? (await chooseWindowPlan(db, window.since)).plan), groupSql('failed', d)];
   const bindings: unknown[] = [d.encodeTime(window.since)];
-  if (taskName !== undefined) {
-    where.push(`${q('task_name')} = ?`);
-    bindings.push(taskName);
+  if (condition) {
+    where.push(`(${condition.sql})`);
+    bindings.push(...condition.bindings);
   }
   const table = q(db.table);
   // where the database groups text by its collation, the counts by task come from it too (a second read)

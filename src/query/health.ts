@@ -10,6 +10,7 @@ import { pyRound } from './round.js';
 import { measureObjectives, type Slo, type SloReport, type SloStatus } from './slo.js';
 import { groupSql } from './status.js';
 import { thresholdDefaults } from './thresholds.js';
+import type { Condition } from './conditions.js';
 
 
 export interface Thresholds {
@@ -80,22 +81,24 @@ export function stuckWhere(db: Db, now: Date, stuckAfterMs: number): { sql: stri
  * The backlog and the recent past, in one statement: rows in progress that
  * started before `stuckBefore`, queued rows and the oldest one's enqueue time,
  * and rows created since `since` with how many failed. Shared by health,
- * alerts check and metrics.
+ * alerts check and metrics. `condition`: only the rows it holds for (filterCondition).
  */
-export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceMs: number) {
+export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceMs: number, condition?: Condition | null) {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const table = q(db.table);
   const nowI = instantFromDate(now);
   const since = d.encodeTime(addMs(nowI, -sinceMs));
   const stuck = stuckWhere(db, now, stuckAfterMs);
+  const and = condition ? ` AND (${condition.sql})` : '';
+  const c = condition?.bindings ?? [];
   const [row] = await db.query<Record<string, unknown>>(`SELECT ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${stuck.sql}) AS stuck, ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ?) AS total, ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', d)}) AS failed, ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'queued') AS queued, ` +
-      `(SELECT MIN(${q('enqueue_time')}) FROM ${table} WHERE ${q('status')} = 'queued') AS oldest`,
-    [...stuck.params, since, since],
+      `(SELECT COUNT(*) FROM ${table} WHERE ${stuck.sql}${and}) AS stuck, ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ?${and}) AS total, ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', d)}${and}) AS failed, ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'queued'${and}) AS queued, ` +
+      `(SELECT MIN(${q('enqueue_time')}) FROM ${table} WHERE ${q('status')} = 'queued'${and}) AS oldest`,
+    [...stuck.params, ...c, since, ...c, since, ...c, ...c, ...c],
   );
   return {
     stuck: Number(row.stuck),
@@ -106,10 +109,14 @@ export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceM
   };
 }
 
-export async function health(db: Db, now: Date, t: Thresholds, slos: readonly Slo[] = []): Promise<Health> {
+/**
+ * `condition`: the rows checked (filterCondition); all of them when none.
+ * `slos`: objectives checked beside them, each over its own rows.
+ */
+export async function health(db: Db, now: Date, t: Thresholds, condition?: Condition | null, slos: readonly Slo[] = []): Promise<Health> {
   const nowI = instantFromDate(now);
   const [{ stuck, total, failed, queued, oldest }, measured] = await Promise.all([
-    queueState(db, now, t.stuckAfterMs, 3_600_000),
+    queueState(db, now, t.stuckAfterMs, 3_600_000, condition),
     slos.length ? measureObjectives(db, now, slos) : Promise.resolve([]),
   ]);
   const objectives = measured.map((m) => ({ name: m.slo.name, status: SLO_NAGIOS[m.report.status], slo: m.report }));

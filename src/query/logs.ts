@@ -8,7 +8,7 @@ import { InvalidValue } from '../core/errors.js';
 import { RuntimeFailure } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
 import { decodeRow, type TaskLogRow } from '../db/decode.js';
-import type { ActiveFilter, FilterEnv, Where } from './filters.js';
+import { requireUserTable, type ActiveFilter, type FilterEnv, type Where } from './filters.js';
 import type { ColumnSelection } from './present.js';
 
 export const ORDERING_FIELDS = [
@@ -78,8 +78,8 @@ export class LogReader {
     const showUser = !forCount && (only ? only.user : true);
     if (db.userTable && (needsUser || showUser)) {
       this.joinUser(select, showUser);
-    } else if (needsUser && query.filters.some((f) => f.def.name === 'user')) {
-      throw new RuntimeFailure(`--user needs the user table ${db.userTableName}, which is not in ${db.target.display} (see --user-table)`, 'no_user_table');
+    } else {
+      requireUserTable(db, query.filters);
     }
     const env = ordered ? { ...this.env, ordered } : this.env;
     for (const f of query.filters) f.def.apply(select, f.value, env);
@@ -264,10 +264,10 @@ export class LogReader {
     return rows.length ? decodeRow(rows[0]) : null;
   }
 
-  /** Other rows with the same job_id or task_name, newest created first (ties: id descending). */
-  async related(row: TaskLogRow, limit: number): Promise<TaskLogRow[]> {
+  /** Other rows with the same job_id or task_name, newest created first (ties: id descending); `filters` narrow them. */
+  async related(row: TaskLogRow, limit: number, filters: ActiveFilter[] = []): Promise<TaskLogRow[]> {
     const { col } = this.env;
-    const select = this.base({ filters: [], order: [] }, false);
+    const select = this.base({ filters, order: [] }, false);
     select.and(`(${col('job_id')} = ? OR ${col('task_name')} = ?) AND ${col('id')} <> ?`, [row.job_id, row.task_name, row.id]);
     const rows = await this.rows(select, `${col('created_at')} DESC, ${col('id')} DESC`, limit);
     return rows.map(decodeRow);

@@ -10,6 +10,7 @@ import { BURN_WINDOWS, measureObjectives, type Slo, type SloReport } from './slo
 import { SLO_LABEL, SLO_METRICS } from './slo-rules.js';
 import { PERCENTILES, StatsQuery } from './stats.js';
 import type { Window } from './window.js';
+import type { Condition } from './conditions.js';
 
 function label(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -73,14 +74,19 @@ function sloFamilies(reports: SloReport[]): Family[] {
   ];
 }
 
-export async function metrics(db: Db, now: Date, durationWindow: Window, stuckAfterMs: number, slos: readonly Slo[] = []): Promise<string> {
+/**
+ * `condition`: every number of only the rows it holds for (filterCondition);
+ * the objectives' gauges over each objective's own rows.
+ */
+export async function metrics(db: Db, now: Date, durationWindow: Window, stuckAfterMs: number, condition?: Condition | null, slos: readonly Slo[] = []): Promise<string> {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const [rows, h, perTask, objectives] = await Promise.all([
-    db.query<{ task: string; queue: string; status: string; n: unknown }>(`SELECT ${q('task_name')} AS task, ${q('queue_name')} AS queue, ${q('status')} AS status, COUNT(*) AS n FROM ${q(db.table)} GROUP BY ${q('task_name')}, ${q('queue_name')}, ${q('status')}`,
+    db.query<{ task: string; queue: string; status: string; n: unknown }>(`SELECT ${q('task_name')} AS task, ${q('queue_name')} AS queue, ${q('status')} AS status, COUNT(*) AS n FROM ${q(db.table)}${condition ? ` WHERE ${condition.sql}` : ''} GROUP BY ${q('task_name')}, ${q('queue_name')}, ${q('status')}`,
+      condition?.bindings ?? [],
     ),
-    health(db, now, { ...DEFAULT_THRESHOLDS, stuckAfterMs }),
-    new StatsQuery(db, { window: durationWindow }).durationQuantilesByTask(),
+    health(db, now, { ...DEFAULT_THRESHOLDS, stuckAfterMs }, condition),
+    new StatsQuery(db, { window: durationWindow, condition }).durationQuantilesByTask(),
     slos.length ? measureObjectives(db, now, slos) : Promise.resolve([]),
   ]);
   const sorted = [...rows].sort((a, b) => (a.task + '\0' + a.queue + '\0' + a.status < b.task + '\0' + b.queue + '\0' + b.status ? -1 : 1));

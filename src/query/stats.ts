@@ -11,6 +11,7 @@ import { groupSql, STATUSES } from './status.js';
 import { pyInt, pyRound } from './round.js';
 import type { Window } from './window.js';
 import { chooseWindowPlan, windowTerm, type WindowPlan } from './plan.js';
+import type { Condition } from './conditions.js';
 
 /**
  * duration_ms as the reports aggregate it: a value that is not a number (SQLite
@@ -24,8 +25,8 @@ export function durationSql(db: Db): string {
 
 export interface Scope {
   window: Window;
-  taskName?: string;
-  queue?: string;
+  /** the rows of the window that count: the filters' condition (filterCondition) */
+  condition?: Condition | null;
   /** how the window's rows are read (default: chosen by the window's share of the table) */
   plan?: WindowPlan;
 }
@@ -78,17 +79,12 @@ export class StatsQuery {
   private ready(): Promise<void> {
     this.prepared ??= (async () => {
       const { db, scope } = this;
-      const q = (c: string) => db.dialect.quote(c);
       const plan = scope.plan ?? (await chooseWindowPlan(db, scope.window.since)).plan;
       const parts = [windowTerm(db, plan)];
       const bindings: unknown[] = [db.dialect.encodeTime(scope.window.since)];
-      if (scope.taskName !== undefined) {
-        parts.push(`${q('task_name')} = ?`);
-        bindings.push(scope.taskName);
-      }
-      if (scope.queue !== undefined) {
-        parts.push(`${q('queue_name')} = ?`);
-        bindings.push(scope.queue);
+      if (scope.condition) {
+        parts.push(`(${scope.condition.sql})`);
+        bindings.push(...scope.condition.bindings);
       }
       this.where = parts.join(' AND ');
       this.bindings = bindings;

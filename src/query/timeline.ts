@@ -11,6 +11,7 @@ import { pyInt } from './round.js';
 import { durationSql } from './stats.js';
 import type { Window } from './window.js';
 import { chooseWindowPlan, windowTerm, type WindowPlan } from './plan.js';
+import type { Condition } from './conditions.js';
 
 export interface Bucket {
   timestamp: string;
@@ -20,16 +21,19 @@ export interface Bucket {
   avg_duration_ms: number;
 }
 
-/** `plan`: how the window's rows are read (default: chosen by the window's share of the table) */
-export async function timeline(db: Db, window: Window, interval: Interval, tz: string, taskName?: string, plan?: WindowPlan): Promise<Bucket[]> {
+/**
+ * `condition`: the rows of the window that count (filterCondition);
+ * `plan`: how the window's rows are read (default: chosen by the window's share of the table)
+ */
+export async function timeline(db: Db, window: Window, interval: Interval, tz: string, condition?: Condition | null, plan?: WindowPlan): Promise<Bucket[]> {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const g = fineSeconds(interval, tz);
   const where = [windowTerm(db, plan ?? (await chooseWindowPlan(db, window.since)).plan)];
   const bindings: unknown[] = [d.encodeTime(window.since)];
-  if (taskName !== undefined) {
-    where.push(`${q('task_name')} = ?`);
-    bindings.push(taskName);
+  if (condition) {
+    where.push(`(${condition.sql})`);
+    bindings.push(...condition.bindings);
   }
   const key = d.intDivSql(d.epochSecondsSql(q('created_at')), String(g));
   const rows = await db.query<Record<string, unknown>>(`SELECT ${key} AS k, COUNT(*) AS total, ` +

@@ -141,6 +141,10 @@ function ago(iso: string | null, now: Date): string {
 export interface DashboardData {
   /** the config file's objectives with the budget over their window (none: no section) */
   objectives?: SloRow[];
+  /** the saved views: their links to the list of their rows */
+  views: { name: string; expr: string; href: string }[];
+  /** the reports are of the rows the list's filters select */
+  scoped: boolean;
   overview: Overview;
   successRate: number;
   timeline: Bucket[];
@@ -175,10 +179,11 @@ function filterForm(d: DashboardData): string {
     select('queue_name', 'queue', [['', 'any'], ...d.overview.active_queues.map((q) => [q, q] as [string, string])]) +
     text('task_name', 'task contains') +
     text('search', 'search') +
+    `<label>where<input name="q" value="${esc(p.q ?? '')}" size="36" placeholder="kwargs.user_id = 42 and is_failed"></label>` +
     select('created_after', 'created', WINDOWS) +
     select('page_size', 'per page', [['', '20'], ['50', '50'], ['100', '100']]) +
     (d.refresh ? `<input type="hidden" name="refresh" value="${d.refresh}">` : '') +
-    `<button type="submit">Filter</button> <a href="${esc(d.link({ status: null, queue_name: null, task_name: null, search: null, created_after: null, page: null, page_size: null }))}">reset</a></form>`
+    `<button type="submit">Filter</button> <a href="${esc(d.link({ status: null, queue_name: null, task_name: null, search: null, q: null, created_after: null, page: null, page_size: null }))}">reset</a></form>`
   );
 }
 
@@ -259,8 +264,12 @@ export function renderDashboard(d: DashboardData): string {
         )
         .join('')}</tbody></table></div>`
     : '<p class="muted">no failures in the last 24 hours</p>';
+  const views = d.views.length
+    ? `<section id="views"><h2>Views</h2><div class="chips">${d.views.map((v) => `<a data-view="${esc(v.name)}" href="${esc(v.href)}" title="${esc(v.expr)}">${esc(v.name)}</a>`).join(' ')}</div></section>`
+    : '';
   const body =
-    `<section id="overview"><h2>Overview</h2><div class="cards">` +
+    views +
+    `<section id="overview"><h2>Overview${d.scoped ? ' <span class="muted">(the rows of the list\'s filters)</span>' : ''}</h2><div class="cards">` +
     card('total_tasks', o.total_tasks, 'tasks') +
     card('recent_failures', o.recent_failures, 'failures, last 24 h') +
     card('active_queues', o.active_queues.length, 'queues') +

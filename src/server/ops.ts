@@ -29,7 +29,7 @@ export const SLO_PATH = '/cfg/tasks/slos/';
 export function metricsRoute(settings: OpsSettings) {
   return async (db: Db, req: ApiRequest): Promise<Reply> => {
     const { metrics } = await import('../query/metrics.js');
-    const text = await metrics(db, req.now, resolveWindow({ periodHours: settings.periodHours }, req.now), settings.thresholds.stuckAfterMs, settings.slos);
+    const text = await metrics(db, req.now, resolveWindow({ periodHours: settings.periodHours }, req.now), settings.thresholds.stuckAfterMs, null, settings.slos);
     return { status: 200, text, contentType: PROMETHEUS_TEXT };
   };
 }

@@ -64,7 +64,8 @@ const BAD: Record<string, [unknown, RegExp]> = {
   'alerts.smtpUrl': ['mail.example.com:587', /an smtp:\/\/ or smtps:\/\/ URL/],
   'alerts.from': ['tasklog', /an e-mail address/],
   'alerts.cooldown': ['soon', /a span such as "1h"/],
-  'alerts.tasks': [{ task: 'x', failureRate: 5 }, /a list of \{"task": NAME, "failureRate": PERCENT/],
+  'alerts.tasks': [{ task: 'x', failureRate: 5 }, /a list of \{"task": NAME and\/or "where": EXPRESSION, "failureRate": PERCENT/],
+  views: [['is_failed'], /an object of view name \(letters, digits, _ \. -\) → --where expression/],
   slos: ['payments', /a list of objectives \{"name": NAME, "filter": \{PARAM: VALUE, …\} \(optional\), "objective": "success" or \{"latency_ms": MS\}, "target": PERCENT, "window": SPAN\}/],
   'rearq.database': ['redis://localhost/0', /a database URL/],
   'rearq.redis': ['localhost:6379', /a redis:\/\/ or rediss:\/\/ URL/],
@@ -110,7 +111,11 @@ describe('every key of the config file is checked', () => {
       [{ database: 42 }, ['logs', 'list'], /: database must be a database URL/],
       [{ alerts: { tasks: 'checkout' } }, ['alerts', 'check'], /alerts\.tasks must be a list of/],
       [{ alerts: { tasks: [{ task: 'checkout', failureRate: 'high' }] } }, ['alerts', 'check'], /alerts\.tasks\[0\]\.failureRate must be a percentage from 0 to 100 \(got "high"\)/],
-      [{ alerts: { tasks: [{ failureRate: 5 }] } }, ['alerts', 'check'], /alerts\.tasks\[0\]\.task must be a task name/],
+      [{ alerts: { tasks: [{ failureRate: 5 }] } }, ['alerts', 'check'], /alerts\.tasks\[0\] must be a rule with "task" or "where" \(or both\)/],
+      [{ alerts: { tasks: [{ task: '', failureRate: 5 }] } }, ['alerts', 'check'], /alerts\.tasks\[0\]\.task must be a task name/],
+      [{ alerts: { tasks: [{ where: 'queue_name == ', failureRate: 5 }] } }, ['alerts', 'check'], /alerts\.tasks\[0\]\.where must be a --where expression: expected text, a number, true or false|alerts\.tasks\[0\]\.where must be a --where expression: queue_name takes quoted text/],
+      [{ views: { 'payments-failing': "task_name contains 'payment' and is_faild" } }, ['logs', 'list'], /views\.payments-failing must be a --where expression: unknown field 'is_faild'; fields: .* \(at character 34\)/],
+      [{ views: { 'a b': 'is_failed' } }, ['views'], /views\.a b must be a view name of letters, digits, _ \. and - \(up to 64\)/],
       [{ health: [] }, ['overview'], /: health must be an object with the keys stuckAfter, warnStuck/],
     ];
     for (const [values, argv, message] of cases) {
@@ -238,7 +243,8 @@ describe('the thresholds table drives the flags', () => {
   const options = (path: string) => COMMANDS.find((c) => c.path.join(' ') === path)!.options;
 
   it('health and alerts check have one flag per threshold of their section, metrics health\'s --stuck-after', () => {
-    expect(options('health').map((o) => o.flags).filter((f) => f !== '--json' && f !== '--slo <name,…>')).toEqual([
+    const filters = new Set(options('logs list').map((o) => o.flags));
+    expect(options('health').map((o) => o.flags).filter((f) => f !== '--json' && !filters.has(f) && f !== '--view <name>' && f !== '--slo <name,…>')).toEqual([
       '--stuck-after <span>', '--warn-stuck <n>', '--crit-stuck <n>', '--warn-failure-rate <pct>', '--crit-failure-rate <pct>', '--warn-queued <n>', '--crit-queued <n>',
     ]);
     const alerts = options('alerts check').map((o) => o.flags);

@@ -2,7 +2,7 @@ import { pythonJsonDumps } from '../json.js';
 import { createIndexName, metaIndexName } from '../schema.js';
 import { toMysqlText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, type SessionOptions, quoteIdentifier, valuesPlaceholders, type Sql } from './types.js';
+import { describeNetworkError, dollarPath, errorCode, errorMessage, isAscii, likeEscape, type Dialect, type JsonStep, type JsonValueSql, type DriverConnection, type SessionOptions, quoteIdentifier, valuesPlaceholders, type Sql } from './types.js';
 
 /**
  * MySQL and MariaDB: Django stores naive UTC in datetime(6); tasklog reads it
@@ -125,6 +125,28 @@ export class MysqlDialect implements Dialect {
     return { sql: `LOCATE(CAST(? AS BINARY), CAST(LOWER(REPLACE(${columnSql}, '\u0130', 'i\u0307')) AS BINARY)) > 0`, bindings: [term.toLowerCase()] };
   }
 
+  /** a binary pattern: case and trailing spaces count, whatever the column's collation */
+  startsWith(columnSql: string, prefix: string): { sql: string; bindings: unknown[] } {
+    return { sql: `${columnSql} LIKE CAST(? AS BINARY)`, bindings: [likeEscape(prefix) + '%'] };
+  }
+
+  /** json (MySQL) or longtext checked by json_valid (MariaDB) alike; result is text, read only where it is JSON */
+  jsonValue(columnSql: string, stored: 'json' | 'text', path: readonly JsonStep[]): JsonValueSql {
+    // MariaDB's longtext compares a key as written: Django writes non-ASCII as \uXXXX escapes (json.dumps), other
+    // writers as it is; MySQL's json type decodes either. A key with non-ASCII characters is looked up both ways.
+    const paths = [dollarPath(path)];
+    if (path.some((s) => typeof s === 'string' && !isAscii(s))) paths.push(dollarPath(path.map((s) => (typeof s === 'string' ? pythonEscapes(s) : s))));
+    const extract = paths.map((p) => `JSON_EXTRACT(${columnSql}, ${mysqlText(p)})`);
+    const found = extract.length === 1 ? extract[0] : `COALESCE(${extract.join(', ')})`;
+    const x = stored === 'json' ? found : `(CASE WHEN JSON_VALID(${columnSql}) THEN ${found} END)`;
+    return {
+      text: `(CASE WHEN JSON_TYPE(${x}) = 'STRING' THEN JSON_UNQUOTE(${x}) END)`,
+      number: `(CASE WHEN JSON_TYPE(${x}) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL') THEN CAST(JSON_UNQUOTE(${x}) AS DOUBLE) END)`,
+      bool: `(CASE WHEN JSON_TYPE(${x}) = 'BOOLEAN' THEN (JSON_UNQUOTE(${x}) = 'true') END)`,
+      missing: `(COALESCE(JSON_TYPE(${x}), 'NULL') = 'NULL')`,
+    };
+  }
+
   binaryText(columnSql: string): string {
     // byte order of UTF-8 (utf8mb3 or utf8mb4 alike) is code point order
     return `CAST(${columnSql} AS BINARY)`;
@@ -230,4 +252,19 @@ export class MysqlDialect implements Dialect {
     if (code === 'ER_BAD_DB_ERROR') return `cannot connect to ${where}: ${msg}`;
     return `cannot connect to ${where}: ${msg}`;
   }
+}
+
+/** A MySQL string literal: quotes doubled, backslashes escaped (MySQL reads escapes in literals). */
+function mysqlText(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/** Non-ASCII characters as Python's json.dumps writes them: \uXXXX, lower-case hex, UTF-16 units. */
+function pythonEscapes(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    out += code < 0x80 ? text[i] : `\\u${code.toString(16).padStart(4, '0')}`;
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import { bareTable, createIndexName, metaIndexName } from '../schema.js';
 import { toIso, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { asciiFoldSpecials, describeNetworkError, errorCode, isAscii, errorMessage, type Dialect, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
+import { asciiFoldSpecials, describeNetworkError, errorCode, isAscii, errorMessage, likeEscape, sqlText, type Dialect, type JsonStep, type JsonValueSql, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
 
 const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
 
@@ -29,10 +29,37 @@ export class PostgresDialect implements Dialect {
   readonly maxNameLength = 63;
   /** an ICU collation folds case for all of Unicode even in a database created with LC_CTYPE=C */
   private icu = false;
+  /** PostgreSQL 16+ tells JSON text from other text (IS JSON) */
+  private isJson = false;
 
   async init(db: Sql): Promise<void> {
-    const res = await db.query(`SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu') AS icu`);
+    const res = await db.query(
+      `SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu') AS icu, current_setting('server_version_num')::int >= 160000 AS is_json`,
+    );
     this.icu = Boolean(res[0]?.icu);
+    this.isJson = Boolean(res[0]?.is_json);
+  }
+
+  /** LIKE is case-sensitive under a deterministic collation, and a prefix pattern uses the varchar_pattern_ops index */
+  startsWith(columnSql: string, prefix: string): { sql: string; bindings: unknown[] } {
+    return { sql: `${columnSql} LIKE ? ESCAPE '\\'`, bindings: [likeEscape(prefix) + '%'] };
+  }
+
+  /**
+   * jsonb (args, kwargs) read with #>; result is text, cast only where it is
+   * JSON: IS JSON on PostgreSQL 16+, before that where it looks like an
+   * object or array (text that only looks like one stops the query).
+   */
+  jsonValue(columnSql: string, stored: 'json' | 'text', path: readonly JsonStep[]): JsonValueSql {
+    const looksJson = this.isJson ? `${columnSql} IS JSON` : `${columnSql} ~ '^\\s*[[{].*[]}]\\s*$'`;
+    const doc = stored === 'json' ? columnSql : `(CASE WHEN ${looksJson} THEN ${columnSql}::jsonb END)`;
+    const x = `(${doc} #> ${sqlText(`{${path.map((s) => `"${s}"`).join(',')}}`)})`;
+    return {
+      text: `(CASE WHEN jsonb_typeof(${x}) = 'string' THEN ${x} #>> '{}' END)`,
+      number: `(CASE WHEN jsonb_typeof(${x}) = 'number' THEN (${x})::numeric END)`,
+      bool: `(CASE WHEN jsonb_typeof(${x}) = 'boolean' THEN (${x})::boolean END)`,
+      missing: `(COALESCE(jsonb_typeof(${x}), 'null') = 'null')`,
+    };
   }
 
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {

@@ -6,7 +6,7 @@ import type { Target } from '../url.js';
 
 /** the longest word searched with LIKE: SQLite's limit on a pattern is 50,000 bytes (its escapes and the two % included) */
 const LIKE_PATTERN_MAX = 20_000;
-import { asciiFoldSpecials, errorMessage, isAscii, type Dialect, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql, type TableExtent, type WindowPlan } from './types.js';
+import { asciiFoldSpecials, dollarPath, errorMessage, isAscii, sqlText, type Dialect, type JsonStep, type JsonValueSql, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql, type TableExtent, type WindowPlan } from './types.js';
 
 /** rows sampled at evenly spaced ids to tell whether a table is in time order */
 const ORDER_SAMPLES = 17;
@@ -136,6 +136,27 @@ export class SqliteDialect implements Dialect {
   unselective(conditionSql: string): string {
     return `likely(${conditionSql})`;
   }
+
+  /** GLOB is case-sensitive and, on a BINARY column, served by its index; its wildcards * ? [ made plain */
+  startsWith(columnSql: string, prefix: string): { sql: string; bindings: unknown[] } {
+    return { sql: `${columnSql} GLOB ?`, bindings: [prefix.replace(/[*?[]/g, '[$&]') + '*'] };
+  }
+
+  /** Django's JSON text: json_type names the value's type (text, integer, real, true, false, null, array, object) */
+  jsonValue(columnSql: string, stored: 'json' | 'text', path: readonly JsonStep[]): JsonValueSql {
+    const p = sqlText(dollarPath(path));
+    // text that is not JSON (result) is never handed to the JSON functions, which would stop the query
+    const guard = (expr: string) => (stored === 'text' ? `(CASE WHEN json_valid(${columnSql}) THEN ${expr} END)` : expr);
+    const type = guard(`json_type(${columnSql}, ${p})`);
+    const value = guard(`json_extract(${columnSql}, ${p})`);
+    return {
+      text: `(CASE WHEN ${type} = 'text' THEN ${value} END)`,
+      number: `(CASE WHEN ${type} IN ('integer', 'real') THEN ${value} END)`,
+      bool: `(CASE ${type} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)`,
+      missing: `(COALESCE(${type}, 'null') = 'null')`,
+    };
+  }
+
 
   binaryText(columnSql: string): string {
     return columnSql; // SQLite's default collation is BINARY

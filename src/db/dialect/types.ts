@@ -166,6 +166,20 @@ export interface Dialect {
    * the database does it faster at once; absent: tasklog ORs foldContains.
    */
   foldContainsAny?(columnsSql: readonly string[], term: string): { sql: string; bindings: unknown[] } | null;
+  /**
+   * "column starts with prefix", byte for byte (case and accents as they
+   * are, % and _ plain text), in a form the column's index can serve.
+   */
+  startsWith(columnSql: string, prefix: string): { sql: string; bindings: unknown[] };
+  /**
+   * The value at `path` (keys and array indexes) inside a JSON column,
+   * stored as Django stores a JSONField on this database ('json': args,
+   * kwargs) or as text that may hold JSON ('text': result, never read when it
+   * is not JSON). SQL expressions without bindings: the path is written into
+   * them (each key was checked to be plain text: no quotes, backslashes or
+   * control characters), values are compared through bindings by the caller.
+   */
+  jsonValue(columnSql: string, stored: 'json' | 'text', path: readonly JsonStep[]): JsonValueSql;
   /** a condition the planner should not expect to narrow the rows much (SQLite's likely()); absent: as it is */
   unselective?(conditionSql: string): string;
   /** a text column compared byte by byte (code point order), the same on every database */
@@ -173,6 +187,36 @@ export interface Dialect {
   serverVersion(db: Sql): Promise<string>;
   /** Turns a driver error into one line a user can act on. */
   describeConnectError(err: unknown, target: Target, timeoutMs: number): string;
+}
+
+/** A step of a JSON path: an object key or an array index. */
+export type JsonStep = string | number;
+
+/** A JSON value in SQL, by its type: each expression is NULL unless the value is of that type. */
+export interface JsonValueSql {
+  /** a string: its text (escapes decoded) */
+  text: string;
+  /** a number */
+  number: string;
+  /** true or false, as the dialect's trueSql/falseSql compare */
+  bool: string;
+  /** a condition, never NULL: the path leads nowhere, or to JSON null */
+  missing: string;
+}
+
+/** A JSON path for SQLite's and MySQL's JSON functions: $."key"[0]; keys were checked to hold no quote or backslash. */
+export function dollarPath(path: readonly JsonStep[]): string {
+  return '$' + path.map((s) => (typeof s === 'number' ? `[${s}]` : `."${s}"`)).join('');
+}
+
+/** A SQL string literal of text that holds no quote (checked by the caller); doubled anyway. */
+export function sqlText(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** LIKE's wildcards and its escape character made plain text (escape: backslash). */
+export function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
 }
 
 /** How a long-running reader (tasklog serve) wants its connections. */
