@@ -9,6 +9,7 @@ import { ConfigError } from '../core/errors.js';
 import { isEmailAddress, isSmtpUrl, isWebhookUrl, SMTP_ACCEPTS, WEBHOOK_ACCEPTS } from '../notify/addresses.js';
 import { parseDatabaseUrl } from '../db/url.js';
 import type { TaskRule } from '../query/alerts.js';
+import { BadObjective, parseObjectives, SLO_ACCEPTS, type Slo } from '../query/slo.js';
 import { KIND_ACCEPTS, THRESHOLDS, thresholdFromJson } from '../query/thresholds.js';
 import { parseSpan } from '../query/timearg.js';
 
@@ -41,6 +42,8 @@ export interface ConfigFile {
     tasks?: TaskRule[];
   };
   rearq?: { database?: string; redis?: string; tables?: string; queues?: Record<string, string> };
+  /** service-level objectives, checked and parsed (query/slo.ts) */
+  slos?: Slo[];
   [key: string]: unknown;
 }
 
@@ -115,6 +118,16 @@ function readEmails(v: unknown): string[] {
   return list as string[];
 }
 
+/** The objectives, checked as query/slo.ts declares them; a bad one names its part (slos[1].target). */
+function readSlos(v: unknown, warn: (key: string) => void): Slo[] {
+  try {
+    return parseObjectives(v, warn);
+  } catch (err) {
+    if (err instanceof BadObjective) throw new BadValue(err.accepts, err.got, err.path);
+    throw err;
+  }
+}
+
 const QUEUE_MAP_ACCEPTS = 'an object of task name → queue name, such as {"send_email": "mail"}';
 
 export const CONFIG_KEYS: readonly ConfigKey[] = [
@@ -132,6 +145,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('alerts.from', 'an e-mail address', 'alerts check --from', (v) => typeof v === 'string' && isEmailAddress(v)),
   key('alerts.cooldown', KIND_ACCEPTS.span, 'alerts check --cooldown', (v) => thresholdFromJson('span', v) !== undefined),
   { key: 'alerts.tasks', accepts: TASKS_ACCEPTS, description: 'per-task failure-rate rules of alerts check', read: readTasks },
+  { key: 'slos', accepts: SLO_ACCEPTS, description: 'service-level objectives: tasklog slo, alerts check, health --slo, metrics, serve', read: readSlos },
   key('rearq.database', DATABASE_ACCEPTS, "ReArq's database", isDatabaseUrl),
   key('rearq.redis', 'a redis:// or rediss:// URL', "ReArq's Redis", (v) => typeof v === 'string' && /^rediss?:\/\//i.test(v)),
   key('rearq.tables', 'a non-empty string', "ReArq's tables", nonEmpty),

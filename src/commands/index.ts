@@ -17,6 +17,7 @@ import { spec as metrics } from './metrics.js';
 import { spec as migrate } from './migrate.js';
 import { spec as overview } from './overview.js';
 import { spec as serve } from './serve.js';
+import { spec as slo } from './slo.js';
 import { spec as stats } from './stats.js';
 import { spec as timeline } from './timeline.js';
 import { spec as syncRearq } from './sync-rearq.js';
@@ -29,6 +30,6 @@ import { spec as rearqTasks } from './rearq-tasks.js';
 import { spec as rearqCancel } from './rearq-cancel.js';
 import { spec as rearqRequeue } from './rearq-requeue.js';
 
-export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, metrics, serve, init, migrate, demo, importRows, rearqJobs, rearqResults, rearqShow, rearqWorkers, rearqQueues, rearqTasks, rearqCancel, rearqRequeue, syncRearq, doctor, completion];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, slo, health, alertsCheck, cleanup, metrics, serve, init, migrate, demo, importRows, rearqJobs, rearqResults, rearqShow, rearqWorkers, rearqQueues, rearqTasks, rearqCancel, rearqRequeue, syncRearq, doctor, completion];
 
 export { GROUPS } from './groups.js';

@@ -90,11 +90,24 @@ export const REGISTRY: readonly CommandEntry[] = [
   },
   {
     "path": [
+      "slo"
+    ],
+    "summary": "service-level objectives: attainment, error budget, burn rates and page/ticket status",
+    "args": [
+      {
+        "name": "name..."
+      }
+    ],
+    "options": 3,
+    "module": "slo"
+  },
+  {
+    "path": [
       "health"
     ],
     "summary": "django-cfg's TaskLog health check as a Nagios plugin: stuck tasks, last-hour failure rate, backlog",
     "args": [],
-    "options": 8,
+    "options": 9,
     "module": "health"
   },
   {

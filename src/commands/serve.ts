@@ -1,4 +1,4 @@
-import { resolveConnection, type ConnectionFlags } from '../cli/config.js';
+import { loadConfig, resolveConnection, type ConnectionFlags } from '../cli/config.js';
 import { UsageError } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
 import type { CommandSpec } from '../cli/spec.js';
@@ -24,7 +24,8 @@ export const spec: CommandSpec = {
     'Answers GET /cfg/tasks/logs/ (every filter, search, ordering, page, page_size), /cfg/tasks/logs/{id}/, ' +
     '/{id}/related/, /stats/, /timeline/ and /overview/ with the bodies and errors of django-cfg\'s Django REST ' +
     'framework API, so its clients work unchanged; GET /metrics (Prometheus text), GET /healthz (200 when OK or ' +
-    'WARNING, 503 otherwise) and a dashboard at /. Only GET and HEAD; read-only database sessions with a statement ' +
+    'WARNING, 503 otherwise), GET /cfg/tasks/slos/ (the objectives of the config file as `tasklog slo --json` prints ' +
+    'them: a tasklog extension) and a dashboard at / (with the objectives). Only GET and HEAD; read-only database sessions with a statement ' +
     'timeout; 64 requests at a time; one line per request on stderr; SIGTERM or Ctrl-C stops it after the requests ' +
     `in flight. Listens on 127.0.0.1 unless --host says otherwise, which needs --token (or $${TOKEN_ENV}): then every ` +
     'request must send Authorization: Bearer TOKEN.',
@@ -62,8 +63,10 @@ export const spec: CommandSpec = {
     const first = await open();
     let initial: typeof first | null = first;
     const log = (line: string) => void ctx.stderr.write(line + '\n');
-    const opsSettings = { thresholds, periodHours: opts.periodHours, log };
+    const slos = loadConfig(ctx).values.slos ?? [];
+    const opsSettings = { thresholds, periodHours: opts.periodHours, slos, log };
     const metrics = ops.metricsRoute(opsSettings);
+    const objectives = ops.slosRoute(opsSettings);
     const healthz = ops.healthRoute(opsSettings);
     const server = await startServer({
       host: opts.host,
@@ -76,7 +79,7 @@ export const spec: CommandSpec = {
       },
       now: () => ctx.now(),
       log,
-      routes: (path) => (path === '/metrics' ? metrics : dashboardRoute(path)),
+      routes: (path) => (path === '/metrics' ? metrics : path === ops.SLO_PATH ? objectives : dashboardRoute(path, slos)),
       withoutDb: (path) => (path === '/healthz' ? healthz : null),
     });
     ctx.stderr.write(`tasklog serve: listening on ${server.url} (${first.target.display}, read-only)${token ? ', token required' : ''}\n`);

@@ -1,13 +1,16 @@
 /**
  * django-cfg's alert rules, evaluated in SQL: failure rate, stuck tasks,
- * backlog, slow tasks, retry storms, and per-task failure-rate rules from
- * the config file. Each fired alert carries its value, threshold and evidence.
+ * backlog, slow tasks, retry storms, per-task failure-rate rules from
+ * the config file, and the burn-rate rules of the config file's objectives
+ * (slo.ts: a page or a ticket per objective). Each fired alert carries its
+ * value, threshold and evidence.
  */
 import { type Db } from '../db/connect.js';
 import { plural } from '../core/numbers.js';
 import { addMs, decodeTime, instantFromDate } from '../core/time.js';
 import { pyRound } from './round.js';
 import { queueState, stuckWhere } from './health.js';
+import { BURN_WINDOWS, factorOf, firingRules, measureObjectives, type Severity, type Slo, type SloReport } from './slo.js';
 import { groupSql } from './status.js';
 import { durationSql } from './stats.js';
 import { thresholdDefaults } from './thresholds.js';
@@ -29,10 +32,15 @@ export interface AlertRules {
   avgDurationSeconds: number;
   avgRetries: number;
   tasks: TaskRule[];
+  /** the config file's objectives: a burn-rate alert each when one burns too fast */
+  slos?: readonly Slo[];
 }
 
 /** django-cfg's alerting strategy (the thresholds are declared in thresholds.ts). */
 export const DEFAULT_RULES: AlertRules = { ...(thresholdDefaults('alerts') as unknown as Omit<AlertRules, 'tasks'>), tasks: [] };
+
+/** The id prefix of the objectives' alerts: their cooldown state is cleared when the burn stops. */
+export const SLO_ALERT_PREFIX = 'slo_';
 
 export interface Alert {
   /** stable id, the key of the cooldown state */
@@ -45,6 +53,8 @@ export interface Alert {
   unit: string;
   /** what shows it: counts, or the rows involved */
   evidence: string[];
+  /** an objective's alert: page (wake someone) or ticket (look at it in working hours) */
+  severity?: Severity;
 }
 
 /** "the last hour", "the last 2 hours", "the last 90 minutes" */
@@ -203,6 +213,42 @@ function taskRule(rule: TaskRule): AlertRule {
   };
 }
 
+/** "1.5×", "—" */
+const times = (x: number | null) => (x === null ? '—' : `${x}×`);
+
+/**
+ * An objective's alert when its status (slo.ts) is page or ticket: the first
+ * rule that holds gives the value (the burn rate over its long window) and
+ * the threshold.
+ */
+export function sloAlert(slo: Slo, report: SloReport, rules: ReturnType<typeof firingRules>): Alert | null {
+  const rule = rules.find((r) => r.severity === report.status);
+  if (report.status === 'ok' || !rule) return null;
+  const severity = report.status;
+  const long = report.burn_rates[rule.long]!;
+  const b = report.budget;
+  return {
+    id: `${SLO_ALERT_PREFIX}${severity}:${slo.name}`,
+    title: `Objective ${slo.name}: error budget burning (${severity})`,
+    subject: `[${severity.toUpperCase()}] Objective ${slo.name}: error budget burning at ${long}× over ${rule.long}`,
+    value: long,
+    threshold: factorOf(rule),
+    unit: '×',
+    severity,
+    evidence: [
+      ...rules.filter((r) => r.severity === severity).map((r) => `Burn rate ${times(report.burn_rates[r.long])} over ${r.long} and ${times(report.burn_rates[r.short])} over ${r.short}: above ${factorOf(r)}×`),
+      `Attainment: ${report.attainment === null ? '—' : `${report.attainment}%`} of ${report.total} rows (target ${report.target}% over ${report.window_hours} hours)`,
+      `Error budget left: ${b.remaining_share === null ? '—' : `${Math.round(b.remaining_share * 1000) / 10}%`} (${b.spent} bad rows of ${b.allowed} allowed)`,
+      `Burn rates: ${BURN_WINDOWS.map((w) => `${w.key} ${times(report.burn_rates[w.key])}`).join(', ')}`,
+    ],
+  };
+}
+
+async function sloAlerts(db: Db, now: Date, slos: readonly Slo[]): Promise<Alert[]> {
+  const measured = await measureObjectives(db, now, slos);
+  return measured.flatMap((m) => sloAlert(m.slo, m.report, firingRules(m.counts.burn, m.slo.target)) ?? []);
+}
+
 /** The built-in rules, in the order their alerts are listed, then the per-task ones. */
 export function alertRules(rules: AlertRules): AlertRule[] {
   return [failureRateRule, stuckRule, backlogRule, slowRule, retryRule, ...rules.tasks.map(taskRule)];
@@ -243,9 +289,10 @@ export async function evaluate(db: Db, now: Date, rules: AlertRules): Promise<Al
     const alert = await rule.check(facts);
     if (alert) alerts.push(alert);
   }
+  if (rules.slos?.length) alerts.push(...(await sloAlerts(db, now, rules.slos)));
   return alerts;
 }
 
 export function alertText(a: Alert): string {
-  return `${a.subject.replace(/^\[ALERT\] /, '')} (threshold ${a.threshold}${a.unit === '%' ? '%' : a.unit === 's' ? ' s' : ''})\n${a.evidence.join('\n')}`;
+  return `${a.subject.replace(/^\[ALERT\] /, '')} (threshold ${a.threshold}${a.unit === '%' || a.unit === '×' ? a.unit : a.unit === 's' ? ' s' : ''})\n${a.evidence.join('\n')}`;
 }

@@ -7,6 +7,7 @@ import { NAGIOS, type NagiosStatus } from '../core/exit.js';
 import { plural } from '../core/numbers.js';
 import { addMs, instantFromDate, parseInstant, toIso } from '../core/time.js';
 import { pyRound } from './round.js';
+import { measureObjectives, type Slo, type SloReport, type SloStatus } from './slo.js';
 import { groupSql } from './status.js';
 import { thresholdDefaults } from './thresholds.js';
 
@@ -32,6 +33,15 @@ export interface Check {
   status: NagiosStatus;
 }
 
+/** An objective as a check: a page is CRITICAL, a ticket WARNING. */
+export const SLO_NAGIOS: Record<SloStatus, NagiosStatus> = { ok: 'OK', ticket: 'WARNING', page: 'CRITICAL' };
+
+export interface ObjectiveCheck {
+  name: string;
+  status: NagiosStatus;
+  slo: SloReport;
+}
+
 export interface Health {
   healthy: boolean;
   stuck_tasks: number;
@@ -43,6 +53,8 @@ export interface Health {
   timestamp: string;
   status: NagiosStatus;
   checks: Check[];
+  /** the objectives asked for (health --slo), each a check */
+  objectives?: ObjectiveCheck[];
 }
 
 function level(value: number, warn: number, crit: number): NagiosStatus {
@@ -94,16 +106,21 @@ export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceM
   };
 }
 
-export async function health(db: Db, now: Date, t: Thresholds): Promise<Health> {
+export async function health(db: Db, now: Date, t: Thresholds, slos: readonly Slo[] = []): Promise<Health> {
   const nowI = instantFromDate(now);
-  const { stuck, total, failed, queued, oldest } = await queueState(db, now, t.stuckAfterMs, 3_600_000);
+  const [{ stuck, total, failed, queued, oldest }, measured] = await Promise.all([
+    queueState(db, now, t.stuckAfterMs, 3_600_000),
+    slos.length ? measureObjectives(db, now, slos) : Promise.resolve([]),
+  ]);
+  const objectives = measured.map((m) => ({ name: m.slo.name, status: SLO_NAGIOS[m.report.status], slo: m.report }));
   const rate = total > 0 ? pyRound((failed / total) * 100, 2) : 0;
   const checks: Check[] = [
     { name: 'stuck', value: stuck, warning: t.warnStuck, critical: t.critStuck, status: level(stuck, t.warnStuck, t.critStuck) },
     { name: 'failure_rate', value: rate, warning: t.warnFailureRate, critical: t.critFailureRate, status: level(rate, t.warnFailureRate, t.critFailureRate) },
     { name: 'queued', value: queued, warning: t.warnQueued, critical: t.critQueued, status: level(queued, t.warnQueued, t.critQueued) },
   ];
-  const status: NagiosStatus = checks.some((c) => c.status === 'CRITICAL') ? 'CRITICAL' : checks.some((c) => c.status === 'WARNING') ? 'WARNING' : 'OK';
+  const all = [...checks, ...objectives];
+  const status: NagiosStatus = all.some((c) => c.status === 'CRITICAL') ? 'CRITICAL' : all.some((c) => c.status === 'WARNING') ? 'WARNING' : 'OK';
   return {
     healthy: status === 'OK',
     stuck_tasks: stuck,
@@ -115,17 +132,29 @@ export async function health(db: Db, now: Date, t: Thresholds): Promise<Health> 
     timestamp: toIso(nowI),
     status,
     checks,
+    ...(slos.length ? { objectives } : {}),
   };
 }
 
-/** Nagios performance data: `stuck=0;5;10;0 failure_rate=12.5%;10;20;0;100 queued=3;100;500;0` */
+/**
+ * Nagios performance data: `stuck=0;5;10;0 failure_rate=12.5%;10;20;0;100 queued=3;100;500;0`,
+ * then per objective its budget left, % (names are letters, digits and _ . : -, no quoting needed).
+ */
 export function perfData(h: Health): string {
   const c = Object.fromEntries(h.checks.map((x) => [x.name, x]));
+  const objectives = (h.objectives ?? []).flatMap((o) => (o.slo.budget.remaining_share === null ? [] : [` slo_${o.name}_budget=${pyRound(o.slo.budget.remaining_share * 100, 2)}%;;;;100`]));
   return (
     `stuck=${h.stuck_tasks};${c.stuck.warning};${c.stuck.critical};0 ` +
     `failure_rate=${h.failure_rate}%;${c.failure_rate.warning};${c.failure_rate.critical};0;100 ` +
-    `queued=${h.queued_tasks};${c.queued.warning};${c.queued.critical};0`
+    `queued=${h.queued_tasks};${c.queued.warning};${c.queued.critical};0` +
+    objectives.join('')
   );
+}
+
+/** "objective payments page (burn 21.6× over 1h)" */
+function describeObjectiveCheck(o: ObjectiveCheck): string {
+  const burn = (k: keyof SloReport['burn_rates']) => (o.slo.burn_rates[k] === null ? '—' : `${o.slo.burn_rates[k]}×`);
+  return `objective ${o.name} ${o.slo.status} (burn ${burn('1h')} over 1h, ${burn('6h')} over 6h, ${burn('72h')} over 72h)`;
 }
 
 function describeCheck(c: Check, h: Health): string {
@@ -141,7 +170,8 @@ function describeCheck(c: Check, h: Health): string {
 
 /** The plugin's first line: status, what tripped (or the numbers when OK), then perfdata. */
 export function statusLine(h: Health): string {
-  const tripped = h.checks.filter((c) => c.status !== 'OK').sort((a, b) => NAGIOS[b.status] - NAGIOS[a.status]);
-  const text = tripped.length ? tripped.map((c) => describeCheck(c, h)).join(', ') : h.checks.map((c) => describeCheck(c, h)).join(', ');
+  const described = [...h.checks.map((c) => ({ status: c.status, text: describeCheck(c, h) })), ...(h.objectives ?? []).map((o) => ({ status: o.status, text: describeObjectiveCheck(o) }))];
+  const tripped = described.filter((c) => c.status !== 'OK').sort((a, b) => NAGIOS[b.status] - NAGIOS[a.status]);
+  const text = (tripped.length ? tripped : described).map((c) => c.text).join(', ');
   return `TASKLOG ${h.status} - ${text} | ${perfData(h)}`;
 }

@@ -5,6 +5,7 @@
  *   queue:  critical red, high yellow, default blue, low and background gray
  *   duration: < 1 s green, < 5 s blue, < 30 s yellow, else red
  *   retries: ≥ 3 red, ≥ 2 yellow
+ *   objective: ok green, ticket yellow, page red
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import { colorLevel, type Ctx } from '../core/io.js';
@@ -60,6 +61,15 @@ export const statusIcon = (status: string): string => STATUS_ICON.get(status) ??
 /** a queue's badge color; undefined for a queue without one */
 export const queueColor = (queue: string): BadgeColor | undefined => QUEUE_COLOR.get(queue);
 
+/** An objective's status (query/slo.ts): ok green, a ticket yellow, a page red. */
+const SLO_STATUS_COLOR: ReadonlyMap<string, BadgeColor> = new Map([
+  ['ok', 'green'],
+  ['ticket', 'yellow'],
+  ['page', 'red'],
+]);
+/** an objective's status color (ok, ticket, page) */
+export const sloStatusColor = (status: string): BadgeColor | undefined => SLO_STATUS_COLOR.get(status);
+
 /** Each badge color as CSS: background and text (the admin's Bootstrap-like palette). */
 export const BADGE_CSS: Record<BadgeColor, { bg: string; fg: string }> = {
   gray: { bg: '#6c757d', fg: '#fff' },
@@ -80,6 +90,10 @@ function paint(c: ChalkInstance, color: BadgeColor | undefined): (s: string) => 
 export function statusBadge(style: Style, status: string): string {
   if (!style.enabled) return status;
   return paint(style.c, statusColor(status))(`${statusIcon(status)} ${statusDisplay(status)}`);
+}
+
+export function sloStatusBadge(style: Style, status: string): string {
+  return style.enabled ? paint(style.c, sloStatusColor(status))(status) : status;
 }
 
 export function queueBadge(style: Style, queue: string): string {

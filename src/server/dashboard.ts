@@ -10,6 +10,7 @@ import type { Db } from '../db/connect.js';
 import { activeFilters } from '../query/filters.js';
 import { LogReader, parseOrdering } from '../query/logs.js';
 import { chooseWindowPlan } from '../query/plan.js';
+import type { Slo } from '../query/slo.js';
 import { resolveWindow } from '../query/window.js';
 import { ApiError, queryPage, RELATED_LIMIT, rowById, type ApiRequest, type Reply } from './api.js';
 import { lastValue, parseQs, quotePlus, type QueryPairs } from './drf.js';
@@ -31,18 +32,19 @@ function describe(err: ApiError): string {
     .join('; ');
 }
 
-export async function dashboard(db: Db, req: ApiRequest): Promise<Reply> {
+export async function dashboard(db: Db, req: ApiRequest, slos: readonly Slo[] = []): Promise<Reply> {
   const pairs = parseQs(req.query);
   // names come from the request: no prototype, so "__proto__" or "constructor" is a name like any other
   const params: Record<string, string> = Object.create(null);
   for (const [k, v] of pairs) if (v !== '') params[k] = v;
   const listPairs = Object.entries(params).filter(([k]) => k !== 'refresh') as QueryPairs;
-  const [{ overview }, { StatsQuery }, { timeline }, { errorReport, errorSignature }, html] = await Promise.all([
+  const [{ overview }, { StatsQuery }, { timeline }, { errorReport, errorSignature }, html, slo] = await Promise.all([
     import('../query/overview.js'),
     import('../query/stats.js'),
     import('../query/timeline.js'),
     import('../query/errors.js'),
     import('../render/html.js'),
+    import('../query/slo.js'),
   ]);
   const day = resolveWindow({ periodHours: 24 }, req.now);
   // the three reports of the same window share one plan (on SQLite: one look at the table's extent)
@@ -53,13 +55,14 @@ export async function dashboard(db: Db, req: ApiRequest): Promise<Reply> {
   });
   // the first page only: no count of every failed row, which the dashboard does not show
   const latestFailures = new LogReader(db, req.now).page({ filters: activeFilters({ is_failed: true }), order: parseOrdering('-created_at') }, 1, 8);
-  const [o, stats, buckets, errors, page, failures] = await Promise.all([
+  const [o, stats, buckets, errors, page, failures, objectives] = await Promise.all([
     overview(db, req.now),
     new StatsQuery(db, { window: day, plan }).basic(),
     timeline(db, day, 'hour', 'UTC', undefined, plan),
     errorReport(db, day, 8, undefined, plan),
     list,
     latestFailures,
+    slo.measureObjectives(db, req.now, slos, { buckets: slo.SPARK_BUCKETS }),
   ]);
   const refresh = refreshOf(pairs);
   const link = (changes: Record<string, string | null>) => {
@@ -73,7 +76,8 @@ export async function dashboard(db: Db, req: ApiRequest): Promise<Reply> {
       .join('&');
     return q ? `/?${q}` : '/';
   };
-  const text = html.renderDashboard({ overview: o, successRate: stats.success_rate, timeline: buckets, errors, latestFailures: failures.map((row) => ({ row, signature: errorSignature(row.error_message) })), list: page, params, now: req.now, refresh, link });
+  const objectiveRows = objectives.map((m) => ({ report: m.report, budget: slo.budgetOverWindow(m.slo, m.counts) }));
+  const text = html.renderDashboard({ objectives: objectiveRows, overview: o, successRate: stats.success_rate, timeline: buckets, errors, latestFailures: failures.map((row) => ({ row, signature: errorSignature(row.error_message) })), list: page, params, now: req.now, refresh, link });
   return { status: 'error' in page ? 400 : 200, text, contentType: HTML };
 }
 
@@ -92,9 +96,9 @@ export async function logPage(db: Db, req: ApiRequest, ref: string): Promise<Rep
   return { status: 200, text, contentType: HTML };
 }
 
-/** The dashboard's routes: a handler for / and /logs/{id}, or null. */
-export function dashboardRoute(path: string): ((db: Db, req: ApiRequest) => Promise<Reply>) | null {
-  if (path === '/') return dashboard;
+/** The dashboard's routes: a handler for / (showing `slos`) and /logs/{id}, or null. */
+export function dashboardRoute(path: string, slos: readonly Slo[] = []): ((db: Db, req: ApiRequest) => Promise<Reply>) | null {
+  if (path === '/') return (db, req) => dashboard(db, req, slos);
   const m = /^\/logs\/([^/]+)\/?$/.exec(path);
   if (m) return (db, req) => logPage(db, req, m[1]);
   return null;

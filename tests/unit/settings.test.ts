@@ -65,6 +65,7 @@ const BAD: Record<string, [unknown, RegExp]> = {
   'alerts.from': ['tasklog', /an e-mail address/],
   'alerts.cooldown': ['soon', /a span such as "1h"/],
   'alerts.tasks': [{ task: 'x', failureRate: 5 }, /a list of \{"task": NAME, "failureRate": PERCENT/],
+  slos: ['payments', /a list of objectives \{"name": NAME, "filter": \{PARAM: VALUE, …\} \(optional\), "objective": "success" or \{"latency_ms": MS\}, "target": PERCENT, "window": SPAN\}/],
   'rearq.database': ['redis://localhost/0', /a database URL/],
   'rearq.redis': ['localhost:6379', /a redis:\/\/ or rediss:\/\/ URL/],
   'rearq.tables': ['', /a non-empty string/],
@@ -119,6 +120,48 @@ describe('every key of the config file is checked', () => {
     }
   });
 
+  it('a bad objective is one line naming its part (slo and alerts check: exit 2, health: 3)', async () => {
+    const good = { name: 'payments', filter: { task: 'orders.process_payment' }, objective: 'success', target: 99.5, window: '28d' };
+    const cases: [Record<string, unknown>[], RegExp][] = [
+      [[{ ...good, target: 100 }], /: slos\[0\]\.target must be a percentage above 0 and below 100 with at most 6 decimals, such as 99\.5 \(got 100\)$/],
+      [[{ ...good, target: 99.1234567 }], /: slos\[0\]\.target must be a percentage above 0 and below 100/],
+      [[{ ...good, objective: 'fast' }], /: slos\[0\]\.objective must be "success" or \{"latency_ms": MS\} \(a whole number of milliseconds > 0\) \(got "fast"\)$/],
+      [[{ ...good, objective: { latency_ms: -5 } }], /: slos\[0\]\.objective must be "success" or/],
+      [[{ ...good, window: '28 days' }], /: slos\[0\]\.window must be a span from 1h to 366d, such as "28d" \(got "28 days"\)$/],
+      [[{ ...good, window: '30m' }], /: slos\[0\]\.window must be a span from 1h to 366d/],
+      [[good, { ...good, name: 'other', filter: { tasks: 'x' } }], /: slos\[1\]\.filter\.tasks must be one of the filters task, task_name, task_name_exact, queue_name/],
+      [[{ ...good, filter: { status: 'done' } }], /: slos\[0\]\.filter\.status must be one of deferred, queued, in_progress, success, failed, expired, canceled \(got "done"\)$/],
+      [[{ ...good, filter: { user: 'alice' } }], /: slos\[0\]\.filter\.user must be one of the filters/],
+      [[{ ...good, filter: 'orders' }], /: slos\[0\]\.filter must be an object of filters by the API's parameter names/],
+      [[{ ...good, where: "task_name = 'x'" }], /: slos\[0\]\.where must be left out: "where" in an objective is not supported yet \(use "filter"\)/],
+      [[good, good], /: slos\[1\]\.name must be a name no other objective has \(got "payments"\)$/],
+      [[{ ...good, name: 'my slo' }], /: slos\[0\]\.name must be a name of letters, digits, _ \. : -/],
+      [[42 as unknown as Record<string, unknown>], /: slos\[0\] must be a list of objectives/],
+    ];
+    for (const [slos, message] of cases) {
+      const cwd = withConfig({ slos });
+      for (const argv of [['slo'], ['alerts', 'check'], ['overview']]) {
+        const r = await run(argv, { cwd });
+        expect(r.code, `${argv.join(' ')} ${JSON.stringify(slos)}`).toBe(2);
+        expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+        expect(r.stderr.trimEnd()).toMatch(message);
+      }
+      const h = await run(['health', '--slo', 'payments'], { cwd });
+      expect(h.code).toBe(3);
+      expect(h.stdout).toMatch(/^TASKLOG UNKNOWN - config file .*: slos\[\d\]/);
+    }
+  });
+
+  it('slo without objectives says how to add one (exit 2); --prometheus-rules needs none', async () => {
+    const cwd = withConfig({});
+    const r = await run(['slo'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('tasklog: no service-level objectives: add "slos": [{"name": …, "objective": "success", "target": 99.5, "window": "28d"}] to the config file (tasklog slo --help)\n');
+    const rules = await run(['slo', '--prometheus-rules'], { cwd });
+    expect(rules.code).toBe(0);
+    expect(rules.stdout).toContain('alert: TasklogSLOBurnRatePage');
+  });
+
   it('a critical threshold below its warning is a usage error (health: UNKNOWN, 3)', async () => {
     const r = await run(['health'], { cwd: withConfig({ health: { warnStuck: 8, critStuck: 3 } }) });
     expect(r.code).toBe(3);
@@ -146,6 +189,10 @@ describe('a good config file, and unknown keys', () => {
       cooldown: '30m', tasks: [{ task: 'x', failureRate: 5, minRows: 3 }],
     },
     rearq: { database: 'mysql://rearq@db/rearq', redis: 'redis://127.0.0.1:6379/0', tables: 'rearq_', queues: { send_email: 'mail' } },
+    slos: [
+      { name: 'payments', filter: { task: 'orders.process_payment', queue_name_in: ['critical', 'high'], is_completed: true }, objective: 'success', target: 99.5, window: '28d' },
+      { name: 'email.latency', filter: { task_name: 'send_email', duration_max: 600000 }, objective: { latency_ms: 2000 }, target: 95, window: '7d' },
+    ],
   });
 
   it('every key set to a good value: no error, no warning', async () => {
@@ -191,7 +238,7 @@ describe('the thresholds table drives the flags', () => {
   const options = (path: string) => COMMANDS.find((c) => c.path.join(' ') === path)!.options;
 
   it('health and alerts check have one flag per threshold of their section, metrics health\'s --stuck-after', () => {
-    expect(options('health').map((o) => o.flags).filter((f) => f !== '--json')).toEqual([
+    expect(options('health').map((o) => o.flags).filter((f) => f !== '--json' && f !== '--slo <name,…>')).toEqual([
       '--stuck-after <span>', '--warn-stuck <n>', '--crit-stuck <n>', '--warn-failure-rate <pct>', '--crit-failure-rate <pct>', '--warn-queued <n>', '--crit-queued <n>',
     ]);
     const alerts = options('alerts check').map((o) => o.flags);
