@@ -58,7 +58,7 @@ export const spec: CommandSpec = {
       import('../server/ops.js'),
       import('../server/dashboard.js'),
     ]);
-    const open = () => connect(settings, ctx.cwd, { requireTable: true, poolSize: 8, session: { readOnly: true, statementTimeoutMs: opts.statementTimeout * 1000 } });
+    const open = () => connect(settings, ctx.cwd, { note: (message) => void ctx.stderr.write(`tasklog serve: note: ${message}\n`), requireTable: true, poolSize: 8, session: { readOnly: true, statementTimeoutMs: opts.statementTimeout * 1000 } });
     // fail at once, with the usual one line, when the database is not there at start
     const first = await open();
     let initial: typeof first | null = first;

@@ -43,6 +43,12 @@ export interface Db extends Sql {
   userTable: string | null;
   /** the name asked for with --user-table (or the default), whether it exists or not */
   userTableName: string;
+  /**
+   * Tells the user, once per message, about values a report left out (SQLite
+   * keeps any type in any column: a text in duration_ms): a line on stderr in
+   * the CLI, the server's log in serve; nothing where no one listens.
+   */
+  note(message: string): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +61,8 @@ export interface ConnectOptions {
   session?: SessionOptions;
   /** connections to keep open at most (default: the dialect's maxConnections) */
   poolSize?: number;
+  /** where Db.note's messages go */
+  note?: (message: string) => void;
 }
 
 export async function loadDialect(target: Target): Promise<Dialect> {
@@ -130,7 +138,13 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
       }
     };
     const copyLines = dialect.serverJson ? (select: string, bindings: readonly unknown[]) => pooledCopyLines(pool, select, bindings) : undefined;
-    return { ...sql, transaction, session, copyLines, dialect, target, table, userTable, userTableName: settings.userTable, close };
+    const noted = new Set<string>();
+    const note = (message: string) => {
+      if (noted.has(message)) return;
+      noted.add(message);
+      options.note?.(message);
+    };
+    return { ...sql, transaction, session, copyLines, dialect, target, table, userTable, userTableName: settings.userTable, note, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -22,6 +22,12 @@ export function durationSql(db: Db): string {
   return db.dialect.numericSql?.(col) ?? col;
 }
 
+/** Says once (Db.note) how many rows' duration_ms was no number, from rows holding n_duration_raw and n_duration. */
+export function noteSkippedDurations(db: Db, rows: readonly Record<string, unknown>[]): void {
+  const skipped = rows.reduce((sum, r) => sum + (r.n_duration_raw === undefined ? 0 : Number(r.n_duration_raw) - Number(r.n_duration ?? 0)), 0);
+  if (skipped > 0) db.note(`${skipped} ${skipped === 1 ? 'row holds' : 'rows hold'} a duration_ms that is not a number (SQLite keeps any type in any column): counted as no duration`);
+}
+
 export interface Scope {
   window: Window;
   taskName?: string;
@@ -118,6 +124,8 @@ export class StatsQuery {
       `SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed`,
       `SUM(CASE WHEN ${groupSql('open', d)} THEN 1 ELSE 0 END) AS in_progress`,
       `COUNT(${durationSql(this.db)}) AS n_duration`,
+      // where a duration may be no number (SQLite), how many are there at all: the difference is left out, and said
+      ...(d.numericSql ? [`COUNT(${q('duration_ms')}) AS n_duration_raw`] : []),
       `SUM(${durationSql(this.db)}) AS sum_duration`,
       `MIN(${durationSql(this.db)}) AS min_duration`,
       `MAX(${durationSql(this.db)}) AS max_duration`,
@@ -150,6 +158,7 @@ export class StatsQuery {
 
   /** django-cfg's eight numbers from the counters' row. */
   private eight(agg: Record<string, unknown>): Pick<Stats, SeedStatsKey> {
+    noteSkippedDurations(this.db, [agg]);
     const n = (k: string) => Number(agg[k] ?? 0);
     const successful = n('successful');
     const failed = n('failed');
@@ -320,6 +329,7 @@ export class StatsQuery {
       counts.set(r.name, Number(r.cnt));
     }
     for (const [name, at] of ranked) p95By.set(name, interpolate(at, PERCENTILES.p95, counts.get(name)!));
+    noteSkippedDurations(this.db, rows);
     return rows
       .map((r) => {
         const n = (k: string) => Number(r[k] ?? 0);

@@ -73,7 +73,8 @@ describe('the CLI over hostile rows', () => {
       // metrics prints Prometheus text, -o chooses the format
       if (extra.length && (args.includes('-o') || args[0] === 'metrics')) continue;
       const r = await run([...args, '--db', file, ...extra], { now: NOW, tty: true, env: { FORCE_COLOR: '1' } });
-      expect(r.stderr).toBe('');
+      // nothing on stderr but a note about values left out
+      expect(r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('tasklog: note: '))).toEqual([]);
       expect(r.code).toBe(0);
     }
   });
@@ -99,6 +100,15 @@ describe('the CLI over hostile rows', () => {
     expect(Object.hasOwn(s.by_status, '__proto__')).toBe(true);
     // the wrongly typed durations count as no duration, as the rows read
     expect(Number.isFinite(s.duration_ms.max)).toBe(true);
+  });
+
+  it('durations and times that are no number or time are left out and said once on stderr', async () => {
+    const s = await run(['stats', '--db', file, '--period-hours', '87600', '--by', 'task', '--json'], { now: NOW });
+    expect(s.code).toBe(0);
+    expect(s.stderr).toBe('tasklog: note: 2 rows hold a duration_ms that is not a number (SQLite keeps any type in any column): counted as no duration\n');
+    const t = await run(['timeline', '--db', file, '--period-hours', '87600', '--interval', 'day', '--json'], { now: NOW });
+    expect(t.code).toBe(0);
+    expect(t.stderr).toMatch(/^tasklog: note: 2 rows hold a duration_ms that is not a number .*\ntasklog: note: 1 row holds a created_at that is not a time .*: left out of the timeline\n$/);
   });
 
   it('errors reads a number or a blob in error_message as text', async () => {
