@@ -3,12 +3,14 @@ import { toIso, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
 import { asciiFoldSpecials, describeNetworkError, errorCode, isAscii, errorMessage, type Dialect, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
 
-const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
+const OID = { INT8: 20, JSON: 114, JSONB: 3802, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
 
 /**
  * PostgreSQL: timestamptz is read as text in a UTC session so microseconds
  * survive (node-postgres' Date keeps only milliseconds); bigint counts become
- * numbers; jsonb arrives parsed.
+ * numbers; json and jsonb arrive as their text, parsed once by decodeJson as
+ * on every other database (the driver's own parse, then decodeJson's, read a
+ * JSON string holding JSON — args "[1, 2]" — as the array).
  */
 export class PostgresDialect implements Dialect {
   readonly backend = 'postgres' as const;
@@ -76,6 +78,7 @@ export class PostgresDialect implements Dialect {
       getTypeParser(oid: number, format?: 'text' | 'binary') {
         if (oid === OID.TIMESTAMPTZ || oid === OID.TIMESTAMP) return (v: string) => v;
         if (oid === OID.INT8) return (v: string) => Number(v);
+        if (oid === OID.JSON || oid === OID.JSONB) return (v: string) => v;
         if (oid === OID.NUMERIC) return (v: string) => Number(v);
         return pg.types.getTypeParser(oid, format ?? 'text');
       },
