@@ -36,6 +36,13 @@ export interface Db extends Sql {
    * writes rows itself (serverJson). Breaking off closes the connection.
    */
   copyLines?(select: string, bindings: readonly unknown[]): AsyncGenerator<string>;
+  /**
+   * The rows of `select` in one statement the database streams, in batches
+   * of arrays of untyped values (DriverConnection.streamRows), on a
+   * connection of its own for the whole read (SQLite's only one: run no other
+   * statement until it ends). Breaking off closes that connection.
+   */
+  streamRows(select: string, bindings: readonly unknown[], batchRows?: number): AsyncGenerator<unknown[][]>;
   dialect: Dialect;
   target: Target;
   table: string;
@@ -130,7 +137,8 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
       }
     };
     const copyLines = dialect.serverJson ? (select: string, bindings: readonly unknown[]) => pooledCopyLines(pool, select, bindings) : undefined;
-    return { ...sql, transaction, session, copyLines, dialect, target, table, userTable, userTableName: settings.userTable, close };
+    const streamRows = (select: string, bindings: readonly unknown[], batchRows = 1000) => pooledStreamRows(pool, select, bindings, batchRows);
+    return { ...sql, transaction, session, copyLines, streamRows, dialect, target, table, userTable, userTableName: settings.userTable, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -153,6 +161,13 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
     async run(text, bindings) {
       try {
         return await conn.run(text, bindings);
+      } catch (err) {
+        throw failure(err);
+      }
+    },
+    async *streamRows(text, bindings, batchRows) {
+      try {
+        yield* conn.streamRows(text, bindings, batchRows);
       } catch (err) {
         throw failure(err);
       }
@@ -184,6 +199,19 @@ async function* pooledCopyLines(pool: Pool, select: string, bindings: readonly u
     }
     const rest = decoder.end();
     if (rest) yield rest;
+    finished = true;
+  } finally {
+    if (finished) pool.release(conn);
+    else await pool.discard(conn);
+  }
+}
+
+/** streamRows on a connection of its own; one left mid-statement is closed, not reused. */
+async function* pooledStreamRows(pool: Pool, select: string, bindings: readonly unknown[], batchRows: number): AsyncGenerator<unknown[][]> {
+  const conn = await pool.acquire();
+  let finished = false;
+  try {
+    yield* conn.streamRows(select, bindings, batchRows);
     finished = true;
   } finally {
     if (finished) pool.release(conn);

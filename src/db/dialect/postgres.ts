@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { bareTable, createIndexName, metaIndexName } from '../schema.js';
 import { toIso, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
@@ -116,6 +117,31 @@ export class PostgresDialect implements Dialect {
         // as \u00xx, text never has a raw newline): each line crosses as it is, no escaping to undo
         const stream = client.query(to(`COPY (${inlineBindings(select, bindings)}) TO STDOUT (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`));
         yield* stream as AsyncIterable<Uint8Array>;
+      },
+      async *streamRows(select, bindings, batchRows) {
+        const { to } = await import('pg-copy-streams');
+        // COPY's text format: a row per line, columns split by tabs, \N for NULL, and only
+        // backslash, tab, newline and a few control characters escaped — each line split and
+        // unescaped where it holds a backslash, nothing else parsed
+        const stream = client.query(to(`COPY (${inlineBindings(select, bindings)}) TO STDOUT`));
+        const decoder = new StringDecoder('utf8');
+        let partial = '';
+        let batch: unknown[][] = [];
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          const text = partial + decoder.write(chunk);
+          let start = 0;
+          for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+            batch.push(copyTextRow(text.slice(start, end)));
+            start = end + 1;
+          }
+          partial = text.slice(start);
+          if (batch.length >= batchRows) {
+            yield batch;
+            batch = [];
+          }
+        }
+        if (partial || decoder.end()) throw new Error('the database ended a COPY inside a row');
+        if (batch.length) yield batch;
       },
       close: () => client.end(),
     };
@@ -294,6 +320,25 @@ export class PostgresDialect implements Dialect {
     if (code === '28P01' || code === '28000') return `cannot connect to ${where}: authentication failed (${msg})`;
     return `cannot connect to ${where}: ${msg}`;
   }
+}
+
+const COPY_ESCAPES = new Map([['b', '\b'], ['f', '\f'], ['n', '\n'], ['r', '\r'], ['t', '\t'], ['v', '\v']]);
+
+/** One line of COPY's text format as its columns: text, or null for \N. */
+export function copyTextRow(line: string): (string | null)[] {
+  const cells: (string | null)[] = line.split('\t');
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    if (cell.includes('\\')) cells[i] = cell === '\\N' ? null : unescapeCopyText(cell);
+  }
+  return cells;
+}
+
+/** COPY's backslash sequences undone (it writes \\ \b \f \n \r \t \v; the octal and \x forms COPY FROM also reads, as that code point). */
+function unescapeCopyText(cell: string): string {
+  return cell.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|([^]))/g, (_m, oct: string | undefined, hex: string | undefined, c: string | undefined) =>
+    oct !== undefined ? String.fromCharCode(parseInt(oct, 8)) : hex !== undefined ? String.fromCharCode(parseInt(hex, 16)) : (COPY_ESCAPES.get(c!) ?? c!),
+  );
 }
 
 /** `?` placeholders as PostgreSQL's `$1, $2, …`, leaving quoted text and identifiers alone. */

@@ -186,6 +186,16 @@ export interface DriverConnection {
    * memory stays flat. Breaking off leaves the connection unusable: close it.
    */
   copyLines?(select: string, bindings: readonly unknown[]): AsyncIterable<Uint8Array>;
+  /**
+   * Every row of `select` in one statement the database streams, in batches
+   * of about `batchRows` rows, each row an array of its columns' values in
+   * the select's order, as the database hands them over without types: text,
+   * numbers, null (SQLite's values, PostgreSQL's COPY text, MySQL's text
+   * protocol). The values decodeRow takes. Memory stays flat: the next batch
+   * is read when the consumer asks for it. Breaking off may leave the
+   * connection unusable: close it.
+   */
+  streamRows(select: string, bindings: readonly unknown[], batchRows: number): AsyncIterable<unknown[][]>;
   close(): Promise<void>;
 }
 
