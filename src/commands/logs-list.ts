@@ -98,7 +98,19 @@ async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output, 
   if (out.format !== 'table') {
     const writer = await out.records(fields);
     if (out.format === 'jsonl') {
-      const { jsonLineWriter } = await import('../query/export.js');
+      const { jsonLineWriter, copyTextJsonWriter } = await import('../query/export.js');
+      // PostgreSQL's COPY text: the lines written from its bytes
+      const bytes = copyTextJsonWriter(fields);
+      const copy = reader.streamCopyText(query, bytes.only);
+      if (copy) {
+        for await (const chunk of copy.chunks) {
+          const lines = bytes.write(chunk);
+          if (lines.length) await writer.writeBytes(lines);
+        }
+        bytes.end();
+        writer.end();
+        return;
+      }
       const { only, line } = jsonLineWriter(fields);
       for await (const batch of reader.streamRaw(query, only).batches) {
         let text = '';

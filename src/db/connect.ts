@@ -43,6 +43,8 @@ export interface Db extends Sql {
    * statement until it ends). Breaking off closes that connection.
    */
   streamRows(select: string, bindings: readonly unknown[], batchRows?: number): AsyncGenerator<unknown[][]>;
+  /** Where the driver has it (PostgreSQL): DriverConnection.copyText on a connection of its own; breaking off closes it. */
+  copyText?(select: string, bindings: readonly unknown[]): AsyncGenerator<Uint8Array>;
   dialect: Dialect;
   target: Target;
   table: string;
@@ -137,8 +139,9 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
       }
     };
     const copyLines = dialect.serverJson ? (select: string, bindings: readonly unknown[]) => pooledCopyLines(pool, select, bindings) : undefined;
-    const streamRows = (select: string, bindings: readonly unknown[], batchRows = 1000) => pooledStreamRows(pool, select, bindings, batchRows);
-    return { ...sql, transaction, session, copyLines, streamRows, dialect, target, table, userTable, userTableName: settings.userTable, close };
+    const streamRows = (select: string, bindings: readonly unknown[], batchRows = 1000) => pooled(pool, (conn) => conn.streamRows(select, bindings, batchRows));
+    const copyText = dialect.backend === 'postgres' ? (select: string, bindings: readonly unknown[]) => pooled(pool, (conn) => conn.copyText!(select, bindings)) : undefined;
+    return { ...sql, transaction, session, copyLines, streamRows, copyText, dialect, target, table, userTable, userTableName: settings.userTable, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -172,6 +175,15 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
         throw failure(err);
       }
     },
+    copyText: conn.copyText
+      ? async function* (text, bindings) {
+          try {
+            yield* conn.copyText!(text, bindings);
+          } catch (err) {
+            throw failure(err);
+          }
+        }
+      : undefined,
     copyLines: copyLines
       ? async function* (text, bindings) {
           try {
@@ -206,12 +218,12 @@ async function* pooledCopyLines(pool: Pool, select: string, bindings: readonly u
   }
 }
 
-/** streamRows on a connection of its own; one left mid-statement is closed, not reused. */
-async function* pooledStreamRows(pool: Pool, select: string, bindings: readonly unknown[], batchRows: number): AsyncGenerator<unknown[][]> {
+/** A statement streamed on a connection of its own; one left mid-statement is closed, not reused. */
+async function* pooled<T>(pool: Pool, stream: (conn: DriverConnection) => AsyncIterable<T>): AsyncGenerator<T> {
   const conn = await pool.acquire();
   let finished = false;
   try {
-    yield* conn.streamRows(select, bindings, batchRows);
+    yield* stream(conn);
     finished = true;
   } finally {
     if (finished) pool.release(conn);

@@ -11,7 +11,8 @@ import { decodeJson } from '../db/json.js';
 import { decodeTime, utcTextToIso } from '../core/time.js';
 import { columnsFor, displayUser, type ColumnSelection, type DetailField } from './present.js';
 import { pyRound } from './round.js';
-import { statusDisplay } from './status.js';
+import { STATUSES, statusDisplay } from './status.js';
+import { copyTextCell } from '../db/dialect/postgres.js';
 
 type Values = readonly unknown[];
 
@@ -78,59 +79,48 @@ export function jsonLineWriter(fields: readonly string[]): { only: ColumnSelecti
   const kinds = unique.map((f) => KINDS[f][0]);
   const cols = unique.map((f) => at.get(KINDS[f][1])!);
   const n = unique.length;
-  // one loop with a switch: a call per field through an array of closures costs as much as the formatting
   const line = (row: Values): string => {
     let out = '';
-    for (let i = 0; i < n; i++) {
-      const v = row[cols[i]];
-      let text: string;
-      switch (kinds[i]) {
-        case Kind.Int:
-          text = typeof v === 'number' && Number.isFinite(v) ? '' + v : '' + (decodeInt(v) ?? 0);
-          break;
-        case Kind.NullableInt: {
-          const x = typeof v === 'number' && Number.isFinite(v) ? v : decodeInt(v);
-          text = x === null ? 'null' : '' + x;
-          break;
-        }
-        case Kind.Text:
-          text = JSON.stringify(typeof v === 'string' ? v : (decodeText(v) ?? ''));
-          break;
-        case Kind.NullableText: {
-          const s = typeof v === 'string' ? v : decodeText(v);
-          text = s === null ? 'null' : JSON.stringify(s);
-          break;
-        }
-        case Kind.StatusDisplay:
-          text = JSON.stringify(statusDisplay(decodeText(v) ?? ''));
-          break;
-        case Kind.Bool: {
-          const b = decodeBool(v);
-          text = b === null ? 'null' : b ? 'true' : 'false';
-          break;
-        }
-        case Kind.Json:
-          text = jsonColumnText(v);
-          break;
-        case Kind.DurationSeconds: {
-          const ms = decodeInt(v);
-          text = ms === null ? 'null' : durationSecondsText(ms);
-          break;
-        }
-        case Kind.Time:
-          text = timeText(v);
-          break;
-        case Kind.UserDisplay: {
-          const name = decodeInt(v) === null ? null : decodeText(row[username]);
-          text = name === null ? 'null' : JSON.stringify(displayUser(name, decodeText(row[email])));
-          break;
-        }
-      }
-      out += keys[i] + text;
-    }
+    for (let i = 0; i < n; i++) out += keys[i] + valueJson(kinds[i], row[cols[i]], row[username], row[email]);
     return out + '}\n';
   };
   return { only, line };
+}
+
+/** The JSON text of a field of this kind from its column's value (and for UserDisplay, the username's and email's). */
+function valueJson(kind: Kind, v: unknown, username: unknown, email: unknown): string {
+  switch (kind) {
+    case Kind.Int:
+      return typeof v === 'number' && Number.isFinite(v) ? '' + v : '' + (decodeInt(v) ?? 0);
+    case Kind.NullableInt: {
+      const x = typeof v === 'number' && Number.isFinite(v) ? v : decodeInt(v);
+      return x === null ? 'null' : '' + x;
+    }
+    case Kind.Text:
+      return JSON.stringify(typeof v === 'string' ? v : (decodeText(v) ?? ''));
+    case Kind.NullableText: {
+      const s = typeof v === 'string' ? v : decodeText(v);
+      return s === null ? 'null' : JSON.stringify(s);
+    }
+    case Kind.StatusDisplay:
+      return JSON.stringify(statusDisplay(decodeText(v) ?? ''));
+    case Kind.Bool: {
+      const b = decodeBool(v);
+      return b === null ? 'null' : b ? 'true' : 'false';
+    }
+    case Kind.Json:
+      return jsonColumnText(v);
+    case Kind.DurationSeconds: {
+      const ms = decodeInt(v);
+      return ms === null ? 'null' : durationSecondsText(ms);
+    }
+    case Kind.Time:
+      return timeText(v);
+    case Kind.UserDisplay: {
+      const name = decodeInt(v) === null ? null : decodeText(username);
+      return name === null ? 'null' : JSON.stringify(displayUser(name, decodeText(email)));
+    }
+  }
 }
 
 /** JSON.stringify(decodeTime(value)): the ISO text needs no escape where the fast path made it */
@@ -356,4 +346,257 @@ function hex4(text: string, i: number): number {
     v = v * 16 + h;
   }
   return v;
+}
+
+const utf8 = (text: string) => Buffer.from(text, 'utf8');
+const STATUS_JSON = STATUSES.map((s) => ({ status: utf8(s), display: utf8(JSON.stringify(statusDisplay(s))) }));
+const EMPTY = Buffer.alloc(0);
+const [NULL, ZERO, EMPTY_TEXT, TRUE, FALSE] = ['null', '0', '""', 'true', 'false'].map(utf8);
+
+/**
+ * jsonLineWriter's lines from the bytes of COPY's text format
+ * (LogReader.streamCopyText, PostgreSQL), worked on as bytes: no text
+ * decoded, split, joined and encoded again per row. Integers, booleans,
+ * statuses, text (COPY's escapes turned into JSON's) and times as
+ * PostgreSQL writes them in a UTC session (`2026-11-26 07:37:41.8875+00`)
+ * are rewritten byte by byte; any other value — JSON columns, durations
+ * in seconds, an unusual escape or time — goes through jsonLineWriter's own
+ * formatting, so every line is the same bytes either way. write() takes the
+ * chunks as they arrive and returns the lines they complete.
+ */
+export function copyTextJsonWriter(fields: readonly string[]): { only: ColumnSelection; write(chunk: Uint8Array): Buffer; end(): void } {
+  const only = columnsFor(fields);
+  const at = new Map<string, number>();
+  only.columns.forEach((c, i) => at.set(c, i));
+  const username = only.columns.length;
+  const email = username + 1;
+  const ncols = only.columns.length + (only.user ? 2 : 0);
+  const unique = [...new Set(fields)] as DetailField[];
+  const keys = unique.map((f, i) => utf8((i === 0 ? '{' : ',') + JSON.stringify(f) + ':'));
+  const kinds = unique.map((f) => KINDS[f][0]);
+  const cols = unique.map((f) => at.get(KINDS[f][1])!);
+  const n = unique.length;
+  const starts = new Int32Array(ncols);
+  const ends = new Int32Array(ncols);
+  let out = EMPTY;
+  let o = 0;
+  let rest: Buffer | null = null;
+  let d: Buffer = EMPTY;
+
+  const ensure = (k: number) => {
+    if (o + k <= out.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, o + k));
+    out.copy(bigger, 0, 0, o);
+    out = bigger;
+  };
+  const putBytes = (bytes: Uint8Array) => {
+    ensure(bytes.length);
+    for (let k = 0; k < bytes.length; k++) out[o++] = bytes[k];
+  };
+  const putString = (text: string) => {
+    ensure(text.length * 3);
+    o += out.write(text, o, 'utf8');
+  };
+  const sameBytes = (bytes: Uint8Array, s: number, e: number) => {
+    if (bytes.length !== e - s) return false;
+    for (let k = 0; k < bytes.length; k++) if (bytes[k] !== d[s + k]) return false;
+    return true;
+  };
+  const isNull = (s: number, e: number) => e - s === 2 && d[s] === 92 && d[s + 1] === 78;
+  const cellText = (c: number): string | null => copyTextCell(d.toString('utf8', starts[c], ends[c]));
+  /** COPY's text of a column as a JSON string's inside; false (nothing kept) at an escape COPY does not write */
+  const putEscaped = (s: number, e: number): boolean => {
+    ensure((e - s) * 6);
+    const o0 = o;
+    for (let k = s; k < e; k++) {
+      const b = d[k];
+      if (b === 92) {
+        const x = d[++k];
+        out[o++] = 92;
+        if (x === 92 || x === 110 || x === 116 || x === 114 || x === 98 || x === 102) out[o++] = x;
+        else if (x === 118) {
+          // \v: JSON.stringify writes \u000b
+          out[o++] = 117;
+          out[o++] = 48;
+          out[o++] = 48;
+          out[o++] = 48;
+          out[o++] = 98;
+        } else {
+          o = o0;
+          return false;
+        }
+      } else if (b === 34) {
+        out[o++] = 92;
+        out[o++] = 34;
+      } else if (b < 32) {
+        out[o++] = 92;
+        if (b === 8) out[o++] = 98;
+        else if (b === 9) out[o++] = 116;
+        else if (b === 10) out[o++] = 110;
+        else if (b === 12) out[o++] = 102;
+        else if (b === 13) out[o++] = 114;
+        else {
+          out[o++] = 117;
+          out[o++] = 48;
+          out[o++] = 48;
+          out[o++] = b < 16 ? 48 : 49;
+          const h = b & 15;
+          out[o++] = h < 10 ? 48 + h : 87 + h;
+        }
+      } else out[o++] = b;
+    }
+    return true;
+  };
+  /** a whole number of up to 15 digits as COPY writes it (an optional minus, no leading zero): its bytes are its JSON */
+  const plainInt = (s: number, e: number): boolean => {
+    const first = d[s] === 45 ? s + 1 : s;
+    if (e - first < 1 || e - first > 15 || (d[first] === 48 && e - first > 1)) return false;
+    for (let k = first; k < e; k++) if (d[k] < 48 || d[k] > 57) return false;
+    return !(first > s && e - first === 1 && d[first] === 48);
+  };
+  const digit = (k: number) => d[k] >= 48 && d[k] <= 57;
+  /** `YYYY-MM-DD HH:MM:SS[.f{1,6}]+00`, PostgreSQL's text of a time in a UTC session, as `"YYYY-MM-DDTHH:MM:SS[.ffffff]Z"` */
+  const putTime = (s: number, e: number): boolean => {
+    const len = e - s;
+    if (len < 22 || len > 29 || d[e - 3] !== 43 || d[e - 2] !== 48 || d[e - 1] !== 48) return false;
+    if (d[s + 4] !== 45 || d[s + 7] !== 45 || d[s + 10] !== 32 || d[s + 13] !== 58 || d[s + 16] !== 58) return false;
+    for (const k of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (!digit(s + k)) return false;
+    const month = (d[s + 5] - 48) * 10 + d[s + 6] - 48;
+    const day = (d[s + 8] - 48) * 10 + d[s + 9] - 48;
+    if (month < 1 || month > 12 || day < 1 || day > 31 || d[s + 11] > 50 || d[s + 14] > 53 || d[s + 17] > 53) return false;
+    // hour 24 and over, and years before 1000 (Date.UTC reads 0–99 as 1900–1999): the careful path
+    if ((d[s + 11] === 50 && d[s + 12] > 51) || d[s] === 48) return false;
+    if (day > 28) {
+      const year = (d[s] - 48) * 1000 + (d[s + 1] - 48) * 100 + (d[s + 2] - 48) * 10 + d[s + 3] - 48;
+      const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+      if (day > (month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31)) return false;
+    }
+    const fracEnd = e - 3;
+    let zeros = true;
+    if (len > 22) {
+      if (d[s + 19] !== 46 || fracEnd - (s + 20) < 1) return false;
+      for (let k = s + 20; k < fracEnd; k++) {
+        if (!digit(k)) return false;
+        if (d[k] !== 48) zeros = false;
+      }
+    }
+    ensure(32);
+    out[o++] = 34;
+    for (let k = s; k < s + 19; k++) out[o++] = d[k];
+    out[o - 9] = 84; // the T between date and time
+    if (!zeros) {
+      out[o++] = 46;
+      for (let k = s + 20; k < fracEnd; k++) out[o++] = d[k];
+      for (let k = fracEnd - (s + 20); k < 6; k++) out[o++] = 48;
+    }
+    out[o++] = 90;
+    out[o++] = 34;
+    return true;
+  };
+  const putValue = (kind: Kind, c: number): void => {
+    const s = starts[c];
+    const e = ends[c];
+    const nul = isNull(s, e);
+    switch (kind) {
+      case Kind.Int:
+      case Kind.NullableInt:
+        if (nul) return putBytes(kind === Kind.Int ? ZERO : NULL);
+        if (plainInt(s, e)) return putBytes(d.subarray(s, e));
+        break;
+      case Kind.Text:
+      case Kind.NullableText: {
+        if (nul) return putBytes(kind === Kind.Text ? EMPTY_TEXT : NULL);
+        const o0 = o;
+        ensure(2);
+        out[o++] = 34;
+        if (putEscaped(s, e)) {
+          ensure(1);
+          out[o++] = 34;
+          return;
+        }
+        o = o0;
+        break;
+      }
+      case Kind.StatusDisplay:
+        for (const st of STATUS_JSON) if (sameBytes(st.status, s, e)) return putBytes(st.display);
+        return putValue(Kind.Text, c);
+      case Kind.Bool:
+        if (nul) return putBytes(NULL);
+        if (e - s === 1 && (d[s] === 116 || d[s] === 102)) return putBytes(d[s] === 116 ? TRUE : FALSE);
+        break;
+      case Kind.Time:
+        if (nul) return putBytes(NULL);
+        if (putTime(s, e)) return;
+        break;
+      case Kind.UserDisplay: {
+        if (nul || isNull(starts[username], ends[username])) return putBytes(NULL);
+        const o0 = o;
+        ensure(1);
+        out[o++] = 34;
+        if (putEscaped(starts[username], ends[username])) {
+          const es = starts[email];
+          const ee = ends[email];
+          if (isNull(es, ee) || es === ee) {
+            ensure(1);
+            out[o++] = 34;
+            return;
+          }
+          putString(' (');
+          if (putEscaped(es, ee)) {
+            putString(')"');
+            return;
+          }
+        }
+        o = o0;
+        return putString(valueJson(kind, cellText(c), cellText(username), cellText(email)));
+      }
+      default:
+        break;
+    }
+    putString(valueJson(kind, nul ? null : cellText(c), null, null));
+  };
+  const row = (s: number, e: number) => {
+    let c = 0;
+    starts[0] = s;
+    // a loop, not indexOf: a call into C++ per column costs more than reading the bytes
+    for (let k = s; k < e; k++) {
+      if (d[k] !== 9) continue;
+      if (++c >= ncols) break;
+      ends[c - 1] = k;
+      starts[c] = k + 1;
+    }
+    if (c !== ncols - 1) throw new Error(`a COPY row of ${c + 1} columns where ${ncols} were asked for`);
+    ends[c] = e;
+    for (let i = 0; i < n; i++) {
+      putBytes(keys[i]);
+      putValue(kinds[i], cols[i]);
+    }
+    ensure(2);
+    out[o++] = 125;
+    out[o++] = 10;
+  };
+  return {
+    only,
+    write(chunk: Uint8Array): Buffer {
+      const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      d = rest ? Buffer.concat([rest, bytes]) : bytes;
+      const last = d.lastIndexOf(10);
+      if (last < 0) {
+        rest = Buffer.from(d);
+        return EMPTY;
+      }
+      out = Buffer.allocUnsafe(Math.max(1 << 16, last * 2));
+      o = 0;
+      for (let s = 0; s <= last; ) {
+        const e = d.indexOf(10, s);
+        row(s, e);
+        s = e + 1;
+      }
+      rest = last + 1 < d.length ? Buffer.from(d.subarray(last + 1)) : null;
+      return out.subarray(0, o);
+    },
+    end(): void {
+      if (rest) throw new Error('the database ended a COPY inside a row');
+    },
+  };
 }

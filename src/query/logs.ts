@@ -190,6 +190,21 @@ export class LogReader {
    * connection is the reader's until the last batch (SQLite: the only one).
    */
   streamRaw(query: LogQuery, only: ColumnSelection = { columns: [...COLUMNS], user: true }, batchRows = 1000): { columns: string[]; batches: AsyncGenerator<unknown[][]> } {
+    const { columns, sql, bindings } = this.rawSelect(query, only);
+    return { columns, batches: this.db.streamRows(sql, bindings, batchRows) };
+  }
+
+  /**
+   * streamRaw's rows as the bytes of COPY's text format (Db.copyText), where
+   * the database streams them so (PostgreSQL), else null.
+   */
+  streamCopyText(query: LogQuery, only: ColumnSelection = { columns: [...COLUMNS], user: true }): { columns: string[]; chunks: AsyncGenerator<Uint8Array> } | null {
+    if (!this.db.copyText) return null;
+    const { columns, sql, bindings } = this.rawSelect(query, only);
+    return { columns, chunks: this.db.copyText(sql, bindings) };
+  }
+
+  private rawSelect(query: LogQuery, only: ColumnSelection): { columns: string[]; sql: string; bindings: unknown[] } {
     const { db } = this;
     const q = (c: string) => db.dialect.quote(c);
     const select = this.base(query, false, only, true);
@@ -200,7 +215,7 @@ export class LogReader {
       columns.push('username', 'email');
     }
     const sql = `SELECT ${select.columns.join(', ')} FROM ${select.from}${select.whereSql()} ORDER BY ${this.orderSql(query.order)}`;
-    return { columns, batches: db.streamRows(sql, select.bindings, batchRows) };
+    return { columns, sql, bindings: select.bindings };
   }
 
   /**

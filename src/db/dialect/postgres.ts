@@ -104,6 +104,10 @@ export class PostgresDialect implements Dialect {
     await client.connect();
     if (session.readOnly) await client.query('SET default_transaction_read_only = on');
     if (session.statementTimeoutMs) await client.query(`SET statement_timeout = ${Math.trunc(session.statementTimeoutMs)}`);
+    async function* copyText(select: string, bindings: readonly unknown[]): AsyncGenerator<Uint8Array> {
+      const { to } = await import('pg-copy-streams');
+      yield* client.query(to(`COPY (${inlineBindings(select, bindings)}) TO STDOUT`)) as AsyncIterable<Buffer>;
+    }
     return {
       async run(sql, bindings) {
         const res = await client.query(dollarPlaceholders(sql), bindings as unknown[]);
@@ -118,17 +122,17 @@ export class PostgresDialect implements Dialect {
         const stream = client.query(to(`COPY (${inlineBindings(select, bindings)}) TO STDOUT (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`));
         yield* stream as AsyncIterable<Uint8Array>;
       },
+      copyText,
       async *streamRows(select, bindings, batchRows) {
-        const { to } = await import('pg-copy-streams');
         // COPY's text format: a row per line, columns split by tabs, \N for NULL, and only
         // backslash, tab, newline and a few control characters escaped — each line split and
         // unescaped where it holds a backslash, nothing else parsed
-        const stream = client.query(to(`COPY (${inlineBindings(select, bindings)}) TO STDOUT`));
+        const stream = copyText(select, bindings);
         const decoder = new StringDecoder('utf8');
         let partial = '';
         let batch: unknown[][] = [];
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
-          const text = partial + decoder.write(chunk);
+        for await (const chunk of stream) {
+          const text = partial + decoder.write(chunk as Buffer);
           let start = 0;
           for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
             batch.push(copyTextRow(text.slice(start, end)));
@@ -332,6 +336,11 @@ export function copyTextRow(line: string): (string | null)[] {
     if (cell.includes('\\')) cells[i] = cell === '\\N' ? null : unescapeCopyText(cell);
   }
   return cells;
+}
+
+/** One column of a line of COPY's text format as its text, or null for \N. */
+export function copyTextCell(cell: string): string | null {
+  return cell.includes('\\') ? (cell === '\\N' ? null : unescapeCopyText(cell)) : cell;
 }
 
 /** COPY's backslash sequences undone (it writes \\ \b \f \n \r \t \v; the octal and \x forms COPY FROM also reads, as that code point). */

@@ -196,6 +196,14 @@ export interface DriverConnection {
    * connection unusable: close it.
    */
   streamRows(select: string, bindings: readonly unknown[], batchRows: number): AsyncIterable<unknown[][]>;
+  /**
+   * Where the database streams rows in PostgreSQL's COPY text format (COPY …
+   * TO STDOUT): its bytes as they arrive — UTF-8, a row per line, columns
+   * split by tabs, \N for NULL, backslash, tab, newline, carriage return and
+   * \b \f \v escaped by a backslash — for readers that work on the bytes
+   * (the export's lines). Breaking off leaves the connection unusable.
+   */
+  copyText?(select: string, bindings: readonly unknown[]): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
 
