@@ -67,7 +67,8 @@ for (const url of dbs) {
       const i = (k + r) % contenders.length;
       const res = await runProcess(contenders[i].argv, { env, cwd: ROOT });
       if (res.code !== 0) throw new Error(`${contenders[i].name} exited ${res.code}: ${res.stderr.trim().split('\n').slice(-2).join(' | ')}`);
-      results[i].push(res);
+      // keep the figures, not the output (hundreds of MB a run)
+      results[i].push({ ...res, stdout: '' });
       process.stderr.write(`${backendOf(url)} round ${r + 1}: ${contenders[i].name} ${s(res.ms)} s\n`);
     }
   }
