@@ -4,7 +4,7 @@
 // its own, each a whole process, against
 //   SQLite       sqlite3 -readonly -json "SELECT t.*, u.username, u.email … ORDER BY …"
 //   PostgreSQL   psql -c "COPY (SELECT t.*, u.username, u.email … ORDER BY …) TO STDOUT"
-//   MySQL        mysql --batch -e "SELECT t.*, u.username, u.email … ORDER BY …"
+//   MySQL        mysql --batch --quick -e "SELECT t.*, u.username, u.email … ORDER BY …"
 // (every column of every row, in the export's order: enqueue_time DESC, id DESC), alternating
 // (the order rotates each round), medians and ratios, CPU seconds and peak memory of each process
 // (GNU time). With --base DIR, another build of tasklog runs beside this one (before/after).
@@ -41,7 +41,7 @@ function baseline(url) {
     const u = new URL(url);
     return {
       name: 'mysql --batch',
-      argv: ['mysql', '--batch', '--skip-column-names', '-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username) || 'root', ...(u.password ? [`-p${decodeURIComponent(u.password)}`] : []), u.pathname.slice(1), '-e', SELECT],
+      argv: ['mysql', '--batch', '--quick', '--skip-column-names', '-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username) || 'root', ...(u.password ? [`-p${decodeURIComponent(u.password)}`] : []), u.pathname.slice(1), '-e', SELECT],
     };
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
