@@ -36,6 +36,15 @@ export interface Db extends Sql {
    * writes rows itself (serverJson). Breaking off closes the connection.
    */
   copyLines?(select: string, bindings: readonly unknown[]): AsyncGenerator<string>;
+  /**
+   * The rows of `select` in one statement the database streams, in batches
+   * of arrays of untyped values (DriverConnection.streamRows), on a
+   * connection of its own for the whole read (SQLite's only one: run no other
+   * statement until it ends). Breaking off closes that connection.
+   */
+  streamRows(select: string, bindings: readonly unknown[], batchRows?: number): AsyncGenerator<unknown[][]>;
+  /** Where the driver has it (PostgreSQL): DriverConnection.copyText on a connection of its own; breaking off closes it. */
+  copyText?(select: string, bindings: readonly unknown[]): AsyncGenerator<Uint8Array>;
   dialect: Dialect;
   target: Target;
   table: string;
@@ -144,7 +153,9 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
       noted.add(message);
       options.note?.(message);
     };
-    return { ...sql, transaction, session, copyLines, dialect, target, table, userTable, userTableName: settings.userTable, note, close };
+    const streamRows = (select: string, bindings: readonly unknown[], batchRows = 1000) => pooled(pool, (conn) => conn.streamRows(select, bindings, batchRows));
+    const copyText = dialect.backend === 'postgres' ? (select: string, bindings: readonly unknown[]) => pooled(pool, (conn) => conn.copyText!(select, bindings)) : undefined;
+    return { ...sql, transaction, session, copyLines, streamRows, copyText, dialect, target, table, userTable, userTableName: settings.userTable, note, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -171,6 +182,22 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
         throw failure(err);
       }
     },
+    async *streamRows(text, bindings, batchRows) {
+      try {
+        yield* conn.streamRows(text, bindings, batchRows);
+      } catch (err) {
+        throw failure(err);
+      }
+    },
+    copyText: conn.copyText
+      ? async function* (text, bindings) {
+          try {
+            yield* conn.copyText!(text, bindings);
+          } catch (err) {
+            throw failure(err);
+          }
+        }
+      : undefined,
     copyLines: copyLines
       ? async function* (text, bindings) {
           try {
@@ -198,6 +225,19 @@ async function* pooledCopyLines(pool: Pool, select: string, bindings: readonly u
     }
     const rest = decoder.end();
     if (rest) yield rest;
+    finished = true;
+  } finally {
+    if (finished) pool.release(conn);
+    else await pool.discard(conn);
+  }
+}
+
+/** A statement streamed on a connection of its own; one left mid-statement is closed, not reused. */
+async function* pooled<T>(pool: Pool, stream: (conn: DriverConnection) => AsyncIterable<T>): AsyncGenerator<T> {
+  const conn = await pool.acquire();
+  let finished = false;
+  try {
+    yield* stream(conn);
     finished = true;
   } finally {
     if (finished) pool.release(conn);

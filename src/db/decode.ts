@@ -67,3 +67,10 @@ export function decodeRow(raw: Record<string, unknown>): TaskLogRow {
   if ('email' in raw) row.email = decodeText(raw.email);
   return row;
 }
+
+/** decodeRow of a row of values in the order of `columns` (LogReader.streamRaw's batches). */
+export function decodeRawRow(columns: readonly string[], values: readonly unknown[]): TaskLogRow {
+  const raw: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) raw[columns[i]] = values[i];
+  return decodeRow(raw);
+}

@@ -8,6 +8,7 @@ import { InvalidValue } from '../core/errors.js';
 import { RuntimeFailure } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
 import { decodeRow, type TaskLogRow } from '../db/decode.js';
+import { COLUMNS } from '../db/schema.js';
 import { requireUserTable, type ActiveFilter, type FilterEnv, type Where } from './filters.js';
 import type { ColumnSelection } from './present.js';
 
@@ -176,6 +177,45 @@ export class LogReader {
       if (rows.length < batchSize) return;
       last = rows[rows.length - 1];
     }
+  }
+
+  /**
+   * Every matching row, in order, in one statement the database streams
+   * (Db.streamRows: no batch re-planned, no keyset re-sought), as batches of
+   * rows of untyped values — the values decodeRow takes — in the order of
+   * `columns`: the task table's columns of `only` (all of them by default),
+   * then username and email when the user is shown (NULL without a user
+   * table). For readers of whole tables (the export, the archive) that decode
+   * with decodeRawRow or format values themselves. Constant memory. The
+   * connection is the reader's until the last batch (SQLite: the only one).
+   */
+  streamRaw(query: LogQuery, only: ColumnSelection = { columns: [...COLUMNS], user: true }, batchRows = 1000): { columns: string[]; batches: AsyncGenerator<unknown[][]> } {
+    const { columns, sql, bindings } = this.rawSelect(query, only);
+    return { columns, batches: this.db.streamRows(sql, bindings, batchRows) };
+  }
+
+  /**
+   * streamRaw's rows as the bytes of COPY's text format (Db.copyText), where
+   * the database streams them so (PostgreSQL), else null.
+   */
+  streamCopyText(query: LogQuery, only: ColumnSelection = { columns: [...COLUMNS], user: true }): { columns: string[]; chunks: AsyncGenerator<Uint8Array> } | null {
+    if (!this.db.copyText) return null;
+    const { columns, sql, bindings } = this.rawSelect(query, only);
+    return { columns, chunks: this.db.copyText(sql, bindings) };
+  }
+
+  private rawSelect(query: LogQuery, only: ColumnSelection): { columns: string[]; sql: string; bindings: unknown[] } {
+    const { db } = this;
+    const q = (c: string) => db.dialect.quote(c);
+    const select = this.base(query, false, only, true);
+    const columns = [...only.columns];
+    if (only.user) {
+      // base() adds them after the task columns where there is a user table
+      if (!db.userTable) select.columns.push(`NULL AS ${q('username')}`, `NULL AS ${q('email')}`);
+      columns.push('username', 'email');
+    }
+    const sql = `SELECT ${select.columns.join(', ')} FROM ${select.from}${select.whereSql()} ORDER BY ${this.orderSql(query.order)}`;
+    return { columns, sql, bindings: select.bindings };
   }
 
   /**

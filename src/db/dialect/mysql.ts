@@ -67,6 +67,18 @@ export class MysqlDialect implements Dialect {
     }
     return {
       run,
+      async *streamRows(sql, bindings, batchRows) {
+        // the text protocol's rows as they arrive, paused while the consumer is behind (the stream's buffer)
+        const rows = conn.query({ sql, values: bindings as unknown[], rowsAsArray: true }).stream({ highWaterMark: batchRows });
+        let batch: unknown[][] = [];
+        for await (const row of rows as AsyncIterable<unknown[]>) {
+          if (batch.push(row) >= batchRows) {
+            yield batch;
+            batch = [];
+          }
+        }
+        if (batch.length) yield batch;
+      },
       close: () => new Promise<void>((resolve) => conn.end(() => resolve())),
     };
   }

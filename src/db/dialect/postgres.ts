@@ -1,14 +1,17 @@
+import { StringDecoder } from 'node:string_decoder';
 import { bareTable, createIndexName, metaIndexName } from '../schema.js';
 import { toIso, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
 import { asciiFoldSpecials, describeNetworkError, errorCode, isAscii, errorMessage, likeEscape, sqlText, type Dialect, type JsonStep, type JsonValueSql, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
 
-const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
+const OID = { INT8: 20, JSON: 114, JSONB: 3802, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
 
 /**
  * PostgreSQL: timestamptz is read as text in a UTC session so microseconds
  * survive (node-postgres' Date keeps only milliseconds); bigint counts become
- * numbers; jsonb arrives parsed.
+ * numbers; json and jsonb arrive as their text, parsed once by decodeJson as
+ * on every other database (the driver's own parse, then decodeJson's, read a
+ * JSON string holding JSON — args "[1, 2]" — as the array).
  */
 export class PostgresDialect implements Dialect {
   readonly backend = 'postgres' as const;
@@ -103,6 +106,7 @@ export class PostgresDialect implements Dialect {
       getTypeParser(oid: number, format?: 'text' | 'binary') {
         if (oid === OID.TIMESTAMPTZ || oid === OID.TIMESTAMP) return (v: string) => v;
         if (oid === OID.INT8) return (v: string) => Number(v);
+        if (oid === OID.JSON || oid === OID.JSONB) return (v: string) => v;
         if (oid === OID.NUMERIC) return (v: string) => Number(v);
         return pg.types.getTypeParser(oid, format ?? 'text');
       },
@@ -127,6 +131,10 @@ export class PostgresDialect implements Dialect {
     await client.connect();
     if (session.readOnly) await client.query('SET default_transaction_read_only = on');
     if (session.statementTimeoutMs) await client.query(`SET statement_timeout = ${Math.trunc(session.statementTimeoutMs)}`);
+    async function* copyText(select: string, bindings: readonly unknown[]): AsyncGenerator<Uint8Array> {
+      const { to } = await import('pg-copy-streams');
+      yield* client.query(to(`COPY (${inlineBindings(select, bindings)}) TO STDOUT`)) as AsyncIterable<Buffer>;
+    }
     return {
       async run(sql, bindings) {
         const res = await client.query(dollarPlaceholders(sql), bindings as unknown[]);
@@ -140,6 +148,31 @@ export class PostgresDialect implements Dialect {
         // as \u00xx, text never has a raw newline): each line crosses as it is, no escaping to undo
         const stream = client.query(to(`COPY (${inlineBindings(select, bindings)}) TO STDOUT (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`));
         yield* stream as AsyncIterable<Uint8Array>;
+      },
+      copyText,
+      async *streamRows(select, bindings, batchRows) {
+        // COPY's text format: a row per line, columns split by tabs, \N for NULL, and only
+        // backslash, tab, newline and a few control characters escaped — each line split and
+        // unescaped where it holds a backslash, nothing else parsed
+        const stream = copyText(select, bindings);
+        const decoder = new StringDecoder('utf8');
+        let partial = '';
+        let batch: unknown[][] = [];
+        for await (const chunk of stream) {
+          const text = partial + decoder.write(chunk as Buffer);
+          let start = 0;
+          for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+            batch.push(copyTextRow(text.slice(start, end)));
+            start = end + 1;
+          }
+          partial = text.slice(start);
+          if (batch.length >= batchRows) {
+            yield batch;
+            batch = [];
+          }
+        }
+        if (partial || decoder.end()) throw new Error('the database ended a COPY inside a row');
+        if (batch.length) yield batch;
       },
       close: () => client.end(),
     };
@@ -318,6 +351,30 @@ export class PostgresDialect implements Dialect {
     if (code === '28P01' || code === '28000') return `cannot connect to ${where}: authentication failed (${msg})`;
     return `cannot connect to ${where}: ${msg}`;
   }
+}
+
+const COPY_ESCAPES = new Map([['b', '\b'], ['f', '\f'], ['n', '\n'], ['r', '\r'], ['t', '\t'], ['v', '\v']]);
+
+/** One line of COPY's text format as its columns: text, or null for \N. */
+export function copyTextRow(line: string): (string | null)[] {
+  const cells: (string | null)[] = line.split('\t');
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    if (cell.includes('\\')) cells[i] = cell === '\\N' ? null : unescapeCopyText(cell);
+  }
+  return cells;
+}
+
+/** One column of a line of COPY's text format as its text, or null for \N. */
+export function copyTextCell(cell: string): string | null {
+  return cell.includes('\\') ? (cell === '\\N' ? null : unescapeCopyText(cell)) : cell;
+}
+
+/** COPY's backslash sequences undone (it writes \\ \b \f \n \r \t \v; the octal and \x forms COPY FROM also reads, as that code point). */
+function unescapeCopyText(cell: string): string {
+  return cell.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|([^]))/g, (_m, oct: string | undefined, hex: string | undefined, c: string | undefined) =>
+    oct !== undefined ? String.fromCharCode(parseInt(oct, 8)) : hex !== undefined ? String.fromCharCode(parseInt(hex, 16)) : (COPY_ESCAPES.get(c!) ?? c!),
+  );
 }
 
 /** `?` placeholders as PostgreSQL's `$1, $2, …`, leaving quoted text and identifiers alone. */

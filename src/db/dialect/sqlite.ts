@@ -66,6 +66,27 @@ export class SqliteDialect implements Dialect {
         if (st.reader) return { rows: st.all(...args) as Record<string, unknown>[], changes: 0 };
         return { rows: [], changes: st.run(...args).changes };
       },
+      async *streamRows(sql, bindings, batchRows) {
+        // one statement stepped row by row (no batch re-planned, no keyset to re-seek), rows as arrays
+        const st = conn.prepare(sql).raw(true);
+        const rows = st.iterate(...bindings.map((v) => (typeof v === 'boolean' ? Number(v) : v))) as IterableIterator<unknown[]>;
+        try {
+          for (;;) {
+            const batch: unknown[][] = [];
+            for (let r = rows.next(); ; r = rows.next()) {
+              if (r.done) {
+                if (batch.length) yield batch;
+                return;
+              }
+              if (batch.push(r.value) >= batchRows) break;
+            }
+            yield batch;
+          }
+        } finally {
+          // broken off: the statement is reset and the connection free for the next
+          rows.return?.();
+        }
+      },
       async close() {
         conn.close();
       },

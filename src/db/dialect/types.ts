@@ -238,6 +238,24 @@ export interface DriverConnection {
    * memory stays flat. Breaking off leaves the connection unusable: close it.
    */
   copyLines?(select: string, bindings: readonly unknown[]): AsyncIterable<Uint8Array>;
+  /**
+   * Every row of `select` in one statement the database streams, in batches
+   * of about `batchRows` rows, each row an array of its columns' values in
+   * the select's order, as the database hands them over without types: text,
+   * numbers, null (SQLite's values, PostgreSQL's COPY text, MySQL's text
+   * protocol). The values decodeRow takes. Memory stays flat: the next batch
+   * is read when the consumer asks for it. Breaking off may leave the
+   * connection unusable: close it.
+   */
+  streamRows(select: string, bindings: readonly unknown[], batchRows: number): AsyncIterable<unknown[][]>;
+  /**
+   * Where the database streams rows in PostgreSQL's COPY text format (COPY …
+   * TO STDOUT): its bytes as they arrive — UTF-8, a row per line, columns
+   * split by tabs, \N for NULL, backslash, tab, newline, carriage return and
+   * \b \f \v escaped by a backslash — for readers that work on the bytes
+   * (the export's lines). Breaking off leaves the connection unusable.
+   */
+  copyText?(select: string, bindings: readonly unknown[]): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
 
