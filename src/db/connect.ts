@@ -12,6 +12,7 @@ import { errorCode, type Dialect, type DriverConnection, type SessionOptions, ty
 
 export type { Sql };
 import { parseDatabaseUrl, redact, type Target } from './url.js';
+import type { OwnIndexKind } from './schema.js';
 
 /** Where to connect and which tables to read: resolved by the CLI from flags, environment and config file. */
 export interface ConnectionSettings {
@@ -43,6 +44,12 @@ export interface Db extends Sql {
   userTable: string | null;
   /** the name asked for with --user-table (or the default), whether it exists or not */
   userTableName: string;
+  /**
+   * tasklog's own indexes on the task table when connected (migrate
+   * --search-index / --report-index): the queries that can read them do.
+   * migrate keeps it current when it makes or drops one.
+   */
+  ownIndexes: Set<OwnIndexKind>;
   close(): Promise<void>;
 }
 
@@ -104,6 +111,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
       );
     }
     const userTable = (await dialect.tableExists(sql, settings.userTable)) ? settings.userTable : null;
+    const ownIndexes = await dialect.ownIndexes.present(sql, table);
     const transaction = async <T>(fn: (tx: Sql) => Promise<T>): Promise<T> => {
       const conn = await pool.acquire();
       try {
@@ -130,7 +138,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
       }
     };
     const copyLines = dialect.serverJson ? (select: string, bindings: readonly unknown[]) => pooledCopyLines(pool, select, bindings) : undefined;
-    return { ...sql, transaction, session, copyLines, dialect, target, table, userTable, userTableName: settings.userTable, close };
+    return { ...sql, transaction, session, copyLines, dialect, target, table, userTable, userTableName: settings.userTable, ownIndexes, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

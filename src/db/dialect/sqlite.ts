@@ -1,9 +1,14 @@
 import { existsSync } from 'node:fs';
 import { pythonJsonDumps } from '../json.js';
-import { createIndexName, metaIndexName } from '../schema.js';
+import { createIndexName, metaIndexName, ownIndexName, type OwnIndexKind } from '../schema.js';
 import { toDjangoText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { asciiFoldSpecials, errorMessage, isAscii, type Dialect, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql, type TableExtent, type WindowPlan } from './types.js';
+import { asciiFoldSpecials, asciiRuns, errorMessage, isAscii, REPORT_COLUMNS, type Dialect, type IndexBuild, type OwnIndexes, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql, type TableExtent, type WindowPlan } from './types.js';
+
+/** the columns of the search index, in the order of SEARCH_COLUMNS (query/filters.ts) */
+const SEARCH_INDEX_COLUMNS = ['task_name', 'job_id', 'queue_name', 'error_message', 'worker_id'] as const;
+/** rows of the table indexed per transaction while the search index is built: writers wait at most one batch */
+const SEARCH_FILL_BATCH = 20_000;
 
 /** rows sampled at evenly spaced ids to tell whether a table is in time order */
 const ORDER_SAMPLES = 17;
@@ -132,6 +137,31 @@ export class SqliteDialect implements Dialect {
   unselective(conditionSql: string): string {
     return `likely(${conditionSql})`;
   }
+
+  /**
+   * The search index is an FTS5 trigram table (detail=none: which rows hold
+   * a trigram, not where) of the five columns, with K and İ stored as k and
+   * i. A row holding the term holds every trigram of the term's ASCII runs
+   * (asciiRuns), so the rows holding all of them are a superset of the
+   * answer, read from the index; the term's usual condition then decides.
+   */
+  indexedSearch(table: string, col: (c: string) => string, term: string, userIds: { sql: string; bindings: unknown[] } | null): { sql: string; bindings: unknown[] } | null {
+    const folded = term.toLowerCase();
+    const grams = new Set<string>();
+    for (const run of asciiRuns(folded, 3)) for (let i = 0; i + 3 <= run.length; i++) grams.add(run.slice(i, i + 3));
+    if (grams.size === 0) return null;
+    const match = [...grams].map((g) => `"${g.replace(/"/g, '""')}"`).join(' AND ');
+    const fts = this.quote(ownIndexName(table, 'search', this.maxNameLength));
+    const exact = SEARCH_INDEX_COLUMNS.map((c) => this.foldContains(col(c), term));
+    const users = userIds ? ` UNION ALL SELECT ${this.quote('id')} FROM ${this.quote(table)} WHERE ${this.quote('user_id')} IN (${userIds.sql})` : '';
+    const userExact = userIds ? ` OR ${col('user_id')} IN (${userIds.sql})` : '';
+    return {
+      sql: `(${col('id')} IN (SELECT rowid FROM ${fts} WHERE ${fts} MATCH ?${users}) AND (${exact.map((p) => p.sql).join(' OR ')}${userExact}))`,
+      bindings: [match, ...(userIds?.bindings ?? []), ...exact.flatMap((p) => p.bindings), ...(userIds?.bindings ?? [])],
+    };
+  }
+
+  readonly ownIndexes: OwnIndexes = sqliteOwnIndexes(this);
 
   binaryText(columnSql: string): string {
     return columnSql; // SQLite's default collation is BINARY
@@ -268,4 +298,109 @@ export class SqliteDialect implements Dialect {
     if (/not a database|file is encrypted/i.test(msg)) return `cannot open ${target.display}: not a SQLite database`;
     return `cannot open ${target.display}: ${msg}`;
   }
+}
+
+/** K and İ as the search index stores them (k, i); SQL SQLite's own functions compute, so Django's writes fire the same triggers */
+function searchText(valueSql: string): string {
+  return `replace(replace(${valueSql}, char(8490), 'k'), char(304), 'i')`;
+}
+
+/**
+ * tasklog's indexes on SQLite. Search: an FTS5 trigram table without a copy
+ * of the text (content=''), kept in step by three triggers on the task
+ * table; built in batches of rows, each its own short transaction, under
+ * triggers named for the build, which are swapped for the final ones (the
+ * mark that the index is complete) in one transaction at the end.
+ * Report: one covering index, built by one statement (writers wait).
+ */
+function sqliteOwnIndexes(d: SqliteDialect): OwnIndexes {
+  const q = (s: string) => d.quote(s);
+  const name = (table: string, kind: OwnIndexKind) => ownIndexName(table, kind, d.maxNameLength);
+  const triggers = (table: string, suffix: string) => ['insert', 'update', 'delete'].map((t) => `${name(table, 'search')}_${t}${suffix}`);
+  const ftsSql = (table: string) => {
+    const fts = q(name(table, 'search'));
+    return `CREATE VIRTUAL TABLE ${fts} USING fts5(${SEARCH_INDEX_COLUMNS.map(q).join(', ')}, tokenize = 'trigram', detail = 'none', content = '')`;
+  };
+  const triggerSql = (table: string, suffix: string) => {
+    const t = q(table);
+    const fts = q(name(table, 'search'));
+    const cols = SEARCH_INDEX_COLUMNS.map(q).join(', ');
+    const values = (row: string) => SEARCH_INDEX_COLUMNS.map((c) => searchText(`${row}.${q(c)}`)).join(', ');
+    // a contentless FTS5 table forgets a row when told its indexed values; only a row it holds (during a build, one not yet reached is not)
+    const forget = `INSERT INTO ${fts} (${fts}, rowid, ${cols}) SELECT 'delete', old.${q('id')}, ${values('old')} WHERE EXISTS (SELECT 1 FROM ${fts} WHERE rowid = old.${q('id')})`;
+    const changed = SEARCH_INDEX_COLUMNS.map((c) => `old.${q(c)} IS NOT new.${q(c)}`).join(' OR ') + ` OR old.${q('id')} IS NOT new.${q('id')}`;
+    const [ins, upd, del] = triggers(table, suffix).map(q);
+    return [
+      `CREATE TRIGGER ${ins} AFTER INSERT ON ${t} BEGIN INSERT INTO ${fts} (rowid, ${cols}) VALUES (new.${q('id')}, ${values('new')}); END`,
+      `CREATE TRIGGER ${upd} AFTER UPDATE ON ${t} WHEN ${changed} BEGIN ${forget}; INSERT INTO ${fts} (rowid, ${cols}) VALUES (new.${q('id')}, ${values('new')}); END`,
+      `CREATE TRIGGER ${del} AFTER DELETE ON ${t} BEGIN ${forget}; END`,
+    ];
+  };
+  const reportSql = (table: string) => `CREATE INDEX IF NOT EXISTS ${q(name(table, 'report'))} ON ${q(table)} (${['created_at', ...REPORT_COLUMNS].map(q).join(', ')})`;
+  const dropSearch = (table: string) => [
+    ...[...triggers(table, ''), ...triggers(table, '_building')].map((t) => `DROP TRIGGER IF EXISTS ${q(t)}`),
+    `DROP TABLE IF EXISTS ${q(name(table, 'search'))}`,
+  ];
+  return {
+    notOffered: () => null,
+    async present(db, table) {
+      const names = [name(table, 'report'), triggers(table, '')[0]];
+      const rows = await db.query(`SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ? AND name IN (?, ?)`, [table, ...names]);
+      const found = new Set(rows.map((r) => String(r.name)));
+      const out = new Set<OwnIndexKind>();
+      if (found.has(names[0])) out.add('report');
+      if (found.has(names[1])) out.add('search');
+      return out;
+    },
+    createSql(table, kind) {
+      return kind === 'report' ? [reportSql(table)] : [ftsSql(table), ...triggerSql(table, ''), `INSERT INTO ${q(name(table, 'search'))} (rowid, ${SEARCH_INDEX_COLUMNS.map(q).join(', ')}) SELECT ${q('id')}, ${SEARCH_INDEX_COLUMNS.map((c) => searchText(q(c))).join(', ')} FROM ${q(table)}`];
+    },
+    async create(build: IndexBuild, table, kind) {
+      if (kind === 'report') {
+        build.progress(0, null, 'one statement; writers wait until it ends');
+        await build.sql.exec(reportSql(table));
+        return;
+      }
+      const t = q(table);
+      const fts = q(name(table, 'search'));
+      const id = q('id');
+      // what a broken build left goes; the triggers of this build keep the rows written meanwhile in step
+      await build.transaction(async (tx) => {
+        for (const s of dropSearch(table)) await tx.exec(s);
+        await tx.exec(ftsSql(table));
+        for (const s of triggerSql(table, '_building')) await tx.exec(s);
+      });
+      const [ext] = await build.sql.query<{ lo: unknown; hi: unknown; n: unknown }>(`SELECT MIN(${id}) AS lo, MAX(${id}) AS hi FROM ${t}`);
+      const lo = Number(ext.lo ?? 1);
+      const hi = Number(ext.hi ?? 0);
+      const fill = `INSERT INTO ${fts} (rowid, ${SEARCH_INDEX_COLUMNS.map(q).join(', ')}) SELECT ${id}, ${SEARCH_INDEX_COLUMNS.map((c) => searchText(q(c))).join(', ')} FROM ${t} ` +
+        `WHERE ${id} >= ? AND ${id} < ? AND NOT EXISTS (SELECT 1 FROM ${fts} WHERE rowid = ${t}.${id})`;
+      for (let from = lo; from <= hi; from += SEARCH_FILL_BATCH) {
+        build.progress(from - lo, hi - lo + 1, 'rows');
+        await build.transaction((tx) => tx.exec(fill, [from, from + SEARCH_FILL_BATCH]));
+      }
+      build.progress(hi - lo + 1, hi - lo + 1, 'rows');
+      await build.transaction(async (tx) => {
+        for (const s of triggerSql(table, '')) await tx.exec(s);
+        for (const tr of triggers(table, '_building')) await tx.exec(`DROP TRIGGER ${q(tr)}`);
+      });
+    },
+    async drop(db, table, kind) {
+      if (kind === 'report') {
+        await db.exec(`DROP INDEX IF EXISTS ${q(name(table, 'report'))}`);
+        return;
+      }
+      for (const s of dropSearch(table)) await db.exec(s);
+    },
+    async size(db, table, kind) {
+      try {
+        // the FTS5 table's shadow tables hold its data
+        const parts = kind === 'search' ? ['data', 'idx', 'docsize', 'config'].map((p) => `${name(table, 'search')}_${p}`) : [name(table, 'report')];
+        const rows = await db.query<{ n: unknown }>(`SELECT SUM(pgsize) AS n FROM dbstat WHERE name IN (${parts.map(() => '?').join(', ')})`, parts);
+        return rows[0]?.n === null || rows[0]?.n === undefined ? null : Number(rows[0].n);
+      } catch {
+        return null; // SQLite built without the dbstat table
+      }
+    },
+  };
 }
