@@ -253,10 +253,11 @@ function mysqlOwnIndexes(d: MysqlDialect): OwnIndexes {
       build.progress(0, null, 'online: writers go on');
       await build.sql.exec(reportSql(table));
     },
-    async drop(db, table) {
-      if ((await present(db, table)).has('report')) await db.exec(`ALTER TABLE ${q(table)} DROP INDEX ${q(name(table))}`);
+    async drop(db, table, kind) {
+      if (kind === 'report' && (await present(db, table)).has('report')) await db.exec(`ALTER TABLE ${q(table)} DROP INDEX ${q(name(table))}`);
     },
-    async size(db, table) {
+    async size(db, table, kind) {
+      if (kind !== 'report') return null;
       // InnoDB's persistent statistics: pages of the index
       try {
         const rows = await db.query<{ n: unknown }>(
