@@ -64,6 +64,19 @@ export async function chooseWindowPlan(db: Db, since: Instant): Promise<PlanChoi
   return planFor(await d.tableExtent(db, db.table), since);
 }
 
+/**
+ * The task table as a window read names it: on SQLite, with the report
+ * index and the index plan, pinned to the report index — SQLite 3.53 (not
+ * 3.40) rather walks Django's created_at index and looks up each row (1M rows
+ * out of time order, stats over 168 h: 2.1 s against 0.04 s reading the
+ * covering index alone).
+ */
+export function windowSource(db: Db, plan: WindowPlan): string {
+  const d = db.dialect;
+  const table = d.quote(db.table);
+  return plan === 'index' && db.ownIndexes.has('report') && d.reportIndexHint ? `${table}${d.reportIndexHint(db.table)}` : table;
+}
+
 /** `created_at >= ?` for a plan (its binding: the dialect's encoding of the window's start). */
 export function windowTerm(db: Db, plan: WindowPlan): string {
   const d = db.dialect;

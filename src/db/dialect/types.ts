@@ -139,6 +139,8 @@ export interface Dialect {
    */
   tableExtent?(db: Sql, table: string): Promise<TableExtent | null>;
   windowColumnSql?(columnSql: string, plan: WindowPlan): string;
+  /** appended to the task table in a window read that should walk the report index, where the planner needs telling (SQLite's INDEXED BY) */
+  reportIndexHint?(table: string): string;
   /**
    * Where the database can write an export's JSON lines itself, byte for
    * byte as tasklog would: a time column as tasklog's ISO text
