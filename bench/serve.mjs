@@ -12,12 +12,15 @@
 //                        [--sqlite FILE] [--pg-db NAME]
 // --shuffled: the tables out of time order; --sqlite/--pg-db: another copy of the same table (one with
 // tasklog's own indexes, say: never build them on the shared bench tables), read by both servers.
-import { spawn } from 'node:child_process';
+// --cli: also whole processes (issue #21): `tasklog stats --period-hours 168` against one warm Django
+// API request for the same stats, and `tasklog logs list --search timeout` against a hand-written
+// full-scan count of the same search (sqlite3 / psql, the count a first page needs), alternating.
+import { spawn, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { dbUrl, ensurePostgres, ensureSqlite, pgDatabase, pgUrl } from './lib/data.mjs';
-import { NOW, PG, ROOT, TASKLOG } from './lib/env.mjs';
+import { NOW, PG, ROOT, TABLE, TASKLOG } from './lib/env.mjs';
 import { median } from './lib/measure.mjs';
 
 const args0 = process.argv.slice(2);
@@ -43,6 +46,7 @@ const opt = (name, dflt) => {
 const backends = opt('--backends', 'sqlite,postgres').split(',');
 const runs = Number(opt('--runs', '7'));
 const only = opt('--only', null)?.split(',');
+const cli = args.includes('--cli');
 const sqliteCopy = opt('--sqlite', null);
 const pgCopy = opt('--pg-db', null);
 const url = (backend) => (backend === 'sqlite' ? sqliteCopy ?? dbUrl('sqlite', SIZE) : pgUrl(pgCopy ?? pgDatabase(SIZE)));
@@ -122,9 +126,45 @@ for (const backend of backends) {
       rows.push(row);
       log(`  ${backend.padEnd(8)} ${name.padEnd(20)} tasklog ${row.tasklog.toFixed(1).padStart(8)} ms   Django ${row.django.toFixed(1).padStart(8)} ms   ratio ${row.ratio.toFixed(2)}${row.ratio <= 0.5 ? '' : '  (above 0.5)'}`);
     }
+    if (cli) await cliCases(backend, dj);
   } finally {
     tl.proc.kill('SIGTERM');
     dj.proc.kill('SIGTERM');
+  }
+}
+
+/** ms of a whole process */
+function processMs(argv, env = {}) {
+  const t0 = performance.now();
+  const r = spawnSync(argv[0], argv.slice(1), { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
+  return performance.now() - t0;
+}
+
+async function cliCases(backend, dj) {
+  const db = url(backend);
+  const cols = ['task_name', 'job_id', 'queue_name', 'error_message', 'worker_id'];
+  // the full scan a search without an index is: every row's five columns folded and searched
+  const hand = backend === 'sqlite'
+    ? ['sqlite3', '-readonly', db, `SELECT COUNT(*) FROM ${TABLE} WHERE ${cols.map((c) => `${c} LIKE '%timeout%'`).join(' OR ')}`]
+    : ['psql', '-X', '-A', '-t', '-d', db, '-c', `SELECT COUNT(*) FROM ${TABLE} WHERE ${cols.map((c) => `lower(${c}) LIKE '%timeout%'`).join(' OR ')}`];
+  const cases = [
+    ['CLI stats 168 h', 'Django API request', () => processMs([process.execPath, TASKLOG, 'stats', '--db', db, '--period-hours', '168', '--json'], { TASKLOG_NOW: NOW }), async () => (await get(dj.url, '/cfg/tasks/logs/stats/?period_hours=168')).ms],
+    ['CLI logs list --search', 'full-scan count (hand)', () => processMs([process.execPath, TASKLOG, 'logs', 'list', '--db', db, '--search', 'timeout', '--json'], { TASKLOG_NOW: NOW }), async () => processMs(hand)],
+  ];
+  for (const [name, baseline, a, b] of cases) {
+    await a();
+    await b();
+    const t = [];
+    const d = [];
+    for (let i = 0; i < runs; i++) {
+      t.push(await a());
+      d.push(await b());
+    }
+    const row = { backend, name, path: baseline, tasklog: median(t), django: median(d) };
+    row.ratio = row.tasklog / row.django;
+    rows.push(row);
+    log(`  ${backend.padEnd(8)} ${name.padEnd(20)} tasklog ${row.tasklog.toFixed(1).padStart(8)} ms   ${baseline} ${row.django.toFixed(1).padStart(8)} ms   ratio ${row.ratio.toFixed(2)}`);
   }
 }
 
