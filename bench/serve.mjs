@@ -34,6 +34,7 @@ const CASES = [
   ['filtered list page', '/cfg/tasks/logs/?status=failed&queue_name=high&page=3'],
   ['overview', '/cfg/tasks/logs/overview/'],
   ['timeline', '/cfg/tasks/logs/timeline/'],
+  ['timeline 168 h', '/cfg/tasks/logs/timeline/?period_hours=168'],
   ['search page', '/cfg/tasks/logs/?search=timeout&page=2'],
   ['search task_7', '/cfg/tasks/logs/?search=task_7&page=3'],
 ];
