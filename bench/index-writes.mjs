@@ -5,11 +5,15 @@
 // builds timed too) — it measures:
 //   - single-row inserts as Django makes them: one INSERT per row, each its own transaction
 //     (autocommit), through the driver; --runs batches of --rows rows, median rows per second;
+//   - the same inserts --rows at a time in one transaction: the index's own work, without the commit's
+//     flush to disk that dominates a single-row insert;
 //   - cleanup with them: --cleanup-rows more rows (old created_at, one transaction, not timed), then
 //     `tasklog cleanup --days 1000 --yes` (whole process) deleting exactly the rows this run added.
 // Leaves both indexes in place at the end. Prints a table and each mode's figures.
 //
-//   node bench/index-writes.mjs [--sqlite FILE] [--pg-db NAME] [--rows 500] [--runs 3] [--cleanup-rows 20000]
+// --cycles N goes through the four states N times (alternating), and prints the median of each.
+//
+//   node bench/index-writes.mjs [--sqlite FILE] [--pg-db NAME] [--rows 500] [--runs 3] [--cleanup-rows 20000] [--cycles 1]
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pgUrl } from './lib/data.mjs';
@@ -24,6 +28,7 @@ const opt = (name, dflt) => {
 const rowsPerRun = Number(opt('--rows', '500'));
 const runs = Number(opt('--runs', '3'));
 const cleanupRows = Number(opt('--cleanup-rows', '20000'));
+const cycles = Number(opt('--cycles', '1'));
 const targets = [];
 if (opt('--sqlite', null)) targets.push({ backend: 'sqlite', url: opt('--sqlite', null) });
 if (opt('--pg-db', null)) targets.push({ backend: 'postgres', url: pgUrl(opt('--pg-db', null)) });
@@ -89,6 +94,7 @@ let tag = Date.now().toString(36);
 for (const target of targets) {
   log(`${target.backend}: ${target.url}`);
   tasklog(['migrate', '--db', target.url, '--search-index', '--report-index']);
+  for (let cycle = 0; cycle < cycles; cycle++) {
   for (const state of STATES) {
     const drop = [!state.search && 'search', !state.report && 'report'].filter(Boolean);
     const build = [state.search && '--search-index', state.report && '--report-index'].filter(Boolean);
@@ -101,12 +107,18 @@ for (const target of targets) {
     }
     const d = await driver(target);
     const rates = [];
+    const batched = [];
     let n = 0;
     try {
       for (let run = 0; run < runs; run++) {
         const t0 = performance.now();
         for (let i = 0; i < rowsPerRun; i++) await d.insertOne(row(`${tag}-${state.name.replace(/ /g, '')}`, n++, target.backend));
         rates.push(rowsPerRun / ((performance.now() - t0) / 1000));
+        const many = [];
+        for (let i = 0; i < rowsPerRun; i++) many.push(row(`${tag}-${state.name.replace(/ /g, '')}`, n++, target.backend));
+        const t1 = performance.now();
+        await d.insertMany(many);
+        batched.push(rowsPerRun / ((performance.now() - t1) / 1000));
       }
       const extra = [];
       for (let i = 0; i < cleanupRows; i++) extra.push(row(`${tag}-${state.name.replace(/ /g, '')}`, n++, target.backend));
@@ -117,21 +129,29 @@ for (const target of targets) {
     const cleanup = tasklog(['cleanup', '--db', target.url, '--days', '1000', '--yes', '--json']);
     const deleted = JSON.parse(cleanup.out).deleted;
     if (deleted !== n) throw new Error(`cleanup deleted ${deleted} rows, expected the ${n} this run added`);
-    const r = { backend: target.backend, state: state.name, inserts_per_s: median(rates), runs: rates, cleanup_rows: n, cleanup_s: cleanup.seconds, build_s: buildSeconds };
+    const r = { backend: target.backend, state: state.name, inserts_per_s: median(rates), batched_per_s: median(batched), runs: rates, cleanup_rows: n, cleanup_s: cleanup.seconds, build_s: buildSeconds };
     results.push(r);
-    log(`  ${state.name.padEnd(12)} ${r.inserts_per_s.toFixed(0).padStart(6)} single-row inserts/s (${rates.map((x) => x.toFixed(0)).join(', ')})   cleanup of ${n} rows ${r.cleanup_s.toFixed(2)} s${buildSeconds ? `   (built in ${buildSeconds.toFixed(1)} s)` : ''}`);
+    log(`  ${state.name.padEnd(12)} ${r.inserts_per_s.toFixed(0).padStart(6)} single-row inserts/s (${rates.map((x) => x.toFixed(0)).join(', ')})   in one transaction ${r.batched_per_s.toFixed(0)}/s   cleanup of ${n} rows ${r.cleanup_s.toFixed(2)} s${buildSeconds ? `   (built in ${buildSeconds.toFixed(1)} s)` : ''}`);
+  }
   }
   tasklog(['migrate', '--db', target.url, '--search-index', '--report-index']);
   tag += 'x';
 }
 
-const base = (b) => results.find((r) => r.backend === b && r.state === 'none');
+// the median of each figure over the cycles
+const merged = [];
+for (const r of results) {
+  if (merged.some((m) => m.backend === r.backend && m.state === r.state)) continue;
+  const same = results.filter((x) => x.backend === r.backend && x.state === r.state);
+  merged.push({ ...r, inserts_per_s: median(same.map((x) => x.inserts_per_s)), batched_per_s: median(same.map((x) => x.batched_per_s)), cleanup_s: median(same.map((x) => x.cleanup_s)) });
+}
+const base = (b) => merged.find((r) => r.backend === b && r.state === 'none');
 process.stdout.write(
   [
-    `single-row inserts (autocommit, as Django makes them): median of ${runs} runs of ${rowsPerRun} rows; cleanup: tasklog cleanup of the rows added (whole process)`,
+    `single-row inserts (autocommit, as Django makes them) and the same rows ${rowsPerRun} per transaction: median of ${runs} runs × ${cycles} cycle(s); cleanup: tasklog cleanup of the rows added (whole process), median of ${cycles}`,
     '',
-    '| database | indexes | inserts/s | vs none | cleanup (s) | vs none |',
-    '|---|---|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${r.backend} | ${r.state} | ${r.inserts_per_s.toFixed(0)} | ${(r.inserts_per_s / base(r.backend).inserts_per_s).toFixed(2)} | ${r.cleanup_s.toFixed(2)} | ${(r.cleanup_s / base(r.backend).cleanup_s).toFixed(2)} |`),
+    '| database | indexes | single-row inserts/s | vs none | in one transaction, rows/s | vs none | cleanup (s) | vs none |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...merged.map((r) => `| ${r.backend} | ${r.state} | ${r.inserts_per_s.toFixed(0)} | ${(r.inserts_per_s / base(r.backend).inserts_per_s).toFixed(2)} | ${r.batched_per_s.toFixed(0)} | ${(r.batched_per_s / base(r.backend).batched_per_s).toFixed(2)} | ${r.cleanup_s.toFixed(2)} | ${(r.cleanup_s / base(r.backend).cleanup_s).toFixed(2)} |`),
   ].join('\n') + '\n',
 );
