@@ -124,8 +124,9 @@ export class SqliteDialect implements Dialect {
    * fold finds, except where a value holds one of the two characters whose
    * lower case is ASCII: K (U+212A) → k, and İ (U+0130) → i̇, an i followed
    * by a combining dot, so it can only end a match. Only a word with a k, or
-   * ending in i, needs to look for them, and only values holding them pay
-   * for a call of the fold. Other words go through the fold.
+   * ending in i, needs to allow for them, and only values that may hold the
+   * word through them pay for a call of the fold. Other words go through the
+   * fold.
    */
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
     const folded = term.toLowerCase();
@@ -133,11 +134,16 @@ export class SqliteDialect implements Dialect {
     if (!isAscii(folded)) return { sql: viaFold, bindings: [folded] };
     const like = `${columnSql} LIKE ? ESCAPE '\\'`;
     const pattern = `%${folded.replace(/[\\%_]/g, '\\$&')}%`;
-    const specials = asciiFoldSpecials(folded);
-    if (specials.length === 0) return { sql: like, bindings: [pattern] };
+    if (asciiFoldSpecials(folded).length === 0) return { sql: like, bindings: [pattern] };
+    // K stands where the word has a k, İ only where it ends in i, each one character: there LIKE's _ lets
+    // any character stand, so one LIKE per row finds every value that could hold the word, as for any
+    // other word (a test for K and İ in each column cost half as much again: 1M rows, 0.5 → 0.8 s CPU),
+    // and only the rare values it lets through are tested exactly
+    const last = folded.length - 1;
+    const broad = `%${[...folded].map((c, i) => (c === 'k' || (c === 'i' && i === last) ? '_' : c.replace(/[\\%_]/, '\\$&'))).join('')}%`;
     return {
-      sql: `(${like} OR ((${specials.map((c) => `instr(${columnSql}, char(${c.codePointAt(0)})) > 0`).join(' OR ')}) AND ${viaFold}))`,
-      bindings: [pattern, folded],
+      sql: `(${columnSql} LIKE ? ESCAPE '\\' AND (${like} OR ${viaFold}))`,
+      bindings: [broad, pattern, folded],
     };
   }
 
