@@ -169,9 +169,9 @@ export const REGISTRY: readonly CommandEntry[] = [
     "path": [
       "migrate"
     ],
-    "summary": "create the task log table as Django's migration does (idempotent)",
+    "summary": "create the task log table as Django's migration does (idempotent); tasklog's own indexes on request",
     "args": [],
-    "options": 2,
+    "options": 5,
     "module": "migrate"
   },
   {

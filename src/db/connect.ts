@@ -12,6 +12,7 @@ import { errorCode, type Dialect, type DriverConnection, type SessionOptions, ty
 
 export type { Sql };
 import { parseDatabaseUrl, redact, type Target } from './url.js';
+import type { OwnIndexKind } from './schema.js';
 
 /** Where to connect and which tables to read: resolved by the CLI from flags, environment and config file. */
 export interface ConnectionSettings {
@@ -58,6 +59,12 @@ export interface Db extends Sql {
    * the CLI, the server's log in serve; nothing where no one listens.
    */
   note(message: string): void;
+  /**
+   * tasklog's own indexes on the task table when connected (migrate
+   * --search-index / --report-index): the queries that can read them do.
+   * migrate keeps it current when it makes or drops one.
+   */
+  ownIndexes: Set<OwnIndexKind>;
   close(): Promise<void>;
 }
 
@@ -121,6 +128,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
       );
     }
     const userTable = (await dialect.tableExists(sql, settings.userTable)) ? settings.userTable : null;
+    const ownIndexes = await dialect.ownIndexes.present(sql, table);
     const transaction = async <T>(fn: (tx: Sql) => Promise<T>): Promise<T> => {
       const conn = await pool.acquire();
       try {
@@ -155,7 +163,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
     };
     const streamRows = (select: string, bindings: readonly unknown[], batchRows = 1000) => pooled(pool, (conn) => conn.streamRows(select, bindings, batchRows));
     const copyText = dialect.backend === 'postgres' ? (select: string, bindings: readonly unknown[]) => pooled(pool, (conn) => conn.copyText!(select, bindings)) : undefined;
-    return { ...sql, transaction, session, copyLines, streamRows, copyText, dialect, target, table, userTable, userTableName: settings.userTable, note, close };
+    return { ...sql, transaction, session, copyLines, streamRows, copyText, dialect, target, table, userTable, userTableName: settings.userTable, note, ownIndexes, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

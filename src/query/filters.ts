@@ -306,16 +306,32 @@ export function requireUserTable(db: Db, filters: readonly ActiveFilter[]): void
 
 function searchApply(withUser: boolean): FilterDef['apply'] {
   return (qb, terms: string[], e) => {
+    const d = e.db.dialect;
+    const users = withUser && e.db.userTable ? e.db.userTable : null;
     for (const term of terms) {
+      if (e.db.ownIndexes.has('search')) {
+        const indexed = d.indexedSearch?.(e.db.table, e.col, term, users ? userIdsHolding(e.db, users, term) : null);
+        if (indexed) {
+          qb.and(indexed.sql, indexed.bindings);
+          continue;
+        }
+      }
       const cols = SEARCH_COLUMNS.map((c) => e.col(c));
-      if (withUser && e.db.userTable) cols.push(e.ucol('username'), e.ucol('email'));
-      const any = e.db.dialect.foldContainsAny?.(cols, term);
+      if (users) cols.push(e.ucol('username'), e.ucol('email'));
+      const any = d.foldContainsAny?.(cols, term);
       if (any) {
         qb.and(any.sql, any.bindings);
         continue;
       }
-      const parts = cols.map((c) => e.db.dialect.foldContains(c, term));
+      const parts = cols.map((c) => d.foldContains(c, term));
       qb.and(`(${parts.map((p) => p.sql).join(' OR ')})`, parts.flatMap((p) => p.bindings));
     }
   };
+}
+
+/** The ids of the users whose username or email holds the term (search's fold): what the search index's query adds for the CLI's --search. */
+function userIdsHolding(db: Db, userTable: string, term: string): { sql: string; bindings: unknown[] } {
+  const d = db.dialect;
+  const parts = ['username', 'email'].map((c) => d.foldContains(d.quote(c), term));
+  return { sql: `SELECT ${d.quote('id')} FROM ${d.quote(userTable)} WHERE ${parts.map((p) => p.sql).join(' OR ')}`, bindings: parts.flatMap((p) => p.bindings) };
 }

@@ -10,7 +10,7 @@ import { byCountThenName, compareText, countsLargestFirst } from './sort.js';
 import { groupSql, STATUSES } from './status.js';
 import { pyInt, pyRound } from './round.js';
 import type { Window } from './window.js';
-import { chooseWindowPlan, windowTerm, type WindowPlan } from './plan.js';
+import { chooseWindowPlan, windowSource, windowTerm, type WindowPlan } from './plan.js';
 import type { Condition } from './conditions.js';
 
 /**
@@ -75,6 +75,8 @@ export interface GroupStats {
 export class StatsQuery {
   private where = '';
   private bindings: unknown[] = [];
+  /** the table as the window's plan reads it (windowSource) */
+  private source = '';
   private prepared: Promise<void> | null = null;
   constructor(
     private readonly db: Db,
@@ -94,6 +96,7 @@ export class StatsQuery {
       }
       this.where = parts.join(' AND ');
       this.bindings = bindings;
+      this.source = windowSource(db, plan);
     })();
     return this.prepared;
   }
@@ -102,8 +105,9 @@ export class StatsQuery {
     return this.db.dialect.quote(c);
   }
 
+  /** every read of a StatsQuery is of its window, once ready() chose the plan */
   private get table(): string {
-    return this.q(this.db.table);
+    return this.source;
   }
 
   /** queue wait in microseconds (start − enqueue) */

@@ -10,7 +10,7 @@ import { groupSql } from './status.js';
 import { pyInt } from './round.js';
 import { durationSql, noteSkippedDurations } from './stats.js';
 import type { Window } from './window.js';
-import { chooseWindowPlan, windowTerm, type WindowPlan } from './plan.js';
+import { chooseWindowPlan, windowSource, windowTerm, type WindowPlan } from './plan.js';
 import type { Condition } from './conditions.js';
 
 export interface Bucket {
@@ -29,7 +29,8 @@ export async function timeline(db: Db, window: Window, interval: Interval, tz: s
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const g = fineSeconds(interval, tz);
-  const where = [windowTerm(db, plan ?? (await chooseWindowPlan(db, window.since)).plan)];
+  const chosen = plan ?? (await chooseWindowPlan(db, window.since)).plan;
+  const where = [windowTerm(db, chosen)];
   const bindings: unknown[] = [d.encodeTime(window.since)];
   if (condition) {
     where.push(`(${condition.sql})`);
@@ -40,7 +41,7 @@ export async function timeline(db: Db, window: Window, interval: Interval, tz: s
       `SUM(CASE WHEN ${groupSql('successful', d)} THEN 1 ELSE 0 END) AS successful, ` +
       `SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed, ` +
       `COUNT(${durationSql(db)}) AS n_duration, SUM(${durationSql(db)}) AS sum_duration${d.numericSql ? `, COUNT(${q('duration_ms')}) AS n_duration_raw` : ''} ` +
-      `FROM ${d.quote(db.table)} WHERE ${where.join(' AND ')} GROUP BY ${key}`,
+      `FROM ${windowSource(db, chosen)} WHERE ${where.join(' AND ')} GROUP BY ${key}`,
     bindings,
   );
   const starts = bucketStarts(window.since.ms, window.until.ms, interval, tz);

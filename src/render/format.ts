@@ -8,6 +8,11 @@ export function formatPercent(n: number, digits = 1): string {
 }
 
 /** 850 ms, 1.25 s, 2m 05s, 1h 02m */
+/** Bytes as MB (10^6) with one decimal, or kB below a megabyte. */
+export function formatBytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+}
+
 export function formatDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '—';
   if (ms < 1000) return `${Math.round(ms)} ms`;

@@ -174,7 +174,7 @@ describe.each(backends)('$backend', ({ backend, skip }) => {
     expect(good.code).toBe(0);
     const report = JSON.parse(good.stdout);
     expect(report.ok).toBe(true);
-    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['connection', 'table', 'indexes', 'rows', 'user table']);
+    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['connection', 'table', 'indexes', 'rows', 'search index', 'report index', 'user table']);
     const name = 'django_cfg__status_a59726_idx';
     await withTestDb(tdb.url, (db) => db.exec(backend === 'mysql' ? `DROP INDEX \`${name}\` ON django_cfg_task_log` : `DROP INDEX "${name}"`));
     const bad = await run(['doctor', '--db', tdb.url, '--json']);

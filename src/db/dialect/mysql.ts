@@ -1,8 +1,8 @@
 import { pythonJsonDumps } from '../json.js';
-import { createIndexName, metaIndexName } from '../schema.js';
+import { createIndexName, metaIndexName, ownIndexName, type OwnIndexKind } from '../schema.js';
 import { toMysqlText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, dollarPath, errorCode, errorMessage, isAscii, likeEscape, type Dialect, type JsonStep, type JsonValueSql, type DriverConnection, type SessionOptions, quoteIdentifier, valuesPlaceholders, type Sql } from './types.js';
+import { describeNetworkError, dollarPath, errorCode, errorMessage, isAscii, likeEscape, REPORT_COLUMNS, type Dialect, type JsonStep, type JsonValueSql, type OwnIndexes, type DriverConnection, type SessionOptions, quoteIdentifier, valuesPlaceholders, type Sql } from './types.js';
 
 /**
  * MySQL and MariaDB: Django stores naive UTC in datetime(6); tasklog reads it
@@ -159,6 +159,8 @@ export class MysqlDialect implements Dialect {
     };
   }
 
+  readonly ownIndexes: OwnIndexes = mysqlOwnIndexes(this);
+
   binaryText(columnSql: string): string {
     // byte order of UTF-8 (utf8mb3 or utf8mb4 alike) is code point order
     return `CAST(${columnSql} AS BINARY)`;
@@ -279,4 +281,48 @@ function pythonEscapes(text: string): string {
     out += code < 0x80 ? text[i] : `\\u${code.toString(16).padStart(4, '0')}`;
   }
   return out;
+}
+
+/**
+ * tasklog's indexes on MySQL/MariaDB: the covering report index, added
+ * online (InnoDB builds it while writers go on). No search index: InnoDB's
+ * FULLTEXT indexes find words, not text inside words.
+ */
+function mysqlOwnIndexes(d: MysqlDialect): OwnIndexes {
+  const q = (s: string) => d.quote(s);
+  const name = (table: string) => ownIndexName(table, 'report', d.maxNameLength);
+  const reportSql = (table: string) =>
+    `ALTER TABLE ${q(table)} ADD INDEX ${q(name(table))} (${['created_at', ...REPORT_COLUMNS].map(q).join(', ')}), ALGORITHM = INPLACE, LOCK = NONE`;
+  const present = async (db: Sql, table: string): Promise<Set<OwnIndexKind>> => {
+    const rows = await db.query(`SELECT 1 AS found FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ? LIMIT 1`, [table, name(table)]);
+    return new Set(rows.length ? (['report'] as const) : []);
+  };
+  return {
+    notOffered: (kind) =>
+      kind === 'search'
+        ? 'the search index is not offered on MySQL/MariaDB: their FULLTEXT indexes find whole words, not text inside words as --search does (the report index is)'
+        : null,
+    present,
+    createSql: (table) => [reportSql(table)],
+    async create(build, table) {
+      build.progress(0, null, 'online: writers go on');
+      await build.sql.exec(reportSql(table));
+    },
+    async drop(db, table, kind) {
+      if (kind === 'report' && (await present(db, table)).has('report')) await db.exec(`ALTER TABLE ${q(table)} DROP INDEX ${q(name(table))}`);
+    },
+    async size(db, table, kind) {
+      if (kind !== 'report') return null;
+      // InnoDB's persistent statistics: pages of the index
+      try {
+        const rows = await db.query<{ n: unknown }>(
+          `SELECT stat_value * @@innodb_page_size AS n FROM mysql.innodb_index_stats WHERE database_name = DATABASE() AND table_name = ? AND index_name = ? AND stat_name = 'size'`,
+          [table, name(table)],
+        );
+        return rows.length ? Number(rows[0].n) : null;
+      } catch {
+        return null;
+      }
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import type { Instant } from '../../core/time.js';
+import type { OwnIndexKind } from '../schema.js';
 import type { Backend, Target } from '../url.js';
 
 /** A connection, or a transaction on one: SQL with `?` placeholders. */
@@ -146,6 +147,8 @@ export interface Dialect {
    */
   tableExtent?(db: Sql, table: string): Promise<TableExtent | null>;
   windowColumnSql?(columnSql: string, plan: WindowPlan): string;
+  /** appended to the task table in a window read that should walk the report index, where the planner needs telling (SQLite's INDEXED BY) */
+  reportIndexHint?(table: string): string;
   /**
    * Where the database can write an export's JSON lines itself, byte for
    * byte as tasklog would: a time column as tasklog's ISO text
@@ -180,6 +183,17 @@ export interface Dialect {
    * control characters), values are compared through bindings by the caller.
    */
   jsonValue(columnSql: string, stored: 'json' | 'text', path: readonly JsonStep[]): JsonValueSql;
+  /**
+   * Where tasklog's search index (migrate --search-index) exists and serves
+   * this term: the same condition as foldContains over every column of
+   * `SEARCH_COLUMNS` ORed (plus `userIds`: ids of the users whose username
+   * or email holds the term, for the CLI's --search), written so the
+   * planner reads the index. null: the term is one the index cannot narrow
+   * (too short, or no run of ASCII to look up); the caller folds as usual.
+   */
+  indexedSearch?(table: string, col: (c: string) => string, term: string, userIds: { sql: string; bindings: unknown[] } | null): { sql: string; bindings: unknown[] } | null;
+  /** tasklog's own indexes on this database (migrate --search-index / --report-index) */
+  readonly ownIndexes: OwnIndexes;
   /** a condition the planner should not expect to narrow the rows much (SQLite's likely()); absent: as it is */
   unselective?(conditionSql: string): string;
   /** a text column compared byte by byte (code point order), the same on every database */
@@ -217,6 +231,49 @@ export function sqlText(text: string): string {
 /** LIKE's wildcards and its escape character made plain text (escape: backslash). */
 export function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, '\\$&');
+}
+
+/** What building one of tasklog's own indexes may use. */
+export interface IndexBuild {
+  /** statements outside a transaction; two may run side by side (a build and a look at its progress) */
+  sql: Sql;
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** how far the build is (total null: unknown) */
+  progress(done: number, total: number | null, what: string): void;
+}
+
+/** tasklog's own indexes: made, found and dropped the database's way. */
+export interface OwnIndexes {
+  /** why this database does not offer a kind (one line for the user), or null */
+  notOffered(kind: OwnIndexKind): string | null;
+  /** the kinds that exist on the table, complete and usable (a build that broke off does not count) */
+  present(db: Sql, table: string): Promise<Set<OwnIndexKind>>;
+  /** the statements that make one, as --sql prints them */
+  createSql(table: string, kind: OwnIndexKind): string[];
+  /** makes one that is not present, without blocking writers where the database can; leftovers of a broken build are replaced */
+  create(build: IndexBuild, table: string, kind: OwnIndexKind): Promise<void>;
+  /** drops one and anything a broken build of it left */
+  drop(db: Sql, table: string, kind: OwnIndexKind): Promise<void>;
+  /** bytes it takes on disk (null: not known) */
+  size(db: Sql, table: string, kind: OwnIndexKind): Promise<number | null>;
+}
+
+/**
+ * The columns the window reports (stats, timeline, groups) read, besides
+ * created_at: a covering report index holds them all, so a window is read
+ * from the index alone.
+ */
+export const REPORT_COLUMNS = ['status', 'success', 'duration_ms', 'job_retries', 'enqueue_time', 'start_time', 'task_name', 'queue_name'] as const;
+
+/**
+ * Runs of a search term (already folded) that any value holding it must
+ * hold as ASCII text: every character whose lower case is ASCII is ASCII
+ * itself, save K (U+212A, → k) and İ (U+0130, → i̇), which a search index
+ * stores as k and i (asciiFoldSpecials). The maximal runs of ASCII
+ * characters of the term, at least `min` long.
+ */
+export function asciiRuns(folded: string, min: number): string[] {
+  return folded.split(/[^\x00-\x7f]+/).filter((r) => r.length >= min);
 }
 
 /** How a long-running reader (tasklog serve) wants its connections. */
