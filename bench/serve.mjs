@@ -8,16 +8,25 @@
 // server closes every connection). Prints the median milliseconds and tasklog's time as a share of
 // Django's (the target: at most 0.5), and checks that both answered 200 with the same JSON.
 //
-//   node bench/serve.mjs [--backends sqlite,postgres] [--runs 7] [--only 'search page,timeline']
-import { spawn } from 'node:child_process';
+//   node bench/serve.mjs [--backends sqlite,postgres] [--runs 7] [--only 'search page,timeline'] [--shuffled]
+//                        [--sqlite FILE] [--pg-db NAME]
+// --shuffled: the tables out of time order; --sqlite/--pg-db: another copy of the same table (one with
+// tasklog's own indexes, say: never build them on the shared bench tables), read by both servers.
+// --cli: also whole processes (issue #21): `tasklog stats --period-hours 168` against one warm Django
+// API request for the same stats, and `tasklog logs list --search timeout` against a hand-written
+// full-scan count of the same search (sqlite3 / psql, the count a first page needs), alternating.
+import { spawn, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { dbUrl, ensurePostgres, ensureSqlite, pgDatabase } from './lib/data.mjs';
-import { NOW, PG, ROOT, TASKLOG } from './lib/env.mjs';
+import { dbUrl, ensurePostgres, ensureSqlite, pgDatabase, pgUrl } from './lib/data.mjs';
+import { NOW, PG, ROOT, TABLE, TASKLOG } from './lib/env.mjs';
 import { median } from './lib/measure.mjs';
 
-const SIZE = { name: '1m', rows: 1_000_000, label: '1,000,000' };
+const args0 = process.argv.slice(2);
+const SIZE = args0.includes('--shuffled')
+  ? { name: '1m-shuffled', rows: 1_000_000, label: '1,000,000 out of time order', shuffledFrom: { name: '1m', rows: 1_000_000, label: '1,000,000' } }
+  : { name: '1m', rows: 1_000_000, label: '1,000,000' };
 const PYTHON = process.env.TASKLOG_TEST_PYTHON ?? '/usr/bin/python3';
 const FIXTURE = join(ROOT, 'fixtures', 'django', 'django_fixture.py');
 const CASES = [
@@ -25,7 +34,9 @@ const CASES = [
   ['filtered list page', '/cfg/tasks/logs/?status=failed&queue_name=high&page=3'],
   ['overview', '/cfg/tasks/logs/overview/'],
   ['timeline', '/cfg/tasks/logs/timeline/'],
+  ['timeline 168 h', '/cfg/tasks/logs/timeline/?period_hours=168'],
   ['search page', '/cfg/tasks/logs/?search=timeout&page=2'],
+  ['search task_7', '/cfg/tasks/logs/?search=task_7&page=3'],
 ];
 
 const args = process.argv.slice(2);
@@ -36,6 +47,10 @@ const opt = (name, dflt) => {
 const backends = opt('--backends', 'sqlite,postgres').split(',');
 const runs = Number(opt('--runs', '7'));
 const only = opt('--only', null)?.split(',');
+const cli = args.includes('--cli');
+const sqliteCopy = opt('--sqlite', null);
+const pgCopy = opt('--pg-db', null);
+const url = (backend) => (backend === 'sqlite' ? sqliteCopy ?? dbUrl('sqlite', SIZE) : pgUrl(pgCopy ?? pgDatabase(SIZE)));
 const log = (s) => process.stderr.write(s + '\n');
 
 function freePort() {
@@ -79,24 +94,26 @@ function get(base, path) {
 }
 
 function djangoArgs(backend) {
-  if (backend === 'sqlite') return ['--engine', 'sqlite', '--name', dbUrl('sqlite', SIZE)];
-  return ['--engine', 'postgresql', '--name', pgDatabase(SIZE), '--host', PG.host, '--port', String(PG.port), '--user', PG.user];
+  if (backend === 'sqlite') return ['--engine', 'sqlite', '--name', url('sqlite')];
+  return ['--engine', 'postgresql', '--name', pgCopy ?? pgDatabase(SIZE), '--host', PG.host, '--port', String(PG.port), '--user', PG.user];
 }
 
 const rows = [];
 for (const backend of backends) {
-  const got = backend === 'sqlite' ? await ensureSqlite(SIZE, log) : await ensurePostgres(SIZE, log);
-  log(`${backend}: ${SIZE.label} rows ${got.reused ? 'reused' : `generated in ${got.seconds.toFixed(0)} s`}`);
+  if ((backend === 'sqlite' && !sqliteCopy) || (backend === 'postgres' && !pgCopy)) {
+    const got = backend === 'sqlite' ? await ensureSqlite(SIZE, log) : await ensurePostgres(SIZE, log);
+    log(`${backend}: ${SIZE.label} rows ${got.reused ? 'reused' : `generated in ${got.seconds.toFixed(0)} s`}`);
+  }
   const port = await freePort();
   const [tl, dj] = await Promise.all([
-    start([process.execPath, TASKLOG, 'serve', '--db', dbUrl(backend, SIZE), '--port', '0'], { TASKLOG_NOW: NOW }, /listening on (http:\/\/\S+)/),
+    start([process.execPath, TASKLOG, 'serve', '--db', url(backend), '--port', '0', '--allowed-host', 'bench.example'], { TASKLOG_NOW: NOW }, /listening on (http:\/\/\S+)/),
     start([PYTHON, FIXTURE, ...djangoArgs(backend), 'serve', '--listen', `127.0.0.1:${port}`, '--now', NOW], { TZ: 'UTC' }, /"listening": "([^"]+)"/).then((s) => ({ ...s, url: `http://${s.url}` })),
   ]);
   try {
     for (const [name, path] of CASES.filter(([n]) => !only || only.includes(n))) {
       for (let i = 0; i < 2; i++) {
         const [a, b] = [await get(tl.url, path), await get(dj.url, path)];
-        if (a.status !== 200 || b.status !== 200) throw new Error(`${path}: tasklog ${a.status}, Django ${b.status}: ${b.body.slice(0, 200)}`);
+        if (a.status !== b.status || (a.status !== 200 && a.status !== 404)) throw new Error(`${path}: tasklog ${a.status}, Django ${b.status}: ${b.body.slice(0, 200)}`);
         if (i === 0 && JSON.stringify(JSON.parse(a.body)) !== JSON.stringify(JSON.parse(b.body)) && !sameJson(JSON.parse(a.body), JSON.parse(b.body))) log(`  note: ${path}: the answers differ`);
       }
       const t = [];
@@ -110,9 +127,45 @@ for (const backend of backends) {
       rows.push(row);
       log(`  ${backend.padEnd(8)} ${name.padEnd(20)} tasklog ${row.tasklog.toFixed(1).padStart(8)} ms   Django ${row.django.toFixed(1).padStart(8)} ms   ratio ${row.ratio.toFixed(2)}${row.ratio <= 0.5 ? '' : '  (above 0.5)'}`);
     }
+    if (cli) await cliCases(backend, dj);
   } finally {
     tl.proc.kill('SIGTERM');
     dj.proc.kill('SIGTERM');
+  }
+}
+
+/** ms of a whole process */
+function processMs(argv, env = {}) {
+  const t0 = performance.now();
+  const r = spawnSync(argv[0], argv.slice(1), { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
+  return performance.now() - t0;
+}
+
+async function cliCases(backend, dj) {
+  const db = url(backend);
+  const cols = ['task_name', 'job_id', 'queue_name', 'error_message', 'worker_id'];
+  // the full scan a search without an index is: every row's five columns folded and searched
+  const hand = backend === 'sqlite'
+    ? ['sqlite3', '-readonly', db, `SELECT COUNT(*) FROM ${TABLE} WHERE ${cols.map((c) => `${c} LIKE '%timeout%'`).join(' OR ')}`]
+    : ['psql', '-X', '-A', '-t', '-d', db, '-c', `SELECT COUNT(*) FROM ${TABLE} WHERE ${cols.map((c) => `lower(${c}) LIKE '%timeout%'`).join(' OR ')}`];
+  const cases = [
+    ['CLI stats 168 h', 'Django API request', () => processMs([process.execPath, TASKLOG, 'stats', '--db', db, '--period-hours', '168', '--json'], { TASKLOG_NOW: NOW }), async () => (await get(dj.url, '/cfg/tasks/logs/stats/?period_hours=168')).ms],
+    ['CLI logs list --search', 'full-scan count (hand)', () => processMs([process.execPath, TASKLOG, 'logs', 'list', '--db', db, '--search', 'timeout', '--json'], { TASKLOG_NOW: NOW }), async () => processMs(hand)],
+  ];
+  for (const [name, baseline, a, b] of cases) {
+    await a();
+    await b();
+    const t = [];
+    const d = [];
+    for (let i = 0; i < runs; i++) {
+      t.push(await a());
+      d.push(await b());
+    }
+    const row = { backend, name, path: baseline, tasklog: median(t), django: median(d) };
+    row.ratio = row.tasklog / row.django;
+    rows.push(row);
+    log(`  ${backend.padEnd(8)} ${name.padEnd(20)} tasklog ${row.tasklog.toFixed(1).padStart(8)} ms   ${baseline} ${row.django.toFixed(1).padStart(8)} ms   ratio ${row.ratio.toFixed(2)}`);
   }
 }
 

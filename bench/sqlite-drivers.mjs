@@ -79,6 +79,7 @@ function asDb(conn, file) {
     table: TABLE,
     userTable: null,
     userTableName: 'auth_user',
+    ownIndexes: new Set(),
     target: { display: file },
     query: conn.query,
     exec: conn.exec,

@@ -11,7 +11,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionSettings } from '../db/connect.js';
 import { parseDatabaseUrl, redactUrlText, withUrlPassword } from '../db/url.js';
-import { RuntimeFailure, UsageError } from '../core/errors.js';
+import { EXIT, RuntimeFailure, TasklogError, UsageError } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
 import { thresholdFromJson, thresholdsOf, type ThresholdSection } from '../query/thresholds.js';
 import { checkConfig, DEFAULT_PASSWORD_ENV, ENV_NAME, TABLE_NAME, TABLE_NAME_HELP, type ConfigFile } from './settings.js';
@@ -68,7 +68,8 @@ export function readConfigFile(path: string): Record<string, unknown> {
     throw new RuntimeFailure(`config file ${path} is not valid JSON: ${(err as Error).message}`, 'config');
   }
   if (values === null || typeof values !== 'object' || Array.isArray(values)) {
-    throw new RuntimeFailure(`config file ${path} must hold a JSON object`, 'config');
+    // a value the file cannot hold, like a key's bad value: usage (exit 2)
+    throw new TasklogError(`config file ${path} must hold a JSON object`, EXIT.USAGE, 'config');
   }
   return values as Record<string, unknown>;
 }

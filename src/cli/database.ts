@@ -16,7 +16,7 @@ export async function withDb<T>(
 ): Promise<T> {
   const settings = resolveConnection(flags, ctx);
   const { connect } = await import('../db/connect.js');
-  const db = await connect(settings, ctx.cwd, options);
+  const db = await connect(settings, ctx.cwd, { note: (message) => void ctx.stderr.write(`tasklog: note: ${message}\n`), ...options });
   try {
     return await fn(db);
   } finally {

@@ -59,7 +59,7 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
       // No command given: commander has printed the help to stderr.
       if (err.code === 'commander.help') return EXIT.USAGE;
       const code = failure?.usage ?? EXIT.USAGE;
-      report(ctx, wantsJson, err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '), code, 'usage', failure);
+      report(ctx, wantsJson, shortenArgument(err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')), code, 'usage', failure);
       return code;
     }
     const d = describeError(err);
@@ -67,6 +67,13 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
     report(ctx, wantsJson, d.message, code, d.kind, failure);
     return code;
   }
+}
+
+/** Commander quotes a refused value in full: one that is kilobytes long is cut, so the line stays a line. */
+function shortenArgument(message: string): string {
+  const from = message.indexOf(" argument '") + 11;
+  const to = message.lastIndexOf("' is invalid.");
+  return from > 10 && to - from > 80 ? `${message.slice(0, from + 77)}…${message.slice(to)}` : message;
 }
 
 /** The one way an error reaches the user: one line on stderr, or one JSON object with --json. */

@@ -6,6 +6,7 @@ import { COMMANDS, GROUPS } from '../commands/index.js';
 import { EXIT_STATUS } from '../core/exit.js';
 import { PROGRAM_DESCRIPTION } from './program.js';
 import { CONFIG_KEYS } from './settings.js';
+import { WHERE_FIELDS, WHERE_GRAMMAR, WHERE_GROUPS } from '../query/where.js';
 import { GLOBAL_OPTIONS, HELP_OPTION, VERSION_OPTION, type CommandSpec, type OptionSpec } from './spec.js';
 
 /** roff-escapes text: backslashes, leading dots and quotes, hyphens in flags */
@@ -49,6 +50,17 @@ function configSection(): string[] {
   ];
   for (const k of CONFIG_KEYS) out.push('.TP', `.B ${esc(k.key)}`, esc(`${k.description}: ${k.accepts}.`));
   return out;
+}
+
+/** The --where language, from its own tables (grammar, fields, groups). */
+function whereSection(): string[] {
+  return [
+    '.SH WHERE EXPRESSIONS',
+    esc('--where EXPR (every command that takes filters; ?q= of serve; "where" of an alert rule; a saved view) is a condition over the row, ANDed with the other filters:'),
+    '.RS', '.nf', ...WHERE_GRAMMAR.map(esc), '.fi', '.RE',
+    '.PP',
+    esc(`Fields: ${[...WHERE_FIELDS.keys()].join(', ')}; args, kwargs and result take a JSON path, compared by the JSON value's type. Groups, standing alone: ${WHERE_GROUPS.join(', ')}. contains is case-insensitive (all of Unicode), startswith exact; a duration is 500ms, 30s, 5m, 2h, 1d or 1w; a time is ISO 8601 (UTC unless an offset), a date, -7d or 7d ago (before now), or now. A comparison with a missing value is false. A bad expression is a usage error showing the expression with a caret under the error.`),
+  ];
 }
 
 /** tasklog's exit codes, then each command with a convention of its own, from the same tables main and the specs use. */
@@ -97,6 +109,7 @@ export function manPage(version: string): string {
     '.TP', '.I $XDG_CONFIG_HOME/tasklog/config.json', esc('User config, read when there is no project config.'),
     '.TP', '.I ./tasklog.sqlite', esc('The default database when nothing else names one.'),
     ...configSection(),
+    ...whereSection(),
     ...exitStatusSection(),
     '.SH EXAMPLES',
   );

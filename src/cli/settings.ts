@@ -9,8 +9,10 @@ import { ConfigError } from '../core/errors.js';
 import { isEmailAddress, isSmtpUrl, isWebhookUrl, SMTP_ACCEPTS, WEBHOOK_ACCEPTS } from '../notify/addresses.js';
 import { parseDatabaseUrl } from '../db/url.js';
 import type { TaskRule } from '../query/alerts.js';
+import { BadObjective, parseObjectives, SLO_ACCEPTS, type Slo } from '../query/slo.js';
 import { KIND_ACCEPTS, THRESHOLDS, thresholdFromJson } from '../query/thresholds.js';
 import { parseSpan } from '../query/timearg.js';
+import { parseWhere, WhereError } from '../query/where.js';
 
 /** Table names reach SQL as quoted identifiers; still, keep them to what a Django db_table can be. */
 export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}(\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$/;
@@ -41,6 +43,10 @@ export interface ConfigFile {
     tasks?: TaskRule[];
   };
   rearq?: { database?: string; redis?: string; tables?: string; queues?: Record<string, string> };
+  /** service-level objectives, checked and parsed (query/slo.ts) */
+  slos?: Slo[];
+  /** saved views: name → --where expression */
+  views?: Record<string, string>;
   archive?: { url?: string; required?: boolean };
   [key: string]: unknown;
 }
@@ -103,8 +109,33 @@ function isArchiveUrl(v: unknown): boolean {
   }
 }
 
-const TASKS_ACCEPTS = 'a list of {"task": NAME, "failureRate": PERCENT, "minRows": N (optional)}';
-const TASK_RULE_KEYS = ['task', 'failureRate', 'minRows'];
+const TASKS_ACCEPTS = 'a list of {"task": NAME and/or "where": EXPRESSION, "failureRate": PERCENT, "minRows": N (optional)}';
+const TASK_RULE_KEYS = ['task', 'where', 'failureRate', 'minRows'];
+
+/** A --where expression, checked as --where checks it; the message says what is wrong and where. */
+function readWhere(v: unknown, sub = ''): string {
+  if (typeof v !== 'string') throw new BadValue('a --where expression (text)', v, sub);
+  try {
+    parseWhere(v);
+  } catch (err) {
+    if (err instanceof WhereError) throw new BadValue(`a --where expression: ${err.message}`, v, sub);
+    throw err;
+  }
+  return v;
+}
+
+export const VIEW_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const VIEWS_ACCEPTS = 'an object of view name (letters, digits, _ . -) → --where expression, such as {"payments-failing": "task_name contains \'payment\' and is_failed"}';
+
+function readViews(v: unknown): Record<string, string> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new BadValue(VIEWS_ACCEPTS, v);
+  const out: Record<string, string> = {};
+  for (const [name, expr] of Object.entries(v as Record<string, unknown>)) {
+    if (!VIEW_NAME.test(name)) throw new BadValue('a view name of letters, digits, _ . and - (up to 64)', name, `.${name}`);
+    out[name] = readWhere(expr, `.${name}`);
+  }
+  return out;
+}
 
 function readTasks(v: unknown, warn: (key: string) => void): TaskRule[] {
   if (!Array.isArray(v)) throw new BadValue(TASKS_ACCEPTS, v);
@@ -112,10 +143,17 @@ function readTasks(v: unknown, warn: (key: string) => void): TaskRule[] {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new BadValue(TASKS_ACCEPTS, item, `[${i}]`);
     const t = item as Record<string, unknown>;
     for (const k of Object.keys(t)) if (!TASK_RULE_KEYS.includes(k)) warn(`[${i}].${k}`);
-    if (!nonEmpty(t.task)) throw new BadValue('a task name', t.task, `[${i}].task`);
+    if (t.task === undefined && t.where === undefined) throw new BadValue('a rule with "task" or "where" (or both)', item, `[${i}]`);
+    if (t.task !== undefined && !nonEmpty(t.task)) throw new BadValue('a task name', t.task, `[${i}].task`);
+    if (t.where !== undefined) readWhere(t.where, `[${i}].where`);
     if (thresholdFromJson('percent', t.failureRate) === undefined) throw new BadValue(KIND_ACCEPTS.percent, t.failureRate, `[${i}].failureRate`);
     if (t.minRows !== undefined && thresholdFromJson('count', t.minRows) === undefined) throw new BadValue(KIND_ACCEPTS.count, t.minRows, `[${i}].minRows`);
-    return { task: t.task, failureRate: t.failureRate as number, ...(t.minRows !== undefined ? { minRows: t.minRows as number } : {}) };
+    return {
+      ...(t.task !== undefined ? { task: t.task as string } : {}),
+      ...(t.where !== undefined ? { where: t.where as string } : {}),
+      failureRate: t.failureRate as number,
+      ...(t.minRows !== undefined ? { minRows: t.minRows as number } : {}),
+    };
   });
 }
 
@@ -125,6 +163,16 @@ function readEmails(v: unknown): string[] {
   const list = typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v;
   if (!Array.isArray(list) || list.length === 0 || !list.every((a) => typeof a === 'string' && isEmailAddress(a))) throw new BadValue(EMAIL_ACCEPTS, v);
   return list as string[];
+}
+
+/** The objectives, checked as query/slo.ts declares them; a bad one names its part (slos[1].target). */
+function readSlos(v: unknown, warn: (key: string) => void): Slo[] {
+  try {
+    return parseObjectives(v, warn);
+  } catch (err) {
+    if (err instanceof BadObjective) throw new BadValue(err.accepts, err.got, err.path);
+    throw err;
+  }
 }
 
 const QUEUE_MAP_ACCEPTS = 'an object of task name → queue name, such as {"send_email": "mail"}';
@@ -144,9 +192,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('alerts.from', 'an e-mail address', 'alerts check --from', (v) => typeof v === 'string' && isEmailAddress(v)),
   key('alerts.cooldown', KIND_ACCEPTS.span, 'alerts check --cooldown', (v) => thresholdFromJson('span', v) !== undefined),
   { key: 'alerts.tasks', accepts: TASKS_ACCEPTS, description: 'per-task failure-rate rules of alerts check', read: readTasks },
+  { key: 'slos', accepts: SLO_ACCEPTS, description: 'service-level objectives: tasklog slo, alerts check, health --slo, metrics, serve', read: readSlos },
   key('rearq.database', DATABASE_ACCEPTS, "ReArq's database", isDatabaseUrl),
   key('rearq.redis', 'a redis:// or rediss:// URL', "ReArq's Redis", (v) => typeof v === 'string' && /^rediss?:\/\//i.test(v)),
   key('rearq.tables', 'a non-empty string', "ReArq's tables", nonEmpty),
+  { key: 'views', accepts: VIEWS_ACCEPTS, description: 'saved views: --view NAME on every command that takes filters, tasklog views lists them', read: readViews },
   key('archive.url', ARCHIVE_ACCEPTS, 'the ClickHouse archive (tasklog archive --to), when neither --to nor $TASKLOG_ARCHIVE_URL names one', isArchiveUrl),
   key('archive.required', 'true or false', 'cleanup deletes only rows whose current version is in the archive, as with --archived', (v) => typeof v === 'boolean'),
   key('rearq.queues', QUEUE_MAP_ACCEPTS, 'the queue of each ReArq task', (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(nonEmpty)),

@@ -11,10 +11,12 @@ import { intInRange, positiveNumber } from '../core/values.js';
 import type { Db } from '../db/connect.js';
 import { emailList, isWebhookUrl, WEBHOOK_ACCEPTS } from '../notify/addresses.js';
 import type { Delivery, RetryPolicy } from '../notify/channels.js';
-import type { Alert, AlertRules } from '../query/alerts.js';
+import { SLO_ALERT_PREFIX, type Alert, type AlertRules } from '../query/alerts.js';
+import { describeBurnRules } from '../query/slo.js';
 import { formatThreshold, threshold, thresholdDefaults, thresholdOption, thresholdsOf } from '../query/thresholds.js';
 import { parseSpan } from '../query/timearg.js';
-import type { OutputFlags } from './logs-shared.js';
+import { filterCondition, type ActiveFilter } from '../query/filters.js';
+import { commandFilters, filterOptions, type OutputFlags } from './logs-shared.js';
 
 interface Opts extends OutputFlags {
   [threshold: string]: unknown;
@@ -39,7 +41,12 @@ function describeRules(): string {
     `Rules (django-cfg's alerting strategy): failure rate above ${d('failureRate')} % in the last ${d('window')} with at least ${d('minRows')} rows; ` +
     `more than ${d('stuckCount')} tasks in progress for over ${d('stuckAfter')}; more than ${d('queued')} queued; average duration above ` +
     `${d('avgDuration')} s in the last ${d('window')}; more than ${d('avgRetries')} retries on average; ` +
-    'and per-task failure-rate rules from the config file ("alerts": {"tasks": [{"task": …, "failureRate": 5}]}). ' +
+    'and failure-rate rules of their own from the config file ("alerts": {"tasks": [{"task": …, "failureRate": 5}, ' +
+    '{"where": "queue_name = \'payments\'", "failureRate": 2}]}). Every filter of `logs list` (--where, --view too) ' +
+    'narrows the rows every rule looks at. ' +
+    `The config file's objectives ("slos", see tasklog slo) fire burn-rate alerts by the SRE Workbook's rules (${describeBurnRules()}), ` +
+    'with severity page or ticket (one per objective, the worse); once the burn stops, an objective\'s cooldown is cleared, so ' +
+    'the next burn is sent at once. ' +
     'Every threshold is a flag and a config entry. Fired alerts go to stdout, to --webhook (JSON with a `text` ' +
     'summary) and to --email over SMTP; the same alert is not sent again within --cooldown (state in the table ' +
     'tasklog_alert_state). Failed deliveries are retried with backoff and not recorded as sent.'
@@ -60,6 +67,7 @@ export const spec: CommandSpec = {
     { flags: '--retries <n>', description: 'delivery attempts per channel', default: 3, parse: (v) => intInRange(v, 1, 10) },
     { flags: '--retry-delay <seconds>', description: 'first wait between attempts, doubled each time', default: 1, parse: (v) => positiveNumber(v, 'a number of seconds > 0') },
     { flags: '--dry-run', description: 'evaluate and show what would be sent; send and record nothing' },
+    ...filterOptions(),
     JSON_OPTION,
   ],
   exitCodes: exitDocs(ALERT_STATUS),
@@ -74,7 +82,9 @@ export const spec: CommandSpec = {
     const { evaluate } = await import('../query/alerts.js');
     // sending records each alert in a state table of the task log's database (its cooldown); evaluating only reads
     const writes = plan.channels && !plan.dryRun ? 'alerts check records what it sent in the database (--dry-run only reads)' : undefined;
-    const outcome = await withDb(opts, ctx, { requireTable: true, writes }, async (db) => deliver(db, await evaluate(db, plan.now, plan.rules), plan));
+    const outcome = await withDb(opts, ctx, { requireTable: true, writes }, async (db) =>
+      deliver(db, await evaluate(db, plan.now, plan.rules, filterCondition(db, plan.now, { filters: plan.filters })), plan),
+    );
     await output(opts, ctx).print(await outcomeJson(outcome, plan), () => outcomeText(outcome, plan));
     const failed = outcome.deliveries.filter((d) => !d.ok);
     if (failed.length) {
@@ -97,6 +107,8 @@ interface Plan {
   dryRun: boolean;
   /** anywhere to send to (else the alerts are only printed) */
   channels: boolean;
+  /** the rows every rule looks at */
+  filters: ActiveFilter[];
 }
 
 interface Outcome {
@@ -104,6 +116,8 @@ interface Outcome {
   /** per alert: printed, dry_run, sent, suppressed (…), delivery failed */
   state: Map<string, string>;
   deliveries: Delivery[];
+  /** objectives' alerts sent before that no longer fire: their cooldown state was removed */
+  cleared: string[];
 }
 
 function resolvePlan(opts: Opts, cfg: LoadedConfig, ctx: Ctx): Plan {
@@ -124,27 +138,35 @@ function resolvePlan(opts: Opts, cfg: LoadedConfig, ctx: Ctx): Plan {
     policy: { attempts: opts.retries, baseDelayMs: opts.retryDelay * 1000 },
     dryRun: Boolean(opts.dryRun),
     channels: Boolean(webhook || emails?.length),
+    filters: commandFilters(opts, ctx),
   };
 }
 
 /** Defaults, then the config file's "alerts" section, then flags. */
 function resolveRules(opts: Opts, cfg: LoadedConfig): AlertRules {
-  const rules: Record<string, unknown> = { ...thresholdDefaults('alerts'), ...configThresholds(cfg, 'alerts'), tasks: cfg.values.alerts?.tasks ?? [] };
+  const rules: Record<string, unknown> = { ...thresholdDefaults('alerts'), ...configThresholds(cfg, 'alerts'), tasks: cfg.values.alerts?.tasks ?? [], slos: cfg.values.slos ?? [] };
   for (const t of THRESHOLDS) if (opts[t.key] !== undefined) rules[t.field] = opts[t.key];
   return rules as unknown as AlertRules;
 }
 
 /** Sends what fired and is not in its cooldown, records what was delivered; nothing is sent without channels or with --dry-run. */
 async function deliver(db: Db, alerts: Alert[], plan: Plan): Promise<Outcome> {
-  const outcome: Outcome = { alerts, state: new Map(), deliveries: [] };
-  if (alerts.length === 0) return outcome;
+  const outcome: Outcome = { alerts, state: new Map(), deliveries: [], cleared: [] };
   if (!plan.channels || plan.dryRun) {
     for (const a of alerts) outcome.state.set(a.id, plan.channels ? 'dry_run' : 'printed');
     return outcome;
   }
-  const { ensureStateTable, lastSent, recordSent } = await import('../notify/state.js');
+  // nothing fired and no objective whose earlier alert may need clearing: nothing to read or write
+  if (alerts.length === 0 && !plan.rules.slos?.length) return outcome;
+  const { ensureStateTable, lastSent, recordSent, clearSent } = await import('../notify/state.js');
   await ensureStateTable(db);
-  const toSend = outsideCooldown(alerts, await lastSent(db), plan, outcome.state);
+  const last = await lastSent(db);
+  // an objective whose burn stopped: its next burn is news, whatever the cooldown
+  const firing = new Set(alerts.map((a) => a.id));
+  outcome.cleared = [...last.keys()].filter((id) => id.startsWith(SLO_ALERT_PREFIX) && !firing.has(id)).sort();
+  if (outcome.cleared.length) await clearSent(db, outcome.cleared);
+  if (alerts.length === 0) return outcome;
+  const toSend = outsideCooldown(alerts, last, plan, outcome.state);
   if (toSend.length === 0) return outcome;
   const ok = await send(toSend, plan, outcome.deliveries);
   for (const a of toSend) {
@@ -196,6 +218,7 @@ async function outcomeJson(outcome: Outcome, plan: Plan) {
     checked_at: plan.now.toISOString(),
     alerts: outcome.alerts.map((a) => ({ ...a, state: outcome.state.get(a.id) })),
     deliveries: outcome.deliveries,
+    cleared: outcome.cleared,
     ...(plan.dryRun && plan.channels ? { would_send: await wouldSend(outcome.alerts, plan) } : {}),
   };
 }
@@ -205,9 +228,10 @@ async function outcomeText(outcome: Outcome, plan: Plan): Promise<string> {
   const lines: string[] = [];
   if (outcome.alerts.length === 0) lines.push('OK - no alert fired');
   for (const a of outcome.alerts) {
-    lines.push(`ALERT ${a.id}: ${a.subject.replace(/^\[ALERT\] /, '')} (threshold ${a.threshold}${a.unit === '%' ? '%' : ` ${a.unit}`}) — ${outcome.state.get(a.id)}`);
+    lines.push(`ALERT ${a.id}: ${a.subject.replace(/^\[ALERT\] /, '')} (threshold ${a.threshold}${a.unit === '%' || a.unit === '×' ? a.unit : ` ${a.unit}`}) — ${outcome.state.get(a.id)}`);
     for (const e of a.evidence) lines.push(`    ${e}`);
   }
+  for (const id of outcome.cleared) lines.push(`cleared ${id}: the burn stopped (its next alert is sent at once)`);
   for (const d of outcome.deliveries) lines.push(`${d.ok ? 'delivered' : 'FAILED'}: ${d.channel} after ${plural(d.attempts, 'attempt')}${d.error ? ` (${d.error})` : ''}`);
   if (plan.dryRun && plan.channels && outcome.alerts.length) {
     const w = await wouldSend(outcome.alerts, plan);

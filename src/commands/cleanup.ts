@@ -8,14 +8,14 @@ import { isInteractive, type Ctx } from '../core/io.js';
 import type { Db } from '../db/connect.js';
 import type { Candidates, CleanupPlan } from '../query/cleanup.js';
 import { formatInt, plural } from '../render/format.js';
-import { csvList, intInRange, positiveInt } from '../core/values.js';
-import { STATUSES } from '../query/status.js';
-import type { OutputFlags } from './logs-shared.js';
+import { intInRange, positiveInt } from '../core/values.js';
+import { filterCondition } from '../query/filters.js';
+import { commandFilters, filterOptions, type OutputFlags } from './logs-shared.js';
 
 interface Opts extends OutputFlags, ConnectionFlags, ArchiveFlags {
   archived?: boolean;
+  [filter: string]: unknown;
   days: number;
-  status?: string[];
   keepFailedDays?: number;
   batchSize: number;
   yes?: boolean;
@@ -27,19 +27,20 @@ export const spec: CommandSpec = {
   path: ['cleanup'],
   summary: 'delete rows created more than --days ago, in short batches, safely',
   description:
-    'Deletes rows created before now − --days (optionally only --status …, or keeping failed rows for ' +
+    'Deletes rows created before now − --days (optionally only those the filters of `logs list` select — --status-in, ' +
+    '--where, --view … — or keeping failed rows for ' +
     '--keep-failed-days), in batches of --batch-size, each its own short statement: writers are never blocked for ' +
     'long, and a row newer than the cutoff is never deleted, even one that arrives mid-run. On a terminal it asks ' +
     'first (unless --yes) and shows progress; off a terminal it needs --yes. Ctrl-C stops after the current batch ' +
     '(exit 130); running it again finishes the job.',
   options: [
     { flags: '--days <n>', description: 'delete rows created more than N days ago', default: 90, parse: (v) => positiveInt(v, 'a whole number of days ≥ 1') },
-    { flags: '--status <a,b>', description: `only rows with these statuses (${STATUSES.join(', ')})`, parse: (v) => csvList(v, STATUSES) },
     { flags: '--keep-failed-days <n>', description: 'keep failed rows (failed, expired or success false) until they are N days old', parse: (v) => positiveInt(v, 'a whole number of days ≥ 1') },
     { flags: '--batch-size <n>', description: 'rows per delete statement', default: 5000, parse: (v) => intInRange(v, 1, 10000) },
     { flags: '-y, --yes', description: 'do not ask (needed off a terminal)' },
     { flags: '--dry-run', description: 'only count what would be deleted, by status' },
     { flags: '--vacuum', description: 'reclaim the space afterwards (VACUUM / OPTIMIZE TABLE)' },
+    ...filterOptions(),
     { flags: '--archived', description: 'delete only rows whose current version is in the ClickHouse archive (default when the config file says archive.required: true)' },
     { flags: '--to <url>', description: 'the archive --archived checks: clickhouse://… (default: $TASKLOG_ARCHIVE_URL, archive.url)' },
     JSON_OPTION,
@@ -48,14 +49,20 @@ export const spec: CommandSpec = {
   examples: [
     { command: 'tasklog cleanup --days 90 --yes', description: 'the nightly cron line' },
     { command: 'tasklog cleanup --days 30 --keep-failed-days 180 --dry-run', description: 'what a stricter policy would delete' },
+    { command: `tasklog cleanup --days 7 --where "task_name startswith 'healthcheck.'" --yes`, description: 'a shorter retention for some rows' },
   ],
   async run(opts: Opts, ctx: Ctx) {
     checkFlags(opts, ctx);
-    if (opts.archived || archiveRequired(ctx)) return cleanupArchived(opts, ctx);
+    if (opts.archived || archiveRequired(ctx)) {
+      if (commandFilters(opts, ctx).length > 0) throw new UsageError('cleanup --archived deletes by age alone: it takes no filters (--where, --view, …) yet');
+      return cleanupArchived(opts, ctx);
+    }
     const { planCleanup, findCandidates, cutoffIso } = await import('../query/cleanup.js');
-    const plan = planCleanup(ctx.now(), opts.days, opts.keepFailedDays, opts.status);
+    const filters = commandFilters(opts, ctx);
     const out = output(opts, ctx);
     return withDb(opts, ctx, { requireTable: true, writes: 'cleanup deletes task log rows' }, async (db) => {
+      // relative times of the filters resolved once: every batch deletes by the same condition
+      const plan = planCleanup(ctx.now(), opts.days, opts.keepFailedDays, filterCondition(db, ctx.now(), { filters }));
       const candidates = await findCandidates(db, plan);
       const run: Run = { opts, ctx, out, db, plan, candidates, cutoff: cutoffIso(plan), olderThan: `older than ${plural(opts.days, 'day')}` };
       if (opts.dryRun) return reportDryRun(run);
@@ -157,7 +164,7 @@ async function cleanupArchived(opts: Opts, ctx: Ctx): Promise<number | void> {
   const { connect } = await import('../db/connect.js');
   const { ensureArchiveTables } = await import('../db/archive.js');
   const { archiveCheck } = await import('../query/archive.js');
-  const plan = planCleanup(ctx.now(), opts.days, opts.keepFailedDays, opts.status);
+  const plan = planCleanup(ctx.now(), opts.days, opts.keepFailedDays, null);
   const out = output(opts, ctx);
   return withDb(opts, ctx, { requireTable: true }, async (db) => {
     const ch = await connect(archiveSettings, ctx.cwd, {});

@@ -3,16 +3,17 @@ import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { intInRange } from '../core/values.js';
 import { WATCH_OPTION } from '../cli/watch.js';
 import type { TimeArg } from '../query/timearg.js';
-import { PERIOD_OPTION, resolveWindow, SINCE_OPTION, TASK_NAME_OPTION } from '../query/window.js';
-import type { OutputFlags } from './logs-shared.js';
+import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
+import { filterCondition } from '../query/filters.js';
+import { commandFilters, filterOptions, WINDOW_OWNS, type OutputFlags } from './logs-shared.js';
 import { showView } from './view.js';
 
 interface Opts extends OutputFlags {
   periodHours: number;
   since?: TimeArg;
-  taskName?: string;
   limit: number;
   watch?: boolean | number;
+  [filter: string]: unknown;
 }
 
 export const spec: CommandSpec = {
@@ -22,11 +23,11 @@ export const spec: CommandSpec = {
     'Failed rows (status failed or expired, or success false) created in the window, grouped by a normalized ' +
     'error signature — numbers, hex ids, UUIDs, quoted values, paths, URLs and e-mail addresses folded — with count, ' +
     'tasks affected, first and last seen and an example job_id; plus failures by task. --json: total_failures, ' +
-    'by_task, top_errors, period_hours.',
+    'by_task, top_errors, period_hours. Every filter of `logs list` (--where, --view too) narrows the rows.',
   options: [
     PERIOD_OPTION,
     SINCE_OPTION,
-    TASK_NAME_OPTION,
+    ...filterOptions(WINDOW_OWNS),
     { flags: '--limit <n>', description: 'how many error groups', default: 10, parse: (v) => intInRange(v, 1, 1000) },
     JSON_OPTION,
     WATCH_OPTION,
@@ -37,10 +38,11 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { errorReport } = await import('../query/errors.js');
+    const filters = commandFilters(opts, ctx, WINDOW_OWNS);
     await showView(opts, ctx, {
       compute: async (db) => {
         const window = resolveWindow(opts, ctx.now());
-        return { window, report: await errorReport(db, window, opts.limit, opts.taskName) };
+        return { window, report: await errorReport(db, window, opts.limit, filterCondition(db, ctx.now(), { filters })) };
       },
       json: (d) => d.report,
       render: async ({ window, report }, term) => {

@@ -6,8 +6,11 @@ import { exitDocs, NAGIOS, NAGIOS_STATUS } from '../core/exit.js';
 import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import type { Thresholds } from '../query/health.js';
+import { pickObjectives } from '../query/slo.js';
+import { csvList } from '../core/values.js';
 import { thresholdDefaults, thresholdOption, thresholdsOf } from '../query/thresholds.js';
-import type { OutputFlags } from './logs-shared.js';
+import { filterCondition } from '../query/filters.js';
+import { commandFilters, filterOptions, type OutputFlags } from './logs-shared.js';
 
 type Opts = OutputFlags & Record<string, unknown>;
 
@@ -20,21 +23,36 @@ export const spec: CommandSpec = {
     'Counts in_progress rows started more than --stuck-after ago, the failure rate of rows created in the last hour ' +
     'and the queued backlog, and compares each with its warning and critical threshold (flags, or "health" in the ' +
     'config file). The first line is the plugin status with performance data; exit 0 OK, 1 WARNING, 2 CRITICAL, ' +
-    '3 UNKNOWN (bad arguments, database unreachable).',
-  options: [...THRESHOLDS.map(thresholdOption), JSON_OPTION],
+    '3 UNKNOWN (bad arguments, database unreachable). Every filter of `logs list` (--where, --view too) scopes the ' +
+    'check to those rows: one check per queue or per kind of task. --slo NAME adds an objective of the config file ' +
+    '(see tasklog slo) as a check: WARNING when it calls for a ticket, CRITICAL when it pages.',
+  options: [
+    ...THRESHOLDS.map(thresholdOption),
+    ...filterOptions(),
+    { flags: '--slo <name,…>', description: 'also check these objectives of the config file: a ticket is WARNING, a page CRITICAL', parse: (v) => csvList(v) },
+    JSON_OPTION,
+  ],
   exitCodes: exitDocs(NAGIOS_STATUS),
   failure: { usage: NAGIOS.UNKNOWN, runtime: NAGIOS.UNKNOWN, line: (message) => `TASKLOG UNKNOWN - ${message}` },
   examples: [
     { command: 'tasklog health', description: 'OK/WARNING/CRITICAL with performance data, for Nagios, Icinga or Sensu' },
     { command: 'tasklog health --warn-failure-rate 5 --crit-failure-rate 15 --json', description: 'stricter, as JSON' },
+    { command: 'tasklog health --slo payments', description: 'and the objective payments: CRITICAL while it pages' },
+    { command: `tasklog health --where "queue_name = 'payments'"`, description: 'a check of one queue' },
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { health, statusLine } = await import('../query/health.js');
     const thresholds = resolveThresholds(opts, ctx);
-    const h = await withDb(opts, ctx, { requireTable: true }, (db) => health(db, ctx.now(), thresholds));
+    const slos = opts.slo ? pickObjectives(loadConfig(ctx).values.slos ?? [], opts.slo as string[]) : [];
+    const filters = commandFilters(opts, ctx);
+    const h = await withDb(opts, ctx, { requireTable: true }, (db) => health(db, ctx.now(), thresholds, filterCondition(db, ctx.now(), { filters }), slos));
     await output(opts, ctx).print(h, () => {
       const lines = [statusLine(h)];
       for (const c of h.checks) lines.push(`${c.name}: ${c.value}${c.name === 'failure_rate' ? '%' : ''} (warning ${c.warning}, critical ${c.critical}) ${c.status}`);
+      for (const o of h.objectives ?? []) {
+        const a = o.slo.attainment === null ? 'no rows' : `${o.slo.attainment}% of ${o.slo.total} rows (target ${o.slo.target}%)`;
+        lines.push(`objective ${o.name}: ${a}, burn 5m/30m/1h/6h/72h ${(['5m', '30m', '1h', '6h', '72h'] as const).map((k) => o.slo.burn_rates[k] ?? '—').join('/')} ${o.status}`);
+      }
       lines.push(`last hour: ${h.failed_last_hour} failed of ${h.total_last_hour}`);
       if (h.oldest_queued_age_seconds !== null) lines.push(`oldest queued: ${h.oldest_queued_age_seconds} s ago`);
       lines.push(`checked at ${h.timestamp}`);

@@ -18,8 +18,10 @@ import { spec as metrics } from './metrics.js';
 import { spec as migrate } from './migrate.js';
 import { spec as overview } from './overview.js';
 import { spec as serve } from './serve.js';
+import { spec as slo } from './slo.js';
 import { spec as stats } from './stats.js';
 import { spec as timeline } from './timeline.js';
+import { spec as views } from './views.js';
 import { spec as syncRearq } from './sync-rearq.js';
 import { spec as rearqJobs } from './rearq-jobs.js';
 import { spec as rearqResults } from './rearq-results.js';
@@ -30,6 +32,6 @@ import { spec as rearqTasks } from './rearq-tasks.js';
 import { spec as rearqCancel } from './rearq-cancel.js';
 import { spec as rearqRequeue } from './rearq-requeue.js';
 
-export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, stats, timeline, errors, health, alertsCheck, cleanup, archive, metrics, serve, init, migrate, demo, importRows, rearqJobs, rearqResults, rearqShow, rearqWorkers, rearqQueues, rearqTasks, rearqCancel, rearqRequeue, syncRearq, doctor, completion];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, views, stats, timeline, errors, slo, health, alertsCheck, cleanup, archive, metrics, serve, init, migrate, demo, importRows, rearqJobs, rearqResults, rearqShow, rearqWorkers, rearqQueues, rearqTasks, rearqCancel, rearqRequeue, syncRearq, doctor, completion];
 
 export { GROUPS } from './groups.js';

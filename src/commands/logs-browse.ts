@@ -3,8 +3,7 @@ import { withDb } from '../cli/database.js';
 import { isInteractive, type Ctx } from '../core/io.js';
 import { type CommandSpec } from '../cli/spec.js';
 import { intInRange } from '../core/values.js';
-import { FILTERS } from '../query/filters.js';
-import { filterValues, viewOptions, type OutputFlags } from './logs-shared.js';
+import { filterOptions, filterValues, viewOptions, type OutputFlags } from './logs-shared.js';
 
 interface Opts extends OutputFlags {
   pageSize?: number;
@@ -20,7 +19,7 @@ export const spec: CommandSpec = {
     'search), / searches, c clears the filters, q or Ctrl-C quits and gives the screen back. The filter flags of ' +
     '`logs list` set the filters it starts with. Needs a terminal: scripts use logs list, logs show and logs related.',
   options: [
-    ...FILTERS.map((f) => f.option),
+    ...filterOptions(),
     { flags: '--page-size <n>', description: 'rows per page (default: as many as fit the terminal)', parse: (v) => intInRange(v, 1, 1000) },
   ],
   exitCodes: { 130: 'quit with Ctrl-C' },
@@ -33,7 +32,7 @@ export const spec: CommandSpec = {
       throw new UsageError('logs browse needs a terminal (stdin and stdout); off one, use `tasklog logs list` (the same filter flags), `logs show ID` and `logs related ID`');
     }
     const { browse } = await import('../ui/browse.js');
-    const filters = filterValues(opts);
+    const filters = filterValues(opts, ctx);
     const view = await viewOptions(opts, ctx);
     return withDb(opts, ctx, { requireTable: true }, (db) => browse(db, ctx, { filters, pageSize: opts.pageSize, view }));
   },

@@ -2,10 +2,9 @@ import { withDb } from '../cli/database.js';
 import { writeOut, type Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { intInRange, positiveInt } from '../core/values.js';
-import { activeFilters, FILTERS } from '../query/filters.js';
 import { formatInt } from '../render/format.js';
 import { DEFAULT_ORDERING, ESTIMATE_FROM, ORDERING_FIELDS, parseOrdering, type OrderTerm } from '../query/logs.js';
-import { FIELDS_OPTION, filterValues, type OutputFlags } from './logs-shared.js';
+import { commandFilters, FIELDS_OPTION, filterOptions, type OutputFlags } from './logs-shared.js';
 import { OUTPUT_OPTION, output, type Output } from '../cli/output.js';
 
 interface Opts extends OutputFlags {
@@ -28,7 +27,7 @@ export const spec: CommandSpec = {
     'same table without color. --json prints {count, page, page_size, results}; -o jsonl and -o csv print one row ' +
     'per line, meant for --all, which streams every matching row in constant memory.',
   options: [
-    ...FILTERS.map((f) => f.option),
+    ...filterOptions(),
     {
       flags: '--ordering <fields>',
       description: `sort by FIELD[,FIELD…], - for descending: ${ORDERING_FIELDS.join(', ')} (default ${DEFAULT_ORDERING}; ties by id; nulls last)`,
@@ -50,10 +49,12 @@ export const spec: CommandSpec = {
     { command: 'tasklog logs list --duration-min 30000 --ordering -duration_ms', description: 'the slowest jobs' },
     { command: "tasklog logs list --search 'timeout payments' --json | jq '.results[].job_id'", description: 'search, for a script' },
     { command: 'tasklog logs list --all -o jsonl --since 7d > week.jsonl', description: 'export a week, streamed' },
+    { command: `tasklog logs list --where "kwargs.user_id = 42 and (is_failed or duration_ms > 30s)"`, description: 'a condition over the row, into its arguments' },
+    { command: 'tasklog logs list --view payments-failing', description: 'a view saved in the config file' },
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { LogReader } = await import('../query/logs.js');
-    const query = { filters: activeFilters(filterValues(opts)), order: opts.ordering ?? parseOrdering(DEFAULT_ORDERING) };
+    const query = { filters: commandFilters(opts, ctx), order: opts.ordering ?? parseOrdering(DEFAULT_ORDERING) };
     const out = output(opts, ctx);
     await withDb(opts, ctx, { requireTable: true }, async (db) => {
       const reader = new LogReader(db, ctx.now());
@@ -85,19 +86,87 @@ async function printPage(reader: Reader, query: Query, opts: Opts, out: Output, 
   }, { records: results, fields });
 }
 
-/** Every matching row, streamed in constant memory: records one by one, or the table in blocks of 1,000 rows. */
+/**
+ * Every matching row, streamed in constant memory from one statement the
+ * database streams (LogReader.streamRaw): JSON lines written straight from
+ * the raw values, other formats through the decoded records, or the table
+ * in blocks of 1,000 rows.
+ */
 async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output, ctx: Ctx): Promise<void> {
+  // the ClickHouse archive streams decoded rows (Db.streamRecords), not the source databases' raw values
+  if (reader.db.streamRecords) return streamDecoded(reader, query, opts, out, ctx);
   const { toDetail, pick, columnsFor, serverFieldsSql, LIST_FIELDS } = await import('../query/present.js');
+  const { decodeRawRow } = await import('../db/decode.js');
   const fields = opts.fields ?? [...LIST_FIELDS];
   if (out.format !== 'table') {
     const writer = await out.records(fields);
-    // PostgreSQL writes the JSON lines itself where every field allows and streams them (COPY): the same bytes, 1M rows ~0.9× of COPY's time for the raw rows
-    const serverFields = out.format === 'jsonl' ? serverFieldsSql(fields, (c) => reader.env.col(c), reader.db.dialect) : null;
-    if (serverFields) {
-      for await (const text of reader.streamJson(query, serverFields)) await writer.writeJsonLines(text);
+    if (out.format === 'jsonl') {
+      // PostgreSQL writes the JSON lines itself where every field allows and streams them (COPY): the
+      // same bytes, 1M rows ~1.5× of COPY's time for the raw rows; its Node process does least
+      const serverFields = serverFieldsSql(fields, (c) => reader.env.col(c), reader.db.dialect);
+      if (serverFields) {
+        for await (const text of reader.streamJson(query, serverFields)) await writer.writeJsonLines(text);
+        writer.end();
+        return;
+      }
+      const { jsonLineWriter, copyTextJsonWriter } = await import('../query/export.js');
+      // otherwise PostgreSQL's COPY text (JSON columns, --fields all): the lines written from its bytes
+      const bytes = copyTextJsonWriter(fields);
+      const copy = reader.streamCopyText(query, bytes.only);
+      if (copy) {
+        for await (const chunk of copy.chunks) {
+          const lines = bytes.write(chunk);
+          if (lines.length) await writer.writeBytes(lines);
+        }
+        bytes.end();
+        writer.end();
+        return;
+      }
+      const { only, line } = jsonLineWriter(fields);
+      for await (const batch of reader.streamRaw(query, only).batches) {
+        // each line encoded into one buffer as it is made: joining a batch's lines into one text
+        // first costs a third more to encode, and a large text to collect
+        let bytes = Buffer.allocUnsafe(1 << 20);
+        let used = 0;
+        for (const row of batch) {
+          const text = line(row);
+          if (used + text.length * 3 > bytes.length) {
+            const bigger = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + text.length * 3));
+            bytes.copy(bigger, 0, 0, used);
+            bytes = bigger;
+          }
+          used += bytes.write(text, used);
+        }
+        await writer.writeBytes(bytes.subarray(0, used));
+      }
       writer.end();
       return;
     }
+    // only the columns the fields are made from: an export of the list fields never reads args or results
+    const { columns, batches } = reader.streamRaw(query, columnsFor(fields));
+    for await (const batch of batches) for (const row of batch) await writer.write(pick(toDetail(decodeRawRow(columns, row)), fields));
+    writer.end();
+    return;
+  }
+  const term = await out.terminal();
+  const { renderList, listColumns, fieldColumns } = await import('../render/logs.js');
+  const { tableBody } = await import('../render/table.js');
+  const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(term);
+  let first = true;
+  const raw = reader.streamRaw(query);
+  for await (const batch of raw.batches) {
+    const text = renderList(batch.map((row) => decodeRawRow(raw.columns, row)), columns, { ...term, width: undefined });
+    await writeOut(ctx.stdout, first ? text : tableBody(text, term.decorate));
+    first = false;
+  }
+}
+
+/** Every matching row from a database that streams decoded rows (the ClickHouse archive): the same lines, through toDetail. */
+async function streamDecoded(reader: Reader, query: Query, opts: Opts, out: Output, ctx: Ctx): Promise<void> {
+  const { toDetail, pick, columnsFor, LIST_FIELDS } = await import('../query/present.js');
+  const fields = opts.fields ?? [...LIST_FIELDS];
+  if (out.format !== 'table') {
+    const writer = await out.records(fields);
     // only the columns the fields are made from: an export of the list fields never reads args or results
     for await (const row of reader.stream(query, undefined, columnsFor(fields))) await writer.write(pick(toDetail(row), fields));
     writer.end();

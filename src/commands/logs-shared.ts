@@ -1,12 +1,17 @@
-/** What the logs commands share: their flags (--fields beside the output flags) and the terminal they draw on. */
-import type { ConnectionFlags } from '../cli/config.js';
+/**
+ * What the commands that read task log rows share: the filter flags of
+ * `logs list` (with --where and --view) and their values; and what the logs
+ * commands share: --fields beside the output flags, the terminal they draw on.
+ */
+import { loadConfig, type ConnectionFlags } from '../cli/config.js';
 import { output, type OutputFlags as PrintFlags, type Terminal } from '../cli/output.js';
 import type { OptionSpec } from '../core/option.js';
 import type { Ctx } from '../core/io.js';
 import { csvList } from '../core/values.js';
-import { InvalidValue } from '../core/errors.js';
+import { InvalidValue, UsageError } from '../core/errors.js';
 import { attributeName } from '../cli/spec.js';
-import { FILTERS } from '../query/filters.js';
+import { activeFilters, filterArgs, FILTERS, type ActiveFilter, type FilterDef } from '../query/filters.js';
+import { andWhere, describeWhereError, parseWhere, WhereError, type WhereExpr } from '../query/where.js';
 import { DETAIL_FIELDS } from '../query/present.js';
 
 export interface OutputFlags extends ConnectionFlags, PrintFlags {
@@ -31,12 +36,71 @@ export function viewOptions(opts: OutputFlags, ctx: Ctx): Promise<Terminal> {
   return output(opts, ctx).terminal();
 }
 
-/** The filters set on the command line, by filter name (the API's parameter names), from commander's parsed options. */
-export function filterValues(opts: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export const VIEW_OPTION: OptionSpec = {
+  flags: '--view <name>',
+  description: 'a saved view: the --where expression of that name in the config file\'s "views" (ANDed with the other filters; tasklog views lists them)',
+};
+
+/**
+ * The filter flags of `logs list`, --where and --view, for every command
+ * that reads rows; `except`: filters the command has its own flag for (the
+ * reports' window takes --since).
+ */
+export function filterOptions(except: readonly string[] = []): OptionSpec[] {
+  return [...FILTERS.filter((f) => !except.includes(f.name)).map((f) => f.option), VIEW_OPTION];
+}
+
+/**
+ * The filters set on the command line, by filter name (the API's parameter
+ * names), from commander's parsed options: --where parsed (a bad one is a
+ * usage error with a caret under the spot), --view's expression ANDed to it.
+ */
+export function filterValues(opts: Readonly<Record<string, unknown>>, ctx: Ctx, except: readonly string[] = []): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const f of FILTERS) {
+    if (except.includes(f.name)) continue;
     const v = opts[attributeName(f.option)];
-    if (v !== undefined) values[f.name] = v;
+    if (v !== undefined) values[f.name] = typeof v === 'string' && f.parseLater ? parseLater(f, v) : v;
   }
+  if (typeof opts.view === 'string') values.where = andWhere(viewExpr(opts.view, ctx), values.where as WhereExpr | undefined);
   return values;
+}
+
+/** The active filters of the command line (filterValues, in the filter table's order). */
+export function commandFilters(opts: Readonly<Record<string, unknown>>, ctx: Ctx, except: readonly string[] = []): ActiveFilter[] {
+  return activeFilters(filterValues(opts, ctx, except));
+}
+
+/** The reports' window has its own --since: the filters it takes beside it. */
+export const WINDOW_OWNS = ['since'] as const;
+
+/** The filters as the flags that set them, for a report's title: "--queue-name high --where …". */
+export function describeFilters(filters: readonly ActiveFilter[]): string {
+  return filterArgs([...filters]).map((a) => (/^[\w.,:+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+}
+
+function parseLater(def: FilterDef, raw: string): unknown {
+  try {
+    return def.parseLater!(raw);
+  } catch (err) {
+    if (err instanceof WhereError) throw new UsageError(describeWhereError(err, def.option.flags.split(' ')[0]));
+    if (err instanceof InvalidValue) throw new UsageError(`option '${def.option.flags}' argument '${raw}' is invalid. ${err.message}`);
+    throw err;
+  }
+}
+
+/** The saved views of the config file, by name. */
+export function savedViews(ctx: Ctx): Map<string, string> {
+  return new Map(Object.entries(loadConfig(ctx).values.views ?? {}));
+}
+
+/** A view's expression (checked when the config file was read). */
+export function viewExpr(name: string, ctx: Ctx): WhereExpr {
+  const views = savedViews(ctx);
+  const text = views.get(name);
+  if (text === undefined) {
+    const known = [...views.keys()];
+    throw new UsageError(`no view '${name}' in the config file (${known.length ? `views: ${known.join(', ')}` : 'it has no "views"'})`);
+  }
+  return parseWhere(text);
 }

@@ -5,9 +5,12 @@ import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { WATCH_OPTION } from '../cli/watch.js';
 import { showView } from './view.js';
 import type { Overview } from '../query/overview.js';
+import { filterCondition } from '../query/filters.js';
+import { commandFilters, filterOptions } from './logs-shared.js';
 
 interface Opts extends ConnectionFlags, OutputFlags {
   watch?: boolean | number;
+  [filter: string]: unknown;
 }
 
 export const spec: CommandSpec = {
@@ -15,16 +18,18 @@ export const spec: CommandSpec = {
   summary: 'totals by queue and status, active queues and failures of the last 24 h',
   description:
     'django-cfg\'s system overview: total_tasks, active_queues, recent_failures (rows created in the last 24 hours ' +
-    'that failed: status failed or expired, or success false), tasks_by_queue and tasks_by_status.',
-  options: [JSON_OPTION, WATCH_OPTION],
+    'that failed: status failed or expired, or success false), tasks_by_queue and tasks_by_status. Every filter of ' +
+    '`logs list` (--where, --view too) narrows the rows.',
+  options: [...filterOptions(), JSON_OPTION, WATCH_OPTION],
   examples: [
     { command: 'tasklog overview', description: 'the overview as a table' },
     { command: "tasklog overview --json | jq '.recent_failures'", description: 'one number for a script' },
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { overview } = await import('../query/overview.js');
+    const filters = commandFilters(opts, ctx);
     await showView(opts, ctx, {
-      compute: (db) => overview(db, ctx.now()),
+      compute: (db) => overview(db, ctx.now(), filterCondition(db, ctx.now(), { filters })),
       json: (data) => data,
       render: renderOverviewPage,
     });

@@ -8,7 +8,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "totals by queue and status, active queues and failures of the last 24 h",
     "args": [],
-    "options": 2,
+    "options": 37,
     "module": "overview"
   },
   {
@@ -18,7 +18,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "list task log rows: every filter of the API, search, ordering, pages, streaming",
     "args": [],
-    "options": 41,
+    "options": 43,
     "module": "logs-list"
   },
   {
@@ -48,7 +48,7 @@ export const REGISTRY: readonly CommandEntry[] = [
         "required": true
       }
     ],
-    "options": 2,
+    "options": 37,
     "module": "logs-related"
   },
   {
@@ -58,8 +58,17 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "browse the rows on a terminal: filter, page, open one, jump to its related rows",
     "args": [],
-    "options": 34,
+    "options": 36,
     "module": "logs-browse"
+  },
+  {
+    "path": [
+      "views"
+    ],
+    "summary": "the saved views of the config file (\"views\"), with how many rows each selects",
+    "args": [],
+    "options": 1,
+    "module": "views"
   },
   {
     "path": [
@@ -67,7 +76,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "success rate, durations and percentiles, queue wait, retries — for a window, a task or a queue",
     "args": [],
-    "options": 7,
+    "options": 39,
     "module": "stats"
   },
   {
@@ -76,7 +85,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "tasks per minute, hour or day: total, successful, failed, average duration — as a chart",
     "args": [],
-    "options": 7,
+    "options": 40,
     "module": "timeline"
   },
   {
@@ -85,8 +94,21 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "failures of the window grouped by error signature, and by task",
     "args": [],
-    "options": 6,
+    "options": 39,
     "module": "errors"
+  },
+  {
+    "path": [
+      "slo"
+    ],
+    "summary": "service-level objectives: attainment, error budget, burn rates and page/ticket status",
+    "args": [
+      {
+        "name": "name..."
+      }
+    ],
+    "options": 3,
+    "module": "slo"
   },
   {
     "path": [
@@ -94,7 +116,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "django-cfg's TaskLog health check as a Nagios plugin: stuck tasks, last-hour failure rate, backlog",
     "args": [],
-    "options": 8,
+    "options": 44,
     "module": "health"
   },
   {
@@ -104,7 +126,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "evaluate the alert rules; print, post to a webhook, e-mail — once per cooldown",
     "args": [],
-    "options": 17,
+    "options": 52,
     "module": "alerts-check"
   },
   {
@@ -113,7 +135,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "delete rows created more than --days ago, in short batches, safely",
     "args": [],
-    "options": 10,
+    "options": 44,
     "module": "cleanup"
   },
   {
@@ -131,7 +153,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "the current state in the Prometheus text format, or written atomically for node_exporter",
     "args": [],
-    "options": 3,
+    "options": 38,
     "module": "metrics"
   },
   {
@@ -140,7 +162,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "django-cfg's task log API (/cfg/tasks/logs/), /metrics, /healthz and a dashboard over HTTP, read-only",
     "args": [],
-    "options": 5,
+    "options": 7,
     "module": "serve"
   },
   {
@@ -156,9 +178,9 @@ export const REGISTRY: readonly CommandEntry[] = [
     "path": [
       "migrate"
     ],
-    "summary": "create the task log table as Django's migration does (idempotent)",
+    "summary": "create the task log table as Django's migration does (idempotent); tasklog's own indexes on request",
     "args": [],
-    "options": 3,
+    "options": 6,
     "module": "migrate"
   },
   {

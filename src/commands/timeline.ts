@@ -4,8 +4,9 @@ import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 import { WATCH_OPTION } from '../cli/watch.js';
 import { checkTimeZone, INTERVALS, type Interval } from '../query/buckets.js';
 import type { TimeArg } from '../query/timearg.js';
-import { PERIOD_OPTION, resolveWindow, SINCE_OPTION, TASK_NAME_OPTION } from '../query/window.js';
-import type { OutputFlags } from './logs-shared.js';
+import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
+import { filterCondition } from '../query/filters.js';
+import { commandFilters, describeFilters, filterOptions, WINDOW_OWNS, type OutputFlags } from './logs-shared.js';
 import { showView } from './view.js';
 
 interface Opts extends OutputFlags {
@@ -13,8 +14,8 @@ interface Opts extends OutputFlags {
   since?: TimeArg;
   interval: Interval;
   tz: string;
-  taskName?: string;
   watch?: boolean | number;
+  [filter: string]: unknown;
 }
 
 export const MAX_MINUTE_WINDOW_HOURS = 24;
@@ -24,13 +25,14 @@ export const spec: CommandSpec = {
   summary: 'tasks per minute, hour or day: total, successful, failed, average duration — as a chart',
   description:
     'Buckets of created_at, truncated in UTC or in --tz, every bucket of the window present (empty ones are zeros). ' +
-    'Each bucket: timestamp (ISO 8601 UTC), total, successful, failed, avg_duration_ms. --json prints the array.',
+    'Each bucket: timestamp (ISO 8601 UTC), total, successful, failed, avg_duration_ms. --json prints the array. ' +
+    'Every filter of `logs list` (--where, --view too) narrows the rows.',
   options: [
     PERIOD_OPTION,
     SINCE_OPTION,
     { flags: '--interval <unit>', description: `bucket size: ${INTERVALS.join(', ')} (minute only for windows up to 24 h)`, default: 'hour', choices: INTERVALS },
     { flags: '--tz <zone>', description: 'truncate buckets in this IANA time zone', default: 'UTC', parse: checkTimeZone },
-    TASK_NAME_OPTION,
+    ...filterOptions(WINDOW_OWNS),
     JSON_OPTION,
     WATCH_OPTION,
   ],
@@ -40,6 +42,7 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const { timeline } = await import('../query/timeline.js');
+    const filters = commandFilters(opts, ctx, WINDOW_OWNS);
     const first = resolveWindow(opts, ctx.now());
     if (opts.interval === 'minute' && first.hours > MAX_MINUTE_WINDOW_HOURS) {
       throw new UsageError(`option '--interval <unit>' argument 'minute' is invalid for a ${first.period_hours} h window. expects hour or day for windows over ${MAX_MINUTE_WINDOW_HOURS} h`);
@@ -47,13 +50,14 @@ export const spec: CommandSpec = {
     await showView(opts, ctx, {
       compute: async (db) => {
         const window = resolveWindow(opts, ctx.now());
-        return { window, buckets: await timeline(db, window, opts.interval, opts.tz, opts.taskName) };
+        return { window, buckets: await timeline(db, window, opts.interval, opts.tz, filterCondition(db, ctx.now(), { filters })) };
       },
       json: (d) => d.buckets,
       render: async ({ window, buckets }, term) => {
         const { renderTimeline } = await import('../render/timeline.js');
         const { describeWindow } = await import('../render/stats.js');
-        const title = describeWindow(window) + (opts.taskName ? ` · task ${opts.taskName}` : '');
+        const scope = describeFilters(filters);
+        const title = describeWindow(window) + (scope ? ` · ${scope}` : '');
         return renderTimeline(buckets, { style: term.style, width: term.columns, interval: opts.interval, tz: opts.tz }, title);
       },
     });

@@ -5,7 +5,8 @@
 import { processInterrupt } from './interrupt.js';
 
 export interface OutStream {
-  write(chunk: string): unknown;
+  /** text, or UTF-8 bytes of whole lines (the export) */
+  write(chunk: string | Uint8Array): unknown;
   isTTY?: boolean;
   columns?: number;
   rows?: number;
@@ -16,7 +17,7 @@ export interface OutStream {
  * Writes with backpressure: when the stream's buffer is full (a slow pipe),
  * wait for it to drain, so streaming a whole table never piles up in memory.
  */
-export async function writeOut(stream: OutStream, chunk: string): Promise<void> {
+export async function writeOut(stream: OutStream, chunk: string | Uint8Array): Promise<void> {
   if (stream.write(chunk) === false && stream.once) {
     await new Promise<void>((resolve) => stream.once!('drain', resolve));
   }

@@ -84,22 +84,48 @@ export function toMysqlText(t: Instant): string {
   return `${p.date} ${p.time}.${String(t.micros).padStart(6, '0')}`;
 }
 
-/** UTC text as the databases hand it over (Django's SQLite text, MySQL's datetime, PostgreSQL's +00). */
-const UTC_TEXT = /^(\d{4}-(\d{2})-(\d{2}))[ T]((\d{2}):(\d{2}):(\d{2}))(?:\.(\d{1,6}))?(?:Z|\+00(?::?00)?)?$/;
-
 /**
- * The common case without date arithmetic: UTC text with a valid date and
- * time is rewritten into the ISO form; null when the slow path must decide.
+ * The common case without date arithmetic: UTC text as the databases hand it
+ * over (Django's SQLite text, MySQL's datetime, PostgreSQL's +00) —
+ * `YYYY-MM-DD[ T]HH:MM:SS[.f{1,6}][Z|+00|+0000|+00:00]` with a valid date and
+ * time — rewritten into the ISO form; null when the slow path must decide.
+ * Read character by character: it runs for every time of every exported row.
  */
-function utcTextToIso(text: string): string | null {
-  const m = UTC_TEXT.exec(text);
-  if (!m) return null;
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1 || Number(m[5]) > 23 || Number(m[6]) > 59 || Number(m[7]) > 59) return null;
-  if (day > 28 && new Date(Date.UTC(Number(m[1].slice(0, 4)), month - 1, day)).getUTCDate() !== day) return null;
-  const frac = m[8] ? m[8].padEnd(6, '0') : '000000';
-  return `${m[1]}T${m[4]}${frac === '000000' ? '' : '.' + frac}Z`;
+export function utcTextToIso(text: string): string | null {
+  const n = text.length;
+  if (n < 19) return null;
+  const d = (i: number) => {
+    const c = text.charCodeAt(i) - 48;
+    return c >= 0 && c <= 9 ? c : -100;
+  };
+  const sep = text.charCodeAt(10);
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || (sep !== 32 && sep !== 84) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return null;
+  if (d(0) < 0 || d(1) < 0 || d(2) < 0 || d(3) < 0) return null;
+  const month = d(5) * 10 + d(6);
+  const day = d(8) * 10 + d(9);
+  const hour = d(11) * 10 + d(12);
+  const minute = d(14) * 10 + d(15);
+  const second = d(17) * 10 + d(18);
+  if (month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
+  let i = 19;
+  let frac = '';
+  if (i < n && text.charCodeAt(i) === 46) {
+    let j = i + 1;
+    while (j < n && j - i <= 6 && d(j) >= 0) j++;
+    if (j === i + 1) return null;
+    frac = text.slice(i + 1, j);
+    i = j;
+  }
+  if (i < n) {
+    const zone = i === n - 1 ? text[i] : text.slice(i);
+    if (zone !== 'Z' && zone !== '+00' && zone !== '+0000' && zone !== '+00:00') return null;
+  }
+  if (day > 28 && new Date(Date.UTC(d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3), month - 1, day)).getUTCDate() !== day) return null;
+  const date = text.slice(0, 10);
+  const time = text.slice(11, 19);
+  if (frac === '' || frac === '000000') return `${date}T${time}Z`;
+  if (frac.length < 6) frac = frac.padEnd(6, '0');
+  return frac === '000000' ? `${date}T${time}Z` : `${date}T${time}.${frac}Z`;
 }
 
 /**

@@ -12,6 +12,7 @@ import { errorCode, type Dialect, type DriverConnection, type SessionOptions, ty
 
 export type { Sql };
 import { parseDatabaseUrl, redact, type Target } from './url.js';
+import type { OwnIndexKind } from './schema.js';
 
 /** Where to connect and which tables to read: resolved by the CLI from flags, environment and config file. */
 export interface ConnectionSettings {
@@ -37,11 +38,20 @@ export interface Db extends Sql {
    */
   copyLines?(select: string, bindings: readonly unknown[]): AsyncGenerator<string>;
   /**
+   * The rows of `select` in one statement the database streams, in batches
+   * of arrays of untyped values (DriverConnection.streamRows), on a
+   * connection of its own for the whole read (SQLite's only one: run no other
+   * statement until it ends). Breaking off closes that connection.
+   */
+  streamRows(select: string, bindings: readonly unknown[], batchRows?: number): AsyncGenerator<unknown[][]>;
+  /** Where the driver has it (PostgreSQL): DriverConnection.copyText on a connection of its own; breaking off closes it. */
+  copyText?(select: string, bindings: readonly unknown[]): AsyncGenerator<Uint8Array>;
+  /**
    * The rows of `select` in one statement, as the database streams them
    * (ClickHouse), decoded as query() decodes them; absent elsewhere.
    * Breaking off closes the connection.
    */
-  streamRows?(select: string, bindings: readonly unknown[]): AsyncGenerator<Record<string, unknown>>;
+  streamRecords?(select: string, bindings: readonly unknown[]): AsyncGenerator<Record<string, unknown>>;
   /**
    * An INSERT … FORMAT … statement with its rows streamed as the body (the
    * ClickHouse archive); the statement succeeds or fails whole.
@@ -54,6 +64,18 @@ export interface Db extends Sql {
   userTable: string | null;
   /** the name asked for with --user-table (or the default), whether it exists or not */
   userTableName: string;
+  /**
+   * Tells the user, once per message, about values a report left out (SQLite
+   * keeps any type in any column: a text in duration_ms): a line on stderr in
+   * the CLI, the server's log in serve; nothing where no one listens.
+   */
+  note(message: string): void;
+  /**
+   * tasklog's own indexes on the task table when connected (migrate
+   * --search-index / --report-index): the queries that can read them do.
+   * migrate keeps it current when it makes or drops one.
+   */
+  ownIndexes: Set<OwnIndexKind>;
   close(): Promise<void>;
 }
 
@@ -66,6 +88,9 @@ export interface ConnectOptions {
   session?: SessionOptions;
   /** connections to keep open at most (default: the dialect's maxConnections) */
   poolSize?: number;
+  /** where Db.note's messages go */
+  note?: (message: string) => void;
+  /**
   /**
    * What the command writes, as the refusal's first words ('import writes
    * task log rows'): an archive only `tasklog archive` writes is refused
@@ -126,6 +151,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
       );
     }
     const userTable = (await dialect.tableExists(sql, settings.userTable)) ? settings.userTable : null;
+    const ownIndexes = await dialect.ownIndexes.present(sql, table);
     const transaction = async <T>(fn: (tx: Sql) => Promise<T>): Promise<T> => {
       if (!dialect.beginSql) throw new RuntimeFailure(`${dialect.productName} has no transactions: ${target.display} cannot take this write`);
       const conn = await pool.acquire();
@@ -162,8 +188,16 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
         pool.release(conn);
       }
     };
-    const streamRows = dialect.streamsRows ? (select: string, bindings: readonly unknown[]) => pooledStreamRows(pool, select, bindings) : undefined;
-    return { ...sql, transaction, session, copyLines, streamRows, insert, dialect, target, table, userTable, userTableName: settings.userTable, close };
+    const noted = new Set<string>();
+    const note = (message: string) => {
+      if (noted.has(message)) return;
+      noted.add(message);
+      options.note?.(message);
+    };
+    const streamRows = (select: string, bindings: readonly unknown[], batchRows = 1000) => pooled(pool, (conn) => conn.streamRows(select, bindings, batchRows));
+    const copyText = dialect.backend === 'postgres' ? (select: string, bindings: readonly unknown[]) => pooled(pool, (conn) => conn.copyText!(select, bindings)) : undefined;
+    const streamRecords = dialect.streamsRows ? (select: string, bindings: readonly unknown[]) => pooledStreamRecords(pool, select, bindings) : undefined;
+    return { ...sql, transaction, session, copyLines, streamRows, streamRecords, copyText, insert, dialect, target, table, userTable, userTableName: settings.userTable, note, ownIndexes, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -182,7 +216,7 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
     return new DatabaseError(detail, target.display, errorCode(err), err);
   };
   const copyLines = conn.copyLines?.bind(conn);
-  const streamRows = conn.streamRows?.bind(conn);
+  const streamRecords = conn.streamRecords?.bind(conn);
   const insert = conn.insert?.bind(conn);
   return {
     async run(text, bindings) {
@@ -192,6 +226,22 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
         throw failure(err);
       }
     },
+    async *streamRows(text, bindings, batchRows) {
+      try {
+        yield* conn.streamRows(text, bindings, batchRows);
+      } catch (err) {
+        throw failure(err);
+      }
+    },
+    copyText: conn.copyText
+      ? async function* (text, bindings) {
+          try {
+            yield* conn.copyText!(text, bindings);
+          } catch (err) {
+            throw failure(err);
+          }
+        }
+      : undefined,
     copyLines: copyLines
       ? async function* (text, bindings) {
           try {
@@ -201,10 +251,10 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
           }
         }
       : undefined,
-    streamRows: streamRows
+    streamRecords: streamRecords
       ? async function* (text, bindings) {
           try {
-            yield* streamRows(text, bindings);
+            yield* streamRecords(text, bindings);
           } catch (err) {
             throw failure(err);
           }
@@ -223,12 +273,12 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
   };
 }
 
-/** streamRows on a connection of its own; a connection left mid-statement is closed, not reused. */
-async function* pooledStreamRows(pool: Pool, select: string, bindings: readonly unknown[]): AsyncGenerator<Record<string, unknown>> {
+/** streamRecords on a connection of its own; a connection left mid-statement is closed, not reused. */
+async function* pooledStreamRecords(pool: Pool, select: string, bindings: readonly unknown[]): AsyncGenerator<Record<string, unknown>> {
   const conn = await pool.acquire();
   let finished = false;
   try {
-    yield* conn.streamRows!(select, bindings);
+    yield* conn.streamRecords!(select, bindings);
     finished = true;
   } finally {
     if (finished) pool.release(conn);
@@ -250,6 +300,19 @@ async function* pooledCopyLines(pool: Pool, select: string, bindings: readonly u
     }
     const rest = decoder.end();
     if (rest) yield rest;
+    finished = true;
+  } finally {
+    if (finished) pool.release(conn);
+    else await pool.discard(conn);
+  }
+}
+
+/** A statement streamed on a connection of its own; one left mid-statement is closed, not reused. */
+async function* pooled<T>(pool: Pool, stream: (conn: DriverConnection) => AsyncIterable<T>): AsyncGenerator<T> {
+  const conn = await pool.acquire();
+  let finished = false;
+  try {
+    yield* stream(conn);
     finished = true;
   } finally {
     if (finished) pool.release(conn);

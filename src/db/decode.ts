@@ -31,7 +31,8 @@ export function decodeInt(value: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-function text(value: unknown): string | null {
+/** A text column's value as text: SQLite may hand back a number or a blob from any column. */
+export function decodeText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   return String(value);
@@ -40,20 +41,20 @@ function text(value: unknown): string | null {
 export function decodeRow(raw: Record<string, unknown>): TaskLogRow {
   const row: TaskLogRow = {
     id: decodeInt(raw.id) ?? 0,
-    job_id: text(raw.job_id) ?? '',
-    task_name: text(raw.task_name) ?? '',
-    queue_name: text(raw.queue_name) ?? '',
+    job_id: decodeText(raw.job_id) ?? '',
+    task_name: decodeText(raw.task_name) ?? '',
+    queue_name: decodeText(raw.queue_name) ?? '',
     args: decodeJson(raw.args),
     kwargs: decodeJson(raw.kwargs),
-    status: text(raw.status) ?? '',
+    status: decodeText(raw.status) ?? '',
     duration_ms: decodeInt(raw.duration_ms),
     job_retry: decodeInt(raw.job_retry) ?? 0,
     job_retries: decodeInt(raw.job_retries) ?? 0,
     job_retry_after: decodeInt(raw.job_retry_after) ?? 0,
     success: decodeBool(raw.success),
-    result: text(raw.result),
-    error_message: text(raw.error_message),
-    worker_id: text(raw.worker_id),
+    result: decodeText(raw.result),
+    error_message: decodeText(raw.error_message),
+    worker_id: decodeText(raw.worker_id),
     enqueue_time: decodeTime(raw.enqueue_time),
     expire_time: decodeTime(raw.expire_time),
     start_time: decodeTime(raw.start_time),
@@ -62,7 +63,14 @@ export function decodeRow(raw: Record<string, unknown>): TaskLogRow {
     updated_at: decodeTime(raw.updated_at),
     user_id: decodeInt(raw.user_id),
   };
-  if ('username' in raw) row.username = text(raw.username);
-  if ('email' in raw) row.email = text(raw.email);
+  if ('username' in raw) row.username = decodeText(raw.username);
+  if ('email' in raw) row.email = decodeText(raw.email);
   return row;
+}
+
+/** decodeRow of a row of values in the order of `columns` (LogReader.streamRaw's batches). */
+export function decodeRawRow(columns: readonly string[], values: readonly unknown[]): TaskLogRow {
+  const raw: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) raw[columns[i]] = values[i];
+  return decodeRow(raw);
 }

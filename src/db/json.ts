@@ -23,7 +23,7 @@ function asciiEscape(json: string): string {
   return json.replace(/[^\x20-\x7e]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
-/** A JSON column's value: text is parsed; drivers that already parsed (jsonb) pass through. */
+/** A JSON column's value: its text (every driver hands JSON columns over as text) is parsed; a value already parsed passes through. */
 export function decodeJson(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') {

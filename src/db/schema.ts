@@ -126,3 +126,22 @@ export function expectedIndexes(table: string, maxLength: number | null, backend
     ...single.map((c) => ({ name: createIndexName(table, [c], '', maxLength), columns: [c] })),
   ];
 }
+
+/**
+ * tasklog's own indexes, made only on request (`migrate --search-index`,
+ * `--report-index`): a `tasklog_` prefix keeps them apart from Django's,
+ * whose migrations neither create nor drop an index they did not name.
+ */
+export const OWN_INDEX_KINDS = ['search', 'report'] as const;
+export type OwnIndexKind = (typeof OWN_INDEX_KINDS)[number];
+
+/** `tasklog_<table>_<kind>`, the table cut and a digest added where the name would pass the database's limit. */
+export function ownIndexName(table: string, kind: OwnIndexKind, maxLength: number | null): string {
+  const t = bareTable(table);
+  const name = `tasklog_${t}_${kind}`;
+  // room for the SQLite triggers' and FTS5 shadow tables' suffixes (_insert, _docsize …) under PostgreSQL's and MySQL's limit
+  const max = (maxLength ?? 200) - 8;
+  if (name.length <= max) return name;
+  const digest = namesDigest([t, kind], 8);
+  return `tasklog_${t.slice(0, max - 'tasklog_'.length - digest.length - kind.length - 2)}_${digest}_${kind}`;
+}

@@ -3,6 +3,7 @@
  * into a target, with a redacted form for every message a user can see.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { own } from '../core/own.js';
 import { UsageError } from '../core/errors.js';
 
 export type Backend = 'sqlite' | 'postgres' | 'mysql' | 'clickhouse';
@@ -64,7 +65,7 @@ export function parseDatabaseUrl(raw: string, cwd: string): Target {
     const filename = text === ':memory:' ? text : resolve(cwd, text);
     return { backend: 'sqlite', display: text, filename, secrets: [] };
   }
-  const backend = SCHEMES[scheme];
+  const backend = own(SCHEMES, scheme);
   if (!backend) {
     throw new UsageError(
       `option --db: unsupported scheme '${scheme}:' (accepts a file path, sqlite:///file, postgres://, postgresql://, mysql://, mariadb://, clickhouse://)`,
@@ -155,7 +156,7 @@ export function redact(message: string, target: Target | undefined): string {
 /** A server URL with this password put in (percent-encoded), unless it already has one; other URLs unchanged. */
 export function withUrlPassword(url: string, password: string): string {
   const scheme = urlScheme(url);
-  if (!scheme || SCHEMES[scheme] === undefined || SCHEMES[scheme] === 'sqlite') return url;
+  if (!scheme || own(SCHEMES, scheme) === undefined || own(SCHEMES, scheme) === 'sqlite') return url;
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)(?:([^/@?#]*)@)?/.exec(url);
   if (!m || m[2]?.includes(':')) return url;
   return `${m[1]}${m[2] ?? ''}:${encodeURIComponent(password)}@${url.slice(m[0].length)}`;

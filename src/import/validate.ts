@@ -106,7 +106,7 @@ export function validateRecord(line: number, record: Record<string, unknown>, so
   for (const key of Object.keys(record)) {
     if (!IMPORT_FIELDS.includes(key)) bad(`unknown field '${key}' ${FIELDS_HINT}`);
   }
-  for (const f of REQUIRED_FIELDS) if (!(f in record)) bad(`${f} is missing`);
+  for (const f of REQUIRED_FIELDS) if (!Object.hasOwn(record, f)) bad(`${f} is missing`);
 
   const now = instantFromDate(opts.now);
   const out: Record<string, unknown> = {
@@ -125,7 +125,7 @@ export function validateRecord(line: number, record: Record<string, unknown>, so
   };
   const given: string[] = [];
   for (const [field, kind] of Object.entries(SPEC)) {
-    if (!(field in record)) continue;
+    if (!Object.hasOwn(record, field)) continue;
     const column = kind.column ?? field;
     out[column] = convert(field, kind, record[field], source, bad);
     if (!opts.target.storesNul && hasNul(out[column])) bad(`${field} contains a NUL character (\\u0000), which ${opts.target.productName} cannot store`);
@@ -133,7 +133,7 @@ export function validateRecord(line: number, record: Record<string, unknown>, so
   }
 
   let id: number | null = null;
-  if ('id' in record) {
+  if (Object.hasOwn(record, 'id')) {
     const raw = record.id;
     if (raw !== null && raw !== undefined) {
       const n = source === 'csv' && typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
@@ -143,7 +143,7 @@ export function validateRecord(line: number, record: Record<string, unknown>, so
   }
 
   let userDisplay: string | null = null;
-  if ('user_display' in record) {
+  if (Object.hasOwn(record, 'user_display')) {
     const v = record.user_display;
     if (v !== null && v !== undefined && typeof v !== 'string') bad(`user_display must be text or null, not ${typeName(v)}`);
     userDisplay = (v as string | null | undefined) ?? null;

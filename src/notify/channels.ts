@@ -37,7 +37,7 @@ export function webhookPayload(alerts: Alert[], now: Date, source: string) {
     text: alerts.map((a) => `:rotating_light: ${a.subject}\n${a.evidence.join('\n')}`).join('\n\n'),
     source,
     timestamp: now.toISOString(),
-    alerts: alerts.map((a) => ({ id: a.id, title: a.title, subject: a.subject, value: a.value, threshold: a.threshold, unit: a.unit, evidence: a.evidence })),
+    alerts: alerts.map((a) => ({ id: a.id, title: a.title, subject: a.subject, value: a.value, threshold: a.threshold, unit: a.unit, evidence: a.evidence, ...(a.severity ? { severity: a.severity } : {}) })),
   };
 }
 

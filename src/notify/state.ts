@@ -31,3 +31,10 @@ export async function recordSent(db: Db, alertId: string, value: number, now: Da
     await tx.exec(`INSERT INTO ${q(STATE_TABLE)} (${q('alert_id')}, ${q('last_sent_at')}, ${q('last_value')}) VALUES (?, ?, ?)`, [alertId, at, String(value)]);
   });
 }
+
+/** Forgets when these alerts were sent: the next time one fires it is sent whatever the cooldown. */
+export async function clearSent(db: Db, alertIds: readonly string[]): Promise<void> {
+  const q = (c: string) => db.dialect.quote(c);
+  if (alertIds.length === 0) return;
+  await db.exec(`DELETE FROM ${q(STATE_TABLE)} WHERE ${q('alert_id')} IN (${alertIds.map(() => '?').join(', ')})`, alertIds);
+}

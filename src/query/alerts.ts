@@ -1,18 +1,26 @@
 /**
  * django-cfg's alert rules, evaluated in SQL: failure rate, stuck tasks,
- * backlog, slow tasks, retry storms, and per-task failure-rate rules from
- * the config file. Each fired alert carries its value, threshold and evidence.
+ * backlog, slow tasks, retry storms, per-task failure-rate rules from
+ * the config file, and the burn-rate rules of the config file's objectives
+ * (slo.ts: a page or a ticket per objective). Each fired alert carries its
+ * value, threshold and evidence.
  */
 import { type Db } from '../db/connect.js';
 import { plural } from '../core/numbers.js';
 import { addMs, decodeTime, instantFromDate } from '../core/time.js';
 import { pyRound } from './round.js';
 import { queueState, stuckWhere } from './health.js';
+import { BURN_WINDOWS, factorOf, firingRules, measureObjectives, type Severity, type Slo, type SloReport } from './slo.js';
 import { groupSql } from './status.js';
+import { durationSql } from './stats.js';
 import { thresholdDefaults } from './thresholds.js';
+import type { Condition } from './conditions.js';
+import { filterCondition } from './filters.js';
 
+/** A failure-rate rule of its own: the rows of a task (exact), of a --where expression, or of both. */
 export interface TaskRule {
-  task: string;
+  task?: string;
+  where?: string;
   failureRate: number;
   minRows?: number;
 }
@@ -28,10 +36,15 @@ export interface AlertRules {
   avgDurationSeconds: number;
   avgRetries: number;
   tasks: TaskRule[];
+  /** the config file's objectives: a burn-rate alert each when one burns too fast */
+  slos?: readonly Slo[];
 }
 
 /** django-cfg's alerting strategy (the thresholds are declared in thresholds.ts). */
 export const DEFAULT_RULES: AlertRules = { ...(thresholdDefaults('alerts') as unknown as Omit<AlertRules, 'tasks'>), tasks: [] };
+
+/** The id prefix of the objectives' alerts: their cooldown state is cleared when the burn stops. */
+export const SLO_ALERT_PREFIX = 'slo_';
 
 export interface Alert {
   /** stable id, the key of the cooldown state */
@@ -44,6 +57,8 @@ export interface Alert {
   unit: string;
   /** what shows it: counts, or the rows involved */
   evidence: string[];
+  /** an objective's alert: page (wake someone) or ticket (look at it in working hours) */
+  severity?: Severity;
 }
 
 /** "the last hour", "the last 2 hours", "the last 90 minutes" */
@@ -64,6 +79,8 @@ interface Facts {
   db: Db;
   now: Date;
   rules: AlertRules;
+  /** the rows every rule looks at (alerts check's filters), or null: all */
+  condition: Condition | null;
   /** encoded start of the window */
   since: unknown;
   /** "the last hour" */
@@ -111,13 +128,13 @@ const failureRateRule: AlertRule = {
 
 const stuckRule: AlertRule = {
   id: 'stuck_tasks',
-  async check({ db, now, rules, stuck }) {
+  async check({ db, now, rules, stuck, condition }) {
     if (stuck <= rules.stuckCount) return null;
     const q = (c: string) => db.dialect.quote(c);
     const where = stuckWhere(db, now, rules.stuckAfterMs);
     const rows = await db.query<{ task_name: string; job_id: string; start_time: unknown; worker_id: string | null }>(`SELECT ${q('task_name')} AS task_name, ${q('job_id')} AS job_id, ${q('start_time')} AS start_time, ${q('worker_id')} AS worker_id ` +
-        `FROM ${q(db.table)} WHERE ${where.sql} ORDER BY ${q('start_time')}, ${q('id')} LIMIT 10`,
-      where.params,
+        `FROM ${q(db.table)} WHERE ${where.sql}${condition ? ` AND (${condition.sql})` : ''} ORDER BY ${q('start_time')}, ${q('id')} LIMIT 10`,
+      [...where.params, ...(condition?.bindings ?? [])],
     );
     return {
       id: 'stuck_tasks',
@@ -184,22 +201,69 @@ const retryRule: AlertRule = {
   },
 };
 
-/** A per-task failure-rate rule from the config file ("alerts": {"tasks": […]}). */
+/** What a rule of its own is about: "payments.charge", "rows where …", or both. */
+function ruleScope(rule: TaskRule): string {
+  return [rule.task, rule.where !== undefined && `rows where ${rule.where}`].filter(Boolean).join(', ');
+}
+
+/**
+ * A failure-rate rule of its own from the config file ("alerts": {"tasks":
+ * […]}): the rows of a task (exact), of a --where expression, or both.
+ */
 function taskRule(rule: TaskRule): AlertRule {
-  const id = `task_failure_rate:${rule.task}`;
+  const id = rule.where === undefined ? `task_failure_rate:${rule.task}` : `where_failure_rate:${rule.task ?? ''}:${rule.where}`;
   return {
     id,
-    async check({ db, since, rules, win }) {
+    async check({ db, now, since, rules, win, condition }) {
       const q = (c: string) => db.dialect.quote(c);
-      const [t] = await db.query<Record<string, unknown>>(`SELECT COUNT(*) AS total, SUM(CASE WHEN ${groupSql('failed', db.dialect)} THEN 1 ELSE 0 END) AS failed FROM ${q(db.table)} WHERE ${q('created_at')} >= ? AND ${q('task_name')} = ?`,
-        [since, rule.task],
+      const own = filterCondition(db, now, { filters: rule.task === undefined ? {} : { task: rule.task }, where: rule.where });
+      const scope = [own, condition].filter((c): c is Condition => c !== null);
+      const [t] = await db.query<Record<string, unknown>>(`SELECT COUNT(*) AS total, SUM(CASE WHEN ${groupSql('failed', db.dialect)} THEN 1 ELSE 0 END) AS failed FROM ${q(db.table)} WHERE ${q('created_at')} >= ?${scope.map((c) => ` AND (${c.sql})`).join('')}`,
+        [since, ...scope.flatMap((c) => c.bindings)],
       );
       const n = Number(t.total);
       const f = Number(t.failed ?? 0);
       if (n < (rule.minRows ?? rules.minRows) || failurePercent(f, n) <= rule.failureRate) return null;
-      return rateAlert(id, `High failure rate of ${rule.task}`, `[ALERT] High Failure Rate of ${rule.task}`, f, n, rule.failureRate, win);
+      const what = ruleScope(rule);
+      return rateAlert(id, `High failure rate of ${what}`, `[ALERT] High Failure Rate of ${what}`, f, n, rule.failureRate, win);
     },
   };
+}
+
+/** "1.5×", "—" */
+const times = (x: number | null) => (x === null ? '—' : `${x}×`);
+
+/**
+ * An objective's alert when its status (slo.ts) is page or ticket: the first
+ * rule that holds gives the value (the burn rate over its long window) and
+ * the threshold.
+ */
+export function sloAlert(slo: Slo, report: SloReport, rules: ReturnType<typeof firingRules>): Alert | null {
+  const rule = rules.find((r) => r.severity === report.status);
+  if (report.status === 'ok' || !rule) return null;
+  const severity = report.status;
+  const long = report.burn_rates[rule.long]!;
+  const b = report.budget;
+  return {
+    id: `${SLO_ALERT_PREFIX}${severity}:${slo.name}`,
+    title: `Objective ${slo.name}: error budget burning (${severity})`,
+    subject: `[${severity.toUpperCase()}] Objective ${slo.name}: error budget burning at ${long}× over ${rule.long}`,
+    value: long,
+    threshold: factorOf(rule),
+    unit: '×',
+    severity,
+    evidence: [
+      ...rules.filter((r) => r.severity === severity).map((r) => `Burn rate ${times(report.burn_rates[r.long])} over ${r.long} and ${times(report.burn_rates[r.short])} over ${r.short}: above ${factorOf(r)}×`),
+      `Attainment: ${report.attainment === null ? '—' : `${report.attainment}%`} of ${report.total} rows (target ${report.target}% over ${report.window_hours} hours)`,
+      `Error budget left: ${b.remaining_share === null ? '—' : `${Math.round(b.remaining_share * 1000) / 10}%`} (${b.spent} bad rows of ${b.allowed} allowed)`,
+      `Burn rates: ${BURN_WINDOWS.map((w) => `${w.key} ${times(report.burn_rates[w.key])}`).join(', ')}`,
+    ],
+  };
+}
+
+async function sloAlerts(db: Db, now: Date, slos: readonly Slo[]): Promise<Alert[]> {
+  const measured = await measureObjectives(db, now, slos);
+  return measured.flatMap((m) => sloAlert(m.slo, m.report, firingRules(m.counts.burn, m.slo.target)) ?? []);
 }
 
 /** The built-in rules, in the order their alerts are listed, then the per-task ones. */
@@ -208,20 +272,21 @@ export function alertRules(rules: AlertRules): AlertRule[] {
 }
 
 /** The window's aggregates and the backlog, in two statements run side by side. */
-async function gatherFacts(db: Db, now: Date, rules: AlertRules): Promise<Facts> {
+async function gatherFacts(db: Db, now: Date, rules: AlertRules, condition: Condition | null): Promise<Facts> {
   const q = (c: string) => db.dialect.quote(c);
   const since = db.dialect.encodeTime(addMs(instantFromDate(now), -rules.windowMs));
   const [[agg], state] = await Promise.all([
-    db.query<Record<string, unknown>>(`SELECT COUNT(${q('duration_ms')}) AS n_duration, SUM(${q('duration_ms')}) AS sum_duration, SUM(${q('job_retries')}) AS sum_retries ` +
-        `FROM ${q(db.table)} WHERE ${q('created_at')} >= ?`,
-      [since],
+    db.query<Record<string, unknown>>(`SELECT COUNT(${durationSql(db)}) AS n_duration, SUM(${durationSql(db)}) AS sum_duration, SUM(${q('job_retries')}) AS sum_retries ` +
+        `FROM ${q(db.table)} WHERE ${q('created_at')} >= ?${condition ? ` AND (${condition.sql})` : ''}`,
+      [since, ...(condition?.bindings ?? [])],
     ),
-    queueState(db, now, rules.stuckAfterMs, rules.windowMs),
+    queueState(db, now, rules.stuckAfterMs, rules.windowMs, condition),
   ]);
   return {
     db,
     now,
     rules,
+    condition,
     since,
     win: windowLabel(rules.windowMs),
     total: state.total,
@@ -234,17 +299,18 @@ async function gatherFacts(db: Db, now: Date, rules: AlertRules): Promise<Facts>
   };
 }
 
-/** Every rule against the same facts; the alerts that fired, in the rules' order. */
-export async function evaluate(db: Db, now: Date, rules: AlertRules): Promise<Alert[]> {
-  const facts = await gatherFacts(db, now, rules);
+/** Every rule against the same facts; the alerts that fired, in the rules' order. `condition`: the rows every rule looks at. */
+export async function evaluate(db: Db, now: Date, rules: AlertRules, condition: Condition | null = null): Promise<Alert[]> {
+  const facts = await gatherFacts(db, now, rules, condition);
   const alerts: Alert[] = [];
   for (const rule of alertRules(rules)) {
     const alert = await rule.check(facts);
     if (alert) alerts.push(alert);
   }
+  if (rules.slos?.length) alerts.push(...(await sloAlerts(db, now, rules.slos)));
   return alerts;
 }
 
 export function alertText(a: Alert): string {
-  return `${a.subject.replace(/^\[ALERT\] /, '')} (threshold ${a.threshold}${a.unit === '%' ? '%' : a.unit === 's' ? ' s' : ''})\n${a.evidence.join('\n')}`;
+  return `${a.subject.replace(/^\[ALERT\] /, '')} (threshold ${a.threshold}${a.unit === '%' || a.unit === '×' ? a.unit : a.unit === 's' ? ' s' : ''})\n${a.evidence.join('\n')}`;
 }

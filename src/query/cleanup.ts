@@ -9,20 +9,22 @@ import { addMs, instantFromDate, parseInstant, toIso, type Instant } from '../co
 import { decodeRow, type TaskLogRow } from '../db/decode.js';
 import { countsLargestFirst } from './sort.js';
 import { groupSql } from './status.js';
+import type { Condition } from './conditions.js';
 
 export interface CleanupPlan {
   cutoff: Instant;
   /** failed rows are kept until this older cutoff (--keep-failed-days) */
   failedCutoff?: Instant;
-  statuses?: string[];
+  /** only the rows the filters hold for (filterCondition) */
+  condition?: Condition | null;
 }
 
-export function planCleanup(now: Date, days: number, keepFailedDays?: number, statuses?: string[]): CleanupPlan {
+export function planCleanup(now: Date, days: number, keepFailedDays?: number, condition?: Condition | null): CleanupPlan {
   const n = instantFromDate(now);
   return {
     cutoff: addMs(n, -days * 86_400_000),
     failedCutoff: keepFailedDays === undefined ? undefined : addMs(n, -keepFailedDays * 86_400_000),
-    statuses,
+    condition,
   };
 }
 
@@ -32,9 +34,9 @@ export function cleanupCondition(db: Db, plan: CleanupPlan): { sql: string; bind
   const q = (c: string) => d.quote(c);
   const parts = [`${q('created_at')} < ?`];
   const bindings: unknown[] = [d.encodeTime(plan.cutoff)];
-  if (plan.statuses?.length) {
-    parts.push(`${q('status')} IN (${plan.statuses.map(() => '?').join(', ')})`);
-    bindings.push(...plan.statuses);
+  if (plan.condition) {
+    parts.push(`(${plan.condition.sql})`);
+    bindings.push(...plan.condition.bindings);
   }
   if (plan.failedCutoff) {
     parts.push(`(NOT ${groupSql('failed', d)} OR ${q('created_at')} < ?)`);

@@ -7,8 +7,10 @@ import { NAGIOS, type NagiosStatus } from '../core/exit.js';
 import { plural } from '../core/numbers.js';
 import { addMs, decodeTime, instantFromDate, parseInstant, toIso } from '../core/time.js';
 import { pyRound } from './round.js';
+import { measureObjectives, type Slo, type SloReport, type SloStatus } from './slo.js';
 import { groupSql } from './status.js';
 import { thresholdDefaults } from './thresholds.js';
+import type { Condition } from './conditions.js';
 
 
 export interface Thresholds {
@@ -32,6 +34,15 @@ export interface Check {
   status: NagiosStatus;
 }
 
+/** An objective as a check: a page is CRITICAL, a ticket WARNING. */
+export const SLO_NAGIOS: Record<SloStatus, NagiosStatus> = { ok: 'OK', ticket: 'WARNING', page: 'CRITICAL' };
+
+export interface ObjectiveCheck {
+  name: string;
+  status: NagiosStatus;
+  slo: SloReport;
+}
+
 export interface Health {
   healthy: boolean;
   stuck_tasks: number;
@@ -43,6 +54,8 @@ export interface Health {
   timestamp: string;
   status: NagiosStatus;
   checks: Check[];
+  /** the objectives asked for (health --slo), each a check */
+  objectives?: ObjectiveCheck[];
 }
 
 function level(value: number, warn: number, crit: number): NagiosStatus {
@@ -68,22 +81,24 @@ export function stuckWhere(db: Db, now: Date, stuckAfterMs: number): { sql: stri
  * The backlog and the recent past, in one statement: rows in progress that
  * started before `stuckBefore`, queued rows and the oldest one's enqueue time,
  * and rows created since `since` with how many failed. Shared by health,
- * alerts check and metrics.
+ * alerts check and metrics. `condition`: only the rows it holds for (filterCondition).
  */
-export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceMs: number) {
+export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceMs: number, condition?: Condition | null) {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const table = q(db.table);
   const nowI = instantFromDate(now);
   const since = d.encodeTime(addMs(nowI, -sinceMs));
   const stuck = stuckWhere(db, now, stuckAfterMs);
+  const and = condition ? ` AND (${condition.sql})` : '';
+  const c = condition?.bindings ?? [];
   const [row] = await db.query<Record<string, unknown>>(`SELECT ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${stuck.sql}) AS stuck, ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ?) AS total, ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', d)}) AS failed, ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'queued') AS queued, ` +
-      `(SELECT MIN(${q('enqueue_time')}) FROM ${table} WHERE ${q('status')} = 'queued') AS oldest`,
-    [...stuck.params, since, since],
+      `(SELECT COUNT(*) FROM ${table} WHERE ${stuck.sql}${and}) AS stuck, ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ?${and}) AS total, ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', d)}${and}) AS failed, ` +
+      `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'queued'${and}) AS queued, ` +
+      `(SELECT MIN(${q('enqueue_time')}) FROM ${table} WHERE ${q('status')} = 'queued'${and}) AS oldest`,
+    [...stuck.params, ...c, since, ...c, since, ...c, ...c, ...c],
   );
   return {
     stuck: Number(row.stuck),
@@ -95,16 +110,25 @@ export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceM
   };
 }
 
-export async function health(db: Db, now: Date, t: Thresholds): Promise<Health> {
+/**
+ * `condition`: the rows checked (filterCondition); all of them when none.
+ * `slos`: objectives checked beside them, each over its own rows.
+ */
+export async function health(db: Db, now: Date, t: Thresholds, condition?: Condition | null, slos: readonly Slo[] = []): Promise<Health> {
   const nowI = instantFromDate(now);
-  const { stuck, total, failed, queued, oldest } = await queueState(db, now, t.stuckAfterMs, 3_600_000);
+  const [{ stuck, total, failed, queued, oldest }, measured] = await Promise.all([
+    queueState(db, now, t.stuckAfterMs, 3_600_000, condition),
+    slos.length ? measureObjectives(db, now, slos) : Promise.resolve([]),
+  ]);
+  const objectives = measured.map((m) => ({ name: m.slo.name, status: SLO_NAGIOS[m.report.status], slo: m.report }));
   const rate = total > 0 ? pyRound((failed / total) * 100, 2) : 0;
   const checks: Check[] = [
     { name: 'stuck', value: stuck, warning: t.warnStuck, critical: t.critStuck, status: level(stuck, t.warnStuck, t.critStuck) },
     { name: 'failure_rate', value: rate, warning: t.warnFailureRate, critical: t.critFailureRate, status: level(rate, t.warnFailureRate, t.critFailureRate) },
     { name: 'queued', value: queued, warning: t.warnQueued, critical: t.critQueued, status: level(queued, t.warnQueued, t.critQueued) },
   ];
-  const status: NagiosStatus = checks.some((c) => c.status === 'CRITICAL') ? 'CRITICAL' : checks.some((c) => c.status === 'WARNING') ? 'WARNING' : 'OK';
+  const all = [...checks, ...objectives];
+  const status: NagiosStatus = all.some((c) => c.status === 'CRITICAL') ? 'CRITICAL' : all.some((c) => c.status === 'WARNING') ? 'WARNING' : 'OK';
   return {
     healthy: status === 'OK',
     stuck_tasks: stuck,
@@ -116,17 +140,29 @@ export async function health(db: Db, now: Date, t: Thresholds): Promise<Health> 
     timestamp: toIso(nowI),
     status,
     checks,
+    ...(slos.length ? { objectives } : {}),
   };
 }
 
-/** Nagios performance data: `stuck=0;5;10;0 failure_rate=12.5%;10;20;0;100 queued=3;100;500;0` */
+/**
+ * Nagios performance data: `stuck=0;5;10;0 failure_rate=12.5%;10;20;0;100 queued=3;100;500;0`,
+ * then per objective its budget left, % (names are letters, digits and _ . : -, no quoting needed).
+ */
 export function perfData(h: Health): string {
   const c = Object.fromEntries(h.checks.map((x) => [x.name, x]));
+  const objectives = (h.objectives ?? []).flatMap((o) => (o.slo.budget.remaining_share === null ? [] : [` slo_${o.name}_budget=${pyRound(o.slo.budget.remaining_share * 100, 2)}%;;;;100`]));
   return (
     `stuck=${h.stuck_tasks};${c.stuck.warning};${c.stuck.critical};0 ` +
     `failure_rate=${h.failure_rate}%;${c.failure_rate.warning};${c.failure_rate.critical};0;100 ` +
-    `queued=${h.queued_tasks};${c.queued.warning};${c.queued.critical};0`
+    `queued=${h.queued_tasks};${c.queued.warning};${c.queued.critical};0` +
+    objectives.join('')
   );
+}
+
+/** "objective payments page (burn 21.6× over 1h)" */
+function describeObjectiveCheck(o: ObjectiveCheck): string {
+  const burn = (k: keyof SloReport['burn_rates']) => (o.slo.burn_rates[k] === null ? '—' : `${o.slo.burn_rates[k]}×`);
+  return `objective ${o.name} ${o.slo.status} (burn ${burn('1h')} over 1h, ${burn('6h')} over 6h, ${burn('72h')} over 72h)`;
 }
 
 function describeCheck(c: Check, h: Health): string {
@@ -142,7 +178,8 @@ function describeCheck(c: Check, h: Health): string {
 
 /** The plugin's first line: status, what tripped (or the numbers when OK), then perfdata. */
 export function statusLine(h: Health): string {
-  const tripped = h.checks.filter((c) => c.status !== 'OK').sort((a, b) => NAGIOS[b.status] - NAGIOS[a.status]);
-  const text = tripped.length ? tripped.map((c) => describeCheck(c, h)).join(', ') : h.checks.map((c) => describeCheck(c, h)).join(', ');
+  const described = [...h.checks.map((c) => ({ status: c.status, text: describeCheck(c, h) })), ...(h.objectives ?? []).map((o) => ({ status: o.status, text: describeObjectiveCheck(o) }))];
+  const tripped = described.filter((c) => c.status !== 'OK').sort((a, b) => NAGIOS[b.status] - NAGIOS[a.status]);
+  const text = (tripped.length ? tripped : described).map((c) => c.text).join(', ');
   return `TASKLOG ${h.status} - ${text} | ${perfData(h)}`;
 }

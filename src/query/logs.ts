@@ -8,7 +8,8 @@ import { InvalidValue } from '../core/errors.js';
 import { RuntimeFailure } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
 import { decodeRow, type TaskLogRow } from '../db/decode.js';
-import type { ActiveFilter, FilterEnv, Where } from './filters.js';
+import { COLUMNS } from '../db/schema.js';
+import { requireUserTable, type ActiveFilter, type FilterEnv, type Where } from './filters.js';
 import type { ColumnSelection } from './present.js';
 
 export const ORDERING_FIELDS = [
@@ -82,8 +83,8 @@ export class LogReader {
       if (showUser && only) select.columns.push(`${this.env.ucol('username')} AS ${q('username')}`, `${this.env.ucol('email')} AS ${q('email')}`);
     } else if (db.userTable && (needsUser || showUser)) {
       this.joinUser(select, showUser);
-    } else if (needsUser && query.filters.some((f) => f.def.name === 'user')) {
-      throw new RuntimeFailure(`--user needs the user table ${db.userTableName}, which is not in ${db.target.display} (see --user-table)`, 'no_user_table');
+    } else {
+      requireUserTable(db, query.filters);
     }
     const env = ordered ? { ...this.env, ordered } : this.env;
     for (const f of query.filters) f.def.apply(select, f.value, env);
@@ -168,11 +169,11 @@ export class LogReader {
     const order = withTieBreak(query.order);
     // the keyset needs the ordering columns whatever is shown
     const selection = only && { ...only, columns: [...new Set([...only.columns, ...order.map((o) => o.field)])] };
-    if (this.db.streamRows) {
+    if (this.db.streamRecords) {
       // the database streams one ordered statement's rows: no batches, no keyset
       const select = this.base(query, false, selection, true);
       const sql = `SELECT ${select.columns.join(', ')} FROM ${select.from}${select.whereSql()} ORDER BY ${this.orderSql(query.order)}`;
-      for await (const r of this.db.streamRows(sql, select.bindings)) yield decodeRow(r);
+      for await (const r of this.db.streamRecords(sql, select.bindings)) yield decodeRow(r);
       return;
     }
     let last: Record<string, unknown> | null = null;
@@ -187,6 +188,45 @@ export class LogReader {
       if (rows.length < batchSize) return;
       last = rows[rows.length - 1];
     }
+  }
+
+  /**
+   * Every matching row, in order, in one statement the database streams
+   * (Db.streamRows: no batch re-planned, no keyset re-sought), as batches of
+   * rows of untyped values — the values decodeRow takes — in the order of
+   * `columns`: the task table's columns of `only` (all of them by default),
+   * then username and email when the user is shown (NULL without a user
+   * table). For readers of whole tables (the export, the archive) that decode
+   * with decodeRawRow or format values themselves. Constant memory. The
+   * connection is the reader's until the last batch (SQLite: the only one).
+   */
+  streamRaw(query: LogQuery, only: ColumnSelection = { columns: [...COLUMNS], user: true }, batchRows = 1000): { columns: string[]; batches: AsyncGenerator<unknown[][]> } {
+    const { columns, sql, bindings } = this.rawSelect(query, only);
+    return { columns, batches: this.db.streamRows(sql, bindings, batchRows) };
+  }
+
+  /**
+   * streamRaw's rows as the bytes of COPY's text format (Db.copyText), where
+   * the database streams them so (PostgreSQL), else null.
+   */
+  streamCopyText(query: LogQuery, only: ColumnSelection = { columns: [...COLUMNS], user: true }): { columns: string[]; chunks: AsyncGenerator<Uint8Array> } | null {
+    if (!this.db.copyText) return null;
+    const { columns, sql, bindings } = this.rawSelect(query, only);
+    return { columns, chunks: this.db.copyText(sql, bindings) };
+  }
+
+  private rawSelect(query: LogQuery, only: ColumnSelection): { columns: string[]; sql: string; bindings: unknown[] } {
+    const { db } = this;
+    const q = (c: string) => db.dialect.quote(c);
+    const select = this.base(query, false, only, true);
+    const columns = [...only.columns];
+    if (only.user) {
+      // base() adds them after the task columns where there is a user table
+      if (!db.userTable) select.columns.push(`NULL AS ${q('username')}`, `NULL AS ${q('email')}`);
+      columns.push('username', 'email');
+    }
+    const sql = `SELECT ${select.columns.join(', ')} FROM ${select.from}${select.whereSql()} ORDER BY ${this.orderSql(query.order)}`;
+    return { columns, sql, bindings: select.bindings };
   }
 
   /**
@@ -275,10 +315,10 @@ export class LogReader {
     return rows.length ? decodeRow(rows[0]) : null;
   }
 
-  /** Other rows with the same job_id or task_name, newest created first (ties: id descending). */
-  async related(row: TaskLogRow, limit: number): Promise<TaskLogRow[]> {
+  /** Other rows with the same job_id or task_name, newest created first (ties: id descending); `filters` narrow them. */
+  async related(row: TaskLogRow, limit: number, filters: ActiveFilter[] = []): Promise<TaskLogRow[]> {
     const { col } = this.env;
-    const select = this.base({ filters: [], order: [] }, false);
+    const select = this.base({ filters, order: [] }, false);
     select.and(`(${col('job_id')} = ? OR ${col('task_name')} = ?) AND ${col('id')} <> ?`, [row.job_id, row.task_name, row.id]);
     const rows = await this.rows(select, `${col('created_at')} DESC, ${col('id')} DESC`, limit);
     return rows.map(decodeRow);

@@ -4,9 +4,13 @@
  * queries (exact, percentile_cont-style).
  */
 import { type Db } from '../db/connect.js';
+import { pyRound } from './round.js';
 import { DEFAULT_THRESHOLDS, health } from './health.js';
+import { BURN_WINDOWS, measureObjectives, type Slo, type SloReport } from './slo.js';
+import { SLO_LABEL, SLO_METRICS } from './slo-rules.js';
 import { PERCENTILES, StatsQuery } from './stats.js';
 import type { Window } from './window.js';
+import type { Condition } from './conditions.js';
 
 function label(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -39,14 +43,51 @@ function render(families: Family[]): string {
   return out.join('\n') + '\n';
 }
 
-export async function metrics(db: Db, now: Date, durationWindow: Window, stuckAfterMs: number): Promise<string> {
+/**
+ * The objectives' gauges: attainment and the budget left as ratios (0 to 1;
+ * the budget below 0 when blown), the burn rate per window. A window without
+ * rows has no sample (no data, as tasklog slo says null), so no rule fires on it.
+ */
+function sloFamilies(reports: SloReport[]): Family[] {
+  const present = <T>(xs: (T | null)[]) => xs.filter((x): x is T => x !== null);
+  return [
+    {
+      name: SLO_METRICS.attainment,
+      help: 'Share of the good rows of the objective over its window (0 to 1).',
+      type: 'gauge',
+      samples: present(reports.map((r) => (r.attainment === null ? null : { labels: { [SLO_LABEL]: r.name }, value: pyRound(r.attainment / 100, 8) }))),
+    },
+    {
+      name: SLO_METRICS.budgetRemaining,
+      help: 'Share of the error budget of the objective left over its window (1 untouched, below 0 blown).',
+      type: 'gauge',
+      samples: present(reports.map((r) => (r.budget.remaining_share === null ? null : { labels: { [SLO_LABEL]: r.name }, value: r.budget.remaining_share }))),
+    },
+    {
+      name: SLO_METRICS.burnRate,
+      help: 'Burn rate of the error budget of the objective over the window (1 spends exactly the budget).',
+      type: 'gauge',
+      samples: reports.flatMap((r) =>
+        present(BURN_WINDOWS.map((w) => (r.burn_rates[w.key] === null ? null : { labels: { [SLO_LABEL]: r.name, window: w.key }, value: r.burn_rates[w.key]! }))),
+      ),
+    },
+  ];
+}
+
+/**
+ * `condition`: every number of only the rows it holds for (filterCondition);
+ * the objectives' gauges over each objective's own rows.
+ */
+export async function metrics(db: Db, now: Date, durationWindow: Window, stuckAfterMs: number, condition?: Condition | null, slos: readonly Slo[] = []): Promise<string> {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
-  const [rows, h, perTask] = await Promise.all([
-    db.query<{ task: string; queue: string; status: string; n: unknown }>(`SELECT ${q('task_name')} AS task, ${q('queue_name')} AS queue, ${q('status')} AS status, COUNT(*) AS n FROM ${q(db.table)} GROUP BY ${q('task_name')}, ${q('queue_name')}, ${q('status')}`,
+  const [rows, h, perTask, objectives] = await Promise.all([
+    db.query<{ task: string; queue: string; status: string; n: unknown }>(`SELECT ${q('task_name')} AS task, ${q('queue_name')} AS queue, ${q('status')} AS status, COUNT(*) AS n FROM ${q(db.table)}${condition ? ` WHERE ${condition.sql}` : ''} GROUP BY ${q('task_name')}, ${q('queue_name')}, ${q('status')}`,
+      condition?.bindings ?? [],
     ),
-    health(db, now, { ...DEFAULT_THRESHOLDS, stuckAfterMs }),
-    new StatsQuery(db, { window: durationWindow }).durationQuantilesByTask(),
+    health(db, now, { ...DEFAULT_THRESHOLDS, stuckAfterMs }, condition),
+    new StatsQuery(db, { window: durationWindow, condition }).durationQuantilesByTask(),
+    slos.length ? measureObjectives(db, now, slos) : Promise.resolve([]),
   ]);
   const sorted = [...rows].sort((a, b) => (a.task + '\0' + a.queue + '\0' + a.status < b.task + '\0' + b.queue + '\0' + b.status ? -1 : 1));
   const families: Family[] = [
@@ -82,6 +123,7 @@ export async function metrics(db: Db, now: Date, durationWindow: Window, stuckAf
         { suffix: '_count', labels: { task: t.name }, value: t.count },
       ]),
     },
+    ...(objectives.length ? sloFamilies(objectives.map((o) => o.report)) : []),
   ];
   return render(families);
 }

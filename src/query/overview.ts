@@ -7,6 +7,7 @@ import { type Db } from '../db/connect.js';
 import { addMs, instantFromDate } from '../core/time.js';
 import { compareText, countsLargestFirst } from './sort.js';
 import { groupSql } from './status.js';
+import type { Condition } from './conditions.js';
 
 export interface Overview {
   total_tasks: number;
@@ -18,15 +19,19 @@ export interface Overview {
 
 export const RECENT_FAILURE_HOURS = 24;
 
-export async function overview(db: Db, now: Date): Promise<Overview> {
+/** `condition`: only the rows it holds for (filterCondition). */
+export async function overview(db: Db, now: Date, condition?: Condition | null): Promise<Overview> {
   const q = (c: string) => db.dialect.quote(c);
   const table = q(db.table);
   const since = db.dialect.encodeTime(addMs(instantFromDate(now), -RECENT_FAILURE_HOURS * 3600_000));
+  const scoped = condition ? ` AND (${condition.sql})` : '';
+  const scope = condition?.bindings ?? [];
   const [groups, recent] = await Promise.all([
-    db.query<{ queue_name: string; status: string; n: number }>(`SELECT ${q('queue_name')} AS queue_name, ${q('status')} AS status, COUNT(*) AS n FROM ${table} GROUP BY ${q('queue_name')}, ${q('status')}`,
+    db.query<{ queue_name: string; status: string; n: number }>(`SELECT ${q('queue_name')} AS queue_name, ${q('status')} AS status, COUNT(*) AS n FROM ${table}${condition ? ` WHERE ${condition.sql}` : ''} GROUP BY ${q('queue_name')}, ${q('status')}`,
+      scope,
     ),
-    db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', db.dialect)}`,
-      [since],
+    db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', db.dialect)}${scoped}`,
+      [since, ...scope],
     ),
   ]);
   const byQueue = new Map<string, number>();

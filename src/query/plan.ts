@@ -59,7 +59,24 @@ export function planFor(extent: TableExtent | null, since: Instant): PlanChoice 
 export async function chooseWindowPlan(db: Db, since: Instant): Promise<PlanChoice> {
   const d = db.dialect;
   if (!d.tableExtent || !d.windowColumnSql) return { plan: 'index', share: null, rows: null, why: "the database's planner chooses" };
+  // where the queries name the report index, look again (one catalog row): a long-running server must not name one dropped since
+  if (d.reportIndexHint) db.ownIndexes = await d.ownIndexes.present(db, db.table);
+  // the covering index holds every column a window report reads: walking it reads no row of the table
+  if (db.ownIndexes.has('report')) return { plan: 'index', share: null, rows: null, why: 'the report index covers the window (migrate --report-index)' };
   return planFor(await d.tableExtent(db, db.table), since);
+}
+
+/**
+ * The task table as a window read names it: on SQLite, with the report
+ * index and the index plan, pinned to the report index — SQLite 3.53 (not
+ * 3.40) rather walks Django's created_at index and looks up each row (1M rows
+ * out of time order, stats over 168 h: 2.1 s against 0.04 s reading the
+ * covering index alone).
+ */
+export function windowSource(db: Db, plan: WindowPlan): string {
+  const d = db.dialect;
+  const table = d.quote(db.table);
+  return plan === 'index' && db.ownIndexes.has('report') && d.reportIndexHint ? `${table}${d.reportIndexHint(db.table)}` : table;
 }
 
 /** `created_at >= ?` for a plan (its binding: the dialect's encoding of the window's start). */

@@ -9,9 +9,12 @@ export function byCountThenName<T>(count: (x: T) => number, name: (x: T) => stri
   return (a, b) => count(b) - count(a) || compareText(name(a), name(b));
 }
 
-/** name → count, as an object whose keys follow byCountThenName. */
+/**
+ * name → count, as an object whose keys follow byCountThenName. The names come
+ * from the database: Object.fromEntries defines each as an own property, so a
+ * status "__proto__" is counted like any other (an assignment would set the
+ * object's prototype and lose it).
+ */
 export function countsLargestFirst(entries: Iterable<[string, number]>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of [...entries].sort(byCountThenName(([, n]) => n, ([name]) => name))) out[k] = v;
-  return out;
+  return Object.fromEntries([...entries].sort(byCountThenName(([, n]) => n, ([name]) => name)));
 }

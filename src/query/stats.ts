@@ -10,12 +10,29 @@ import { byCountThenName, compareText, countsLargestFirst } from './sort.js';
 import { groupSql, STATUSES } from './status.js';
 import { pyInt, pyRound } from './round.js';
 import type { Window } from './window.js';
-import { chooseWindowPlan, windowTerm, type WindowPlan } from './plan.js';
+import { chooseWindowPlan, windowSource, windowTerm, type WindowPlan } from './plan.js';
+import type { Condition } from './conditions.js';
+
+/**
+ * duration_ms as the reports aggregate it: a value that is not a number (SQLite
+ * stores any type in any column) counts as no duration, as the row's own
+ * duration reads (decodeInt) — never a failed report.
+ */
+export function durationSql(db: Db): string {
+  const col = db.dialect.quote('duration_ms');
+  return db.dialect.numericSql?.(col) ?? col;
+}
+
+/** Says once (Db.note) how many rows' duration_ms was no number, from rows holding n_duration_raw and n_duration. */
+export function noteSkippedDurations(db: Db, rows: readonly Record<string, unknown>[]): void {
+  const skipped = rows.reduce((sum, r) => sum + (r.n_duration_raw === undefined ? 0 : Number(r.n_duration_raw) - Number(r.n_duration ?? 0)), 0);
+  if (skipped > 0) db.note(`${skipped} ${skipped === 1 ? 'row holds' : 'rows hold'} a duration_ms that is not a number (SQLite keeps any type in any column): counted as no duration`);
+}
 
 export interface Scope {
   window: Window;
-  taskName?: string;
-  queue?: string;
+  /** the rows of the window that count: the filters' condition (filterCondition) */
+  condition?: Condition | null;
   /** how the window's rows are read (default: chosen by the window's share of the table) */
   plan?: WindowPlan;
 }
@@ -58,6 +75,8 @@ export interface GroupStats {
 export class StatsQuery {
   private where = '';
   private bindings: unknown[] = [];
+  /** the table as the window's plan reads it (windowSource) */
+  private source = '';
   private prepared: Promise<void> | null = null;
   constructor(
     private readonly db: Db,
@@ -68,20 +87,16 @@ export class StatsQuery {
   private ready(): Promise<void> {
     this.prepared ??= (async () => {
       const { db, scope } = this;
-      const q = (c: string) => db.dialect.quote(c);
       const plan = scope.plan ?? (await chooseWindowPlan(db, scope.window.since)).plan;
       const parts = [windowTerm(db, plan)];
       const bindings: unknown[] = [db.dialect.encodeTime(scope.window.since)];
-      if (scope.taskName !== undefined) {
-        parts.push(`${q('task_name')} = ?`);
-        bindings.push(scope.taskName);
-      }
-      if (scope.queue !== undefined) {
-        parts.push(`${q('queue_name')} = ?`);
-        bindings.push(scope.queue);
+      if (scope.condition) {
+        parts.push(`(${scope.condition.sql})`);
+        bindings.push(...scope.condition.bindings);
       }
       this.where = parts.join(' AND ');
       this.bindings = bindings;
+      this.source = windowSource(db, plan);
     })();
     return this.prepared;
   }
@@ -90,8 +105,9 @@ export class StatsQuery {
     return this.db.dialect.quote(c);
   }
 
+  /** every read of a StatsQuery is of its window, once ready() chose the plan */
   private get table(): string {
-    return this.q(this.db.table);
+    return this.source;
   }
 
   /** queue wait in microseconds (start − enqueue) */
@@ -107,10 +123,12 @@ export class StatsQuery {
       `SUM(CASE WHEN ${groupSql('successful', d)} THEN 1 ELSE 0 END) AS successful`,
       `SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed`,
       `SUM(CASE WHEN ${groupSql('open', d)} THEN 1 ELSE 0 END) AS in_progress`,
-      `COUNT(${q('duration_ms')}) AS n_duration`,
-      `SUM(${q('duration_ms')}) AS sum_duration`,
-      `MIN(${q('duration_ms')}) AS min_duration`,
-      `MAX(${q('duration_ms')}) AS max_duration`,
+      `COUNT(${durationSql(this.db)}) AS n_duration`,
+      // where a duration may be no number (SQLite), how many are there at all: the difference is left out, and said
+      ...(d.numericSql ? [`COUNT(${q('duration_ms')}) AS n_duration_raw`] : []),
+      `SUM(${durationSql(this.db)}) AS sum_duration`,
+      `MIN(${durationSql(this.db)}) AS min_duration`,
+      `MAX(${durationSql(this.db)}) AS max_duration`,
       `SUM(${q('job_retries')}) AS sum_retries`,
       `MAX(${q('job_retries')}) AS max_retries`,
       `SUM(CASE WHEN ${q('job_retries')} > 0 THEN 1 ELSE 0 END) AS retried`,
@@ -140,6 +158,7 @@ export class StatsQuery {
 
   /** django-cfg's eight numbers from the counters' row. */
   private eight(agg: Record<string, unknown>): Pick<Stats, SeedStatsKey> {
+    noteSkippedDurations(this.db, [agg]);
     const n = (k: string) => Number(agg[k] ?? 0);
     const successful = n('successful');
     const failed = n('failed');
@@ -163,7 +182,7 @@ export class StatsQuery {
     const pc = this.db.dialect.percentileContSql?.bind(this.db.dialect);
     const inline = pc
       ? [
-          ...DURATION_PERCENTILES.map((p) => `${pc(this.q('duration_ms'), p / 1000)} AS pd${p}`),
+          ...DURATION_PERCENTILES.map((p) => `${pc(durationSql(this.db), p / 1000)} AS pd${p}`),
           ...WAIT_PERCENTILES.map((p) => `${pc('wait_us', p / 1000)} AS pw${p}`),
         ].map((e) => `, ${e}`).join('')
       : '';
@@ -183,7 +202,7 @@ export class StatsQuery {
         : this.db.query<{ status: string; n: number }>(`SELECT ${this.q('status')} AS status, COUNT(*) AS n FROM ${this.table} WHERE ${this.where} GROUP BY ${this.q('status')}`,
             this.bindings,
           ),
-      pc ? DURATION_PERCENTILES.map((p) => nullable(`pd${p}`)) : this.percentiles(this.q('duration_ms'), n('n_duration'), DURATION_PERCENTILES),
+      pc ? DURATION_PERCENTILES.map((p) => nullable(`pd${p}`)) : this.percentiles(durationSql(this.db), n('n_duration'), DURATION_PERCENTILES),
       pc ? WAIT_PERCENTILES.map((p) => nullable(`pw${p}`)) : this.percentiles(this.waitSql, n('n_wait'), WAIT_PERCENTILES),
     ]);
     if (other) byStatus = other.map((s) => ({ status: s.status, n: Number(s.n) }));
@@ -248,7 +267,7 @@ export class StatsQuery {
   async durationQuantilesByTask(): Promise<{ name: string; count: number; sum: number; p50: number; p95: number; p99: number }[]> {
     await this.ready();
     const col = this.q('task_name');
-    const dur = this.q('duration_ms');
+    const dur = durationSql(this.db);
     const d = this.db.dialect;
     const wanted = DURATION_PERCENTILES;
     const pc = d.percentileContSql?.bind(d);
@@ -314,15 +333,15 @@ export class StatsQuery {
     const pc = d.percentileContSql?.bind(d);
     const own = d.rankedValues && !pc ? this.ranked(this.q('duration_ms'), col, [PERCENTILES.p95]) : null;
     const [rows, p95] = await Promise.all([
-      this.db.query<Record<string, unknown>>(`SELECT ${col} AS name, ${this.counters()}${pc ? `, ${pc(this.q('duration_ms'), PERCENTILES.p95 / 1000)} AS p95` : ''} FROM ${this.table} WHERE ${this.where} GROUP BY ${col}`,
+      this.db.query<Record<string, unknown>>(`SELECT ${col} AS name, ${this.counters()}${pc ? `, ${pc(durationSql(this.db), PERCENTILES.p95 / 1000)} AS p95` : ''} FROM ${this.table} WHERE ${this.where} GROUP BY ${col}`,
         this.bindings,
       ),
       pc || own
         ? Promise.resolve([])
-        : this.db.query<{ name: string; v: unknown; rn: unknown; cnt: unknown }>(`SELECT name, v, rn, cnt FROM (SELECT ${col} AS name, ${this.q('duration_ms')} AS v, ` +
-              `ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${this.q('duration_ms')}) AS rn, ` +
-              `COUNT(*) OVER (PARTITION BY ${col}) AS cnt FROM ${this.table} WHERE ${this.where} AND ${this.q('duration_ms')} IS NOT NULL) ranked ` +
-              `WHERE rn BETWEEN ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} AND ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 2`,
+        : this.db.query<{ name: string; v: unknown; rn: unknown; cnt: unknown }>(`SELECT name, v, rn, cnt FROM (SELECT ${col} AS name, ${durationSql(this.db)} AS v, ` +
+              `ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${durationSql(this.db)}) AS rn, ` +
+              `COUNT(*) OVER (PARTITION BY ${col}) AS cnt FROM ${this.table} WHERE ${this.where} AND ${durationSql(this.db)} IS NOT NULL) ranked ` +
+              `WHERE rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 1 OR rn = ${d.intDivSql(`${PERCENTILES.p95} * (cnt - 1)`, '1000')} + 2`,
             this.bindings,
           ),
     ]);
@@ -337,6 +356,7 @@ export class StatsQuery {
     }
     for (const [name, at] of ranked) p95By.set(name, interpolate((rank) => at.get(rank), PERCENTILES.p95, counts.get(name)!));
     if (own) for (const [name, found] of await own) p95By.set(name, interpolate(found.at, PERCENTILES.p95, found.count));
+    noteSkippedDurations(this.db, rows);
     return rows
       .map((r) => {
         const n = (k: string) => Number(r[k] ?? 0);

@@ -29,7 +29,8 @@ export const OPEN_STATUSES: readonly Status[] = ['queued', 'in_progress'];
 export const REARQ_OPEN_STATUSES = ['deferred', 'queued', 'in_progress'] as const;
 
 export function statusDisplay(status: string): string {
-  return (STATUS_DISPLAY as Record<string, string>)[status] ?? status;
+  // an own key only: a status from the database may be "constructor" or "__proto__"
+  return Object.hasOwn(STATUS_DISPLAY, status) ? STATUS_DISPLAY[status as Status] : status;
 }
 
 /** statusDisplay in SQL, for rows the database formats itself */
@@ -44,13 +45,20 @@ function list(values: readonly string[]): string {
   return values.map((v) => `'${v}'`).join(', ');
 }
 
+/** The groups, as `--is-<group>` flags and `is_<group>` words of --where name them. */
+export const STATUS_GROUPS: readonly StatusGroup[] = ['completed', 'successful', 'failed', 'open'];
+
 /**
  * The group as a SQL condition that is never NULL (so NOT of it is the exact
  * complement, null `success` included). `col` quotes a column, optionally
  * qualified by an alias.
  */
 export function groupSql(group: StatusGroup, dialect: Dialect, alias?: string): string {
-  const col = (c: string) => (alias ? `${alias}.` : '') + dialect.quote(c);
+  return groupSqlWith(group, dialect, (c) => (alias ? `${alias}.` : '') + dialect.quote(c));
+}
+
+/** groupSql with the columns written by `col` (a quoted, possibly qualified column). */
+export function groupSqlWith(group: StatusGroup, dialect: Dialect, col: (c: string) => string): string {
   const t = dialect.trueSql;
   const f = dialect.falseSql;
   switch (group) {

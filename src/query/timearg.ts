@@ -15,7 +15,7 @@ export const TIME_ARG_HELP = 'ISO 8601 (UTC unless it has an offset), a date (mi
 export function parseTimeArg(raw: string): TimeArg {
   const text = raw.trim();
   const rel = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i.exec(text);
-  if (rel) return { kind: 'relative', ms: Number(rel[1]) * UNIT_MS[rel[2].toLowerCase()], text };
+  if (rel) return { kind: 'relative', ms: boundedSpan(Number(rel[1]) * UNIT_MS[rel[2].toLowerCase()]), text };
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   const candidate = date ? `${text}T00:00:00Z` : text;
   const instant = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(candidate) ? parseInstant(candidate) : null;
@@ -41,7 +41,15 @@ export const SPAN_HELP = 'a span such as 90s, 30m, 2h, 7d, 2w';
 export function parseSpan(raw: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i.exec(raw.trim());
   if (!m || Number(m[1]) <= 0) throw new InvalidValue(`expects ${SPAN_HELP}`);
-  return Number(m[1]) * UNIT_MS[m[2].toLowerCase()];
+  return boundedSpan(Number(m[1]) * UNIT_MS[m[2].toLowerCase()]);
+}
+
+/** The longest span: 1,000 years (365,250 days), so that now minus it is still a time every database stores. */
+export const MAX_SPAN_MS = 365_250 * 86_400_000;
+
+function boundedSpan(ms: number): number {
+  if (!(ms <= MAX_SPAN_MS)) throw new InvalidValue('expects a span of at most 365250d (1,000 years)');
+  return ms;
 }
 
 /** Milliseconds as the span parseSpan reads back: the largest unit that divides it (3600000 → "1h"). */

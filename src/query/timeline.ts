@@ -8,8 +8,10 @@ import { toIso, instantFromMs } from '../core/time.js';
 import { bucketStarts, fineSeconds, type Interval } from './buckets.js';
 import { groupSql } from './status.js';
 import { pyInt } from './round.js';
+import { durationSql, noteSkippedDurations } from './stats.js';
 import type { Window } from './window.js';
-import { chooseWindowPlan, windowTerm, type WindowPlan } from './plan.js';
+import { chooseWindowPlan, windowSource, windowTerm, type WindowPlan } from './plan.js';
+import type { Condition } from './conditions.js';
 
 export interface Bucket {
   timestamp: string;
@@ -19,28 +21,39 @@ export interface Bucket {
   avg_duration_ms: number;
 }
 
-/** `plan`: how the window's rows are read (default: chosen by the window's share of the table) */
-export async function timeline(db: Db, window: Window, interval: Interval, tz: string, taskName?: string, plan?: WindowPlan): Promise<Bucket[]> {
+/**
+ * `condition`: the rows of the window that count (filterCondition);
+ * `plan`: how the window's rows are read (default: chosen by the window's share of the table)
+ */
+export async function timeline(db: Db, window: Window, interval: Interval, tz: string, condition?: Condition | null, plan?: WindowPlan): Promise<Bucket[]> {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const g = fineSeconds(interval, tz);
-  const where = [windowTerm(db, plan ?? (await chooseWindowPlan(db, window.since)).plan)];
+  const chosen = plan ?? (await chooseWindowPlan(db, window.since)).plan;
+  const where = [windowTerm(db, chosen)];
   const bindings: unknown[] = [d.encodeTime(window.since)];
-  if (taskName !== undefined) {
-    where.push(`${q('task_name')} = ?`);
-    bindings.push(taskName);
+  if (condition) {
+    where.push(`(${condition.sql})`);
+    bindings.push(...condition.bindings);
   }
   const key = d.intDivSql(d.epochSecondsSql(q('created_at')), String(g));
   const rows = await db.query<Record<string, unknown>>(`SELECT ${key} AS k, COUNT(*) AS total, ` +
       `SUM(CASE WHEN ${groupSql('successful', d)} THEN 1 ELSE 0 END) AS successful, ` +
       `SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed, ` +
-      `COUNT(${q('duration_ms')}) AS n_duration, SUM(${q('duration_ms')}) AS sum_duration ` +
-      `FROM ${d.quote(db.table)} WHERE ${where.join(' AND ')} GROUP BY ${key}`,
+      `COUNT(${durationSql(db)}) AS n_duration, SUM(${durationSql(db)}) AS sum_duration${d.numericSql ? `, COUNT(${q('duration_ms')}) AS n_duration_raw` : ''} ` +
+      `FROM ${windowSource(db, chosen)} WHERE ${where.join(' AND ')} GROUP BY ${key}`,
     bindings,
   );
   const starts = bucketStarts(window.since.ms, window.until.ms, interval, tz);
   const acc = starts.map(() => ({ total: 0, successful: 0, failed: 0, n: 0, sum: 0 }));
+  noteSkippedDurations(db, rows);
+  let timeless = 0;
   for (const r of rows) {
+    // a created_at that is no time (SQLite keeps any text) has no bucket
+    if (r.k === null || r.k === undefined || !Number.isFinite(Number(r.k))) {
+      timeless += Number(r.total);
+      continue;
+    }
     const t = Number(r.k) * g * 1000;
     const i = Math.max(0, upperBound(starts, t) - 1);
     const a = acc[i];
@@ -50,6 +63,7 @@ export async function timeline(db: Db, window: Window, interval: Interval, tz: s
     a.n += Number(r.n_duration ?? 0);
     a.sum += Number(r.sum_duration ?? 0);
   }
+  if (timeless > 0) db.note(`${timeless} ${timeless === 1 ? 'row holds' : 'rows hold'} a created_at that is not a time (SQLite keeps any type in any column): left out of the timeline`);
   return starts.map((s, i) => ({
     timestamp: toIso(instantFromMs(s)),
     total: acc[i].total,

@@ -12,6 +12,7 @@ import type { RedisConn } from '../redis/client.js';
 import { jobsByJobId, type RearqDb } from './read.js';
 import { CHANNEL, queuesOfJobs, streamKey } from './redis.js';
 import { encodeRearqJson, encodeRearqTime, type RearqJob } from './schema.js';
+import { own } from '../core/own.js';
 
 export interface CancelOutcome {
   canceled: { job_id: string; task: string; previous_status: string }[];
@@ -61,7 +62,7 @@ export interface RequeuePlan {
 /** The queue each job goes back to: the stream it went through, else --queue, else the task's configured queue, else default. */
 export async function planRequeue(redis: RedisConn, jobs: RearqJob[], queueFlag: string | undefined, queueMap: Record<string, string>): Promise<RequeuePlan[]> {
   const seen = await queuesOfJobs(redis, jobs.map((j) => ({ job_id: j.job_id, enqueue_ms: isoToMs(j.enqueue_time) })));
-  return jobs.map((job) => ({ from: job, queue: seen.get(job.job_id) ?? queueFlag ?? queueMap[job.task] ?? 'default' }));
+  return jobs.map((job) => ({ from: job, queue: seen.get(job.job_id) ?? queueFlag ?? own(queueMap, job.task) ?? 'default' }));
 }
 
 export interface Requeued {

@@ -91,7 +91,8 @@ export async function readStream(conn: RedisConn, queue: string, after: string, 
 }
 
 export function pairs(flat: unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // field names come from Redis: no prototype, so a worker named "__proto__" is a field like any other
+  const out: Record<string, unknown> = Object.create(null);
   for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
   return out;
 }

@@ -11,6 +11,7 @@ import type { RearqJob } from './schema.js';
 import { decodeTime, isoToMs, parseInstant } from '../core/time.js';
 import { decodeBool } from '../db/decode.js';
 import { REARQ_OPEN_STATUSES } from '../query/status.js';
+import { own } from '../core/own.js';
 
 export interface Attempt {
   id: number;
@@ -52,7 +53,7 @@ export async function jobReport(rearq: RearqDb, redis: RedisConn | null, key: st
     };
   });
   const located = redis ? await locateJob(redis, job.job_id, isoToMs(job.enqueue_time)) : null;
-  return { job, attempts, queue: located?.queue ?? queueMap[job.task] ?? null, redis: located?.place ?? null };
+  return { job, attempts, queue: located?.queue ?? own(queueMap, job.task) ?? null, redis: located?.place ?? null };
 }
 
 export interface WorkerRow {
@@ -141,7 +142,7 @@ export async function queuesReport(redis: RedisConn, rearq: RearqDb | null, now:
   const where = await queuesOfJobs(redis, placed, { queues: names, delayed });
   const byName = new Map(rows.map((r) => [r.name, r]));
   for (const o of open) {
-    const queue = where.get(String(o.job_id)) ?? queueMap[String(o.task)] ?? 'default';
+    const queue = where.get(String(o.job_id)) ?? own(queueMap, String(o.task)) ?? 'default';
     let row = byName.get(queue);
     if (!row) {
       row = { name: queue, stream: streamKey(queue), entries: 0, groups: [], delayed: 0, delayed_overdue: 0, jobs: { queued: 0, deferred: 0, in_progress: 0 } };

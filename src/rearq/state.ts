@@ -10,12 +10,12 @@ export const STATE_TABLE = 'tasklog_rearq_sync';
 export interface SyncState {
   jobs: number;
   results: number;
-  /** queue name → last stream entry id read */
-  streams: Record<string, string>;
+  /** queue name → last stream entry id read (a Map: queue names come from Redis) */
+  streams: Map<string, string>;
 }
 
 export function emptyState(): SyncState {
-  return { jobs: 0, results: 0, streams: {} };
+  return { jobs: 0, results: 0, streams: new Map() };
 }
 
 export async function ensureStateTable(db: Db): Promise<void> {
@@ -37,7 +37,7 @@ export async function loadState(db: Db, source: string): Promise<SyncState> {
     const value = String(r.value);
     if (name === 'jobs') state.jobs = Number(value) || 0;
     else if (name === 'results') state.results = Number(value) || 0;
-    else if (name.startsWith('stream:')) state.streams[name.slice(7)] = value;
+    else if (name.startsWith('stream:')) state.streams.set(name.slice(7), value);
   }
   return state;
 }

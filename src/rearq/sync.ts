@@ -27,6 +27,7 @@ import { attemptsOf, jobsAfter, jobsById, jobsByJobId, resultJobsAfter, type Rea
 import { delayedJobs, listQueues, readStream } from './redis.js';
 import type { RearqJob, RearqResult } from './schema.js';
 import { emptyState, ensureStateTable, loadState, saveState, type SyncState } from './state.js';
+import { own } from '../core/own.js';
 
 export const OVERLAP = 1000;
 const CHUNK = 1000;
@@ -98,7 +99,7 @@ class Syncer {
   queueFor(job: RearqJob): { name: string; known: boolean } {
     const q = this.queues.get(job.job_id);
     if (q !== undefined) return { name: q, known: true };
-    return { name: this.o.queueMap[job.task] ?? 'default', known: false };
+    return { name: own(this.o.queueMap, job.task) ?? 'default', known: false };
   }
 
   /** Maps, compares and writes one chunk of jobs (with their attempts read now). */
@@ -174,17 +175,17 @@ class Syncer {
 }
 
 /** The streams after their marks, and the delay sets: which queue carried which job. */
-async function readQueues(redis: RedisConn, state: SyncState, queues: Map<string, string>): Promise<Record<string, string>> {
-  const marks: Record<string, string> = {};
+async function readQueues(redis: RedisConn, state: SyncState, queues: Map<string, string>): Promise<Map<string, string>> {
+  const marks = new Map<string, string>();
   for (const queue of await listQueues(redis)) {
-    let after = state.streams[queue] ?? '0';
+    let after = state.streams.get(queue) ?? '0';
     for (;;) {
       const batch = await readStream(redis, queue, after, 10_000);
       for (const e of batch) if (e.job_id !== null) queues.set(e.job_id, queue);
       if (batch.length) after = batch[batch.length - 1].id;
       if (batch.length < 10_000) break;
     }
-    marks[queue] = after;
+    marks.set(queue, after);
   }
   for (const d of await delayedJobs(redis)) if (!queues.has(d.job_id)) queues.set(d.job_id, d.queue);
   return marks;
@@ -200,7 +201,7 @@ export async function syncRearq(o: SyncOptions): Promise<SyncReport> {
   }
   if (!o.dryRun) await ensureStateTable(target);
   const state = o.full ? emptyState() : await loadState(target, o.source);
-  const streamMarks = o.redis ? await readQueues(o.redis, state, syncer.queues) : {};
+  const streamMarks = o.redis ? await readQueues(o.redis, state, syncer.queues) : new Map<string, string>();
   const save = async (entries: Record<string, string>) => {
     if (!o.dryRun) await target.transaction((tx) => saveState(tx, target, o.source, entries));
   };
@@ -284,7 +285,7 @@ export async function syncRearq(o: SyncOptions): Promise<SyncReport> {
   }
 
   const entries: Record<string, string> = { jobs: String(jobMark), results: String(Math.max(state.results, snapshot)) };
-  for (const [queue, id] of Object.entries(streamMarks)) entries['stream:' + queue] = id;
+  for (const [queue, id] of streamMarks) entries['stream:' + queue] = id;
   await save(entries);
   return { ...syncer.counts, skipped_jobs: syncer.skippedJobs };
 }

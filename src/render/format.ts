@@ -8,6 +8,11 @@ export function formatPercent(n: number, digits = 1): string {
 }
 
 /** 850 ms, 1.25 s, 2m 05s, 1h 02m */
+/** Bytes as MB (10^6) with one decimal, or kB below a megabyte. */
+export function formatBytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+}
+
 export function formatDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '—';
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -61,6 +66,12 @@ const ZERO_WIDTH = /\p{Mn}|\p{Me}|[\u200B-\u200F\uFE00-\uFE0F]/u;
  * Columns a string takes on a terminal (ANSI color codes take none), as
  * cli-table3 measures it: wide characters count 2, combining marks 0.
  */
+/** At most `max` characters of a text, … marking a cut (a tooltip of an error message that may be megabytes). */
+export function clipText(s: string | null, max: number): string {
+  if (s === null) return '';
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}
+
 export function visibleLength(s: string): number {
   let n = 0;
   // eslint-disable-next-line no-control-regex

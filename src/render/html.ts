@@ -7,11 +7,16 @@
 import { diffMs, isoToMs } from '../core/time.js';
 import type { ErrorReport } from '../query/errors.js';
 import type { Overview } from '../query/overview.js';
+import { BURN_WINDOWS, describeObjective } from '../query/slo.js';
 import { userDisplay, type TaskLogRow } from '../query/present.js';
 import { STATUSES, statusDisplay } from '../query/status.js';
 import type { Bucket } from '../query/timeline.js';
-import { formatDuration, formatInt, formatRelativeShort } from './format.js';
-import { BADGE_CSS, durationHealth, QUEUE_COLOR, STATUS_COLOR, STATUS_ICON, type BadgeColor } from './style.js';
+import { clipText, formatDuration, formatInt, formatRelativeShort } from './format.js';
+import type { SloRow } from './slo.js';
+import { BADGE_CSS, durationHealth, queueColor, sloStatusColor, statusColor, statusIcon, type BadgeColor } from './style.js';
+
+/** the longest error message a tooltip of the dashboard carries (the log's page shows it whole) */
+const TITLE_CHARS = 1000;
 
 export function esc(s: unknown): string {
   return String(s ?? '')
@@ -47,11 +52,11 @@ function badge(color: BadgeColor | undefined, text: string, attrs = ''): string 
 }
 
 export function statusBadgeHtml(status: string): string {
-  return badge(STATUS_COLOR[status], `${STATUS_ICON[status] ?? '•'} ${statusDisplay(status)}`, ` data-status="${esc(status)}"`);
+  return badge(statusColor(status), `${statusIcon(status)} ${statusDisplay(status)}`, ` data-status="${esc(status)}"`);
 }
 
 export function queueBadgeHtml(queue: string): string {
-  return badge(QUEUE_COLOR[queue], queue);
+  return badge(queueColor(queue), queue);
 }
 
 function durationHtml(ms: number | null): string {
@@ -134,6 +139,12 @@ function ago(iso: string | null, now: Date): string {
 }
 
 export interface DashboardData {
+  /** the config file's objectives with the budget over their window (none: no section) */
+  objectives?: SloRow[];
+  /** the saved views: their links to the list of their rows */
+  views: { name: string; expr: string; href: string }[];
+  /** the reports are of the rows the list's filters select */
+  scoped: boolean;
   overview: Overview;
   successRate: number;
   timeline: Bucket[];
@@ -168,10 +179,11 @@ function filterForm(d: DashboardData): string {
     select('queue_name', 'queue', [['', 'any'], ...d.overview.active_queues.map((q) => [q, q] as [string, string])]) +
     text('task_name', 'task contains') +
     text('search', 'search') +
+    `<label>where<input name="q" value="${esc(p.q ?? '')}" size="36" placeholder="kwargs.user_id = 42 and is_failed"></label>` +
     select('created_after', 'created', WINDOWS) +
     select('page_size', 'per page', [['', '20'], ['50', '50'], ['100', '100']]) +
     (d.refresh ? `<input type="hidden" name="refresh" value="${d.refresh}">` : '') +
-    `<button type="submit">Filter</button> <a href="${esc(d.link({ status: null, queue_name: null, task_name: null, search: null, created_after: null, page: null, page_size: null }))}">reset</a></form>`
+    `<button type="submit">Filter</button> <a href="${esc(d.link({ status: null, queue_name: null, task_name: null, search: null, q: null, created_after: null, page: null, page_size: null }))}">reset</a></form>`
   );
 }
 
@@ -193,10 +205,47 @@ function latestFailuresTable(d: DashboardData): string {
     .map(
       ({ row: r, signature }) =>
         `<tr data-id="${r.id}"><td><a href="/logs/${r.id}">${r.id}</a></td><td class="wrap">${esc(r.task_name)}</td><td class="hide-sm">${queueBadgeHtml(r.queue_name)}</td>` +
-        `<td>${statusBadgeHtml(r.status)}</td><td class="wrap" title="${esc(r.error_message)}">${esc(signature)}</td><td title="${esc(r.created_at)}">${esc(ago(r.created_at, d.now))}</td></tr>`,
+        `<td>${statusBadgeHtml(r.status)}</td><td class="wrap" title="${esc(clipText(r.error_message, TITLE_CHARS))}">${esc(signature)}</td><td title="${esc(r.created_at)}">${esc(ago(r.created_at, d.now))}</td></tr>`,
     )
     .join('');
   return `<div class="scroll"><table><thead><tr><th>ID</th><th>Task</th><th class="hide-sm">Queue</th><th>Status</th><th>Error signature</th><th>Created</th></tr></thead><tbody>${body}</tbody></table></div>`;
+}
+
+/** The budget left over the window as a line: 1 at the top, 0 on the rule, a blown budget below it (red). */
+function budgetSvg(shares: (number | null)[]): string {
+  const W = 140;
+  const H = 28;
+  const low = Math.min(0, ...shares.filter((s): s is number => s !== null));
+  const y = (s: number) => ((1 - s) / (1 - low)) * (H - 2) + 1;
+  const step = W / Math.max(1, shares.length - 1);
+  const points = shares.flatMap((s, i) => (s === null ? [] : [`${(i * step).toFixed(1)},${y(s).toFixed(1)}`]));
+  const last = [...shares].reverse().find((s) => s !== null);
+  const color = last !== undefined && last !== null && last < 0 ? BADGE_CSS.red.bg : BADGE_CSS.green.bg;
+  return (
+    `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="error budget over the window">` +
+    `<line x1="0" x2="${W}" y1="${y(0).toFixed(1)}" y2="${y(0).toFixed(1)}" stroke="#e9ecef"/>` +
+    (points.length ? `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${points.join(' ')}"/>` : '') +
+    `</svg>`
+  );
+}
+
+function objectivesSection(rows: SloRow[]): string {
+  const n = (x: number | null, digits: number) => (x === null ? '<span class="muted">—</span>' : esc(x.toFixed(digits)));
+  const body = rows
+    .map(({ report: r, budget }) => {
+      const kind = describeObjective(r.objective);
+      const left = r.budget.remaining_share === null ? '<span class="muted">—</span>' : `<span${r.budget.remaining < 0 ? ' class="err"' : ''}>${Math.round(r.budget.remaining_share * 100)}%</span>`;
+      return (
+        `<tr data-slo="${esc(r.name)}" data-status="${esc(r.status)}"><td class="wrap"><b>${esc(r.name)}</b></td><td class="hide-sm">${esc(kind)}</td><td>${esc(r.target)}%</td>` +
+        `<td data-k="attainment">${r.attainment === null ? '<span class="muted">—</span>' : `${esc(r.attainment.toFixed(3))}%`}</td>` +
+        `<td class="hide-sm">${formatInt(r.good)} / ${formatInt(r.total)}</td><td data-k="budget">${left}</td>` +
+        BURN_WINDOWS.map((w) => `<td class="hide-sm" data-k="burn-${w.key}">${n(r.burn_rates[w.key], 2)}</td>`).join('') +
+        `<td>${badge(sloStatusColor(r.status), r.status)}</td><td class="hide-sm">${budgetSvg(budget)}</td></tr>`
+      );
+    })
+    .join('');
+  const head = `<th>Objective</th><th class="hide-sm">Kind</th><th>Target</th><th>Attained</th><th class="hide-sm">Good / total</th><th>Budget left</th>${BURN_WINDOWS.map((w) => `<th class="hide-sm">Burn ${w.key}</th>`).join('')}<th>Status</th><th class="hide-sm">Budget over the window</th>`;
+  return `<section id="objectives"><h2>Service-level objectives <a href="/cfg/tasks/slos/" style="font-weight:normal;font-size:12px">JSON</a></h2><div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div></section>`;
 }
 
 export function renderDashboard(d: DashboardData): string {
@@ -211,18 +260,23 @@ export function renderDashboard(d: DashboardData): string {
     ? `<div class="scroll"><table><thead><tr><th>Count</th><th>Error signature</th><th class="hide-sm">Tasks</th><th>Last seen</th></tr></thead><tbody>${d.errors.top_errors
         .map(
           (g) =>
-            `<tr><td data-k="error-count">${g.count}</td><td class="wrap" title="${esc(g.error_message)}">${esc(g.signature)}</td><td class="wrap hide-sm">${esc(g.tasks.join(', '))}</td><td>${esc(ago(g.last_seen, d.now))}</td></tr>`,
+            `<tr><td data-k="error-count">${g.count}</td><td class="wrap" title="${esc(clipText(g.error_message, TITLE_CHARS))}">${esc(g.signature)}</td><td class="wrap hide-sm">${esc(g.tasks.join(', '))}</td><td>${esc(ago(g.last_seen, d.now))}</td></tr>`,
         )
         .join('')}</tbody></table></div>`
     : '<p class="muted">no failures in the last 24 hours</p>';
+  const views = d.views.length
+    ? `<section id="views"><h2>Views</h2><div class="chips">${d.views.map((v) => `<a data-view="${esc(v.name)}" href="${esc(v.href)}" title="${esc(v.expr)}">${esc(v.name)}</a>`).join(' ')}</div></section>`
+    : '';
   const body =
-    `<section id="overview"><h2>Overview</h2><div class="cards">` +
+    views +
+    `<section id="overview"><h2>Overview${d.scoped ? ' <span class="muted">(the rows of the list\'s filters)</span>' : ''}</h2><div class="cards">` +
     card('total_tasks', o.total_tasks, 'tasks') +
     card('recent_failures', o.recent_failures, 'failures, last 24 h') +
     card('active_queues', o.active_queues.length, 'queues') +
     card('success_rate', `${d.successRate}%`, 'success rate, last 24 h') +
     `</div><h2 style="margin-top:10px">By status</h2>${chips(o.tasks_by_status, statusBadgeHtml, 'data-status-count')}` +
     `<h2 style="margin-top:10px">By queue</h2>${chips(o.tasks_by_queue, queueBadgeHtml, 'data-queue-count')}</section>` +
+    (d.objectives?.length ? objectivesSection(d.objectives) : '') +
     `<section id="timeline"><h2>Last 24 hours, per hour (UTC)</h2>${timelineSvg(d.timeline, hourLabel)}</section>` +
     `<section id="latest-failures"><h2>Latest failures</h2>${latestFailuresTable(d)}</section>` +
     `<section id="failures"><h2>Failures by error signature, last 24 h: <span data-k="total_failures">${formatInt(d.errors.total_failures)}</span></h2>${failures}</section>` +

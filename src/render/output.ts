@@ -58,6 +58,14 @@ export function recordWriter(ctx: Ctx, format: 'json' | 'jsonl' | 'csv', fields:
       }
       await writeOut(ctx.stdout, text);
     },
+    /** whole JSON lines as UTF-8 bytes (jsonl only: written from the database's bytes) */
+    async writeBytes(bytes: Uint8Array): Promise<void> {
+      if (pending) {
+        ctx.stdout.write(pending);
+        pending = '';
+      }
+      await writeOut(ctx.stdout, bytes);
+    },
     end(): void {
       if (format === 'csv' && n === 0) pending += csvLine([...fields]);
       if (format === 'json') pending += n === 0 ? '[]\n' : '\n]\n';

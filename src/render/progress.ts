@@ -11,6 +11,8 @@ export interface Progress {
   print(line: string): void;
   succeed(message: string): void;
   fail(message?: string): void;
+  /** ends the line without a closing message (a step whose result the command prints itself) */
+  stop(): void;
 }
 
 /** `total` null: the amount of work is not known beforehand (count and rate only). */
@@ -20,12 +22,14 @@ export function progress(ctx: Ctx, label: string, total: number | null): Progres
   // redraw clear lines without end: treat it as no terminal.
   if (!stream.isTTY || !stream.columns) {
     // Off a terminal: no spinner, just the closing line (on stderr, so stdout stays data).
-    return { update() {}, print: (l) => void stream.write(`${l}\n`), succeed: (m) => void stream.write(`${m}\n`), fail() {} };
+    return { update() {}, print: (l) => void stream.write(`${l}\n`), succeed: (m) => void stream.write(`${m}\n`), fail() {}, stop() {} };
   }
   const started = Date.now();
   let spinner: { text: string; succeed(t?: string): void; fail(t?: string): void; stop(): void; clear(): void; render(): void } | null = null;
   let pending = '';
+  let stopped = false;
   import('ora').then(({ default: ora }) => {
+    if (stopped) return;
     spinner = ora({ text: pending || label, stream }).start();
   });
   return {
@@ -52,6 +56,10 @@ export function progress(ctx: Ctx, label: string, total: number | null): Progres
     },
     fail(message?: string) {
       if (spinner) spinner.fail(message);
+    },
+    stop() {
+      stopped = true;
+      spinner?.stop();
     },
   };
 }

@@ -9,7 +9,8 @@ import { renderTable } from './table.js';
 export interface StatsView {
   style: Style;
   width: number;
-  scope: { task?: string; queue?: string };
+  /** the filters, as their flags: '--queue-name high' ('' for none) */
+  scope: string;
 }
 
 export function describeWindow(w: Window): string {
@@ -22,8 +23,7 @@ export function renderStats(s: Stats, w: Window, groups: GroupStats[] | undefine
   const { style } = v;
   const { c } = style;
   const lines: string[] = [];
-  const scope = [v.scope.task && `task ${v.scope.task}`, v.scope.queue && `queue ${v.scope.queue}`].filter(Boolean).join(', ');
-  lines.push(`${c.bold('Task statistics')} · ${describeWindow(w)}${scope ? ' · ' + scope : ''}`);
+  lines.push(`${c.bold('Task statistics')} · ${describeWindow(w)}${v.scope ? ' · ' + v.scope : ''}`);
   lines.push('');
   const rate = paintHealth(style, successRateHealth(s.success_rate, s.successful + s.failed), `${s.success_rate.toFixed(2)}%`);
   const row = (label: string, value: string, label2 = '', value2 = '') =>

@@ -5,6 +5,7 @@
  *   queue:  critical red, high yellow, default blue, low and background gray
  *   duration: < 1 s green, < 5 s blue, < 30 s yellow, else red
  *   retries: ≥ 3 red, ≥ 2 yellow
+ *   objective: ok green, ticket yellow, page red
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import { colorLevel, type Ctx } from '../core/io.js';
@@ -23,33 +24,51 @@ export function makeStyle(ctx: Ctx, noColorFlag = false): Style {
 /** The badge colors, named once; the terminal paints them with chalk, the dashboard with CSS (BADGE_CSS). */
 export type BadgeColor = 'gray' | 'blue' | 'green' | 'red' | 'yellow' | 'magenta' | 'darkred';
 
-export const STATUS_COLOR: Record<string, BadgeColor> = {
-  queued: 'gray',
-  in_progress: 'blue',
-  success: 'green',
-  failed: 'red',
-  canceled: 'yellow',
-  deferred: 'magenta',
-  expired: 'darkred',
-};
+// Maps, not objects: statuses and queues come from the database, and a queue
+// named "constructor" or a status "__proto__" must find nothing, not Object's own.
+const STATUS_COLOR: ReadonlyMap<string, BadgeColor> = new Map([
+  ['queued', 'gray'],
+  ['in_progress', 'blue'],
+  ['success', 'green'],
+  ['failed', 'red'],
+  ['canceled', 'yellow'],
+  ['deferred', 'magenta'],
+  ['expired', 'darkred'],
+]);
 
-export const STATUS_ICON: Record<string, string> = {
-  queued: '◷',
-  in_progress: '▶',
-  success: '✔',
-  failed: '✖',
-  canceled: '⊘',
-  deferred: '⏸',
-  expired: '⌛',
-};
+const STATUS_ICON: ReadonlyMap<string, string> = new Map([
+  ['queued', '◷'],
+  ['in_progress', '▶'],
+  ['success', '✔'],
+  ['failed', '✖'],
+  ['canceled', '⊘'],
+  ['deferred', '‖'],
+  ['expired', '◌'],
+]);
 
-export const QUEUE_COLOR: Record<string, BadgeColor> = {
-  critical: 'red',
-  high: 'yellow',
-  default: 'blue',
-  low: 'gray',
-  background: 'gray',
-};
+const QUEUE_COLOR: ReadonlyMap<string, BadgeColor> = new Map([
+  ['critical', 'red'],
+  ['high', 'yellow'],
+  ['default', 'blue'],
+  ['low', 'gray'],
+  ['background', 'gray'],
+]);
+
+/** a status's badge color; undefined for a status tasklog does not know */
+export const statusColor = (status: string): BadgeColor | undefined => STATUS_COLOR.get(status);
+/** a status's icon; a bullet for a status tasklog does not know */
+export const statusIcon = (status: string): string => STATUS_ICON.get(status) ?? '•';
+/** a queue's badge color; undefined for a queue without one */
+export const queueColor = (queue: string): BadgeColor | undefined => QUEUE_COLOR.get(queue);
+
+/** An objective's status (query/slo.ts): ok green, a ticket yellow, a page red. */
+const SLO_STATUS_COLOR: ReadonlyMap<string, BadgeColor> = new Map([
+  ['ok', 'green'],
+  ['ticket', 'yellow'],
+  ['page', 'red'],
+]);
+
+export const sloStatusColor = (status: string): BadgeColor | undefined => SLO_STATUS_COLOR.get(status);
 
 /** Each badge color as CSS: background and text (the admin's Bootstrap-like palette). */
 export const BADGE_CSS: Record<BadgeColor, { bg: string; fg: string }> = {
@@ -70,12 +89,16 @@ function paint(c: ChalkInstance, color: BadgeColor | undefined): (s: string) => 
 /** A status as a badge: colored icon and label on a terminal, the plain value otherwise. */
 export function statusBadge(style: Style, status: string): string {
   if (!style.enabled) return status;
-  return paint(style.c, STATUS_COLOR[status])(`${STATUS_ICON[status] ?? '•'} ${statusDisplay(status)}`);
+  return paint(style.c, statusColor(status))(`${statusIcon(status)} ${statusDisplay(status)}`);
+}
+
+export function sloStatusBadge(style: Style, status: string): string {
+  return style.enabled ? paint(style.c, sloStatusColor(status))(status) : status;
 }
 
 export function queueBadge(style: Style, queue: string): string {
   if (!style.enabled) return queue;
-  return paint(style.c, QUEUE_COLOR[queue])(queue);
+  return paint(style.c, queueColor(queue))(queue);
 }
 
 export type Health = 'good' | 'warn' | 'bad' | 'neutral';

@@ -3,15 +3,17 @@
  * latest failures by error signature, the filterable list) and GET
  * /logs/{id} (the row's sections and its related rows). The list reads the
  * API's parameters (status, queue_name, task_name, search, created_after,
- * page, page_size …) through the same parser as /cfg/tasks/logs/;
- * refresh=30 makes a page reload itself.
+ * page, page_size, q …) through the same parser as /cfg/tasks/logs/, and
+ * the reports above it are of the rows the list's filters select;
+ * refresh=30 makes a page reload itself; the saved views are links to ?q=.
  */
 import type { Db } from '../db/connect.js';
-import { activeFilters } from '../query/filters.js';
+import { filterCondition, filterNamed, WHERE_PARAM, type ActiveFilter } from '../query/filters.js';
 import { LogReader, parseOrdering } from '../query/logs.js';
 import { chooseWindowPlan } from '../query/plan.js';
+import type { Slo } from '../query/slo.js';
 import { resolveWindow } from '../query/window.js';
-import { ApiError, queryPage, RELATED_LIMIT, rowById, type ApiRequest, type Reply } from './api.js';
+import { ApiError, listFilters, queryPage, RELATED_LIMIT, rowById, type ApiRequest, type Reply } from './api.js';
 import { lastValue, parseQs, quotePlus, type QueryPairs } from './drf.js';
 
 const HTML = 'text/html; charset=utf-8';
@@ -31,17 +33,32 @@ function describe(err: ApiError): string {
     .join('; ');
 }
 
-export async function dashboard(db: Db, req: ApiRequest): Promise<Reply> {
+/** The list's filters, or none when they do not parse (the list says why). */
+function scopeOf(pairs: QueryPairs): ActiveFilter[] {
+  try {
+    return listFilters(pairs);
+  } catch (err) {
+    if (err instanceof ApiError) return [];
+    throw err;
+  }
+}
+
+/** The saved views (name → expression), as the dashboard links them. */
+export type Views = ReadonlyMap<string, string>;
+
+export async function dashboard(db: Db, req: ApiRequest, slos: readonly Slo[] = [], views: Views = new Map()): Promise<Reply> {
   const pairs = parseQs(req.query);
-  const params: Record<string, string> = {};
+  // names come from the request: no prototype, so "__proto__" or "constructor" is a name like any other
+  const params: Record<string, string> = Object.create(null);
   for (const [k, v] of pairs) if (v !== '') params[k] = v;
   const listPairs = Object.entries(params).filter(([k]) => k !== 'refresh') as QueryPairs;
-  const [{ overview }, { StatsQuery }, { timeline }, { errorReport, errorSignature }, html] = await Promise.all([
+  const [{ overview }, { StatsQuery }, { timeline }, { errorReport, errorSignature }, html, slo] = await Promise.all([
     import('../query/overview.js'),
     import('../query/stats.js'),
     import('../query/timeline.js'),
     import('../query/errors.js'),
     import('../render/html.js'),
+    import('../query/slo.js'),
   ]);
   const day = resolveWindow({ periodHours: 24 }, req.now);
   // the three reports of the same window share one plan (on SQLite: one look at the table's extent)
@@ -50,15 +67,19 @@ export async function dashboard(db: Db, req: ApiRequest): Promise<Reply> {
     if (err instanceof ApiError) return { error: describe(err) };
     throw err;
   });
+  const scope = scopeOf(listPairs);
+  const condition = filterCondition(db, req.now, { filters: scope });
   // the first page only: no count of every failed row, which the dashboard does not show
-  const latestFailures = new LogReader(db, req.now).page({ filters: activeFilters({ is_failed: true }), order: parseOrdering('-created_at') }, 1, 8);
-  const [o, stats, buckets, errors, page, failures] = await Promise.all([
-    overview(db, req.now),
-    new StatsQuery(db, { window: day, plan }).basic(),
-    timeline(db, day, 'hour', 'UTC', undefined, plan),
-    errorReport(db, day, 8, undefined, plan),
+  const failedOnly = [...scope.filter((f) => f.def.name !== 'is_failed'), { def: filterNamed('is_failed'), value: true }];
+  const latestFailures = new LogReader(db, req.now).page({ filters: failedOnly, order: parseOrdering('-created_at') }, 1, 8);
+  const [o, stats, buckets, errors, page, failures, objectives] = await Promise.all([
+    overview(db, req.now, condition),
+    new StatsQuery(db, { window: day, plan, condition }).basic(),
+    timeline(db, day, 'hour', 'UTC', condition, plan),
+    errorReport(db, day, 8, condition, plan),
     list,
     latestFailures,
+    slo.measureObjectives(db, req.now, slos, { buckets: slo.SPARK_BUCKETS }),
   ]);
   const refresh = refreshOf(pairs);
   const link = (changes: Record<string, string | null>) => {
@@ -72,7 +93,9 @@ export async function dashboard(db: Db, req: ApiRequest): Promise<Reply> {
       .join('&');
     return q ? `/?${q}` : '/';
   };
-  const text = html.renderDashboard({ overview: o, successRate: stats.success_rate, timeline: buckets, errors, latestFailures: failures.map((row) => ({ row, signature: errorSignature(row.error_message) })), list: page, params, now: req.now, refresh, link });
+  const objectiveRows = objectives.map((m) => ({ report: m.report, budget: slo.budgetOverWindow(m.slo, m.counts) }));
+  const viewLinks = [...views].map(([name, expr]) => ({ name, expr, href: `/?${quotePlus(WHERE_PARAM)}=${quotePlus(expr)}` }));
+  const text = html.renderDashboard({ objectives: objectiveRows, views: viewLinks, scoped: scope.length > 0, overview: o, successRate: stats.success_rate, timeline: buckets, errors, latestFailures: failures.map((row) => ({ row, signature: errorSignature(row.error_message) })), list: page, params, now: req.now, refresh, link });
   return { status: 'error' in page ? 400 : 200, text, contentType: HTML };
 }
 
@@ -91,9 +114,9 @@ export async function logPage(db: Db, req: ApiRequest, ref: string): Promise<Rep
   return { status: 200, text, contentType: HTML };
 }
 
-/** The dashboard's routes: a handler for / and /logs/{id}, or null. */
-export function dashboardRoute(path: string): ((db: Db, req: ApiRequest) => Promise<Reply>) | null {
-  if (path === '/') return dashboard;
+/** The dashboard's routes: a handler for / (showing `slos` and linking `views`) and /logs/{id}, or null. */
+export function dashboardRoute(path: string, slos: readonly Slo[] = [], views: Views = new Map()): ((db: Db, req: ApiRequest) => Promise<Reply>) | null {
+  if (path === '/') return (db, req) => dashboard(db, req, slos, views);
   const m = /^\/logs\/([^/]+)\/?$/.exec(path);
   if (m) return (db, req) => logPage(db, req, m[1]);
   return null;

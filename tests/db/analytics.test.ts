@@ -65,10 +65,12 @@ describe.each(backends)('analytics on $backend', ({ backend, skip }) => {
     expect(Object.keys(got).slice(0, 8)).toEqual(['total', 'successful', 'failed', 'in_progress', 'success_rate', 'avg_duration_ms', 'avg_duration_seconds', 'period_hours']);
   });
 
-  it.skipIf(skip)('stats --task-name and --queue scope the rows', async () => {
-    const got = await json(['stats', '--period-hours', '72', '--task-name', 'webhooks.deliver']);
+  it.skipIf(skip)('stats --task, --task-name (contains) and --queue-name scope the rows', async () => {
+    const got = await json(['stats', '--period-hours', '72', '--task', 'webhooks.deliver']);
     expect(got.total).toBe(expectedStats(rows.filter((r) => r.task_name === 'webhooks.deliver'), NOW_US - 72 * H, 72).total);
-    const q = await json(['stats', '--period-hours', '72', '--queue', 'critical']);
+    const part = await json(['stats', '--period-hours', '72', '--task-name', 'WEBHOOKS.']);
+    expect(part.total).toBe(expectedStats(rows.filter((r) => r.task_name.toLowerCase().includes('webhooks.')), NOW_US - 72 * H, 72).total);
+    const q = await json(['stats', '--period-hours', '72', '--queue-name', 'critical']);
     expect(q.duration_ms).toEqual(expectedStats(rows.filter((r) => r.queue_name === 'critical'), NOW_US - 72 * H, 72).duration_ms);
   });
 

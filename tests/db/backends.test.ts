@@ -138,6 +138,21 @@ describe.each(backends)('$backend', ({ backend, skip }) => {
     }
   });
 
+  it.skipIf(skip)('a JSON string holding JSON stays a string (parsed once, as Django reads it)', async () => {
+    const row = { ...SPECIAL[2], job_id: 'special-json-string', args: '[1, 2]', kwargs: { inner: '{"a": 1}', n: '42' } };
+    const db = await open(tdb.url);
+    try {
+      await insertRows(db, [row, { ...row, job_id: 'special-json-number-string', args: '42' }]);
+    } finally {
+      await db.close();
+    }
+    for (const [ref, args] of [['special-json-string', '[1, 2]'], ['special-json-number-string', '42']]) {
+      const shown = await runJson(['logs', 'show', ref, '--db', tdb.url], { now: NOW });
+      expect(shown.args).toBe(args);
+      expect(shown.kwargs).toEqual({ inner: '{"a": 1}', n: '42' });
+    }
+  });
+
   it.skipIf(skip)('a read command on a database without the table names table, database and fix', async () => {
     const other = await createDatabase(backend, 'empty');
     if (backend === 'sqlite') {
@@ -159,7 +174,7 @@ describe.each(backends)('$backend', ({ backend, skip }) => {
     expect(good.code).toBe(0);
     const report = JSON.parse(good.stdout);
     expect(report.ok).toBe(true);
-    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['connection', 'table', 'indexes', 'rows', 'user table']);
+    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(['connection', 'table', 'indexes', 'rows', 'search index', 'report index', 'user table']);
     const name = 'django_cfg__status_a59726_idx';
     await withTestDb(tdb.url, (db) => db.exec(backend === 'mysql' ? `DROP INDEX \`${name}\` ON django_cfg_task_log` : `DROP INDEX "${name}"`));
     const bad = await run(['doctor', '--db', tdb.url, '--json']);

@@ -109,7 +109,7 @@ describe.each(backends)('unattended commands on $backend', ({ backend, skip }) =
     const dry = await runJson(['cleanup', '--db', tdb.url, '--dry-run'], { now: NOW });
     expect(dry).toEqual({ deleted: 6, cutoff: '2026-04-02T12:00:00Z', dry_run: true, by_status: { success: 3, failed: 2, expired: 1 } });
     expect(await jobIds(tdb.url)).toHaveLength(8);
-    const keep = await runJson(['cleanup', '--db', tdb.url, '--yes', '--keep-failed-days', '150', '--status', 'success,failed,expired'], { now: NOW });
+    const keep = await runJson(['cleanup', '--db', tdb.url, '--yes', '--keep-failed-days', '150', '--status-in', 'success,failed,expired'], { now: NOW });
     expect(keep.deleted).toBe(4);
     expect(await jobIds(tdb.url)).toEqual(['edge-exactly-90d', 'new', 'old-failed-0', 'old-failed-1'].sort());
     const r = await run(['cleanup', '--db', tdb.url, '--yes', '--batch-size', '1'], { now: NOW });

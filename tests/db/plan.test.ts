@@ -15,6 +15,7 @@ import { StatsQuery } from '../../src/query/stats.js';
 import { timeline } from '../../src/query/timeline.js';
 import { errorReport } from '../../src/query/errors.js';
 import { resolveWindow } from '../../src/query/window.js';
+import { filterCondition } from '../../src/query/filters.js';
 import { openDb } from '../helpers/db.js';
 import { createDatabase, type TestDatabase } from '../helpers/databases.js';
 import { run } from '../helpers/run.js';
@@ -49,8 +50,9 @@ describe('planFor: the share of the window, and the plan for it', () => {
 async function reports(db: Db, hours: number, plan: WindowPlan | undefined): Promise<unknown> {
   const window = resolveWindow({ periodHours: hours }, now);
   const all = new StatsQuery(db, { window, plan });
-  const task = new StatsQuery(db, { window, plan, taskName: 'orders.process_payment' });
-  const queue = new StatsQuery(db, { window, plan, queue: 'critical' });
+  const taskOnly = (task: string) => filterCondition(db, now, { filters: { task } });
+  const task = new StatsQuery(db, { window, plan, condition: taskOnly('orders.process_payment') });
+  const queue = new StatsQuery(db, { window, plan, condition: filterCondition(db, now, { where: "queue_name = 'critical'" }) });
   return {
     summary: await all.summary(),
     byTask: await all.groups('task'),
@@ -59,9 +61,9 @@ async function reports(db: Db, hours: number, plan: WindowPlan | undefined): Pro
     oneTask: await task.summary(),
     oneQueue: await queue.summary(),
     hourly: await timeline(db, window, 'hour', 'UTC', undefined, plan),
-    daily: await timeline(db, window, 'day', 'Europe/Berlin', 'webhooks.deliver', plan),
+    daily: await timeline(db, window, 'day', 'Europe/Berlin', taskOnly('webhooks.deliver'), plan),
     errors: await errorReport(db, window, 1000, undefined, plan),
-    taskErrors: await errorReport(db, window, 5, 'orders.process_payment', plan),
+    taskErrors: await errorReport(db, window, 5, taskOnly('orders.process_payment'), plan),
   };
 }
 

@@ -123,6 +123,17 @@ for (const { backend, skip } of backends) {
       ]);
     });
 
+    it('workers: a worker named like an Object member (__proto__, constructor) is listed like any other', async () => {
+      const beat = JSON.stringify({ group: 'x', consumer: 'y', queue: 'default', is_timer: false, ms: NOW - 1_000 });
+      await redis.call('HSET', 'rearq:worker', '__proto__', beat, 'constructor', beat);
+      try {
+        const w = await rq('workers', '--redis', redis.url);
+        expect(w.workers.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(['__proto__', 'constructor']));
+      } finally {
+        await redis.call('HDEL', 'rearq:worker', '__proto__', 'constructor');
+      }
+    });
+
     it('queues: entries, groups, delay sets and open jobs per queue', async () => {
       const q = await rq('queues', '--redis', redis.url);
       const withResults = new Set(results.map((r) => r.job_id));

@@ -88,6 +88,32 @@ describe.skipIf(missing)('the dashboard in headless Chromium', () => {
     await page.close();
   });
 
+  it("every status badge's icon is drawn by a font Chromium has (no missing-glyph box), deferred and expired included", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/`);
+    const icons = await page.locator('[data-status-count] .badge').evaluateAll((els) => els.map((e) => [e.closest('[data-status-count]')!.getAttribute('data-status-count'), e.textContent!.split(' ')[0]]));
+    expect(icons.map(([status]) => status)).toEqual(expect.arrayContaining(['deferred', 'expired', 'failed', 'success']));
+    // a code point no font has is drawn as the missing-glyph box: an icon drawn the same way is missing too
+    const shot = async (text: string) => {
+      await page.evaluate((t) => {
+        document.getElementById('glyph-probe')?.remove();
+        const probe = document.createElement('span');
+        probe.id = 'glyph-probe';
+        probe.className = 'badge';
+        probe.style.cssText = 'background:#fff;color:#000;font-size:32px;position:fixed;top:0;left:0;z-index:9';
+        probe.textContent = t;
+        document.body.append(probe);
+      }, text);
+      return page.locator('#glyph-probe').screenshot();
+    };
+    const missing = await shot('\u{10FFFD}');
+    expect(missing.equals(await shot('\u{10FFFC}'))).toBe(true);
+    for (const [status, icon] of icons) {
+      expect((await shot(icon!)).equals(missing), `the ${status} badge's icon ${icon} (U+${icon!.codePointAt(0)!.toString(16).toUpperCase()})`).toBe(false);
+    }
+    await page.close();
+  });
+
   it('/logs/{id} shows the sections of `logs show --json` and the related rows of `logs related`', async () => {
     const failed = await fetchAnswer(server.url, '/cfg/tasks/logs/?is_failed=true&has_error=true&page_size=1');
     const id = failed.json.results[0].id as number;

@@ -118,7 +118,7 @@ describe.each(backends)('tasklog serve answers as the Django REST framework API 
     const counts = djangoFixture(python, db, 'counts', '--now', NOW);
     ids = [1, 2, 3, 6, 7, 13, 20, 120].filter((id) => counts.rows.some((r: { id: number }) => r.id === id));
     jobId = counts.rows[4].job_id;
-    [django, tasklog] = await Promise.all([startDjango(python, db, NOW), startTasklog(['--db', db.url], { TASKLOG_NOW: NOW, TZ: 'Asia/Kolkata' })]);
+    [django, tasklog] = await Promise.all([startDjango(python, db, NOW), startTasklog(['--db', db.url, '--allowed-host', new URL(`http://${HOST}`).hostname], { TASKLOG_NOW: NOW, TZ: 'Asia/Kolkata' })]);
   }, 180_000);
 
   afterAll(async () => {

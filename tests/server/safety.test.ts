@@ -256,6 +256,29 @@ describe.each(backends.filter((b) => b.backend !== 'sqlite'))('tasklog serve on 
     }
   });
 
+  it.skipIf(skip)('a request past its deadline (--statement-timeout) gets 503 at the deadline, and the server answers the next ones', async () => {
+    const s = await startTasklog(['--db', proxied, '--statement-timeout', '1'], { TASKLOG_NOW: NOW });
+    try {
+      expect((await fetchAnswer(s.url, '/')).status).toBe(200);
+      // every answer of the database now comes 1.2 s late: no statement can end before the deadline
+      proxy.delayMs = 1200;
+      const started = Date.now();
+      const late = await fetchAnswer(s.url, '/');
+      const took = Date.now() - started;
+      expect(late.status).toBe(503);
+      expect(late.json.detail).toMatch(/longer than 1 s/);
+      expect(took).toBeGreaterThanOrEqual(950);
+      expect(took).toBeLessThan(2200);
+      proxy.delayMs = 0;
+      const next = await fetchAnswer(s.url, '/cfg/tasks/logs/overview/');
+      expect(next.status).toBe(200);
+      expect(next.json.total_tasks).toBe(500);
+    } finally {
+      proxy.delayMs = 0;
+      await s.stop();
+    }
+  });
+
   it.skipIf(skip)('SIGTERM: the request in flight finishes with 200, then the process exits 0', async () => {
     const s = await startTasklog(['--db', proxied], { TASKLOG_NOW: NOW });
     try {

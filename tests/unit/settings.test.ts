@@ -64,7 +64,9 @@ const BAD: Record<string, [unknown, RegExp]> = {
   'alerts.smtpUrl': ['mail.example.com:587', /an smtp:\/\/ or smtps:\/\/ URL/],
   'alerts.from': ['tasklog', /an e-mail address/],
   'alerts.cooldown': ['soon', /a span such as "1h"/],
-  'alerts.tasks': [{ task: 'x', failureRate: 5 }, /a list of \{"task": NAME, "failureRate": PERCENT/],
+  'alerts.tasks': [{ task: 'x', failureRate: 5 }, /a list of \{"task": NAME and\/or "where": EXPRESSION, "failureRate": PERCENT/],
+  views: [['is_failed'], /an object of view name \(letters, digits, _ \. -\) → --where expression/],
+  slos: ['payments', /a list of objectives \{"name": NAME, "filter": \{PARAM: VALUE, …\} \(optional\), "objective": "success" or \{"latency_ms": MS\}, "target": PERCENT, "window": SPAN\}/],
   'rearq.database': ['redis://localhost/0', /a database URL/],
   'rearq.redis': ['localhost:6379', /a redis:\/\/ or rediss:\/\/ URL/],
   'rearq.tables': ['', /a non-empty string/],
@@ -111,7 +113,11 @@ describe('every key of the config file is checked', () => {
       [{ database: 42 }, ['logs', 'list'], /: database must be a database URL/],
       [{ alerts: { tasks: 'checkout' } }, ['alerts', 'check'], /alerts\.tasks must be a list of/],
       [{ alerts: { tasks: [{ task: 'checkout', failureRate: 'high' }] } }, ['alerts', 'check'], /alerts\.tasks\[0\]\.failureRate must be a percentage from 0 to 100 \(got "high"\)/],
-      [{ alerts: { tasks: [{ failureRate: 5 }] } }, ['alerts', 'check'], /alerts\.tasks\[0\]\.task must be a task name/],
+      [{ alerts: { tasks: [{ failureRate: 5 }] } }, ['alerts', 'check'], /alerts\.tasks\[0\] must be a rule with "task" or "where" \(or both\)/],
+      [{ alerts: { tasks: [{ task: '', failureRate: 5 }] } }, ['alerts', 'check'], /alerts\.tasks\[0\]\.task must be a task name/],
+      [{ alerts: { tasks: [{ where: 'queue_name == ', failureRate: 5 }] } }, ['alerts', 'check'], /alerts\.tasks\[0\]\.where must be a --where expression: expected text, a number, true or false|alerts\.tasks\[0\]\.where must be a --where expression: queue_name takes quoted text/],
+      [{ views: { 'payments-failing': "task_name contains 'payment' and is_faild" } }, ['logs', 'list'], /views\.payments-failing must be a --where expression: unknown field 'is_faild'; fields: .* \(at character 34\)/],
+      [{ views: { 'a b': 'is_failed' } }, ['views'], /views\.a b must be a view name of letters, digits, _ \. and - \(up to 64\)/],
       [{ health: [] }, ['overview'], /: health must be an object with the keys stuckAfter, warnStuck/],
     ];
     for (const [values, argv, message] of cases) {
@@ -119,6 +125,48 @@ describe('every key of the config file is checked', () => {
       expect(r.code, JSON.stringify(values)).toBe(2);
       expect(r.stderr).toMatch(message);
     }
+  });
+
+  it('a bad objective is one line naming its part (slo and alerts check: exit 2, health: 3)', async () => {
+    const good = { name: 'payments', filter: { task: 'orders.process_payment' }, objective: 'success', target: 99.5, window: '28d' };
+    const cases: [Record<string, unknown>[], RegExp][] = [
+      [[{ ...good, target: 100 }], /: slos\[0\]\.target must be a percentage above 0 and below 100 with at most 6 decimals, such as 99\.5 \(got 100\)$/],
+      [[{ ...good, target: 99.1234567 }], /: slos\[0\]\.target must be a percentage above 0 and below 100/],
+      [[{ ...good, objective: 'fast' }], /: slos\[0\]\.objective must be "success" or \{"latency_ms": MS\} \(a whole number of milliseconds > 0\) \(got "fast"\)$/],
+      [[{ ...good, objective: { latency_ms: -5 } }], /: slos\[0\]\.objective must be "success" or/],
+      [[{ ...good, window: '28 days' }], /: slos\[0\]\.window must be a span from 1h to 366d, such as "28d" \(got "28 days"\)$/],
+      [[{ ...good, window: '30m' }], /: slos\[0\]\.window must be a span from 1h to 366d/],
+      [[good, { ...good, name: 'other', filter: { tasks: 'x' } }], /: slos\[1\]\.filter\.tasks must be one of the filters task, task_name, task_name_exact, queue_name/],
+      [[{ ...good, filter: { status: 'done' } }], /: slos\[0\]\.filter\.status must be one of deferred, queued, in_progress, success, failed, expired, canceled \(got "done"\)$/],
+      [[{ ...good, filter: { user: 'alice' } }], /: slos\[0\]\.filter\.user must be one of the filters/],
+      [[{ ...good, filter: 'orders' }], /: slos\[0\]\.filter must be an object of filters by the API's parameter names/],
+      [[{ ...good, where: "task_name = 'x'" }], /: slos\[0\]\.where must be left out: "where" in an objective is not supported yet \(use "filter"\)/],
+      [[good, good], /: slos\[1\]\.name must be a name no other objective has \(got "payments"\)$/],
+      [[{ ...good, name: 'my slo' }], /: slos\[0\]\.name must be a name of letters, digits, _ \. : -/],
+      [[42 as unknown as Record<string, unknown>], /: slos\[0\] must be a list of objectives/],
+    ];
+    for (const [slos, message] of cases) {
+      const cwd = withConfig({ slos });
+      for (const argv of [['slo'], ['alerts', 'check'], ['overview']]) {
+        const r = await run(argv, { cwd });
+        expect(r.code, `${argv.join(' ')} ${JSON.stringify(slos)}`).toBe(2);
+        expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+        expect(r.stderr.trimEnd()).toMatch(message);
+      }
+      const h = await run(['health', '--slo', 'payments'], { cwd });
+      expect(h.code).toBe(3);
+      expect(h.stdout).toMatch(/^TASKLOG UNKNOWN - config file .*: slos\[\d\]/);
+    }
+  });
+
+  it('slo without objectives says how to add one (exit 2); --prometheus-rules needs none', async () => {
+    const cwd = withConfig({});
+    const r = await run(['slo'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('tasklog: no service-level objectives: add "slos": [{"name": …, "objective": "success", "target": 99.5, "window": "28d"}] to the config file (tasklog slo --help)\n');
+    const rules = await run(['slo', '--prometheus-rules'], { cwd });
+    expect(rules.code).toBe(0);
+    expect(rules.stdout).toContain('alert: TasklogSLOBurnRatePage');
   });
 
   it('a critical threshold below its warning is a usage error (health: UNKNOWN, 3)', async () => {
@@ -148,6 +196,10 @@ describe('a good config file, and unknown keys', () => {
       cooldown: '30m', tasks: [{ task: 'x', failureRate: 5, minRows: 3 }],
     },
     rearq: { database: 'mysql://rearq@db/rearq', redis: 'redis://127.0.0.1:6379/0', tables: 'rearq_', queues: { send_email: 'mail' } },
+    slos: [
+      { name: 'payments', filter: { task: 'orders.process_payment', queue_name_in: ['critical', 'high'], is_completed: true }, objective: 'success', target: 99.5, window: '28d' },
+      { name: 'email.latency', filter: { task_name: 'send_email', duration_max: 600000 }, objective: { latency_ms: 2000 }, target: 95, window: '7d' },
+    ],
   });
 
   it('every key set to a good value: no error, no warning', async () => {
@@ -193,7 +245,8 @@ describe('the thresholds table drives the flags', () => {
   const options = (path: string) => COMMANDS.find((c) => c.path.join(' ') === path)!.options;
 
   it('health and alerts check have one flag per threshold of their section, metrics health\'s --stuck-after', () => {
-    expect(options('health').map((o) => o.flags).filter((f) => f !== '--json')).toEqual([
+    const filters = new Set(options('logs list').map((o) => o.flags));
+    expect(options('health').map((o) => o.flags).filter((f) => f !== '--json' && !filters.has(f) && f !== '--view <name>' && f !== '--slo <name,…>')).toEqual([
       '--stuck-after <span>', '--warn-stuck <n>', '--crit-stuck <n>', '--warn-failure-rate <pct>', '--crit-failure-rate <pct>', '--warn-queued <n>', '--crit-queued <n>',
     ]);
     const alerts = options('alerts check').map((o) => o.flags);

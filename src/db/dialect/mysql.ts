@@ -1,8 +1,8 @@
 import { pythonJsonDumps } from '../json.js';
-import { createIndexName, metaIndexName } from '../schema.js';
+import { createIndexName, metaIndexName, ownIndexName, type OwnIndexKind } from '../schema.js';
 import { toMysqlText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { describeNetworkError, errorCode, errorMessage, type Dialect, type DriverConnection, type SessionOptions, quoteIdentifier, valuesPlaceholders, type Sql } from './types.js';
+import { describeNetworkError, dollarPath, errorCode, errorMessage, isAscii, likeEscape, REPORT_COLUMNS, type Dialect, type JsonStep, type JsonValueSql, type OwnIndexes, type DriverConnection, type SessionOptions, quoteIdentifier, valuesPlaceholders, type Sql } from './types.js';
 
 /**
  * MySQL and MariaDB: Django stores naive UTC in datetime(6); tasklog reads it
@@ -67,6 +67,18 @@ export class MysqlDialect implements Dialect {
     }
     return {
       run,
+      async *streamRows(sql, bindings, batchRows) {
+        // the text protocol's rows as they arrive, paused while the consumer is behind (the stream's buffer)
+        const rows = conn.query({ sql, values: bindings as unknown[], rowsAsArray: true }).stream({ highWaterMark: batchRows });
+        let batch: unknown[][] = [];
+        for await (const row of rows as AsyncIterable<unknown[]>) {
+          if (batch.push(row) >= batchRows) {
+            yield batch;
+            batch = [];
+          }
+        }
+        if (batch.length) yield batch;
+      },
       close: () => new Promise<void>((resolve) => conn.end(() => resolve())),
     };
   }
@@ -115,9 +127,39 @@ export class MysqlDialect implements Dialect {
     ];
   }
 
+  /**
+   * JavaScript's fold, byte for byte: LOWER() of the value (with İ written
+   * as i + combining dot first, as toLowerCase() writes it; MySQL and MariaDB
+   * lower it to a bare i) holds the lower-cased term as bytes — not under the
+   * column's collation, which would also equate ß and s, or é and e.
+   */
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
-    return { sql: `LOCATE(?, LOWER(${columnSql})) > 0`, bindings: [term.toLowerCase()] };
+    return { sql: `LOCATE(CAST(? AS BINARY), CAST(LOWER(REPLACE(${columnSql}, '\u0130', 'i\u0307')) AS BINARY)) > 0`, bindings: [term.toLowerCase()] };
   }
+
+  /** a binary pattern: case and trailing spaces count, whatever the column's collation */
+  startsWith(columnSql: string, prefix: string): { sql: string; bindings: unknown[] } {
+    return { sql: `${columnSql} LIKE CAST(? AS BINARY)`, bindings: [likeEscape(prefix) + '%'] };
+  }
+
+  /** json (MySQL) or longtext checked by json_valid (MariaDB) alike; result is text, read only where it is JSON */
+  jsonValue(columnSql: string, stored: 'json' | 'text', path: readonly JsonStep[]): JsonValueSql {
+    // MariaDB's longtext compares a key as written: Django writes non-ASCII as \uXXXX escapes (json.dumps), other
+    // writers as it is; MySQL's json type decodes either. A key with non-ASCII characters is looked up both ways.
+    const paths = [dollarPath(path)];
+    if (path.some((s) => typeof s === 'string' && !isAscii(s))) paths.push(dollarPath(path.map((s) => (typeof s === 'string' ? pythonEscapes(s) : s))));
+    const extract = paths.map((p) => `JSON_EXTRACT(${columnSql}, ${mysqlText(p)})`);
+    const found = extract.length === 1 ? extract[0] : `COALESCE(${extract.join(', ')})`;
+    const x = stored === 'json' ? found : `(CASE WHEN JSON_VALID(${columnSql}) THEN ${found} END)`;
+    return {
+      text: `(CASE WHEN JSON_TYPE(${x}) = 'STRING' THEN JSON_UNQUOTE(${x}) END)`,
+      number: `(CASE WHEN JSON_TYPE(${x}) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL') THEN CAST(JSON_UNQUOTE(${x}) AS DOUBLE) END)`,
+      bool: `(CASE WHEN JSON_TYPE(${x}) = 'BOOLEAN' THEN (JSON_UNQUOTE(${x}) = 'true') END)`,
+      missing: `(COALESCE(JSON_TYPE(${x}), 'NULL') = 'NULL')`,
+    };
+  }
+
+  readonly ownIndexes: OwnIndexes = mysqlOwnIndexes(this);
 
   binaryText(columnSql: string): string {
     // byte order of UTF-8 (utf8mb3 or utf8mb4 alike) is code point order
@@ -224,4 +266,63 @@ export class MysqlDialect implements Dialect {
     if (code === 'ER_BAD_DB_ERROR') return `cannot connect to ${where}: ${msg}`;
     return `cannot connect to ${where}: ${msg}`;
   }
+}
+
+/** A MySQL string literal: quotes doubled, backslashes escaped (MySQL reads escapes in literals). */
+function mysqlText(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/** Non-ASCII characters as Python's json.dumps writes them: \uXXXX, lower-case hex, UTF-16 units. */
+function pythonEscapes(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    out += code < 0x80 ? text[i] : `\\u${code.toString(16).padStart(4, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * tasklog's indexes on MySQL/MariaDB: the covering report index, added
+ * online (InnoDB builds it while writers go on). No search index: InnoDB's
+ * FULLTEXT indexes find words, not text inside words.
+ */
+function mysqlOwnIndexes(d: MysqlDialect): OwnIndexes {
+  const q = (s: string) => d.quote(s);
+  const name = (table: string) => ownIndexName(table, 'report', d.maxNameLength);
+  const reportSql = (table: string) =>
+    `ALTER TABLE ${q(table)} ADD INDEX ${q(name(table))} (${['created_at', ...REPORT_COLUMNS].map(q).join(', ')}), ALGORITHM = INPLACE, LOCK = NONE`;
+  const present = async (db: Sql, table: string): Promise<Set<OwnIndexKind>> => {
+    const rows = await db.query(`SELECT 1 AS found FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ? LIMIT 1`, [table, name(table)]);
+    return new Set(rows.length ? (['report'] as const) : []);
+  };
+  return {
+    notOffered: (kind) =>
+      kind === 'search'
+        ? 'the search index is not offered on MySQL/MariaDB: their FULLTEXT indexes find whole words, not text inside words as --search does (the report index is)'
+        : null,
+    present,
+    createSql: (table) => [reportSql(table)],
+    async create(build, table) {
+      build.progress(0, null, 'online: writers go on');
+      await build.sql.exec(reportSql(table));
+    },
+    async drop(db, table, kind) {
+      if (kind === 'report' && (await present(db, table)).has('report')) await db.exec(`ALTER TABLE ${q(table)} DROP INDEX ${q(name(table))}`);
+    },
+    async size(db, table, kind) {
+      if (kind !== 'report') return null;
+      // InnoDB's persistent statistics: pages of the index
+      try {
+        const rows = await db.query<{ n: unknown }>(
+          `SELECT stat_value * @@innodb_page_size AS n FROM mysql.innodb_index_stats WHERE database_name = DATABASE() AND table_name = ? AND index_name = ? AND stat_name = 'size'`,
+          [table, name(table)],
+        );
+        return rows.length ? Number(rows[0].n) : null;
+      } catch {
+        return null;
+      }
+    },
+  };
 }

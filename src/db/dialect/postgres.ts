@@ -1,14 +1,23 @@
-import { bareTable, createIndexName, metaIndexName } from '../schema.js';
+import { StringDecoder } from 'node:string_decoder';
+import { bareTable, createIndexName, metaIndexName, ownIndexName, type OwnIndexKind } from '../schema.js';
+import { DatabaseError, RuntimeFailure } from '../../core/errors.js';
 import { toIso, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { asciiFoldSpecials, describeNetworkError, errorCode, isAscii, errorMessage, type Dialect, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
+import { asciiFoldSpecials, REPORT_COLUMNS, type IndexBuild, type OwnIndexes, describeNetworkError, errorCode, isAscii, errorMessage, likeEscape, sqlText, type Dialect, type JsonStep, type JsonValueSql, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
 
-const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
+/** the columns of the search index, in the order of SEARCH_COLUMNS (query/filters.ts) */
+const SEARCH_INDEX_COLUMNS = ['task_name', 'job_id', 'queue_name', 'error_message', 'worker_id'] as const;
+/** how often a build's progress is read from pg_stat_progress_create_index */
+const PROGRESS_EVERY_MS = 500;
+
+const OID = { INT8: 20, JSON: 114, JSONB: 3802, NUMERIC: 1700, TIMESTAMP: 1114, TIMESTAMPTZ: 1184 } as const;
 
 /**
  * PostgreSQL: timestamptz is read as text in a UTC session so microseconds
  * survive (node-postgres' Date keeps only milliseconds); bigint counts become
- * numbers; jsonb arrives parsed.
+ * numbers; json and jsonb arrive as their text, parsed once by decodeJson as
+ * on every other database (the driver's own parse, then decodeJson's, read a
+ * JSON string holding JSON — args "[1, 2]" — as the array).
  */
 export class PostgresDialect implements Dialect {
   readonly backend = 'postgres' as const;
@@ -29,10 +38,37 @@ export class PostgresDialect implements Dialect {
   readonly maxNameLength = 63;
   /** an ICU collation folds case for all of Unicode even in a database created with LC_CTYPE=C */
   private icu = false;
+  /** PostgreSQL 16+ tells JSON text from other text (IS JSON) */
+  private isJson = false;
 
   async init(db: Sql): Promise<void> {
-    const res = await db.query(`SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu') AS icu`);
+    const res = await db.query(
+      `SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu') AS icu, current_setting('server_version_num')::int >= 160000 AS is_json`,
+    );
     this.icu = Boolean(res[0]?.icu);
+    this.isJson = Boolean(res[0]?.is_json);
+  }
+
+  /** LIKE is case-sensitive under a deterministic collation, and a prefix pattern uses the varchar_pattern_ops index */
+  startsWith(columnSql: string, prefix: string): { sql: string; bindings: unknown[] } {
+    return { sql: `${columnSql} LIKE ? ESCAPE '\\'`, bindings: [likeEscape(prefix) + '%'] };
+  }
+
+  /**
+   * jsonb (args, kwargs) read with #>; result is text, cast only where it is
+   * JSON: IS JSON on PostgreSQL 16+, before that where it looks like an
+   * object or array (text that only looks like one stops the query).
+   */
+  jsonValue(columnSql: string, stored: 'json' | 'text', path: readonly JsonStep[]): JsonValueSql {
+    const looksJson = this.isJson ? `${columnSql} IS JSON` : `${columnSql} ~ '^\\s*[[{].*[]}]\\s*$'`;
+    const doc = stored === 'json' ? columnSql : `(CASE WHEN ${looksJson} THEN ${columnSql}::jsonb END)`;
+    const x = `(${doc} #> ${sqlText(`{${path.map((s) => `"${s}"`).join(',')}}`)})`;
+    return {
+      text: `(CASE WHEN jsonb_typeof(${x}) = 'string' THEN ${x} #>> '{}' END)`,
+      number: `(CASE WHEN jsonb_typeof(${x}) = 'number' THEN (${x})::numeric END)`,
+      bool: `(CASE WHEN jsonb_typeof(${x}) = 'boolean' THEN (${x})::boolean END)`,
+      missing: `(COALESCE(jsonb_typeof(${x}), 'null') = 'null')`,
+    };
   }
 
   foldContains(columnSql: string, term: string): { sql: string; bindings: unknown[] } {
@@ -69,6 +105,42 @@ export class PostgresDialect implements Dialect {
     return `${columnSql} COLLATE "C"`;
   }
 
+  /**
+   * What the search index holds for a row: the five columns joined by a
+   * control character no indexed term holds, folded as foldContains' full
+   * fold does (ICU's lower(), or the database's where there is no ICU).
+   * The same expression in the index and in the query, which the planner
+   * matches; || rather than concat_ws, which is not IMMUTABLE.
+   */
+  searchExpr(col: (c: string) => string): string {
+    const joined = SEARCH_INDEX_COLUMNS.map((c) => `coalesce(${col(c)}, '')`).join(' || chr(1) || ');
+    return this.icu ? `lower((${joined}) COLLATE "und-x-icu")` : `lower(${joined})`;
+  }
+
+  /**
+   * `searchExpr LIKE '%term%'` (%, _ and \ escaped) is strpos(fold, term) > 0
+   * over the joined columns, which a pg_trgm GIN index on searchExpr answers
+   * (rechecking each row it finds). pg_trgm finds trigrams in runs of
+   * letters and digits: a term without three in a row would read the whole
+   * index, and is left to the scan.
+   */
+  indexedSearch(table: string, col: (c: string) => string, term: string, userIds: { sql: string; bindings: unknown[] } | null): { sql: string; bindings: unknown[] } | null {
+    const folded = term.toLowerCase();
+    if (folded.includes('\u0001') || !/[a-z0-9]{3}/.test(folded)) return null;
+    const like = `${this.searchExpr(col)} LIKE ?`;
+    const pattern = `%${folded.replace(/[\\%_]/g, '\\$&')}%`;
+    if (!userIds) return { sql: like, bindings: [pattern] };
+    // the ids of both as one set: an OR with the users' rows (whose number the planner cannot know) would have it
+    // expect most of the table and walk an ordering index instead of reading the search index
+    const q = (c: string) => this.quote(c);
+    return {
+      sql: `${col('id')} IN (SELECT ${q('id')} FROM ${q(table)} WHERE ${this.searchExpr(q)} LIKE ? UNION ALL SELECT ${q('id')} FROM ${q(table)} WHERE ${q('user_id')} IN (${userIds.sql}))`,
+      bindings: [pattern, ...userIds.bindings],
+    };
+  }
+
+  readonly ownIndexes: OwnIndexes = postgresOwnIndexes(this);
+
   async openConnection(target: Target, timeoutMs: number, session: SessionOptions = {}): Promise<DriverConnection> {
     const s = target.server!;
     const pg = (await import('pg')).default;
@@ -76,6 +148,7 @@ export class PostgresDialect implements Dialect {
       getTypeParser(oid: number, format?: 'text' | 'binary') {
         if (oid === OID.TIMESTAMPTZ || oid === OID.TIMESTAMP) return (v: string) => v;
         if (oid === OID.INT8) return (v: string) => Number(v);
+        if (oid === OID.JSON || oid === OID.JSONB) return (v: string) => v;
         if (oid === OID.NUMERIC) return (v: string) => Number(v);
         return pg.types.getTypeParser(oid, format ?? 'text');
       },
@@ -100,6 +173,10 @@ export class PostgresDialect implements Dialect {
     await client.connect();
     if (session.readOnly) await client.query('SET default_transaction_read_only = on');
     if (session.statementTimeoutMs) await client.query(`SET statement_timeout = ${Math.trunc(session.statementTimeoutMs)}`);
+    async function* copyText(select: string, bindings: readonly unknown[]): AsyncGenerator<Uint8Array> {
+      const { to } = await import('pg-copy-streams');
+      yield* client.query(to(`COPY (${inlineBindings(select, bindings)}) TO STDOUT`)) as AsyncIterable<Buffer>;
+    }
     return {
       async run(sql, bindings) {
         const res = await client.query(dollarPlaceholders(sql), bindings as unknown[]);
@@ -113,6 +190,31 @@ export class PostgresDialect implements Dialect {
         // as \u00xx, text never has a raw newline): each line crosses as it is, no escaping to undo
         const stream = client.query(to(`COPY (${inlineBindings(select, bindings)}) TO STDOUT (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`));
         yield* stream as AsyncIterable<Uint8Array>;
+      },
+      copyText,
+      async *streamRows(select, bindings, batchRows) {
+        // COPY's text format: a row per line, columns split by tabs, \N for NULL, and only
+        // backslash, tab, newline and a few control characters escaped — each line split and
+        // unescaped where it holds a backslash, nothing else parsed
+        const stream = copyText(select, bindings);
+        const decoder = new StringDecoder('utf8');
+        let partial = '';
+        let batch: unknown[][] = [];
+        for await (const chunk of stream) {
+          const text = partial + decoder.write(chunk as Buffer);
+          let start = 0;
+          for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+            batch.push(copyTextRow(text.slice(start, end)));
+            start = end + 1;
+          }
+          partial = text.slice(start);
+          if (batch.length >= batchRows) {
+            yield batch;
+            batch = [];
+          }
+        }
+        if (partial || decoder.end()) throw new Error('the database ended a COPY inside a row');
+        if (batch.length) yield batch;
       },
       close: () => client.end(),
     };
@@ -291,6 +393,128 @@ export class PostgresDialect implements Dialect {
     if (code === '28P01' || code === '28000') return `cannot connect to ${where}: authentication failed (${msg})`;
     return `cannot connect to ${where}: ${msg}`;
   }
+}
+
+const COPY_ESCAPES = new Map([['b', '\b'], ['f', '\f'], ['n', '\n'], ['r', '\r'], ['t', '\t'], ['v', '\v']]);
+
+/** One line of COPY's text format as its columns: text, or null for \N. */
+export function copyTextRow(line: string): (string | null)[] {
+  const cells: (string | null)[] = line.split('\t');
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    if (cell.includes('\\')) cells[i] = cell === '\\N' ? null : unescapeCopyText(cell);
+  }
+  return cells;
+}
+
+/** One column of a line of COPY's text format as its text, or null for \N. */
+export function copyTextCell(cell: string): string | null {
+  return cell.includes('\\') ? (cell === '\\N' ? null : unescapeCopyText(cell)) : cell;
+}
+
+/** COPY's backslash sequences undone (it writes \\ \b \f \n \r \t \v; the octal and \x forms COPY FROM also reads, as that code point). */
+function unescapeCopyText(cell: string): string {
+  return cell.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|([^]))/g, (_m, oct: string | undefined, hex: string | undefined, c: string | undefined) =>
+    oct !== undefined ? String.fromCharCode(parseInt(oct, 8)) : hex !== undefined ? String.fromCharCode(parseInt(hex, 16)) : (COPY_ESCAPES.get(c!) ?? c!),
+  );
+}
+
+/**
+ * tasklog's indexes on PostgreSQL, each built with CREATE INDEX
+ * CONCURRENTLY (writers go on; a build that breaks off leaves an invalid
+ * index, which present() ignores and the next create replaces). Search: a
+ * pg_trgm GIN index on searchExpr (the extension comes with
+ * postgresql-contrib). Report: a B-tree on created_at that INCLUDEs every
+ * column the window reports read, so they read the index only.
+ */
+function postgresOwnIndexes(d: PostgresDialect): OwnIndexes {
+  const q = (s: string) => d.quote(s);
+  const name = (table: string, kind: OwnIndexKind) => ownIndexName(table, kind, d.maxNameLength);
+  // an index lives in its table's schema
+  const qualified = (table: string, kind: OwnIndexKind) => {
+    const dot = table.lastIndexOf('.');
+    return q(dot >= 0 ? `${table.slice(0, dot)}.${name(table, kind)}` : name(table, kind));
+  };
+  const indexSql = (table: string, kind: OwnIndexKind) =>
+    kind === 'search'
+      ? `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${q(name(table, kind))} ON ${q(table)} USING gin ((${d.searchExpr(q)}) gin_trgm_ops)`
+      : `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${q(name(table, kind))} ON ${q(table)} (${q('created_at')}) INCLUDE (${REPORT_COLUMNS.map(q).join(', ')})`;
+  /** the index's state: absent, or whether it is valid */
+  const state = async (db: Sql, table: string, kind: OwnIndexKind): Promise<'absent' | 'valid' | 'invalid'> => {
+    const rows = await db.query<{ ok: unknown }>(
+      `SELECT i.indisvalid AND i.indisready AS ok FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass(?) AND c.relname = ?`,
+      [q(table), name(table, kind)],
+    );
+    return rows.length === 0 ? 'absent' : rows[0].ok ? 'valid' : 'invalid';
+  };
+  const ensureTrigram = async (db: Sql, database: string) => {
+    const have = await db.query(`SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'`);
+    if (have.length) return;
+    try {
+      await db.exec('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+    } catch (err) {
+      const code = err instanceof DatabaseError ? err.code : undefined;
+      if (code === '42501') {
+        throw new RuntimeFailure(`the search index needs the pg_trgm extension, which ${database} does not have and this user may not create: ask a superuser to run CREATE EXTENSION pg_trgm; in it, then run this again`, 'no_extension');
+      }
+      if (code === '58P01' || code === '0A000' || code === '42704') {
+        throw new RuntimeFailure(`the search index needs the pg_trgm extension, which this PostgreSQL server does not have (it comes with the postgresql-contrib package)`, 'no_extension');
+      }
+      throw err;
+    }
+  };
+  return {
+    notOffered: () => null,
+    async present(db, table) {
+      const rows = await db.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass(?) AND i.indisvalid AND i.indisready AND c.relname IN (?, ?)`,
+        [q(table), name(table, 'search'), name(table, 'report')],
+      );
+      const found = new Set(rows.map((r) => String(r.name)));
+      return new Set((['search', 'report'] as const).filter((k) => found.has(name(table, k))));
+    },
+    createSql(table, kind) {
+      return [...(kind === 'search' ? ['CREATE EXTENSION IF NOT EXISTS pg_trgm'] : []), indexSql(table, kind), kind === 'report' ? `VACUUM (ANALYZE) ${q(table)}` : `ANALYZE ${q(table)}`];
+    },
+    async create(build: IndexBuild, table, kind) {
+      const db = build.sql;
+      if (kind === 'search') {
+        const [cur] = await db.query<{ d: string }>('SELECT current_database() AS d');
+        await ensureTrigram(db, `database ${cur.d}`);
+      }
+      if ((await state(db, table, kind)) === 'invalid') await db.exec(`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(table, kind)}`);
+      let polling: Promise<void> | null = null;
+      const timer = setInterval(() => {
+        polling ??= db
+          .query<Record<string, unknown>>(`SELECT phase, blocks_done, blocks_total, tuples_done, tuples_total FROM pg_stat_progress_create_index WHERE relid = to_regclass(?)`, [q(table)])
+          .then(([p]) => {
+            if (!p) return;
+            const [done, total, what] = Number(p.tuples_total) > 0 ? [p.tuples_done, p.tuples_total, 'rows'] : [p.blocks_done, p.blocks_total, 'blocks'];
+            build.progress(Number(done), Number(total) || null, `${what}, ${String(p.phase)}`);
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            polling = null;
+          });
+      }, PROGRESS_EVERY_MS);
+      try {
+        await db.exec(indexSql(table, kind));
+      } finally {
+        clearInterval(timer);
+        await polling;
+      }
+      // the planner's statistics of the new expression (search); the visibility map that lets a scan read the index alone (report)
+      build.progress(0, null, kind === 'report' ? 'VACUUM (ANALYZE)' : 'ANALYZE');
+      await db.exec(kind === 'report' ? `VACUUM (ANALYZE) ${q(table)}` : `ANALYZE ${q(table)}`);
+    },
+    async drop(db, table, kind) {
+      await db.exec(`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(table, kind)}`);
+    },
+    async size(db, table, kind) {
+      const rows = await db.query<{ n: unknown }>(`SELECT pg_relation_size(to_regclass(?)) AS n`, [qualified(table, kind)]);
+      return rows[0]?.n === null || rows[0]?.n === undefined ? null : Number(rows[0].n);
+    },
+  };
 }
 
 /** `?` placeholders as PostgreSQL's `$1, $2, …`, leaving quoted text and identifiers alone. */

@@ -1,4 +1,5 @@
 import type { Instant } from '../../core/time.js';
+import type { OwnIndexKind } from '../schema.js';
 import type { Backend, Target } from '../url.js';
 
 /** A connection, or a transaction on one: SQL with `?` placeholders. */
@@ -130,6 +131,14 @@ export interface Dialect {
    */
   percentileContSql?(expr: string, fraction: number): string;
   /**
+   * A numeric column's value where it is a number and NULL where it is not:
+   * SQLite keeps whatever a program wrote in any column (a text in
+   * duration_ms), which its aggregates would add as 0 or sort above every
+   * number, and its percentile_cont refuses. Absent where the column's type is
+   * checked on write.
+   */
+  numericSql?(columnSql: string): string;
+  /**
    * Where the database has neither percentile_cont nor window functions
    * (ClickHouse: its exact quantiles pick a value, sorting arrays is slow):
    * the values percentile_cont reads, per group of `group` (key '' without
@@ -147,6 +156,8 @@ export interface Dialect {
    */
   tableExtent?(db: Sql, table: string): Promise<TableExtent | null>;
   windowColumnSql?(columnSql: string, plan: WindowPlan): string;
+  /** appended to the task table in a window read that should walk the report index, where the planner needs telling (SQLite's INDEXED BY) */
+  reportIndexHint?(table: string): string;
   /**
    * Where the database can write an export's JSON lines itself, byte for
    * byte as tasklog would: a time column as tasklog's ISO text
@@ -167,6 +178,31 @@ export interface Dialect {
    * the database does it faster at once; absent: tasklog ORs foldContains.
    */
   foldContainsAny?(columnsSql: readonly string[], term: string): { sql: string; bindings: unknown[] } | null;
+  /**
+   * "column starts with prefix", byte for byte (case and accents as they
+   * are, % and _ plain text), in a form the column's index can serve.
+   */
+  startsWith(columnSql: string, prefix: string): { sql: string; bindings: unknown[] };
+  /**
+   * The value at `path` (keys and array indexes) inside a JSON column,
+   * stored as Django stores a JSONField on this database ('json': args,
+   * kwargs) or as text that may hold JSON ('text': result, never read when it
+   * is not JSON). SQL expressions without bindings: the path is written into
+   * them (each key was checked to be plain text: no quotes, backslashes or
+   * control characters), values are compared through bindings by the caller.
+   */
+  jsonValue(columnSql: string, stored: 'json' | 'text', path: readonly JsonStep[]): JsonValueSql;
+  /**
+   * Where tasklog's search index (migrate --search-index) exists and serves
+   * this term: the same condition as foldContains over every column of
+   * `SEARCH_COLUMNS` ORed (plus `userIds`: ids of the users whose username
+   * or email holds the term, for the CLI's --search), written so the
+   * planner reads the index. null: the term is one the index cannot narrow
+   * (too short, or no run of ASCII to look up); the caller folds as usual.
+   */
+  indexedSearch?(table: string, col: (c: string) => string, term: string, userIds: { sql: string; bindings: unknown[] } | null): { sql: string; bindings: unknown[] } | null;
+  /** tasklog's own indexes on this database (migrate --search-index / --report-index) */
+  readonly ownIndexes: OwnIndexes;
   /**
    * NOT of a condition that standard SQL never evaluates to NULL (a status
    * group, "has an error"); absent: NOT as it is. Where the database's AND
@@ -195,6 +231,79 @@ export interface Dialect {
   isMissingDatabase?(err: unknown): boolean;
   /** Turns a driver error into one line a user can act on. */
   describeConnectError(err: unknown, target: Target, timeoutMs: number): string;
+}
+
+/** A step of a JSON path: an object key or an array index. */
+export type JsonStep = string | number;
+
+/** A JSON value in SQL, by its type: each expression is NULL unless the value is of that type. */
+export interface JsonValueSql {
+  /** a string: its text (escapes decoded) */
+  text: string;
+  /** a number */
+  number: string;
+  /** true or false, as the dialect's trueSql/falseSql compare */
+  bool: string;
+  /** a condition, never NULL: the path leads nowhere, or to JSON null */
+  missing: string;
+}
+
+/** A JSON path for SQLite's and MySQL's JSON functions: $."key"[0]; keys were checked to hold no quote or backslash. */
+export function dollarPath(path: readonly JsonStep[]): string {
+  return '$' + path.map((s) => (typeof s === 'number' ? `[${s}]` : `."${s}"`)).join('');
+}
+
+/** A SQL string literal of text that holds no quote (checked by the caller); doubled anyway. */
+export function sqlText(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** LIKE's wildcards and its escape character made plain text (escape: backslash). */
+export function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
+}
+
+/** What building one of tasklog's own indexes may use. */
+export interface IndexBuild {
+  /** statements outside a transaction; two may run side by side (a build and a look at its progress) */
+  sql: Sql;
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** how far the build is (total null: unknown) */
+  progress(done: number, total: number | null, what: string): void;
+}
+
+/** tasklog's own indexes: made, found and dropped the database's way. */
+export interface OwnIndexes {
+  /** why this database does not offer a kind (one line for the user), or null */
+  notOffered(kind: OwnIndexKind): string | null;
+  /** the kinds that exist on the table, complete and usable (a build that broke off does not count) */
+  present(db: Sql, table: string): Promise<Set<OwnIndexKind>>;
+  /** the statements that make one, as --sql prints them */
+  createSql(table: string, kind: OwnIndexKind): string[];
+  /** makes one that is not present, without blocking writers where the database can; leftovers of a broken build are replaced */
+  create(build: IndexBuild, table: string, kind: OwnIndexKind): Promise<void>;
+  /** drops one and anything a broken build of it left */
+  drop(db: Sql, table: string, kind: OwnIndexKind): Promise<void>;
+  /** bytes it takes on disk (null: not known) */
+  size(db: Sql, table: string, kind: OwnIndexKind): Promise<number | null>;
+}
+
+/**
+ * The columns the window reports (stats, timeline, groups) read, besides
+ * created_at: a covering report index holds them all, so a window is read
+ * from the index alone.
+ */
+export const REPORT_COLUMNS = ['status', 'success', 'duration_ms', 'job_retries', 'enqueue_time', 'start_time', 'task_name', 'queue_name'] as const;
+
+/**
+ * Runs of a search term (already folded) that any value holding it must
+ * hold as ASCII text: every character whose lower case is ASCII is ASCII
+ * itself, save K (U+212A, → k) and İ (U+0130, → i̇), which a search index
+ * stores as k and i (asciiFoldSpecials). The maximal runs of ASCII
+ * characters of the term, at least `min` long.
+ */
+export function asciiRuns(folded: string, min: number): string[] {
+  return folded.split(/[^\x00-\x7f]+/).filter((r) => r.length >= min);
 }
 
 /** The rows rankedValues reads: FROM and WHERE (with bindings), the expression, the group's expression (null: none). */
@@ -228,11 +337,29 @@ export interface DriverConnection {
    */
   copyLines?(select: string, bindings: readonly unknown[]): AsyncIterable<Uint8Array>;
   /**
+   * Every row of `select` in one statement the database streams, in batches
+   * of about `batchRows` rows, each row an array of its columns' values in
+   * the select's order, as the database hands them over without types: text,
+   * numbers, null (SQLite's values, PostgreSQL's COPY text, MySQL's text
+   * protocol). The values decodeRow takes. Memory stays flat: the next batch
+   * is read when the consumer asks for it. Breaking off may leave the
+   * connection unusable: close it.
+   */
+  streamRows(select: string, bindings: readonly unknown[], batchRows: number): AsyncIterable<unknown[][]>;
+  /**
+   * Where the database streams rows in PostgreSQL's COPY text format (COPY …
+   * TO STDOUT): its bytes as they arrive — UTF-8, a row per line, columns
+   * split by tabs, \N for NULL, backslash, tab, newline, carriage return and
+   * \b \f \v escaped by a backslash — for readers that work on the bytes
+   * (the export's lines). Breaking off leaves the connection unusable.
+   */
+  copyText?(select: string, bindings: readonly unknown[]): AsyncIterable<Uint8Array>;
+  /**
    * Where the database streams a statement's rows as they come (ClickHouse's
    * HTTP answer): each row decoded as run() decodes it, memory flat.
    * Breaking off leaves the connection unusable: close it.
    */
-  streamRows?(select: string, bindings: readonly unknown[]): AsyncIterable<Record<string, unknown>>;
+  streamRecords?(select: string, bindings: readonly unknown[]): AsyncIterable<Record<string, unknown>>;
   /** ClickHouse: an INSERT … FORMAT … statement, its rows streamed as the request's body */
   insert?(statement: string, body: string | AsyncIterable<string | Uint8Array>): Promise<void>;
   close(): Promise<void>;
