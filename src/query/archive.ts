@@ -28,7 +28,6 @@ import type { ArchiveLayout } from '../db/archive.js';
 import type { ArchiveNames } from '../db/dialect/clickhouse.js';
 import type { ArchiveCheck } from './cleanup.js';
 import { decodeRow, type TaskLogRow } from '../db/decode.js';
-import { COLUMNS } from '../db/schema.js';
 import { COMPLETED_STATUSES } from './status.js';
 
 /** How far back before a run's start the next run reads again: rows whose writer committed late (or whose clock lags) are not missed. */
