@@ -74,9 +74,13 @@ export const spec: CommandSpec = {
 };
 
 async function archiveInto(source: Db, ch: Db | null, opts: Opts, ctx: Ctx, out: ReturnType<typeof output>, since: import('../core/time.js').Instant | undefined, started: number, url: string) {
-  const { ensureArchiveTables, absentArchive } = await import('../db/archive.js');
+  const { ensureArchiveTables, absentArchive, archiveDialect } = await import('../db/archive.js');
   const { Archiver } = await import('../query/archive.js');
   const { progress } = await import('../render/progress.js');
+  // a user who may only read is told so before any row is read (its refused INSERT would race the rows being sent)
+  if (ch && !opts.dryRun && (await archiveDialect(ch).readOnly(ch))) {
+    throw new RuntimeFailure(`cannot archive into ${ch.target.display}: the user may only read (readonly is set in its profile)`, 'archive_readonly');
+  }
   const layout = ch ? await ensureArchiveTables(ch, opts.cluster ?? null, !opts.dryRun) : absentArchive(source.table);
   const display = ch?.target.display ?? parseDatabaseUrl(url, ctx.cwd).display;
   const bar = progress(ctx, 'Archiving', null);

@@ -277,6 +277,12 @@ export class ClickhouseDialect implements Dialect {
     return Number(rows[0]?.n) > 0;
   }
 
+  /** whether the connection's user may only read (its profile's readonly setting) */
+  async readOnly(db: Sql): Promise<boolean> {
+    const rows = await db.query<{ value: string }>(`SELECT value FROM system.settings WHERE name = 'readonly'`);
+    return rows.length > 0 && String(rows[0].value) !== '0';
+  }
+
   /** name → type of each column of a table (empty when there is no such table) */
   async columnTypes(db: Sql, table: string): Promise<Map<string, string>> {
     const [d, t] = splitName(table);
