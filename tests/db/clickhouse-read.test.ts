@@ -296,7 +296,7 @@ describe.skipIf(missing !== null)('reading the ClickHouse archive', () => {
     let a: Child | null = null;
     let b: Child | null = null;
     try {
-      [a, b] = await Promise.all([startTasklog(['--db', source.url], { TASKLOG_NOW: NOW }), startTasklog(['--db', archives.get(backend)!], { TASKLOG_NOW: NOW })]);
+      [a, b] = await Promise.all([startTasklog(['--db', source.url, '--allowed-host', 'h.example'], { TASKLOG_NOW: NOW }), startTasklog(['--db', archives.get(backend)!, '--allowed-host', 'h.example'], { TASKLOG_NOW: NOW })]);
       let found = 0;
       for (const path of API) {
         const [want, got] = await Promise.all([fetchAnswer(a.url, path, { host: 'h.example' }), fetchAnswer(b.url, path, { host: 'h.example' })]);
