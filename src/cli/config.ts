@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionSettings } from '../db/connect.js';
-import { withUrlPassword } from '../db/url.js';
+import { parseDatabaseUrl, redactUrlText, withUrlPassword } from '../db/url.js';
 import { EXIT, RuntimeFailure, TasklogError, UsageError } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
 import { thresholdFromJson, thresholdsOf, type ThresholdSection } from '../query/thresholds.js';
@@ -108,6 +108,49 @@ export function resolveConnection(flags: ConnectionFlags, ctx: Ctx): ConnectionS
   checkIdentifier(userTable, '--user-table');
   const timeoutS = flags.connectTimeout ?? cfg.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_S;
   return { url, source, table, userTable, connectTimeoutMs: Math.round(timeoutS * 1000) };
+}
+
+export interface ArchiveFlags {
+  to?: string;
+  connectTimeout?: number;
+}
+
+/**
+ * The archive (ClickHouse) to write or check: --to, $TASKLOG_ARCHIVE_URL,
+ * the config file's archive.url. Its tables are named after the source's
+ * task table (--table).
+ */
+export function resolveArchive(flags: ArchiveFlags & ConnectionFlags, ctx: Ctx): ConnectionSettings {
+  const source = resolveConnection(flags, ctx);
+  const config = loadConfig(ctx);
+  let url: string;
+  let from: string;
+  if (flags.to !== undefined) {
+    url = flags.to;
+    from = '--to';
+  } else if (ctx.env.TASKLOG_ARCHIVE_URL) {
+    url = ctx.env.TASKLOG_ARCHIVE_URL;
+    from = 'TASKLOG_ARCHIVE_URL';
+  } else if (config.values.archive?.url !== undefined) {
+    url = config.values.archive.url;
+    from = config.path ?? 'config';
+  } else {
+    throw new UsageError('no archive: give --to clickhouse://host:8123/database (or set $TASKLOG_ARCHIVE_URL, or archive.url in the config file)');
+  }
+  let backend: string;
+  try {
+    backend = parseDatabaseUrl(url, ctx.cwd).backend;
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(err.message.replace(/^option --db:/, `${from}:`));
+    throw err;
+  }
+  if (backend !== 'clickhouse') throw new UsageError(`${from}: the archive is a ClickHouse database (clickhouse://host:8123/database), not ${redactUrlText(url)}`);
+  return { ...source, url, source: from };
+}
+
+/** Whether cleanup keeps rows that are not in the archive unless told otherwise (archive.required). */
+export function archiveRequired(ctx: Ctx): boolean {
+  return loadConfig(ctx).values.archive?.required === true;
 }
 
 /** A config file URL without a password gets the one in the environment variable `passwordEnv` names. */

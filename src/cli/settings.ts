@@ -47,6 +47,7 @@ export interface ConfigFile {
   slos?: Slo[];
   /** saved views: name → --where expression */
   views?: Record<string, string>;
+  archive?: { url?: string; required?: boolean };
   [key: string]: unknown;
 }
 
@@ -96,6 +97,17 @@ function isDatabaseUrl(v: unknown): boolean {
 }
 
 const DATABASE_ACCEPTS = 'a database URL (sqlite:///file, postgres://…, mysql://…) or a SQLite file path';
+
+const ARCHIVE_ACCEPTS = 'a ClickHouse URL: clickhouse://[user[:password]@]host[:port]/database';
+
+function isArchiveUrl(v: unknown): boolean {
+  if (!nonEmpty(v)) return false;
+  try {
+    return parseDatabaseUrl(v, '/').backend === 'clickhouse';
+  } catch {
+    return false;
+  }
+}
 
 const TASKS_ACCEPTS = 'a list of {"task": NAME and/or "where": EXPRESSION, "failureRate": PERCENT, "minRows": N (optional)}';
 const TASK_RULE_KEYS = ['task', 'where', 'failureRate', 'minRows'];
@@ -185,6 +197,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('rearq.redis', 'a redis:// or rediss:// URL', "ReArq's Redis", (v) => typeof v === 'string' && /^rediss?:\/\//i.test(v)),
   key('rearq.tables', 'a non-empty string', "ReArq's tables", nonEmpty),
   { key: 'views', accepts: VIEWS_ACCEPTS, description: 'saved views: --view NAME on every command that takes filters, tasklog views lists them', read: readViews },
+  key('archive.url', ARCHIVE_ACCEPTS, 'the ClickHouse archive (tasklog archive --to), when neither --to nor $TASKLOG_ARCHIVE_URL names one', isArchiveUrl),
+  key('archive.required', 'true or false', 'cleanup deletes only rows whose current version is in the archive, as with --archived', (v) => typeof v === 'boolean'),
   key('rearq.queues', QUEUE_MAP_ACCEPTS, 'the queue of each ReArq task', (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(nonEmpty)),
 ];
 

@@ -6,6 +6,7 @@
 import { Option } from 'commander';
 import type { Ctx } from '../core/io.js';
 import { positiveNumber } from '../core/values.js';
+import { InvalidValue } from '../core/errors.js';
 import type { ArgSpec, OptionSpec } from '../core/option.js';
 
 export type { ArgSpec, OptionSpec };
@@ -76,6 +77,16 @@ export const HELP_OPTION: OptionSpec = { flags: '-h, --help', description: 'show
 export const VERSION_OPTION: OptionSpec = { flags: '-V, --version', description: 'print the version' };
 
 export const JSON_OPTION: OptionSpec = { flags: '--json', description: 'print JSON to stdout (errors go to stderr)' };
+
+/** The ClickHouse cluster the archive's tables spread over (migrate, archive). */
+export const CLUSTER_OPTION: OptionSpec = {
+  flags: '--cluster <name>',
+  description: "ClickHouse: create the archive's tables ON CLUSTER (ReplicatedMergeTree on each shard under a Distributed table)",
+  parse: (v) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) throw new InvalidValue('expects a cluster name of remote_servers (letters, digits and _)');
+    return v;
+  },
+};
 
 
 /** The key commander stores an option's value under in the parsed options ('--task-name <text>' → 'taskName'), asked of commander itself. */

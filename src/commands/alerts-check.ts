@@ -80,7 +80,9 @@ export const spec: CommandSpec = {
     const cfg = loadConfig(ctx);
     const plan = resolvePlan(opts, cfg, ctx);
     const { evaluate } = await import('../query/alerts.js');
-    const outcome = await withDb(opts, ctx, { requireTable: true }, async (db) =>
+    // sending records each alert in a state table of the task log's database (its cooldown); evaluating only reads
+    const writes = plan.channels && !plan.dryRun ? 'alerts check records what it sent in the database (--dry-run only reads)' : undefined;
+    const outcome = await withDb(opts, ctx, { requireTable: true, writes }, async (db) =>
       deliver(db, await evaluate(db, plan.now, plan.rules, filterCondition(db, plan.now, { filters: plan.filters })), plan),
     );
     await output(opts, ctx).print(await outcomeJson(outcome, plan), () => outcomeText(outcome, plan));

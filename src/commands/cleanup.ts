@@ -1,7 +1,8 @@
 import { withDb } from '../cli/database.js';
+import { archiveRequired, resolveArchive, type ArchiveFlags, type ConnectionFlags } from '../cli/config.js';
 import { output, type Output } from '../cli/output.js';
 import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
-import { EXIT, UsageError } from '../core/errors.js';
+import { EXIT, RuntimeFailure, UsageError } from '../core/errors.js';
 import { Interrupted, onInterrupt } from '../core/interrupt.js';
 import { isInteractive, type Ctx } from '../core/io.js';
 import type { Db } from '../db/connect.js';
@@ -11,7 +12,8 @@ import { intInRange, positiveInt } from '../core/values.js';
 import { filterCondition } from '../query/filters.js';
 import { commandFilters, filterOptions, type OutputFlags } from './logs-shared.js';
 
-interface Opts extends OutputFlags {
+interface Opts extends OutputFlags, ConnectionFlags, ArchiveFlags {
+  archived?: boolean;
   [filter: string]: unknown;
   days: number;
   keepFailedDays?: number;
@@ -39,6 +41,8 @@ export const spec: CommandSpec = {
     { flags: '--dry-run', description: 'only count what would be deleted, by status' },
     { flags: '--vacuum', description: 'reclaim the space afterwards (VACUUM / OPTIMIZE TABLE)' },
     ...filterOptions(),
+    { flags: '--archived', description: 'delete only rows whose current version is in the ClickHouse archive (default when the config file says archive.required: true)' },
+    { flags: '--to <url>', description: 'the archive --archived checks: clickhouse://… (default: $TASKLOG_ARCHIVE_URL, archive.url)' },
     JSON_OPTION,
   ],
   exitCodes: { 130: 'interrupted (Ctrl-C) after a batch; run it again to finish' },
@@ -49,10 +53,14 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     checkFlags(opts, ctx);
+    if (opts.archived || archiveRequired(ctx)) {
+      if (commandFilters(opts, ctx).length > 0) throw new UsageError('cleanup --archived deletes by age alone: it takes no filters (--where, --view, …) yet');
+      return cleanupArchived(opts, ctx);
+    }
     const { planCleanup, findCandidates, cutoffIso } = await import('../query/cleanup.js');
     const filters = commandFilters(opts, ctx);
     const out = output(opts, ctx);
-    return withDb(opts, ctx, { requireTable: true }, async (db) => {
+    return withDb(opts, ctx, { requireTable: true, writes: 'cleanup deletes task log rows' }, async (db) => {
       // relative times of the filters resolved once: every batch deletes by the same condition
       const plan = planCleanup(ctx.now(), opts.days, opts.keepFailedDays, filterCondition(db, ctx.now(), { filters }));
       const candidates = await findCandidates(db, plan);
@@ -144,4 +152,69 @@ async function deleteAll(run: Run): Promise<number | void> {
 /** "1 log", "12,944 logs" */
 function logs(n: number): string {
   return plural(n, 'log');
+}
+
+/**
+ * cleanup --archived: the same rows as cleanup, but each deleted only if the
+ * archive holds its current version; the others stay and are counted.
+ */
+async function cleanupArchived(opts: Opts, ctx: Ctx): Promise<number | void> {
+  const archiveSettings = resolveArchive(opts, ctx);
+  const { planCleanup, findCandidates, cutoffIso, deleteArchivedInBatches } = await import('../query/cleanup.js');
+  const { connect } = await import('../db/connect.js');
+  const { ensureArchiveTables } = await import('../db/archive.js');
+  const { archiveCheck } = await import('../query/archive.js');
+  const plan = planCleanup(ctx.now(), opts.days, opts.keepFailedDays, null);
+  const out = output(opts, ctx);
+  return withDb(opts, ctx, { requireTable: true }, async (db) => {
+    const ch = await connect(archiveSettings, ctx.cwd, {});
+    try {
+      const layout = await ensureArchiveTables(ch, null, false);
+      if (layout.missing.length) throw new RuntimeFailure(`no archive of ${db.table} in ${ch.target.display} (run \`tasklog archive\` first): nothing deleted`, 'no_archive');
+      const check = await archiveCheck(ch, layout);
+      const candidates = await findCandidates(db, plan);
+      const run: Run = { opts, ctx, out, db, plan, candidates, cutoff: cutoffIso(plan), olderThan: `older than ${plural(opts.days, 'day')}` };
+      const extra = { archived_only: true, archive: ch.target.display };
+      if (!opts.dryRun && candidates.total > 0 && !opts.yes && !(await confirmDeletion(run))) {
+        out.warn('Nothing deleted.');
+        if (out.machine) await out.print(summary(run, 0, { ...extra, kept: candidates.total }), () => '');
+        return;
+      }
+      const { progress } = await import('../render/progress.js');
+      const bar = progress(ctx, opts.dryRun ? 'Checking' : 'Deleting', candidates.total);
+      let interrupted = false;
+      const unsubscribe = onInterrupt(ctx.signal, () => (interrupted = true));
+      let result;
+      try {
+        const counted = { n: 0 };
+        const effective = opts.dryRun ? { archived: async (rows: import('../db/decode.js').TaskLogRow[]) => dryRunIds(await check.archived(rows), counted) } : check;
+        result = await deleteArchivedInBatches(db, effective, plan, candidates, opts.batchSize, (n) => bar.update(n), () => interrupted);
+        // a dry run handed back no row to delete: what it counted would have gone, the rest stays
+        if (opts.dryRun) result = { ...result, deleted: counted.n, kept: result.kept - counted.n };
+      } catch (err) {
+        bar.fail();
+        throw err;
+      } finally {
+        unsubscribe();
+      }
+      const deleted = logs(result.deleted);
+      const kept = result.kept ? `; kept ${logs(result.kept)} not (yet) in the archive in their current version` : '';
+      if (result.interrupted) {
+        bar.fail(`Interrupted: deleted ${deleted}; run it again to finish`);
+        await out.print(summary(run, result.deleted, { ...extra, kept: result.kept, interrupted: true }), () => `Deleted ${deleted} ${run.olderThan} (interrupted)${kept}\n`);
+        return EXIT.INTERRUPTED;
+      }
+      bar.succeed(`${opts.dryRun ? 'Would delete' : 'Deleted'} ${deleted}`);
+      if (opts.vacuum && !opts.dryRun) await db.exec(db.dialect.vacuumSql(db.table));
+      await out.print(summary(run, result.deleted, { ...extra, kept: result.kept }), () => `${opts.dryRun ? 'Would delete' : 'Deleted'} ${deleted} ${run.olderThan} that the archive holds${kept}\n`);
+    } finally {
+      await ch.close();
+    }
+  });
+}
+
+/** A dry run deletes nothing: it counts the archived rows and hands back none. */
+function dryRunIds(ids: Set<number>, counted: { n: number }): Set<number> {
+  counted.n += ids.size;
+  return new Set();
 }

@@ -49,7 +49,7 @@ export const spec: CommandSpec = {
     const { formatInt, plural } = await import('../render/format.js');
     const now = ctx.now();
 
-    const result = await withDb(opts, ctx, { create: true }, async (db) => {
+    const result = await withDb(opts, ctx, { create: true, writes: 'demo writes task log rows' }, async (db) => {
       const createdUsers = await ensureUserTable(db);
       const migration = await migrateTaskTable(db);
       const existing = await countRows(db, db.table);

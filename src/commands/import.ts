@@ -53,7 +53,7 @@ export const spec: CommandSpec = {
     const out = output(opts, ctx);
     let result;
     try {
-      result = await withDb(opts, ctx, { requireTable: true }, (db) => importInto(db, { source, format, opts, ctx, out }));
+      result = await withDb(opts, ctx, { requireTable: true, writes: 'import writes task log rows' }, (db) => importInto(db, { source, format, opts, ctx, out }));
     } finally {
       // a file opened but not read to its end (no database, a bad line) is closed here, not by the garbage collector
       if (file !== '-') (source as { destroy?(): void }).destroy?.();

@@ -1,6 +1,7 @@
 /** Every command, in the order `tasklog --help` lists them. */
 import type { CommandSpec } from '../cli/spec.js';
 import { spec as alertsCheck } from './alerts-check.js';
+import { spec as archive } from './archive.js';
 import { spec as cleanup } from './cleanup.js';
 import { spec as completion } from './completion.js';
 import { spec as demo } from './demo.js';
@@ -31,6 +32,6 @@ import { spec as rearqTasks } from './rearq-tasks.js';
 import { spec as rearqCancel } from './rearq-cancel.js';
 import { spec as rearqRequeue } from './rearq-requeue.js';
 
-export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, views, stats, timeline, errors, slo, health, alertsCheck, cleanup, metrics, serve, init, migrate, demo, importRows, rearqJobs, rearqResults, rearqShow, rearqWorkers, rearqQueues, rearqTasks, rearqCancel, rearqRequeue, syncRearq, doctor, completion];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, views, stats, timeline, errors, slo, health, alertsCheck, cleanup, archive, metrics, serve, init, migrate, demo, importRows, rearqJobs, rearqResults, rearqShow, rearqWorkers, rearqQueues, rearqTasks, rearqCancel, rearqRequeue, syncRearq, doctor, completion];
 
 export { GROUPS } from './groups.js';

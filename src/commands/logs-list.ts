@@ -93,6 +93,8 @@ async function printPage(reader: Reader, query: Query, opts: Opts, out: Output, 
  * in blocks of 1,000 rows.
  */
 async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output, ctx: Ctx): Promise<void> {
+  // the ClickHouse archive streams decoded rows (Db.streamRecords), not the source databases' raw values
+  if (reader.db.streamRecords) return streamDecoded(reader, query, opts, out, ctx);
   const { toDetail, pick, columnsFor, serverFieldsSql, LIST_FIELDS } = await import('../query/present.js');
   const { decodeRawRow } = await import('../db/decode.js');
   const fields = opts.fields ?? [...LIST_FIELDS];
@@ -157,4 +159,35 @@ async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output, 
     await writeOut(ctx.stdout, first ? text : tableBody(text, term.decorate));
     first = false;
   }
+}
+
+/** Every matching row from a database that streams decoded rows (the ClickHouse archive): the same lines, through toDetail. */
+async function streamDecoded(reader: Reader, query: Query, opts: Opts, out: Output, ctx: Ctx): Promise<void> {
+  const { toDetail, pick, columnsFor, LIST_FIELDS } = await import('../query/present.js');
+  const fields = opts.fields ?? [...LIST_FIELDS];
+  if (out.format !== 'table') {
+    const writer = await out.records(fields);
+    // only the columns the fields are made from: an export of the list fields never reads args or results
+    for await (const row of reader.stream(query, undefined, columnsFor(fields))) await writer.write(pick(toDetail(row), fields));
+    writer.end();
+    return;
+  }
+  const term = await out.terminal();
+  const { renderList, listColumns, fieldColumns } = await import('../render/logs.js');
+  const { tableBody } = await import('../render/table.js');
+  const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(term);
+  let batch: Awaited<ReturnType<Reader['page']>> = [];
+  let first = true;
+  const flush = async () => {
+    if (!batch.length) return;
+    const text = renderList(batch, columns, { ...term, width: undefined });
+    await writeOut(ctx.stdout, first ? text : tableBody(text, term.decorate));
+    first = false;
+    batch = [];
+  };
+  for await (const row of reader.stream(query)) {
+    batch.push(row);
+    if (batch.length >= 1000) await flush();
+  }
+  await flush();
 }

@@ -8,10 +8,11 @@ import { UsageError } from '../core/errors.js';
 import { csvList } from '../core/values.js';
 import type { Ctx } from '../core/io.js';
 import { OWN_INDEX_KINDS, type OwnIndexKind } from '../db/schema.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { CLUSTER_OPTION, JSON_OPTION, type CommandSpec } from '../cli/spec.js';
 
 interface Opts extends ConnectionFlags, OutputFlags {
   sql?: boolean;
+  cluster?: string;
   searchIndex?: boolean;
   reportIndex?: boolean;
   dropIndex?: OwnIndexKind[];
@@ -25,7 +26,8 @@ export const spec: CommandSpec = {
   description:
     "Creates the table with the columns, types, nullability and indexes that Django's migration creates on this " +
     'database, with the index names Django gives them. A table that exists is never altered. On PostgreSQL and ' +
-    'MySQL the user_id foreign key is added when the user table exists. --sql prints the statements instead.\n\n' +
+    'MySQL the user_id foreign key is added when the user table exists. --sql prints the statements instead. ' +
+    'On a clickhouse:// URL it creates the archive\'s tables instead (what `tasklog archive` writes), ON CLUSTER with --cluster.\n\n' +
     '--search-index and --report-index add tasklog\'s own indexes (named tasklog_<table>_search and _report, which ' +
     "Django's migrations never touch): the search index serves logs list --search and the API's ?search= " +
     '(PostgreSQL: a pg_trgm GIN index, needs the extension from postgresql-contrib; SQLite: an FTS5 trigram table kept ' +
@@ -39,6 +41,7 @@ export const spec: CommandSpec = {
     { flags: '--search-index', description: "add tasklog's search index (PostgreSQL, SQLite)" },
     { flags: '--report-index', description: "add tasklog's covering index for the window reports" },
     { flags: '--drop-index <kinds>', description: `drop tasklog's own indexes: ${OWN_INDEX_KINDS.join(', ')} or both`, parse: (raw) => csvList(raw, OWN_INDEX_KINDS) },
+    CLUSTER_OPTION,
     JSON_OPTION,
   ],
   examples: [
@@ -46,6 +49,7 @@ export const spec: CommandSpec = {
     { command: 'tasklog migrate --sql --db mysql://root@localhost/app', description: 'show the DDL for MySQL' },
     { command: 'tasklog migrate --search-index --report-index --db postgres://app@db/app', description: 'add both of tasklog\'s indexes' },
     { command: 'tasklog migrate --drop-index search --db app.sqlite3', description: 'remove the search index and its triggers' },
+    { command: 'tasklog migrate --db clickhouse://ch1:8123/tasklog --cluster logs', description: "create the archive's tables on every shard of a ClickHouse cluster" },
   ],
   async run(opts: Opts, ctx: Ctx) {
     const out = output(opts, ctx);
@@ -58,6 +62,16 @@ export const spec: CommandSpec = {
     const { loadDialect } = await import('../db/connect.js');
     const target = parseDatabaseUrl(settings.url, ctx.cwd);
     const dialect = await loadDialect(target);
+    if (dialect.backend === 'clickhouse' || opts.cluster !== undefined) {
+      if (create.length || drop.length) throw new UsageError("the ClickHouse archive takes no --search-index, --report-index or --drop-index: its tables are sorted for the reports already");
+      if (opts.sql) {
+        if (dialect.backend !== 'clickhouse') throw new UsageError('--cluster is for the ClickHouse archive (--db clickhouse://…)');
+        const statements = (dialect as unknown as import("../db/dialect/clickhouse.js").ClickhouseDialect).archiveTablesSql(settings.table, opts.cluster ? { name: opts.cluster, database: target.server!.database } : null);
+        await out.print({ backend: target.backend, statements }, () => statements.map((s) => s + ';').join('\n') + '\n');
+        return;
+      }
+      return migrateArchive(opts, ctx);
+    }
     for (const kind of create) {
       const refusal = dialect.ownIndexes.notOffered(kind);
       if (refusal) throw new UsageError(refusal);
@@ -129,4 +143,19 @@ function buildProgress(ctx: Ctx, label: string): { report: (done: number, total:
     },
     stop: () => shown?.stop(),
   };
+}
+
+/** The archive's tables in ClickHouse, created when missing. */
+async function migrateArchive(opts: Opts, ctx: Ctx): Promise<void> {
+  const out = output(opts, ctx);
+  const { ensureArchiveTables } = await import('../db/archive.js');
+  const result = await withDb(opts, ctx, { create: true }, async (db) => {
+    const r = await ensureArchiveTables(db, opts.cluster ?? null);
+    return { created: r.created, tables: r.names, cluster: r.cluster, database: db.target.display, backend: db.dialect.backend };
+  });
+  await out.print(result, () =>
+    result.created.length === 0
+      ? `The archive's tables already exist in ${result.database}; nothing changed.\n`
+      : `Created ${result.created.join(', ')} in ${result.database}${result.cluster ? ` on cluster ${result.cluster}` : ''}.\n`,
+  );
 }

@@ -135,8 +135,17 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "delete rows created more than --days ago, in short batches, safely",
     "args": [],
-    "options": 42,
+    "options": 44,
     "module": "cleanup"
+  },
+  {
+    "path": [
+      "archive"
+    ],
+    "summary": "copy the task log into a ClickHouse archive, incrementally, exactly once",
+    "args": [],
+    "options": 6,
+    "module": "archive"
   },
   {
     "path": [
@@ -171,7 +180,7 @@ export const REGISTRY: readonly CommandEntry[] = [
     ],
     "summary": "create the task log table as Django's migration does (idempotent); tasklog's own indexes on request",
     "args": [],
-    "options": 5,
+    "options": 6,
     "module": "migrate"
   },
   {

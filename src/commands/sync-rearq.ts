@@ -34,7 +34,7 @@ export const spec: CommandSpec = {
   async run(opts: Opts, ctx: Ctx) {
     const { syncRearq } = await import('../rearq/sync.js');
     const report = await withRearq(opts, ctx, { db: 'required', redis: 'optional' }, async ({ rearq, redis, settings }) =>
-      withDb(opts, ctx, { create: true }, async (target) =>
+      withDb(opts, ctx, { create: true, writes: 'sync rearq writes task log rows' }, async (target) =>
         syncRearq({
           target,
           rearq: rearq!,

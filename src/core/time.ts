@@ -128,10 +128,15 @@ export function utcTextToIso(text: string): string | null {
   return frac === '000000' ? `${date}T${time}Z` : `${date}T${time}.${frac}Z`;
 }
 
-/** Decodes any database time value into tasklog's ISO form (null stays null). */
+/**
+ * Decodes any database time value into tasklog's ISO form (null stays null).
+ * A number is microseconds since the epoch: how the ClickHouse archive keeps
+ * times (Int64, since 18.16 has no DateTime64).
+ */
 export function decodeTime(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : toIso(instantFromDate(value));
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? toIso(instantFromMicros(value)) : String(value);
   const text = String(value);
   const fast = utcTextToIso(text);
   if (fast !== null) return fast;
@@ -194,4 +199,15 @@ export function parseTimeStrict(text: string): { instant: Instant } | { error: s
   const utcYear = new Date(seconds * 1000).getUTCFullYear();
   if (year < 1000 || utcYear < 1000 || utcYear > 9999) return { error: 'is outside the years 1000–9999' };
   return { instant: instantOf(seconds, frac) };
+}
+
+/** Whole microseconds since the epoch (exact within ±285 years of 1970, where a double holds them). */
+export function toMicros(t: Instant): number {
+  return Math.floor(t.ms / 1000) * 1_000_000 + t.micros;
+}
+
+/** The instant of a count of microseconds since the epoch. */
+export function instantFromMicros(us: number): Instant {
+  const micros = ((us % 1_000_000) + 1_000_000) % 1_000_000;
+  return { ms: Math.floor(us / 1000), micros };
 }

@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { DatabaseError, RuntimeFailure, shortMessage, TasklogError } from '../core/errors.js';
+import { DatabaseError, RuntimeFailure, shortMessage, TasklogError, UsageError } from '../core/errors.js';
 import { errorCode, type Dialect, type DriverConnection, type SessionOptions, type Sql } from './dialect/types.js';
 
 export type { Sql };
@@ -46,6 +46,17 @@ export interface Db extends Sql {
   streamRows(select: string, bindings: readonly unknown[], batchRows?: number): AsyncGenerator<unknown[][]>;
   /** Where the driver has it (PostgreSQL): DriverConnection.copyText on a connection of its own; breaking off closes it. */
   copyText?(select: string, bindings: readonly unknown[]): AsyncGenerator<Uint8Array>;
+  /**
+   * The rows of `select` in one statement, as the database streams them
+   * (ClickHouse), decoded as query() decodes them; absent elsewhere.
+   * Breaking off closes the connection.
+   */
+  streamRecords?(select: string, bindings: readonly unknown[]): AsyncGenerator<Record<string, unknown>>;
+  /**
+   * An INSERT … FORMAT … statement with its rows streamed as the body (the
+   * ClickHouse archive); the statement succeeds or fails whole.
+   */
+  insert(statement: string, body: string | AsyncIterable<string | Uint8Array>): Promise<void>;
   dialect: Dialect;
   target: Target;
   table: string;
@@ -79,6 +90,13 @@ export interface ConnectOptions {
   poolSize?: number;
   /** where Db.note's messages go */
   note?: (message: string) => void;
+  /**
+  /**
+   * What the command writes, as the refusal's first words ('import writes
+   * task log rows'): an archive only `tasklog archive` writes is refused
+   * before connecting, as bad usage.
+   */
+  writes?: string;
 }
 
 export async function loadDialect(target: Target): Promise<Dialect> {
@@ -89,6 +107,8 @@ export async function loadDialect(target: Target): Promise<Dialect> {
       return new (await import('./dialect/postgres.js')).PostgresDialect();
     case 'mysql':
       return new (await import('./dialect/mysql.js')).MysqlDialect();
+    case 'clickhouse':
+      return new (await import('./dialect/clickhouse.js')).ClickhouseDialect();
   }
 }
 
@@ -107,8 +127,11 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
     }
   }
   const dialect = await loadDialect(target);
+  if (options.writes && dialect.archiveOnly) {
+    throw new UsageError(`${options.writes}, and ${target.display} is a ${dialect.productName} archive that only \`tasklog archive\` writes (point --db at the application's database)`);
+  }
   const timeoutMs = settings.connectTimeoutMs;
-  const pool = new Pool(async () => reportingFailures(await withTimeout(dialect.openConnection(target, timeoutMs, options.session), timeoutMs + 1000), target), options.poolSize ?? dialect.maxConnections);
+  const pool = new Pool(async () => reportingFailures(await withTimeout(dialect.openConnection(target, timeoutMs, options.create ? { ...options.session, create: true } : options.session), timeoutMs + 1000), target), options.poolSize ?? dialect.maxConnections);
   const close = () => pool.close();
   const sql = pooledSql(pool);
   try {
@@ -117,7 +140,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
   } catch (err) {
     await close().catch(() => undefined);
     const cause = err instanceof DatabaseError ? (err as { cause?: unknown }).cause : err;
-    throw new RuntimeFailure(redact(dialect.describeConnectError(cause, target, timeoutMs), target), 'connect');
+    throw new RuntimeFailure(redact(dialect.describeConnectError(cause, target, timeoutMs), target), dialect.isMissingDatabase?.(cause) ? 'no_database' : 'connect');
   }
   try {
     const table = settings.table;
@@ -130,6 +153,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
     const userTable = (await dialect.tableExists(sql, settings.userTable)) ? settings.userTable : null;
     const ownIndexes = await dialect.ownIndexes.present(sql, table);
     const transaction = async <T>(fn: (tx: Sql) => Promise<T>): Promise<T> => {
+      if (!dialect.beginSql) throw new RuntimeFailure(`${dialect.productName} has no transactions: ${target.display} cannot take this write`);
       const conn = await pool.acquire();
       try {
         await conn.run(dialect.beginSql, []);
@@ -155,6 +179,15 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
       }
     };
     const copyLines = dialect.serverJson ? (select: string, bindings: readonly unknown[]) => pooledCopyLines(pool, select, bindings) : undefined;
+    const insert = async (statement: string, body: string | AsyncIterable<string | Uint8Array>): Promise<void> => {
+      const conn = await pool.acquire();
+      try {
+        if (!conn.insert) throw new Error(`${dialect.productName} takes no streamed rows`);
+        await conn.insert(statement, body);
+      } finally {
+        pool.release(conn);
+      }
+    };
     const noted = new Set<string>();
     const note = (message: string) => {
       if (noted.has(message)) return;
@@ -163,7 +196,8 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
     };
     const streamRows = (select: string, bindings: readonly unknown[], batchRows = 1000) => pooled(pool, (conn) => conn.streamRows(select, bindings, batchRows));
     const copyText = dialect.backend === 'postgres' ? (select: string, bindings: readonly unknown[]) => pooled(pool, (conn) => conn.copyText!(select, bindings)) : undefined;
-    return { ...sql, transaction, session, copyLines, streamRows, copyText, dialect, target, table, userTable, userTableName: settings.userTable, note, ownIndexes, close };
+    const streamRecords = dialect.streamsRows ? (select: string, bindings: readonly unknown[]) => pooledStreamRecords(pool, select, bindings) : undefined;
+    return { ...sql, transaction, session, copyLines, streamRows, streamRecords, copyText, insert, dialect, target, table, userTable, userTableName: settings.userTable, note, ownIndexes, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -182,6 +216,8 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
     return new DatabaseError(detail, target.display, errorCode(err), err);
   };
   const copyLines = conn.copyLines?.bind(conn);
+  const streamRecords = conn.streamRecords?.bind(conn);
+  const insert = conn.insert?.bind(conn);
   return {
     async run(text, bindings) {
       try {
@@ -215,8 +251,39 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
           }
         }
       : undefined,
+    streamRecords: streamRecords
+      ? async function* (text, bindings) {
+          try {
+            yield* streamRecords(text, bindings);
+          } catch (err) {
+            throw failure(err);
+          }
+        }
+      : undefined,
+    insert: insert
+      ? async (text, body) => {
+          try {
+            await insert(text, body);
+          } catch (err) {
+            throw failure(err);
+          }
+        }
+      : undefined,
     close: () => conn.close(),
   };
+}
+
+/** streamRecords on a connection of its own; a connection left mid-statement is closed, not reused. */
+async function* pooledStreamRecords(pool: Pool, select: string, bindings: readonly unknown[]): AsyncGenerator<Record<string, unknown>> {
+  const conn = await pool.acquire();
+  let finished = false;
+  try {
+    yield* conn.streamRecords!(select, bindings);
+    finished = true;
+  } finally {
+    if (finished) pool.release(conn);
+    else await pool.discard(conn);
+  }
 }
 
 /** copyLines on a connection of its own, as UTF-8 text; a connection left mid-statement is closed, not reused. */

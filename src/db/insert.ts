@@ -5,7 +5,7 @@
 import type { Db, Sql } from './connect.js';
 import type { Dialect } from './dialect/types.js';
 import type { TaskLogColumns } from './schema.js';
-import type { Instant } from '../core/time.js';
+import { instantFromMicros, type Instant } from '../core/time.js';
 
 /** A row to write; times are microseconds since the epoch. */
 export type WritableRow = TaskLogColumns<number>;
@@ -17,12 +17,9 @@ export type WritableRow = TaskLogColumns<number>;
  */
 export type EncodableRow = TaskLogColumns<number | Instant>;
 
-export function instantFromMicros(us: number): Instant {
-  const micros = ((us % 1_000_000) + 1_000_000) % 1_000_000;
-  return { ms: Math.floor(us / 1000), micros };
-}
+export { instantFromMicros };
 
-function time(dialect: Dialect, t: number | Instant | null): string | null {
+function time(dialect: Dialect, t: number | Instant | null): string | number | null {
   if (t === null) return null;
   return dialect.encodeTime(typeof t === 'number' ? instantFromMicros(t) : t);
 }

@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { own } from '../core/own.js';
 import { UsageError } from '../core/errors.js';
 
-export type Backend = 'sqlite' | 'postgres' | 'mysql';
+export type Backend = 'sqlite' | 'postgres' | 'mysql' | 'clickhouse';
 
 export interface ServerTarget {
   host: string;
@@ -39,7 +39,11 @@ const SCHEMES: Record<string, Backend> = {
   pgsql: 'postgres',
   mysql: 'mysql',
   mariadb: 'mysql',
+  clickhouse: 'clickhouse',
 };
+
+/** The port each server's URL means when it names none (ClickHouse: its HTTP interface). */
+export const DEFAULT_PORTS: Record<Exclude<Backend, 'sqlite'>, number> = { postgres: 5432, mysql: 3306, clickhouse: 8123 };
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
@@ -64,7 +68,7 @@ export function parseDatabaseUrl(raw: string, cwd: string): Target {
   const backend = own(SCHEMES, scheme);
   if (!backend) {
     throw new UsageError(
-      `option --db: unsupported scheme '${scheme}:' (accepts a file path, sqlite:///file, postgres://, postgresql://, mysql://, mariadb://)`,
+      `option --db: unsupported scheme '${scheme}:' (accepts a file path, sqlite:///file, postgres://, postgresql://, mysql://, mariadb://, clickhouse://)`,
     );
   }
   if (backend === 'sqlite') return parseSqliteUrl(text, cwd);
@@ -85,7 +89,7 @@ function parseSqliteUrl(text: string, cwd: string): Target {
   return { backend: 'sqlite', display: text, filename, secrets: [] };
 }
 
-function parseServerUrl(text: string, scheme: string, backend: Backend): Target {
+function parseServerUrl(text: string, scheme: string, backend: Exclude<Backend, 'sqlite'>): Target {
   let url: URL;
   try {
     url = new URL(text);
@@ -108,8 +112,7 @@ function parseServerUrl(text: string, scheme: string, backend: Backend): Target 
   if (!database) {
     throw new UsageError(`option --db: '${display}' names no database (add /DATABASE after the host)`);
   }
-  const defaultPort = backend === 'postgres' ? 5432 : 3306;
-  const port = url.port ? Number(url.port) : params.port ? Number(params.port) : defaultPort;
+  const port = url.port ? Number(url.port) : params.port ? Number(params.port) : DEFAULT_PORTS[backend];
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
     throw new UsageError(`option --db: '${display}' has a bad port (1–65535)`);
   }

@@ -5,7 +5,8 @@
  * changes mid-run.
  */
 import { type Db, type Sql } from '../db/connect.js';
-import { addMs, instantFromDate, toIso, type Instant } from '../core/time.js';
+import { addMs, instantFromDate, parseInstant, toIso, type Instant } from '../core/time.js';
+import { decodeRow, type TaskLogRow } from '../db/decode.js';
 import { countsLargestFirst } from './sort.js';
 import { groupSql } from './status.js';
 import type { Condition } from './conditions.js';
@@ -108,6 +109,32 @@ async function deleteOn(
   const { sql, bindings } = cleanupCondition(db, plan);
   const q = (c: string) => db.dialect.quote(c);
   const table = q(db.table);
+  // A batch is one DELETE over the next batch-size ids: a range scan of the primary key,
+  // at most batch-size rows, the condition checked on each.
+  return walkIds(conn, db, plan, candidates, batchSize, onBatch, stop, (lastId, upper) =>
+    conn.exec(`DELETE FROM ${table} WHERE ${q('id')} > ? AND ${q('id')} <= ? AND ${sql}`, [lastId, upper, ...bindings]),
+  );
+}
+
+/**
+ * The ids between the lowest and highest matching id (found once, at the
+ * start), batch after batch of `batchSize`: `deleteRange` deletes in one
+ * range and says how many rows it deleted. Stops between batches when
+ * `stop()`.
+ */
+async function walkIds(
+  conn: Sql,
+  db: Db,
+  plan: CleanupPlan,
+  candidates: Pick<Candidates, 'minId' | 'maxId'>,
+  batchSize: number,
+  onBatch: (deletedSoFar: number) => void,
+  stop: () => boolean,
+  deleteRange: (lastId: number, upper: number) => Promise<number>,
+): Promise<BatchResult> {
+  const { sql, bindings } = cleanupCondition(db, plan);
+  const q = (c: string) => db.dialect.quote(c);
+  const table = q(db.table);
   let lastId = 0;
   let deleted = 0;
   let longest = 0;
@@ -124,11 +151,9 @@ async function deleteOn(
     // otherwise never give a Ctrl-C handler the chance to run until everything is deleted.
     await new Promise((resolve) => setImmediate(resolve));
     if (stop()) return { deleted, longestBatchMs: longest, interrupted: true };
-    // A batch is one DELETE over the next batch-size ids: a range scan of the primary key,
-    // at most batch-size rows, the condition checked on each.
     const upper = Math.min(lastId + batchSize, maxId);
     const started = performance.now();
-    const n = await conn.exec(`DELETE FROM ${table} WHERE ${q('id')} > ? AND ${q('id')} <= ? AND ${sql}`, [lastId, upper, ...bindings]);
+    const n = await deleteRange(lastId, upper);
     longest = Math.max(longest, performance.now() - started);
     deleted += n;
     lastId = upper;
@@ -145,4 +170,52 @@ async function deleteOn(
 
 export function cutoffIso(plan: CleanupPlan): string {
   return toIso(plan.cutoff);
+}
+
+/** Which of these rows' current versions the archive holds (their ids). */
+export interface ArchiveCheck {
+  archived(rows: TaskLogRow[]): Promise<Set<number>>;
+}
+
+/**
+ * cleanup --archived: batch after batch as deleteInBatches, each in a
+ * transaction that reads the batch's matching rows (locking them where the
+ * database can), asks the archive which of them it holds in their current
+ * version, and deletes only those — and only if each is still the version
+ * read (its updated_at unchanged). `kept` counts the rows left for not
+ * being archived (yet).
+ */
+export async function deleteArchivedInBatches(
+  db: Db,
+  archive: ArchiveCheck,
+  plan: CleanupPlan,
+  candidates: Pick<Candidates, 'minId' | 'maxId'>,
+  batchSize: number,
+  onBatch: (deletedSoFar: number) => void,
+  stop: () => boolean,
+): Promise<BatchResult & { kept: number }> {
+  const { sql, bindings } = cleanupCondition(db, plan);
+  const d = db.dialect;
+  const q = (c: string) => d.quote(c);
+  const table = q(db.table);
+  let kept = 0;
+  // each batch takes a connection for its transaction (SQLite has one): the walk itself holds none
+  const result = await (async () =>
+    walkIds(db, db, plan, candidates, batchSize, onBatch, stop, (lastId, upper) =>
+      db.transaction(async (tx) => {
+        const rows = (await tx.query(`SELECT * FROM ${table} WHERE ${q('id')} > ? AND ${q('id')} <= ? AND ${sql}${d.lockingRead}`, [lastId, upper, ...bindings])).map(decodeRow);
+        if (rows.length === 0) return 0;
+        const ids = await archive.archived(rows);
+        const gone = rows.filter((r) => ids.has(r.id));
+        kept += rows.length - gone.length;
+        if (gone.length === 0) return 0;
+        const versions = gone.map(() => '(?, ?)').join(', ');
+        const versionBindings = gone.flatMap((r) => [r.id, d.encodeTime(parseInstant(r.updated_at!)!)]);
+        return tx.exec(
+          `DELETE FROM ${table} WHERE ${q('id')} IN (${gone.map(() => '?').join(', ')}) AND (${q('id')}, ${q('updated_at')}) IN (${versions}) AND ${sql}`,
+          [...gone.map((r) => r.id), ...versionBindings, ...bindings],
+        );
+      }),
+    ))();
+  return { ...result, kept };
 }

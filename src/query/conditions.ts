@@ -56,6 +56,11 @@ export function statusGroupSql(group: StatusGroup, e: FilterEnv): string {
   return groupSqlWith(group, e.db.dialect, (c) => e.col(c));
 }
 
+/** "every other row": NOT of a condition that is never NULL, as the dialect writes it (ClickHouse 18.16's AND gives NULL for false AND NULL). */
+export function negate(sql: string, e: FilterEnv): string {
+  return e.db.dialect.negateSql ? e.db.dialect.negateSql(sql) : `NOT ${sql}`;
+}
+
 /** error_message is neither null nor empty; never NULL. */
 export function hasErrorSql(e: FilterEnv): string {
   return `(${e.col('error_message')} IS NOT NULL AND ${e.col('error_message')} <> '')`;

@@ -10,7 +10,7 @@ import type { OptionSpec } from '../core/option.js';
 import { csvList, nonNegativeInt, parseBool } from '../core/values.js';
 import { InvalidValue, RuntimeFailure } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
-import { equalsSql, hasErrorSql, inSql, statusGroupSql, type Condition, type FilterEnv, type Where } from './conditions.js';
+import { equalsSql, hasErrorSql, inSql, negate, statusGroupSql, type Condition, type FilterEnv, type Where } from './conditions.js';
 import { STATUSES, type StatusGroup } from './status.js';
 import { parseTimeArg, resolveTimeArg, TIME_ARG_HELP, type TimeArg } from './timearg.js';
 import { parseWhere, whereConditions, WHERE_GROUPS, type WhereExpr } from './where.js';
@@ -46,7 +46,7 @@ function group(name: StatusGroup, flags: string, description: string): Declared 
     option: { flags, description: `${description}; false: every other row`, parse: parseBool },
     apply: (qb, v: boolean, e) => {
       const sql = statusGroupSql(name, e);
-      qb.and(v === false ? `NOT ${sql}` : sql);
+      qb.and(v === false ? negate(sql, e) : sql);
     },
   };
 }
@@ -140,7 +140,7 @@ const DECLARED: Declared[] = [
     option: { flags: '--has-error [bool]', description: 'error_message is neither null nor empty; false: every other row', parse: parseBool },
     apply: (qb, v: boolean, e) => {
       const sql = hasErrorSql(e);
-      qb.and(v === false ? `NOT ${sql}` : sql);
+      qb.and(v === false ? negate(sql, e) : sql);
     },
   },
   timeBound('enqueue_time', '>=', '--start-time <time>', 'enqueued at or after (ReArq\'s name)'),
@@ -317,7 +317,7 @@ function searchApply(withUser: boolean): FilterDef['apply'] {
         }
       }
       const cols = SEARCH_COLUMNS.map((c) => e.col(c));
-      if (users) cols.push(e.ucol('username'), e.ucol('email'));
+      if (users || (withUser && d.userInRows)) cols.push(e.ucol('username'), e.ucol('email'));
       const any = d.foldContainsAny?.(cols, term);
       if (any) {
         qb.and(any.sql, any.bindings);

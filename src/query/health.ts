@@ -5,7 +5,7 @@
 import { type Db } from '../db/connect.js';
 import { NAGIOS, type NagiosStatus } from '../core/exit.js';
 import { plural } from '../core/numbers.js';
-import { addMs, instantFromDate, parseInstant, toIso } from '../core/time.js';
+import { addMs, decodeTime, instantFromDate, parseInstant, toIso } from '../core/time.js';
 import { pyRound } from './round.js';
 import { measureObjectives, type Slo, type SloReport, type SloStatus } from './slo.js';
 import { groupSql } from './status.js';
@@ -105,7 +105,8 @@ export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceM
     total: Number(row.total),
     failed: Number(row.failed),
     queued: Number(row.queued),
-    oldest: row.oldest === null || row.oldest === undefined ? null : parseInstant(String(row.oldest)),
+    // no queued row: no oldest (ClickHouse's MIN over no rows is 0, not NULL)
+    oldest: Number(row.queued) === 0 || row.oldest === null || row.oldest === undefined ? null : parseInstant(decodeTime(row.oldest) ?? ''),
   };
 }
 

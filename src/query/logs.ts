@@ -66,7 +66,9 @@ export class LogReader {
     now: Date,
   ) {
     const q = (s: string) => db.dialect.quote(s);
-    this.env = { db, now, col: (c) => `${q('t')}.${q(c)}`, ucol: (c) => `${q('u')}.${q(c)}` };
+    // where the rows carry their user (the ClickHouse archive), the user's columns are the row's own
+    const ucolAlias = db.dialect.userInRows ? 't' : 'u';
+    this.env = { db, now, col: (c) => `${q('t')}.${q(c)}`, ucol: (c) => `${q(ucolAlias)}.${q(c)}` };
   }
 
   /** FROM and WHERE of a query: the task table as t, the user table as u when needed or shown. */
@@ -77,7 +79,9 @@ export class LogReader {
     const select = new Select(`${q(db.table)} AS ${q('t')}`, columns);
     const needsUser = query.filters.some((f) => f.def.needsUser);
     const showUser = !forCount && (only ? only.user : true);
-    if (db.userTable && (needsUser || showUser)) {
+    if (db.dialect.userInRows) {
+      if (showUser && only) select.columns.push(`${this.env.ucol('username')} AS ${q('username')}`, `${this.env.ucol('email')} AS ${q('email')}`);
+    } else if (db.userTable && (needsUser || showUser)) {
       this.joinUser(select, showUser);
     } else {
       requireUserTable(db, query.filters);
@@ -165,6 +169,13 @@ export class LogReader {
     const order = withTieBreak(query.order);
     // the keyset needs the ordering columns whatever is shown
     const selection = only && { ...only, columns: [...new Set([...only.columns, ...order.map((o) => o.field)])] };
+    if (this.db.streamRecords) {
+      // the database streams one ordered statement's rows: no batches, no keyset
+      const select = this.base(query, false, selection, true);
+      const sql = `SELECT ${select.columns.join(', ')} FROM ${select.from}${select.whereSql()} ORDER BY ${this.orderSql(query.order)}`;
+      for await (const r of this.db.streamRecords(sql, select.bindings)) yield decodeRow(r);
+      return;
+    }
     let last: Record<string, unknown> | null = null;
     for (;;) {
       const select = this.base(query, false, selection, true);

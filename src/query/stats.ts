@@ -239,11 +239,15 @@ export class StatsQuery {
    */
   private async percentiles(expr: string, count: number, perMille: number[]): Promise<(number | null)[]> {
     if (count === 0) return perMille.map(() => null);
+    if (this.db.dialect.rankedValues) {
+      const found = (await this.ranked(expr, null, perMille)).get('');
+      return perMille.map((p) => (found ? interpolate(found.at, p, found.count) : null));
+    }
     const ranks = new Set<number>();
     for (const p of perMille) {
-      const lo = Math.floor((p * (count - 1)) / 1000);
+      const { lo, frac } = position(p, count);
       ranks.add(lo + 1);
-      if ((p * (count - 1)) % 1000 > 0) ranks.add(lo + 2);
+      if (frac > 0) ranks.add(lo + 2);
     }
     const list = [...ranks];
     const rows = await this.db.query<{ v: unknown; rn: unknown }>(`SELECT v, rn FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS rn FROM (SELECT ${expr} AS v FROM ${this.table} WHERE ${this.where}) x WHERE v IS NOT NULL) ranked ` +
@@ -251,7 +255,12 @@ export class StatsQuery {
       [...this.bindings, ...list],
     );
     const at = new Map(rows.map((r) => [Number(r.rn), Number(r.v)]));
-    return perMille.map((p) => interpolate(at, p, count));
+    return perMille.map((p) => interpolate((rank) => at.get(rank), p, count));
+  }
+
+  /** The dialect's own ranked values of the window's non-NULL `expr`, per group of `group`. */
+  private ranked(expr: string, group: string | null, perMille: readonly number[]) {
+    return this.db.dialect.rankedValues!(this.db, { from: this.table, where: this.where, bindings: this.bindings, expr, group }, perMille);
   }
 
   /** Per task: count, sum and exact p50/p95/p99 of duration_ms (for metrics). */
@@ -275,7 +284,23 @@ export class StatsQuery {
         })
         .sort((a, b) => compareText(a.name, b.name));
     }
-    const rankConds = wanted.flatMap((p) => [`rn = ${d.intDivSql(`${p} * (cnt - 1)`, '1000')} + 1`, `rn = ${d.intDivSql(`${p} * (cnt - 1)`, '1000')} + 2`]);
+    if (d.rankedValues) {
+      const [sums, ranked] = await Promise.all([
+        this.db.query<{ name: string; n: unknown; s: unknown }>(`SELECT ${col} AS name, COUNT(${dur}) AS n, SUM(${dur}) AS s FROM ${this.table} WHERE ${this.where} AND ${dur} IS NOT NULL GROUP BY ${col}`,
+          this.bindings,
+        ),
+        this.ranked(dur, col, wanted),
+      ]);
+      return sums
+        .map((r) => {
+          const found = ranked.get(String(r.name))!;
+          const [p50, p95, p99] = wanted.map((p) => interpolate(found.at, p, found.count));
+          return { name: String(r.name), count: Number(r.n), sum: Number(r.s), p50, p95, p99 };
+        })
+        .sort((a, b) => compareText(a.name, b.name));
+    }
+    // ranks around the exact position; the one below it too, where the double position falls just short
+    const rankConds = wanted.flatMap((p) => [0, 1, 2].map((k) => `rn = ${d.intDivSql(`${p} * (cnt - 1)`, '1000')} + ${k}`));
     const [sums, ranked] = await Promise.all([
       this.db.query<{ name: string; n: unknown; s: unknown }>(`SELECT ${col} AS name, COUNT(${dur}) AS n, SUM(${dur}) AS s FROM ${this.table} WHERE ${this.where} AND ${dur} IS NOT NULL GROUP BY ${col}`,
         this.bindings,
@@ -294,7 +319,7 @@ export class StatsQuery {
       .map((r) => {
         const count = Number(r.n);
         const values = at.get(r.name)!;
-        const [p50, p95, p99] = wanted.map((p) => interpolate(values, p, count));
+        const [p50, p95, p99] = wanted.map((p) => interpolate((rank) => values.get(rank), p, count));
         return { name: r.name, count, sum: Number(r.s), p50, p95, p99 };
       })
       .sort((a, b) => compareText(a.name, b.name));
@@ -306,11 +331,12 @@ export class StatsQuery {
     const col = this.q(by === 'task' ? 'task_name' : 'queue_name');
     const d = this.db.dialect;
     const pc = d.percentileContSql?.bind(d);
+    const own = d.rankedValues && !pc ? this.ranked(this.q('duration_ms'), col, [PERCENTILES.p95]) : null;
     const [rows, p95] = await Promise.all([
       this.db.query<Record<string, unknown>>(`SELECT ${col} AS name, ${this.counters()}${pc ? `, ${pc(durationSql(this.db), PERCENTILES.p95 / 1000)} AS p95` : ''} FROM ${this.table} WHERE ${this.where} GROUP BY ${col}`,
         this.bindings,
       ),
-      pc
+      pc || own
         ? Promise.resolve([])
         : this.db.query<{ name: string; v: unknown; rn: unknown; cnt: unknown }>(`SELECT name, v, rn, cnt FROM (SELECT ${col} AS name, ${durationSql(this.db)} AS v, ` +
               `ROW_NUMBER() OVER (PARTITION BY ${col} ORDER BY ${durationSql(this.db)}) AS rn, ` +
@@ -328,7 +354,8 @@ export class StatsQuery {
       ranked.get(r.name)!.set(Number(r.rn), Number(r.v));
       counts.set(r.name, Number(r.cnt));
     }
-    for (const [name, at] of ranked) p95By.set(name, interpolate(at, PERCENTILES.p95, counts.get(name)!));
+    for (const [name, at] of ranked) p95By.set(name, interpolate((rank) => at.get(rank), PERCENTILES.p95, counts.get(name)!));
+    if (own) for (const [name, found] of await own) p95By.set(name, interpolate(found.at, PERCENTILES.p95, found.count));
     noteSkippedDurations(this.db, rows);
     return rows
       .map((r) => {
@@ -352,13 +379,23 @@ export class StatsQuery {
   }
 }
 
+/**
+ * Where percentile_cont reads: the position fraction × (count − 1) in
+ * doubles, as PostgreSQL and SQLite compute it (the same double, so the same
+ * last digit of an unrounded percentile, as metrics prints), its whole part
+ * (0-based) and the rest.
+ */
+function position(perMille: number, count: number): { lo: number; frac: number } {
+  const at = (perMille / 1000) * (count - 1);
+  const lo = Math.floor(at);
+  return { lo, frac: at - lo };
+}
+
 /** percentile_cont from the values at ranks lo+1 and lo+2 (1-based) of `count` sorted values */
-function interpolate(at: Map<number, number>, perMille: number, count: number): number {
-  const scaled = perMille * (count - 1);
-  const lo = Math.floor(scaled / 1000);
-  const frac = (scaled % 1000) / 1000;
-  const a = at.get(lo + 1)!;
-  return frac === 0 ? a : a + (at.get(lo + 2)! - a) * frac;
+function interpolate(at: (rank: number) => number | undefined, perMille: number, count: number): number {
+  const { lo, frac } = position(perMille, count);
+  const a = at(lo + 1)!;
+  return frac === 0 ? a : a + (at(lo + 2)! - a) * frac;
 }
 
 function round2(v: number | null): number | null {

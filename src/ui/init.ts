@@ -30,8 +30,11 @@ import { isPromptExit, promptContext, toValidator } from './terminal.js';
 /** The config file as read: unchecked, so that init can repair a file other commands refuse. */
 type RawConfig = Record<string, unknown>;
 
+/** The databases a task log lives in (ClickHouse holds its archive, which init does not set up). */
+type InitBackend = Exclude<Backend, 'clickhouse'>;
+
 interface Connection {
-  backend: Backend;
+  backend: InitBackend;
   file: string;
   host: string;
   port: number;
@@ -282,7 +285,7 @@ function sayNext(s: Session, envName: string | undefined): void {
 async function askConnection(ctx: Ctx, cur: Connection, passwordEnv: string | undefined): Promise<Connection> {
   const { input, password, select } = await import('@inquirer/prompts');
   const io = promptContext(ctx);
-  const backend = await select<Backend>(
+  const backend = await select<InitBackend>(
     {
       message: 'Database',
       choices: [
@@ -347,6 +350,8 @@ function currentConnection(base: RawConfig, ctx: Ctx): Connection {
   if (typeof base.database !== 'string' || base.database === '') return empty;
   try {
     const t = parseDatabaseUrl(base.database, ctx.cwd);
+    // init asks for the task log's own database; an archive (ClickHouse) is not one of its choices
+    if (t.backend === 'clickhouse') return empty;
     if (t.backend === 'sqlite') {
       const plain = urlScheme(base.database) === undefined;
       return { ...empty, file: plain ? base.database : (t.filename ?? '') };

@@ -71,6 +71,8 @@ const BAD: Record<string, [unknown, RegExp]> = {
   'rearq.redis': ['localhost:6379', /a redis:\/\/ or rediss:\/\/ URL/],
   'rearq.tables': ['', /a non-empty string/],
   'rearq.queues': [{ send_email: 3 }, /an object of task name → queue name/],
+  'archive.url': ['postgres://localhost/app', /a ClickHouse URL: clickhouse:\/\//],
+  'archive.required': ['yes', /true or false/],
 };
 
 const shown = (v: unknown) => JSON.stringify(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

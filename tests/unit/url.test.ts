@@ -33,6 +33,15 @@ describe('database URLs', () => {
     }
   });
 
+  it('parses ClickHouse URLs: the HTTP interface, port 8123 unless given, the password hidden', () => {
+    const t = parseDatabaseUrl('clickhouse://writer:p%40ss%3Aw0rd@ch1.example.com/archive', '/');
+    expect(t).toMatchObject({ backend: 'clickhouse', server: { host: 'ch1.example.com', port: 8123, user: 'writer', password: 'p@ss:w0rd', database: 'archive' } });
+    expect(t.display).toBe('clickhouse://writer:***@ch1.example.com/archive');
+    expect(redact('refused p@ss:w0rd', t)).toBe('refused ***');
+    expect(parseDatabaseUrl('clickhouse://127.0.0.1:18123/a', '/').server?.port).toBe(18123);
+    expect(() => parseDatabaseUrl('clickhouse://localhost', '/')).toThrow(/names no database/);
+  });
+
   it.each([
     ['redis://localhost/0', /unsupported scheme 'redis:'/],
     ['postgres://localhost', /names no database/],

@@ -72,8 +72,8 @@ export interface Dialect {
    * Then every batch is read back after writing (MySQL/MariaDB).
    */
   readonly upsertMayMerge: boolean;
-  /** a time as a bind value the column compares correctly against */
-  encodeTime(t: Instant): string;
+  /** a time as a bind value the column compares correctly against (ClickHouse: microseconds since the epoch) */
+  encodeTime(t: Instant): string | number;
   encodeBool(b: boolean | null): unknown;
   /** the text a JSON column is written with */
   encodeJson(v: unknown): unknown;
@@ -139,6 +139,15 @@ export interface Dialect {
    */
   numericSql?(columnSql: string): string;
   /**
+   * Where the database has neither percentile_cont nor window functions
+   * (ClickHouse: its exact quantiles pick a value, sorting arrays is slow):
+   * the values percentile_cont reads, per group of `group` (key '' without
+   * one), found in passes of its own: the non-NULL count of `expr` and its
+   * value at a rank (1-based) — at least at the two ranks around each of
+   * the per-mille positions asked for.
+   */
+  rankedValues?(db: Sql, rows: RankedRows, perMille: readonly number[]): Promise<Map<string, { count: number; at(rank: number): number | undefined }>>;
+  /**
    * Where the planner cannot tell a wide window from a narrow one (SQLite
    * without statistics walks the created_at index for any bound), tasklog
    * chooses: the table's extent, and the created_at term of a window's
@@ -194,11 +203,32 @@ export interface Dialect {
   indexedSearch?(table: string, col: (c: string) => string, term: string, userIds: { sql: string; bindings: unknown[] } | null): { sql: string; bindings: unknown[] } | null;
   /** tasklog's own indexes on this database (migrate --search-index / --report-index) */
   readonly ownIndexes: OwnIndexes;
+  /**
+   * NOT of a condition that standard SQL never evaluates to NULL (a status
+   * group, "has an error"); absent: NOT as it is. Where the database's AND
+   * gives NULL for false AND NULL (ClickHouse 18.16), that NULL means false.
+   */
+  negateSql?(conditionSql: string): string;
+  /**
+   * The user's username and email are columns of the task rows themselves
+   * (the ClickHouse archive keeps them as they were when archived): read,
+   * filtered and searched there, with no user table to join.
+   */
+  readonly userInRows?: boolean;
+  /**
+   * The task log here is an archive that only `tasklog archive` writes (the
+   * ClickHouse archive): commands that write the task log refuse it.
+   */
+  readonly archiveOnly?: boolean;
+  /** the connection streams a statement's rows as they come (DriverConnection.streamRows) */
+  readonly streamsRows?: boolean;
   /** a condition the planner should not expect to narrow the rows much (SQLite's likely()); absent: as it is */
   unselective?(conditionSql: string): string;
   /** a text column compared byte by byte (code point order), the same on every database */
   binaryText(columnSql: string): string;
   serverVersion(db: Sql): Promise<string>;
+  /** whether a failure to connect says the server has no such database (ClickHouse; the others name it in describeConnectError) */
+  isMissingDatabase?(err: unknown): boolean;
   /** Turns a driver error into one line a user can act on. */
   describeConnectError(err: unknown, target: Target, timeoutMs: number): string;
 }
@@ -276,12 +306,23 @@ export function asciiRuns(folded: string, min: number): string[] {
   return folded.split(/[^\x00-\x7f]+/).filter((r) => r.length >= min);
 }
 
+/** The rows rankedValues reads: FROM and WHERE (with bindings), the expression, the group's expression (null: none). */
+export interface RankedRows {
+  from: string;
+  where: string;
+  bindings: readonly unknown[];
+  expr: string;
+  group: string | null;
+}
+
 /** How a long-running reader (tasklog serve) wants its connections. */
 export interface SessionOptions {
   /** the session can never write: SQLite opened read-only, PostgreSQL and MySQL sessions set read-only */
   readOnly?: boolean;
   /** the server cancels any statement running longer (PostgreSQL, MySQL, MariaDB; SQLite has no such limit) */
   statementTimeoutMs?: number;
+  /** what connecting may create when it is missing (migrate, archive): the ClickHouse database of the URL */
+  create?: boolean;
 }
 
 /** One open connection: SQL with `?` placeholders in, rows or a count of changed rows out. */
@@ -313,6 +354,14 @@ export interface DriverConnection {
    * (the export's lines). Breaking off leaves the connection unusable.
    */
   copyText?(select: string, bindings: readonly unknown[]): AsyncIterable<Uint8Array>;
+  /**
+   * Where the database streams a statement's rows as they come (ClickHouse's
+   * HTTP answer): each row decoded as run() decodes it, memory flat.
+   * Breaking off leaves the connection unusable: close it.
+   */
+  streamRecords?(select: string, bindings: readonly unknown[]): AsyncIterable<Record<string, unknown>>;
+  /** ClickHouse: an INSERT … FORMAT … statement, its rows streamed as the request's body */
+  insert?(statement: string, body: string | AsyncIterable<string | Uint8Array>): Promise<void>;
   close(): Promise<void>;
 }
 
