@@ -62,7 +62,7 @@ const COMMANDS: string[][] = [
   ['stats', '--by', 'task', '--period-hours', '72'],
   ['stats', '--by', 'queue', '--period-hours', '72'],
   ['stats', '--task-name', 'tie.task'],
-  ['stats', '--queue', 'critical', '--period-hours', '72'],
+  ['stats', '--queue-name', 'critical', '--period-hours', '72'],
   ['stats', '--period-hours', '72', '--task-name', 'no.such.task'],
   ['timeline'],
   ['timeline', '--interval', 'day', '--period-hours', '72', '--tz', 'Asia/Kolkata'],
