@@ -30,6 +30,7 @@ import { chooseWindowPlan, windowTerm, type WindowPlan } from './plan.js';
 import { pyRound } from './round.js';
 import { COMPLETED_STATUSES, groupSql } from './status.js';
 import { formatSpan, parseSpan } from './timearg.js';
+import { parseWhere as parseWhereExpr, whereConditions, type WhereExpr } from './where.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -88,8 +89,7 @@ export interface Slo {
 
 /**
  * Compiles an objective's `where` text into conditions on the task table:
- * what --where EXPR reads. Until that compiler is in the query layer,
- * objectives take `filter` only, and `where` is refused as not supported yet.
+ * what --where EXPR reads.
  */
 export interface WhereCompiler {
   /** the expression checked and parsed; throws InvalidValue naming what is wrong */
@@ -98,12 +98,13 @@ export interface WhereCompiler {
   apply(qb: Where, parsed: unknown, env: FilterEnv): void;
 }
 
-/**
- * The one place to plug in the --where compiler, when the query layer has one
- * (parseWhere and whereConditions): set this to
- * `{ parse: parseWhere, apply: (qb, w, e) => whereConditions(w as WhereExpr, e).forEach((c) => qb.and(c.sql, c.bindings)) }`.
- */
-export const WHERE_COMPILER: WhereCompiler | null = null;
+/** An objective's `where`: the --where language, parsed when the config file is read and compiled with the filters. */
+export const WHERE_COMPILER: WhereCompiler = {
+  parse: parseWhereExpr,
+  apply: (qb, w, e) => {
+    for (const c of whereConditions(w as WhereExpr, e)) qb.and(c.sql, c.bindings);
+  },
+};
 
 /** A value an objective's key does not accept; `path` names the part (".target", ".filter.status"). */
 export class BadObjective extends Error {
@@ -182,7 +183,6 @@ function parseFilter(v: unknown, path: string): ActiveFilter[] {
 
 function parseWhere(v: unknown, path: string): unknown {
   if (typeof v !== 'string' || v.trim() === '') throw new BadObjective(path, 'a --where expression', v);
-  if (WHERE_COMPILER === null) throw new BadObjective(path, 'left out: "where" in an objective is not supported yet (use "filter")', v);
   try {
     return WHERE_COMPILER.parse(v);
   } catch (err) {
@@ -320,7 +320,7 @@ export async function countObjective(db: Db, now: Date, slo: Slo, opts: { bucket
   else qb.and(`${groupSql('completed', d, q('t'))} AND ${col('duration_ms')} IS NOT NULL`);
   const env: FilterEnv = { db, now, col, ucol: () => { throw new Error('an objective never joins the user table'); } };
   for (const f of slo.filters) f.def.apply(qb, f.value, env);
-  if (slo.where !== undefined) WHERE_COMPILER!.apply(qb, slo.where, env);
+  if (slo.where !== undefined) WHERE_COMPILER.apply(qb, slo.where, env);
 
   // the narrowest window a row is in: the widest test first, since most rows are old
   const whens = spans.slice(0, -1).map((_, i) => `WHEN ${col('created_at')} < ? THEN ${spans.length - 1 - i}`);

@@ -140,7 +140,7 @@ describe('every key of the config file is checked', () => {
       [[{ ...good, filter: { status: 'done' } }], /: slos\[0\]\.filter\.status must be one of deferred, queued, in_progress, success, failed, expired, canceled \(got "done"\)$/],
       [[{ ...good, filter: { user: 'alice' } }], /: slos\[0\]\.filter\.user must be one of the filters/],
       [[{ ...good, filter: 'orders' }], /: slos\[0\]\.filter must be an object of filters by the API's parameter names/],
-      [[{ ...good, where: "task_name = 'x'" }], /: slos\[0\]\.where must be left out: "where" in an objective is not supported yet \(use "filter"\)/],
+      [[{ ...good, where: "task_nme = 'x'" }], /: slos\[0\]\.where must be unknown field 'task_nme'; fields: .* \(at character 1\) \(got "task_nme = 'x'"\)$/],
       [[good, good], /: slos\[1\]\.name must be a name no other objective has \(got "payments"\)$/],
       [[{ ...good, name: 'my slo' }], /: slos\[0\]\.name must be a name of letters, digits, _ \. : -/],
       [[42 as unknown as Record<string, unknown>], /: slos\[0\] must be a list of objectives/],
