@@ -53,7 +53,7 @@ export function inSql(column: string, count: number, e: FilterEnv): string {
 
 /** A status group (status.ts) over the env's columns; never NULL, so NOT of it is the exact complement. */
 export function statusGroupSql(group: StatusGroup, e: FilterEnv): string {
-  return groupSqlWith(group, e.db.dialect, (c) => e.col(c));
+  return neverNull(groupSqlWith(group, e.db.dialect, (c) => e.col(c)), e);
 }
 
 /** "every other row": NOT of a condition that is never NULL, as the dialect writes it (ClickHouse 18.16's AND gives NULL for false AND NULL). */
@@ -63,5 +63,10 @@ export function negate(sql: string, e: FilterEnv): string {
 
 /** error_message is neither null nor empty; never NULL. */
 export function hasErrorSql(e: FilterEnv): string {
-  return `(${e.col('error_message')} IS NOT NULL AND ${e.col('error_message')} <> '')`;
+  return neverNull(`(${e.col('error_message')} IS NOT NULL AND ${e.col('error_message')} <> '')`, e);
+}
+
+/** a condition standard SQL never makes NULL, kept so on every database (dialect's neverNullSql) */
+function neverNull(sql: string, e: FilterEnv): string {
+  return e.db.dialect.neverNullSql ? e.db.dialect.neverNullSql(sql) : sql;
 }

@@ -375,6 +375,11 @@ export class ClickhouseDialect implements Dialect {
     return `NOT ifNull(${conditionSql}, 0)`;
   }
 
+  /** that NULL is false here too, so NOT of the condition is its complement */
+  neverNullSql(conditionSql: string): string {
+    return `ifNull(${conditionSql}, 0)`;
+  }
+
   /** the archive keeps each row's username and email as they were when archived */
   readonly userInRows = true;
 

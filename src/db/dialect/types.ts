@@ -210,6 +210,13 @@ export interface Dialect {
    */
   negateSql?(conditionSql: string): string;
   /**
+   * A condition that standard SQL never evaluates to NULL (a status group,
+   * "has an error") written so that this database does not either; absent:
+   * as it is. ClickHouse 18.16's AND gives NULL for false AND NULL, which a
+   * NOT around it (--where "not has_error") would keep NULL.
+   */
+  neverNullSql?(conditionSql: string): string;
+  /**
    * The user's username and email are columns of the task rows themselves
    * (the ClickHouse archive keeps them as they were when archived): read,
    * filtered and searched there, with no user table to join.
