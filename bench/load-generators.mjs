@@ -9,8 +9,8 @@
 // Neither is a tasklog dependency: wrk is `apt-get install wrk`; install autocannon anywhere and point
 // --modules there:
 //
-//   (cd /tmp/gen && npm init -y && npm install autocannon@9.0.0)
-//   node bench/load-generators.mjs --modules /tmp/gen/node_modules [--seconds 8] [--rounds 3]
+//   (cd DIR && npm init -y && npm install autocannon@9.0.0)
+//   node bench/load-generators.mjs --modules DIR/node_modules [--seconds 8] [--rounds 3]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
