@@ -127,17 +127,7 @@ async function deleteAll(run: Run): Promise<number | void> {
   const { progress } = await import('../render/progress.js');
   const { db, opts, out } = run;
   const bar = progress(run.ctx, 'Deleting', run.candidates.total);
-  let interrupted = false;
-  const unsubscribe = onInterrupt(run.ctx.signal, () => (interrupted = true));
-  let result;
-  try {
-    result = await deleteInBatches(db, run.plan, run.candidates, opts.batchSize, (n) => bar.update(n), () => interrupted);
-  } catch (err) {
-    bar.fail();
-    throw err;
-  } finally {
-    unsubscribe();
-  }
+  const result = await batchesWithBar(run.ctx, bar, (stop) => deleteInBatches(db, run.plan, run.candidates, opts.batchSize, (n) => bar.update(n), stop));
   const deleted = logs(result.deleted);
   if (result.interrupted) {
     bar.fail(`Interrupted: deleted ${deleted}; run it again to finish`);
@@ -182,21 +172,11 @@ async function cleanupArchived(opts: Opts, ctx: Ctx): Promise<number | void> {
       }
       const { progress } = await import('../render/progress.js');
       const bar = progress(ctx, opts.dryRun ? 'Checking' : 'Deleting', candidates.total);
-      let interrupted = false;
-      const unsubscribe = onInterrupt(ctx.signal, () => (interrupted = true));
-      let result;
-      try {
-        const counted = { n: 0 };
-        const effective = opts.dryRun ? { archived: async (rows: import('../db/decode.js').TaskLogRow[]) => dryRunIds(await check.archived(rows), counted) } : check;
-        result = await deleteArchivedInBatches(db, effective, plan, candidates, opts.batchSize, (n) => bar.update(n), () => interrupted);
-        // a dry run handed back no row to delete: what it counted would have gone, the rest stays
-        if (opts.dryRun) result = { ...result, deleted: counted.n, kept: result.kept - counted.n };
-      } catch (err) {
-        bar.fail();
-        throw err;
-      } finally {
-        unsubscribe();
-      }
+      const counted = { n: 0 };
+      const effective = opts.dryRun ? { archived: async (rows: import('../db/decode.js').TaskLogRow[]) => dryRunIds(await check.archived(rows), counted) } : check;
+      let result = await batchesWithBar(ctx, bar, (stop) => deleteArchivedInBatches(db, effective, plan, candidates, opts.batchSize, (n) => bar.update(n), stop));
+      // a dry run handed back no row to delete: what it counted would have gone, the rest stays
+      if (opts.dryRun) result = { ...result, deleted: counted.n, kept: result.kept - counted.n };
       const deleted = logs(result.deleted);
       const kept = result.kept ? `; kept ${logs(result.kept)} not (yet) in the archive in their current version` : '';
       if (result.interrupted) {
@@ -217,4 +197,18 @@ async function cleanupArchived(opts: Opts, ctx: Ctx): Promise<number | void> {
 function dryRunIds(ids: Set<number>, counted: { n: number }): Set<number> {
   counted.n += ids.size;
   return new Set();
+}
+
+/** Batches under a progress bar: Ctrl-C asks them to stop after the current one; a failure marks the bar failed. */
+async function batchesWithBar<T>(ctx: Ctx, bar: { fail(text?: string): void }, work: (stop: () => boolean) => Promise<T>): Promise<T> {
+  let interrupted = false;
+  const unsubscribe = onInterrupt(ctx.signal, () => (interrupted = true));
+  try {
+    return await work(() => interrupted);
+  } catch (err) {
+    bar.fail();
+    throw err;
+  } finally {
+    unsubscribe();
+  }
 }

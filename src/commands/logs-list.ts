@@ -148,14 +148,26 @@ async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output, 
     writer.end();
     return;
   }
+  const raw = reader.streamRaw(query);
+  await printTableBlocks(
+    (async function* () {
+      for await (const batch of raw.batches) yield batch.map((row) => decodeRawRow(raw.columns, row));
+    })(),
+    opts,
+    out,
+    ctx,
+  );
+}
+
+/** The table in blocks, one per batch of rows: the header once, then bodies. */
+async function printTableBlocks(blocks: AsyncIterable<Awaited<ReturnType<Reader['page']>>>, opts: Opts, out: Output, ctx: Ctx): Promise<void> {
   const term = await out.terminal();
   const { renderList, listColumns, fieldColumns } = await import('../render/logs.js');
   const { tableBody } = await import('../render/table.js');
   const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(term);
   let first = true;
-  const raw = reader.streamRaw(query);
-  for await (const batch of raw.batches) {
-    const text = renderList(batch.map((row) => decodeRawRow(raw.columns, row)), columns, { ...term, width: undefined });
+  for await (const rows of blocks) {
+    const text = renderList(rows, columns, { ...term, width: undefined });
     await writeOut(ctx.stdout, first ? text : tableBody(text, term.decorate));
     first = false;
   }
@@ -172,22 +184,20 @@ async function streamDecoded(reader: Reader, query: Query, opts: Opts, out: Outp
     writer.end();
     return;
   }
-  const term = await out.terminal();
-  const { renderList, listColumns, fieldColumns } = await import('../render/logs.js');
-  const { tableBody } = await import('../render/table.js');
-  const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(term);
-  let batch: Awaited<ReturnType<Reader['page']>> = [];
-  let first = true;
-  const flush = async () => {
-    if (!batch.length) return;
-    const text = renderList(batch, columns, { ...term, width: undefined });
-    await writeOut(ctx.stdout, first ? text : tableBody(text, term.decorate));
-    first = false;
-    batch = [];
-  };
-  for await (const row of reader.stream(query)) {
-    batch.push(row);
-    if (batch.length >= 1000) await flush();
-  }
-  await flush();
+  await printTableBlocks(
+    (async function* () {
+      let batch: Awaited<ReturnType<Reader['page']>> = [];
+      for await (const row of reader.stream(query)) {
+        batch.push(row);
+        if (batch.length >= 1000) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch;
+    })(),
+    opts,
+    out,
+    ctx,
+  );
 }
