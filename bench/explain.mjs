@@ -53,7 +53,7 @@ if (handWritten) {
   const { clockFromEnv } = await import('../dist/src/core/io.js');
   if (c.windowHours) {
     const { connect } = await import('../dist/src/db/connect.js');
-    const { resolveConnection } = await import('../dist/src/cli/config.js');
+    const { resolveConnection } = await import('../dist/src/toolkit/config.js');
     const { chooseWindowPlan } = await import('../dist/src/query/plan.js');
     const { instantFromMs } = await import('../dist/src/core/time.js');
     const quiet = { write: () => true };

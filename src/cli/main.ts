@@ -10,9 +10,9 @@ import { describeError, EXIT } from '../core/errors.js';
 import { processCtx, type Ctx } from '../core/io.js';
 import { buildProgram } from './program.js';
 import { GROUPS } from '../commands/groups.js';
-import { REGISTRY } from '../commands/registry.js';
+import { REGISTRY } from './registry-table.js';
 import { loadSpec, type CommandEntry } from './registry.js';
-import { GLOBAL_OPTIONS, type CommandSet, type CommandSpec } from './spec.js';
+import { GLOBAL_OPTIONS, type CommandSet, type CommandSpec } from '../toolkit/spec.js';
 
 /** The command an argv names (even when it does not parse), by its words. */
 export function entryForArgv(argv: string[]): CommandEntry | undefined {

@@ -5,9 +5,9 @@
 import { COMMANDS, GROUPS } from '../commands/index.js';
 import { EXIT_STATUS } from '../core/exit.js';
 import { PROGRAM_DESCRIPTION } from './program.js';
-import { CONFIG_KEYS } from './settings.js';
+import { CONFIG_KEYS } from '../toolkit/settings.js';
 import { WHERE_FIELDS, WHERE_GRAMMAR, WHERE_GROUPS } from '../query/where.js';
-import { GLOBAL_OPTIONS, HELP_OPTION, VERSION_OPTION, type CommandSpec, type OptionSpec } from './spec.js';
+import { GLOBAL_OPTIONS, HELP_OPTION, VERSION_OPTION, type CommandSpec, type OptionSpec } from '../toolkit/spec.js';
 
 /** roff-escapes text: backslashes, leading dots and quotes, hyphens in flags */
 function esc(text: string): string {

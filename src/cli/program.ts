@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { GROUPS } from '../commands/groups.js';
 import type { CommandEntry } from './registry.js';
 import type { Ctx } from '../core/io.js';
-import { GLOBAL_OPTIONS, HELP_OPTION, VERSION_OPTION, type CommandSpec, type OptionSpec } from './spec.js';
+import { GLOBAL_OPTIONS, HELP_OPTION, VERSION_OPTION, type CommandSpec, type OptionSpec } from '../toolkit/spec.js';
 import { InvalidValue } from '../core/errors.js';
 
 export const PROGRAM_DESCRIPTION =

@@ -1,12 +1,12 @@
-import { configThresholds, loadConfig, type LoadedConfig } from '../cli/config.js';
-import { withDb } from '../cli/database.js';
-import { output } from '../cli/output.js';
-import { spanSetting } from '../cli/settings.js';
+import { configThresholds, loadConfig, type LoadedConfig } from '../toolkit/config.js';
+import { withDb } from '../toolkit/database.js';
+import { output } from '../toolkit/output.js';
+import { spanSetting } from '../toolkit/settings.js';
 import { RuntimeFailure, UsageError } from '../core/errors.js';
 import { ALERT_EXIT, ALERT_STATUS, exitDocs } from '../core/exit.js';
 import type { Ctx } from '../core/io.js';
 import { plural } from '../core/numbers.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { intInRange, positiveNumber } from '../core/values.js';
 import type { Db } from '../db/connect.js';
 import { emailList, isWebhookUrl, WEBHOOK_ACCEPTS } from '../notify/addresses.js';
@@ -16,7 +16,7 @@ import { describeBurnRules } from '../query/slo.js';
 import { formatThreshold, threshold, thresholdDefaults, thresholdOption, thresholdsOf } from '../query/thresholds.js';
 import { parseSpan } from '../query/timearg.js';
 import { filterCondition, type ActiveFilter } from '../query/filters.js';
-import { commandFilters, filterOptions, type OutputFlags } from './logs-shared.js';
+import { commandFilters, filterOptions, type OutputFlags } from '../toolkit/logs.js';
 
 interface Opts extends OutputFlags {
   [threshold: string]: unknown;

@@ -1,6 +1,6 @@
-import { resolveArchive, resolveConnection, type ArchiveFlags, type ConnectionFlags } from '../cli/config.js';
-import { output, type OutputFlags } from '../cli/output.js';
-import { CLUSTER_OPTION, JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { resolveArchive, resolveConnection, type ArchiveFlags, type ConnectionFlags } from '../toolkit/config.js';
+import { output, type OutputFlags } from '../toolkit/output.js';
+import { CLUSTER_OPTION, JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { DatabaseError, EXIT, RuntimeFailure, UsageError } from '../core/errors.js';
 import { onInterrupt } from '../core/interrupt.js';
 import type { Ctx } from '../core/io.js';

@@ -1,7 +1,7 @@
-import { withDb } from '../cli/database.js';
-import { archiveRequired, resolveArchive, type ArchiveFlags, type ConnectionFlags } from '../cli/config.js';
-import { output, type Output } from '../cli/output.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { withDb } from '../toolkit/database.js';
+import { archiveRequired, resolveArchive, type ArchiveFlags, type ConnectionFlags } from '../toolkit/config.js';
+import { output, type Output } from '../toolkit/output.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { EXIT, RuntimeFailure, UsageError } from '../core/errors.js';
 import { Interrupted, onInterrupt } from '../core/interrupt.js';
 import { isInteractive, type Ctx } from '../core/io.js';
@@ -10,7 +10,7 @@ import type { Candidates, CleanupPlan } from '../query/cleanup.js';
 import { formatInt, plural } from '../render/format.js';
 import { intInRange, positiveInt } from '../core/values.js';
 import { filterCondition } from '../query/filters.js';
-import { commandFilters, filterOptions, type OutputFlags } from './logs-shared.js';
+import { commandFilters, filterOptions, type OutputFlags } from '../toolkit/logs.js';
 
 interface Opts extends OutputFlags, ConnectionFlags, ArchiveFlags {
   archived?: boolean;

@@ -1,5 +1,5 @@
 import type { Ctx } from '../core/io.js';
-import type { CommandSpec, Program } from '../cli/spec.js';
+import type { CommandSpec, Program } from '../toolkit/spec.js';
 
 export const spec: CommandSpec = {
   path: ['completion'],
@@ -12,7 +12,7 @@ export const spec: CommandSpec = {
     { command: 'tasklog completion fish > ~/.config/fish/completions/tasklog.fish', description: 'fish' },
   ],
   async run(_opts: unknown, ctx: Ctx, args: string[], program: Program) {
-    const { completionScript, SHELLS } = await import('../cli/completion.js');
+    const { completionScript, SHELLS } = await import('../toolkit/completion.js');
     const shell = args[0];
     if (!(SHELLS as readonly string[]).includes(shell)) {
       const { UsageError } = await import('../core/errors.js');

@@ -1,9 +1,9 @@
-import type { ConnectionFlags } from '../cli/config.js';
-import { withDb } from '../cli/database.js';
-import { output, type OutputFlags } from '../cli/output.js';
+import type { ConnectionFlags } from '../toolkit/config.js';
+import { withDb } from '../toolkit/database.js';
+import { output, type OutputFlags } from '../toolkit/output.js';
 import { RuntimeFailure } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { nonNegativeInt, positiveInt } from '../core/values.js';
 
 interface Opts extends ConnectionFlags, OutputFlags {

@@ -1,8 +1,8 @@
-import { resolveConnection, type ConnectionFlags } from '../cli/config.js';
+import { resolveConnection, type ConnectionFlags } from '../toolkit/config.js';
 import { EXIT } from '../core/errors.js';
-import { output, type OutputFlags } from '../cli/output.js';
+import { output, type OutputFlags } from '../toolkit/output.js';
 import type { Ctx } from '../core/io.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 
 interface Opts extends ConnectionFlags, OutputFlags {
 }

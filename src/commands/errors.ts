@@ -1,12 +1,12 @@
 import type { Ctx } from '../core/io.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { intInRange } from '../core/values.js';
-import { WATCH_OPTION } from '../cli/watch.js';
+import { WATCH_OPTION } from '../toolkit/watch.js';
 import type { TimeArg } from '../query/timearg.js';
 import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
 import { filterCondition } from '../query/filters.js';
-import { commandFilters, filterOptions, WINDOW_OWNS, type OutputFlags } from './logs-shared.js';
-import { showView } from './view.js';
+import { commandFilters, filterOptions, WINDOW_OWNS, type OutputFlags } from '../toolkit/logs.js';
+import { showView } from '../toolkit/view.js';
 
 interface Opts extends OutputFlags {
   periodHours: number;

@@ -1,16 +1,16 @@
-import { configThresholds, loadConfig } from '../cli/config.js';
-import { withDb } from '../cli/database.js';
-import { output } from '../cli/output.js';
+import { configThresholds, loadConfig } from '../toolkit/config.js';
+import { withDb } from '../toolkit/database.js';
+import { output } from '../toolkit/output.js';
 import { UsageError } from '../core/errors.js';
 import { exitDocs, NAGIOS, NAGIOS_STATUS } from '../core/exit.js';
 import type { Ctx } from '../core/io.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import type { Thresholds } from '../query/health.js';
 import { pickObjectives } from '../query/slo.js';
 import { csvList } from '../core/values.js';
 import { thresholdDefaults, thresholdOption, thresholdsOf } from '../query/thresholds.js';
 import { filterCondition } from '../query/filters.js';
-import { commandFilters, filterOptions, type OutputFlags } from './logs-shared.js';
+import { commandFilters, filterOptions, type OutputFlags } from '../toolkit/logs.js';
 
 type Opts = OutputFlags & Record<string, unknown>;
 

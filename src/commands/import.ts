@@ -1,7 +1,7 @@
-import type { ConnectionFlags } from '../cli/config.js';
-import { withDb } from '../cli/database.js';
-import { output, type Output, type OutputFlags } from '../cli/output.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import type { ConnectionFlags } from '../toolkit/config.js';
+import { withDb } from '../toolkit/database.js';
+import { output, type Output, type OutputFlags } from '../toolkit/output.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { EXIT, TasklogError, UsageError } from '../core/errors.js';
 import type { Ctx, InStream } from '../core/io.js';
 import type { Db, Sql } from '../db/connect.js';

@@ -1,5 +1,5 @@
 /** Every command, in the order `tasklog --help` lists them. */
-import type { CommandSpec } from '../cli/spec.js';
+import type { CommandSpec } from '../toolkit/spec.js';
 import { spec as alertsCheck } from './alerts-check.js';
 import { spec as archive } from './archive.js';
 import { spec as cleanup } from './cleanup.js';

@@ -1,6 +1,6 @@
 import { EXIT, UsageError } from '../core/errors.js';
 import { isInteractive, type Ctx } from '../core/io.js';
-import type { CommandSpec } from '../cli/spec.js';
+import type { CommandSpec } from '../toolkit/spec.js';
 
 export const spec: CommandSpec = {
   path: ['init'],

@@ -1,9 +1,9 @@
 import { UsageError } from '../core/errors.js';
-import { withDb } from '../cli/database.js';
+import { withDb } from '../toolkit/database.js';
 import { isInteractive, type Ctx } from '../core/io.js';
-import { type CommandSpec } from '../cli/spec.js';
+import { type CommandSpec } from '../toolkit/spec.js';
 import { intInRange } from '../core/values.js';
-import { filterOptions, filterValues, viewOptions, type OutputFlags } from './logs-shared.js';
+import { filterOptions, filterValues, viewOptions, type OutputFlags } from '../toolkit/logs.js';
 
 interface Opts extends OutputFlags {
   pageSize?: number;

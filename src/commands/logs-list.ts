@@ -1,11 +1,11 @@
-import { withDb } from '../cli/database.js';
+import { withDb } from '../toolkit/database.js';
 import { writeOut, type Ctx } from '../core/io.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { intInRange, positiveInt } from '../core/values.js';
 import { formatInt } from '../render/format.js';
 import { DEFAULT_ORDERING, ESTIMATE_FROM, ORDERING_FIELDS, parseOrdering, type OrderTerm } from '../query/logs.js';
-import { commandFilters, FIELDS_OPTION, filterOptions, type OutputFlags } from './logs-shared.js';
-import { OUTPUT_OPTION, output, type Output } from '../cli/output.js';
+import { commandFilters, FIELDS_OPTION, filterOptions, type OutputFlags } from '../toolkit/logs.js';
+import { OUTPUT_OPTION, output, type Output } from '../toolkit/output.js';
 
 interface Opts extends OutputFlags {
   ordering?: OrderTerm[];

@@ -1,9 +1,9 @@
-import { withDb } from '../cli/database.js';
+import { withDb } from '../toolkit/database.js';
 import type { Ctx } from '../core/io.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { intInRange } from '../core/values.js';
-import { commandFilters, filterOptions, type OutputFlags } from './logs-shared.js';
-import { output } from '../cli/output.js';
+import { commandFilters, filterOptions, type OutputFlags } from '../toolkit/logs.js';
+import { output } from '../toolkit/output.js';
 
 interface Opts extends OutputFlags {
   limit: number;

@@ -1,8 +1,8 @@
-import { withDb } from '../cli/database.js';
+import { withDb } from '../toolkit/database.js';
 import type { Ctx } from '../core/io.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
-import type { OutputFlags } from './logs-shared.js';
-import { output } from '../cli/output.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
+import type { OutputFlags } from '../toolkit/logs.js';
+import { output } from '../toolkit/output.js';
 
 export const spec: CommandSpec = {
   path: ['logs', 'show'],

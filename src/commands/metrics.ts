@@ -1,11 +1,11 @@
-import { configThresholds, loadConfig } from '../cli/config.js';
-import { withDb } from '../cli/database.js';
+import { configThresholds, loadConfig } from '../toolkit/config.js';
+import { withDb } from '../toolkit/database.js';
 import type { Ctx } from '../core/io.js';
-import type { CommandSpec } from '../cli/spec.js';
+import type { CommandSpec } from '../toolkit/spec.js';
 import { threshold, thresholdOption } from '../query/thresholds.js';
 import { PERIOD_OPTION, resolveWindow } from '../query/window.js';
 import { filterCondition } from '../query/filters.js';
-import { commandFilters, filterOptions, type OutputFlags } from './logs-shared.js';
+import { commandFilters, filterOptions, type OutputFlags } from '../toolkit/logs.js';
 
 /** health's: tasklog_stuck_tasks counts what health calls stuck. */
 const STUCK_AFTER = threshold('health', 'stuckAfter');

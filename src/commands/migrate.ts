@@ -1,14 +1,14 @@
-import type { ConnectionFlags } from '../cli/config.js';
-import { resolveConnection } from '../cli/config.js';
-import { withDb } from '../cli/database.js';
-import { output, type OutputFlags } from '../cli/output.js';
+import type { ConnectionFlags } from '../toolkit/config.js';
+import { resolveConnection } from '../toolkit/config.js';
+import { withDb } from '../toolkit/database.js';
+import { output, type OutputFlags } from '../toolkit/output.js';
 import { formatBytes, plural } from '../render/format.js';
 import { progress, type Progress } from '../render/progress.js';
 import { UsageError } from '../core/errors.js';
 import { csvList } from '../core/values.js';
 import type { Ctx } from '../core/io.js';
 import { OWN_INDEX_KINDS, type OwnIndexKind } from '../db/schema.js';
-import { CLUSTER_OPTION, JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { CLUSTER_OPTION, JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 
 interface Opts extends ConnectionFlags, OutputFlags {
   sql?: boolean;

@@ -1,12 +1,12 @@
-import type { ConnectionFlags } from '../cli/config.js';
+import type { ConnectionFlags } from '../toolkit/config.js';
 import type { Ctx } from '../core/io.js';
-import type { OutputFlags, Terminal } from '../cli/output.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
-import { WATCH_OPTION } from '../cli/watch.js';
-import { showView } from './view.js';
+import type { OutputFlags, Terminal } from '../toolkit/output.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
+import { WATCH_OPTION } from '../toolkit/watch.js';
+import { showView } from '../toolkit/view.js';
 import type { Overview } from '../query/overview.js';
 import { filterCondition } from '../query/filters.js';
-import { commandFilters, filterOptions } from './logs-shared.js';
+import { commandFilters, filterOptions } from '../toolkit/logs.js';
 
 interface Opts extends ConnectionFlags, OutputFlags {
   watch?: boolean | number;

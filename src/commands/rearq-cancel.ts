@@ -1,6 +1,6 @@
-import { output, type OutputFlags } from '../cli/output.js';
-import { REARQ_OPTIONS, withRearq, type RearqFlags } from '../cli/rearq.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { output, type OutputFlags } from '../toolkit/output.js';
+import { REARQ_OPTIONS, withRearq, type RearqFlags } from '../toolkit/rearq.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { EXIT } from '../core/exit.js';
 import type { Ctx } from '../core/io.js';
 

@@ -1,9 +1,9 @@
-import { QUEUE_MAP_OPTION, REARQ_OPTIONS, withRearq, type RearqFlags } from '../cli/rearq.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
-import { WATCH_OPTION, watchSeconds } from '../cli/watch.js';
-import type { OutputFlags, Terminal } from '../cli/output.js';
+import { QUEUE_MAP_OPTION, REARQ_OPTIONS, withRearq, type RearqFlags } from '../toolkit/rearq.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
+import { WATCH_OPTION, watchSeconds } from '../toolkit/watch.js';
+import type { OutputFlags, Terminal } from '../toolkit/output.js';
 import type { Ctx } from '../core/io.js';
-import { showRearqView } from './rearq-shared.js';
+import { showRearqView } from '../toolkit/rearq-view.js';
 
 interface Opts extends RearqFlags, OutputFlags {
   watch?: boolean | number;

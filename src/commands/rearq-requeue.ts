@@ -1,6 +1,6 @@
-import { output, type OutputFlags } from '../cli/output.js';
-import { QUEUE_MAP_OPTION, REARQ_OPTIONS, withRearq, type RearqFlags } from '../cli/rearq.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { output, type OutputFlags } from '../toolkit/output.js';
+import { QUEUE_MAP_OPTION, REARQ_OPTIONS, withRearq, type RearqFlags } from '../toolkit/rearq.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { isInteractive, type Ctx } from '../core/io.js';
 import { RuntimeFailure, UsageError } from '../core/errors.js';
 import { Interrupted } from '../core/interrupt.js';

@@ -1,8 +1,8 @@
-import { REARQ_OPTIONS, withRearq } from '../cli/rearq.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { REARQ_OPTIONS, withRearq } from '../toolkit/rearq.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import type { Ctx } from '../core/io.js';
 import { parseBool } from '../core/values.js';
-import { PAGING_OPTIONS, printRows, rearqView, timeOptions, timeRange, type PagingFlags } from './rearq-shared.js';
+import { PAGING_OPTIONS, printRows, rearqView, timeOptions, timeRange, type PagingFlags } from '../toolkit/rearq-view.js';
 
 interface Opts extends PagingFlags {
   task?: string;

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfig, resolveConnection, type ConnectionFlags } from '../cli/config.js';
+import { loadConfig, resolveConnection, type ConnectionFlags } from '../toolkit/config.js';
 import { UsageError } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
-import type { CommandSpec } from '../cli/spec.js';
+import type { CommandSpec } from '../toolkit/spec.js';
 import { intInRange, positiveNumber } from '../core/values.js';
 import { PERIOD_OPTION } from '../query/window.js';
 import { resolveThresholds } from './health.js';
 import { parseAllowedHosts } from '../server/hosts.js';
-import { savedViews } from './logs-shared.js';
+import { savedViews } from '../toolkit/logs.js';
 
 interface Opts extends ConnectionFlags {
   host: string;

@@ -1,10 +1,10 @@
-import { loadConfig } from '../cli/config.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
-import { WATCH_OPTION } from '../cli/watch.js';
+import { loadConfig } from '../toolkit/config.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
+import { WATCH_OPTION } from '../toolkit/watch.js';
 import type { Ctx } from '../core/io.js';
 import { describeBurnRules, pickObjectives, SLO_ACCEPTS } from '../query/slo.js';
-import type { OutputFlags } from './logs-shared.js';
-import { showView } from './view.js';
+import type { OutputFlags } from '../toolkit/logs.js';
+import { showView } from '../toolkit/view.js';
 
 interface Opts extends OutputFlags {
   prometheusRules?: boolean;

@@ -1,7 +1,7 @@
-import { output, type OutputFlags } from '../cli/output.js';
-import { withDb } from '../cli/database.js';
-import { QUEUE_MAP_OPTION, REARQ_OPTIONS, withRearq, type RearqFlags } from '../cli/rearq.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { output, type OutputFlags } from '../toolkit/output.js';
+import { withDb } from '../toolkit/database.js';
+import { QUEUE_MAP_OPTION, REARQ_OPTIONS, withRearq, type RearqFlags } from '../toolkit/rearq.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import type { Ctx } from '../core/io.js';
 
 interface Opts extends RearqFlags, OutputFlags {

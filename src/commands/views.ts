@@ -1,9 +1,9 @@
-import { withDb } from '../cli/database.js';
-import { loadConfig } from '../cli/config.js';
-import { output } from '../cli/output.js';
-import { JSON_OPTION, type CommandSpec } from '../cli/spec.js';
+import { withDb } from '../toolkit/database.js';
+import { loadConfig } from '../toolkit/config.js';
+import { output } from '../toolkit/output.js';
+import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import type { Ctx } from '../core/io.js';
-import { savedViews, type OutputFlags } from './logs-shared.js';
+import { savedViews, type OutputFlags } from '../toolkit/logs.js';
 
 export const spec: CommandSpec = {
   path: ['views'],

@@ -1,7 +1,7 @@
 /**
  * `tasklog init`: asks, tests, and writes the config file that
  * resolveConnection, health and alerts check read — with the keys
- * cli/settings.ts declares, its threshold questions from query/thresholds.ts. A typed password goes into the file only when the
+ * toolkit/settings.ts declares, its threshold questions from query/thresholds.ts. A typed password goes into the file only when the
  * user says so; otherwise the file names the environment variable
  * (passwordEnv) resolveConnection takes it from.
  */
@@ -17,7 +17,7 @@ import {
   readConfigFile,
   TABLE_NAME,
   TABLE_NAME_HELP,
-} from '../cli/config.js';
+} from '../toolkit/config.js';
 import { describeError, EXIT } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
 import type { Db } from '../db/connect.js';

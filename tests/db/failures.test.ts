@@ -5,7 +5,7 @@
  * connection (a bug in drawing the answer) passes through as it is.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withDb } from '../../src/cli/database.js';
+import { withDb } from '../../src/toolkit/database.js';
 import { DatabaseError, describeError } from '../../src/core/errors.js';
 import { backendsUnderTest, createDatabase, type TestDatabase } from '../helpers/databases.js';
 import { run } from '../helpers/run.js';

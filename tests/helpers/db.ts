@@ -1,5 +1,5 @@
 /** Direct access to a test database through tasklog's own connection layer, and exact times. */
-import { resolveConnection } from '../../src/cli/config.js';
+import { resolveConnection } from '../../src/toolkit/config.js';
 import { connect, type Db } from '../../src/db/connect.js';
 import { parseInstant } from '../../src/core/time.js';
 

@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_KEYS } from '../../src/cli/settings.js';
+import { CONFIG_KEYS } from '../../src/toolkit/settings.js';
 import { InvalidValue } from '../../src/core/errors.js';
 import { toIso } from '../../src/core/time.js';
 import { MAX_SPAN_MS, parseSpan, parseTimeArg, resolveTimeArg } from '../../src/query/timearg.js';

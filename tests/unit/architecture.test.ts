@@ -10,35 +10,34 @@ import { manPage } from '../../src/cli/manpage.js';
 import { version } from '../../src/cli/main.js';
 import { COMMANDS } from '../../src/commands/index.js';
 import { expectedRegistry } from '../../src/cli/registry.js';
-import { REGISTRY } from '../../src/commands/registry.js';
+import { REGISTRY } from '../../src/cli/registry-table.js';
 import { run } from '../helpers/run.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 
 const SRC = join(REPO_ROOT, 'src');
 
 /**
- * What each folder of src/ may import besides itself. core is for every
- * layer; db holds connections and dialects; query the SQL of reports; notify,
- * import, rearq, redis and server are subsystems on the same rule; render
- * draws and never reads a database; ui and commands sit above; cli is the
- * program around the commands.
+ * What each folder of src/ may import besides itself: the README's layer table
+ * (Development → "Layout, one way down"), read from it, so the rule users read
+ * and the rule the test holds are one table. A "may use" cell lists folders of
+ * src/ and, in backquotes, folders beside it (`fixtures`).
  */
-const MAY_IMPORT: Record<string, readonly string[]> = {
-  core: [],
-  types: [],
-  db: ['core'],
-  query: ['core', 'db'],
-  notify: ['core', 'db', 'query'],
-  import: ['core', 'db', 'query'],
-  redis: ['core'],
-  rearq: ['core', 'db', 'query', 'redis', 'import'],
-  render: ['core', 'query'],
-  server: ['core', 'db', 'query', 'render', 'redis', 'rearq'],
-  ui: ['core', 'db', 'query', 'render', 'cli'],
-  // '..': the demo generator in fixtures/, shipped with the package
-  commands: ['core', 'db', 'query', 'notify', 'import', 'redis', 'rearq', 'render', 'server', 'ui', 'cli', '..'],
-  cli: ['core', 'db', 'query', 'notify', 'import', 'redis', 'rearq', 'server', 'render', 'commands'],
-};
+function layerTable(readme: string): Map<string, readonly string[]> {
+  const from = readme.indexOf('| folder | holds | may use |');
+  if (from < 0) throw new Error('README.md has no layer table (| folder | holds | may use |)');
+  const rows = readme.slice(from).split('\n').slice(2);
+  const table = new Map<string, readonly string[]>();
+  for (const row of rows) {
+    if (!row.startsWith('|')) break;
+    const cells = row.split('|').slice(1, -1).map((c) => c.trim());
+    const folder = /^`src\/([a-z]+)`$/.exec(cells[0]);
+    if (!folder || cells.length !== 3) throw new Error(`README layer table: a row that is not | \`src/NAME\` | … | … |: ${row}`);
+    const uses = cells[2] === 'nothing' ? [] : cells[2].replace(/\([^)]*\)/g, '').split(/[,;]/).map((w) => w.trim().replace(/`/g, ''));
+    table.set(folder[1], uses);
+  }
+  return table;
+}
+const MAY_IMPORT = layerTable(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'));
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
@@ -56,15 +55,32 @@ const FILES = sourceFiles(SRC);
 function upwardImports(path: string, text: string): string[] {
   const from = layerOf(path);
   return importsOf(join(SRC, path), text)
-    .filter((target) => layerOf(target) !== from && !(MAY_IMPORT[from] ?? []).includes(layerOf(target)))
+    .filter((target) => layerOf(target) !== from && !(MAY_IMPORT.get(from) ?? []).includes(layerOf(target)))
     .map((target) => `src/${path} → src/${target}`);
 }
-const layerOf = (path: string) => path.split('/')[0];
+/** the folder of src/ a path is in, or for a path beside src/ (../fixtures/x) that folder */
+const layerOf = (path: string) => (path.startsWith('../') ? path.split('/')[1] : path.split('/')[0]);
 
 describe('layers', () => {
   it('every folder of src/ has a rule', () => {
     const folders = [...new Set(FILES.map((f) => layerOf(relative(SRC, f))))].filter((l) => !l.endsWith('.ts'));
-    for (const l of folders) expect(MAY_IMPORT, `src/${l} has no rule in MAY_IMPORT`).toHaveProperty(l);
+    for (const l of folders) expect(MAY_IMPORT.has(l), `src/${l} has no row in the README's layer table`).toBe(true);
+    // and the table names no folder that is not there, and only folders it has a row for (or beside src/)
+    for (const [l, uses] of MAY_IMPORT) {
+      expect(folders, `the README's layer table has a row for src/${l}, which does not exist`).toContain(l);
+      for (const u of uses) expect(MAY_IMPORT.has(u) || u === 'fixtures', `src/${l} may use "${u}", which is no folder`).toBe(true);
+    }
+  });
+
+  it('the table points one way: no folder may use one that may use it, directly or through others', () => {
+    const reaches = (a: string, b: string, seen = new Set<string>()): boolean =>
+      (MAY_IMPORT.get(a) ?? []).some((u) => u === b || (!seen.has(u) && (seen.add(u), reaches(u, b, seen))));
+    for (const [l] of MAY_IMPORT) expect(reaches(l, l), `src/${l} reaches itself through the table`).toBe(false);
+  });
+
+  it('reads the README table as written: a cell of folders, "nothing", and folders beside src/ in backquotes', () => {
+    const t = layerTable('x\n| folder | holds | may use |\n| --- | --- | --- |\n| `src/a` | A | b, core; `fixtures` (the demo, shipped) |\n| `src/b` | B | core |\n| `src/core` | C | nothing |\n\nafter\n');
+    expect([...t]).toEqual([['a', ['b', 'core', 'fixtures']], ['b', ['core']], ['core', []]]);
   });
 
   it('no import runs upward', () => {
@@ -131,7 +147,7 @@ describe('the command registry', () => {
       for (const next of graph.get(node) ?? []) walk(next);
     };
     walk('cli/main');
-    const commandModules = [...reached].filter((m) => m.startsWith('commands/') && !['commands/registry', 'commands/groups'].includes(m));
+    const commandModules = [...reached].filter((m) => m.startsWith('commands/') && !['commands/groups'].includes(m));
     expect(commandModules).toEqual([]);
     // and the check sees command modules where they are imported statically
     expect(staticImportsOf(join(SRC, 'commands', 'index.ts'))).toContain('commands/overview');

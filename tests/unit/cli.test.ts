@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configThresholds, resolveConnection } from '../../src/cli/config.js';
+import { configThresholds, resolveConnection } from '../../src/toolkit/config.js';
 import { DEFAULT_RULES } from '../../src/query/alerts.js';
 import { DEFAULT_THRESHOLDS } from '../../src/query/health.js';
 import { parseThreshold, THRESHOLDS } from '../../src/query/thresholds.js';
@@ -187,7 +187,7 @@ describe('thresholds in the config file', () => {
 
   it('reads numbers and spans, and names a bad value', async () => {
     const cwd = ctxIn({ health: { warnStuck: 7, stuckAfter: '90m' }, alerts: { window: '2h', avgDuration: 12.5, webhook: 'https://x' } });
-    const { loadConfig } = await import('../../src/cli/config.js');
+    const { loadConfig } = await import('../../src/toolkit/config.js');
     const loaded = loadConfig({ stdout: { write: () => true }, stderr: { write: () => true }, stdin: {}, env: {}, cwd, now: () => new Date() });
     expect(configThresholds(loaded, 'health')).toEqual({ warnStuck: 7, stuckAfterMs: 5_400_000 });
     expect(configThresholds(loaded, 'alerts')).toEqual({ windowMs: 7_200_000, avgDurationSeconds: 12.5 });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { completionScript } from '../../src/cli/completion.js';
+import { completionScript } from '../../src/toolkit/completion.js';
 import { COMMANDS, GROUPS } from '../../src/commands/index.js';
 
 const program = { commands: COMMANDS, groups: GROUPS };

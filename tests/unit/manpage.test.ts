@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { version } from '../../src/cli/main.js';
 import { manPage } from '../../src/cli/manpage.js';
-import { GLOBAL_OPTIONS } from '../../src/cli/spec.js';
+import { GLOBAL_OPTIONS } from '../../src/toolkit/spec.js';
 import { COMMANDS } from '../../src/commands/index.js';
 import { REQUIRE_ALL } from '../helpers/databases.js';
 import { REPO_ROOT } from '../helpers/shared.js';

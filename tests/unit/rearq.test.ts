@@ -4,7 +4,7 @@ import { parseRedisUrl } from '../../src/redis/url.js';
 import { durationMs, errorFromResult } from '../../src/rearq/mapping.js';
 import { parseDelayMember } from '../../src/rearq/redis.js';
 import { encodeRearqTime, parseTables, rearqJson } from '../../src/rearq/schema.js';
-import { parseQueueMap } from '../../src/cli/rearq.js';
+import { parseQueueMap } from '../../src/toolkit/rearq.js';
 import { parseInstant } from '../../src/core/time.js';
 
 describe('Redis URLs', () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_KEYS } from '../../src/cli/settings.js';
+import { CONFIG_KEYS } from '../../src/toolkit/settings.js';
 import { COMMANDS } from '../../src/commands/index.js';
 import { manPage } from '../../src/cli/manpage.js';
 import { version } from '../../src/cli/main.js';

@@ -3,10 +3,10 @@
  * the database once (or every N seconds with --watch), print it through the
  * one output path (JSON, or the terminal page).
  */
-import type { ConnectionFlags } from '../cli/config.js';
-import { withDb } from '../cli/database.js';
-import { output, type OutputFlags, type Terminal } from '../cli/output.js';
-import { watch, watchSeconds } from '../cli/watch.js';
+import type { ConnectionFlags } from './config.js';
+import { withDb } from './database.js';
+import { output, type OutputFlags, type Terminal } from './output.js';
+import { watch, watchSeconds } from './watch.js';
 import type { Ctx } from '../core/io.js';
 import type { Db } from '../db/connect.js';
 

@@ -56,7 +56,7 @@ export const QUEUE_MAP_OPTION: OptionSpec = {
 /** The options every rearq command takes. */
 export const REARQ_OPTIONS: OptionSpec[] = [REARQ_DB_OPTION, REDIS_OPTION, REARQ_TABLES_OPTION];
 
-/** The config file's "rearq" section, already checked key by key when the file was read (cli/settings.ts). */
+/** The config file's "rearq" section, already checked key by key when the file was read (toolkit/settings.ts). */
 function section(config: LoadedConfig): NonNullable<ConfigFile['rearq']> {
   return (config.values as ConfigFile).rearq ?? {};
 }

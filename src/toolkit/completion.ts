@@ -2,7 +2,7 @@
  * Shell completion scripts, generated from the command specs: commands,
  * flags and fixed values (statuses, intervals, output formats, …).
  */
-import { GLOBAL_OPTIONS, type CommandSet, type CommandSpec, type OptionSpec } from './spec.js';
+import { GLOBAL_OPTIONS, type CommandSet, type CommandSpec, type OptionSpec } from '../toolkit/spec.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];

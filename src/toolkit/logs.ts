@@ -3,13 +3,13 @@
  * `logs list` (with --where and --view) and their values; and what the logs
  * commands share: --fields beside the output flags, the terminal they draw on.
  */
-import { loadConfig, type ConnectionFlags } from '../cli/config.js';
-import { output, type OutputFlags as PrintFlags, type Terminal } from '../cli/output.js';
+import { loadConfig, type ConnectionFlags } from './config.js';
+import { output, type OutputFlags as PrintFlags, type Terminal } from './output.js';
 import type { OptionSpec } from '../core/option.js';
 import type { Ctx } from '../core/io.js';
 import { csvList } from '../core/values.js';
 import { InvalidValue, UsageError } from '../core/errors.js';
-import { attributeName } from '../cli/spec.js';
+import { attributeName } from './spec.js';
 import { activeFilters, filterArgs, FILTERS, type ActiveFilter, type FilterDef } from '../query/filters.js';
 import { andWhere, describeWhereError, parseWhere, WhereError, type WhereExpr } from '../query/where.js';
 import { DETAIL_FIELDS } from '../query/present.js';

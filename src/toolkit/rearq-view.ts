@@ -1,7 +1,7 @@
 /** What the rearq commands share: paging and time flags, the view, table helpers. */
-import { OUTPUT_OPTION, output, type OutputFlags, type Terminal } from '../cli/output.js';
-import type { OptionSpec } from '../cli/spec.js';
-import type { RearqFlags } from '../cli/rearq.js';
+import { OUTPUT_OPTION, output, type OutputFlags, type Terminal } from './output.js';
+import type { OptionSpec } from './spec.js';
+import type { RearqFlags } from './rearq.js';
 import { writeOut, type Ctx } from '../core/io.js';
 import { nonNegativeInt, positiveInt } from '../core/values.js';
 import { parseTimeArg, resolveTimeArg, TIME_ARG_HELP, type TimeArg } from '../query/timearg.js';
@@ -51,7 +51,7 @@ export async function showRearqView<T>(
 ): Promise<void> {
   const out = output(opts, ctx);
   if (seconds !== null) {
-    const { watch } = await import('../cli/watch.js');
+    const { watch } = await import('./watch.js');
     const term = await out.terminal();
     return watch(ctx, seconds, async () => render(await compute(), term));
   }
