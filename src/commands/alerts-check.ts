@@ -16,9 +16,9 @@ import { describeBurnRules } from '../query/slo.js';
 import { formatThreshold, threshold, thresholdDefaults, thresholdOption, thresholdsOf } from '../query/thresholds.js';
 import { parseSpan } from '../query/timearg.js';
 import { filterCondition, type ActiveFilter } from '../query/filters.js';
-import { commandFilters, filterOptions, type OutputFlags } from '../toolkit/logs.js';
+import { commandFilters, filterOptions, type ReadFlags } from '../toolkit/logs.js';
 
-interface Opts extends OutputFlags {
+interface Opts extends ReadFlags {
   [threshold: string]: unknown;
   webhook?: string;
   email?: string[];
@@ -53,7 +53,7 @@ function describeRules(): string {
   );
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['alerts', 'check'],
   summary: 'evaluate the alert rules; print, post to a webhook, e-mail — once per cooldown',
   description: describeRules(),

@@ -17,7 +17,7 @@ interface Opts extends ConnectionFlags, ArchiveFlags, OutputFlags {
   batchSize: number;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['archive'],
   summary: 'copy the task log into a ClickHouse archive, incrementally, exactly once',
   description:

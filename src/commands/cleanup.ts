@@ -10,9 +10,9 @@ import type { Candidates, CleanupPlan } from '../query/cleanup.js';
 import { formatInt, plural } from '../render/format.js';
 import { intInRange, positiveInt } from '../core/values.js';
 import { filterCondition } from '../query/filters.js';
-import { commandFilters, filterOptions, type OutputFlags } from '../toolkit/logs.js';
+import { commandFilters, filterOptions, type ReadFlags } from '../toolkit/logs.js';
 
-interface Opts extends OutputFlags, ConnectionFlags, ArchiveFlags {
+interface Opts extends ReadFlags, ConnectionFlags, ArchiveFlags {
   archived?: boolean;
   [filter: string]: unknown;
   days: number;
@@ -23,7 +23,7 @@ interface Opts extends OutputFlags, ConnectionFlags, ArchiveFlags {
   vacuum?: boolean;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['cleanup'],
   summary: 'delete rows created more than --days ago, in short batches, safely',
   description:

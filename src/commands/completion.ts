@@ -1,7 +1,7 @@
 import type { Ctx } from '../core/io.js';
 import type { CommandSpec, Program } from '../toolkit/spec.js';
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<object> = {
   path: ['completion'],
   summary: 'print a shell completion script (bash, zsh or fish)',
   description: 'Completes commands, flags and fixed values (statuses, intervals, output formats). See the README for where to put it.',
@@ -11,7 +11,7 @@ export const spec: CommandSpec = {
     { command: 'tasklog completion bash > ~/.local/share/bash-completion/completions/tasklog', description: 'bash' },
     { command: 'tasklog completion fish > ~/.config/fish/completions/tasklog.fish', description: 'fish' },
   ],
-  async run(_opts: unknown, ctx: Ctx, args: string[], program: Program) {
+  async run(_opts: object, ctx: Ctx, args: string[], program: Program) {
     const { completionScript, SHELLS } = await import('../toolkit/completion.js');
     const shell = args[0];
     if (!(SHELLS as readonly string[]).includes(shell)) {

@@ -16,7 +16,7 @@ interface Opts extends ConnectionFlags, OutputFlags {
 export const DEMO_DEFAULT_ROWS = 5000;
 export const DEMO_MAX_ROWS = 100_000_000;
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['demo'],
   summary: 'create the table and fill it with realistic, deterministic demo data, then print the overview',
   description:

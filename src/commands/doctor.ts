@@ -13,7 +13,7 @@ interface Check {
   detail: string;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['doctor'],
   summary: 'check the connection, the table, its columns and the indexes a fast tasklog relies on',
   description:

@@ -5,10 +5,10 @@ import { WATCH_OPTION } from '../toolkit/watch.js';
 import type { TimeArg } from '../query/timearg.js';
 import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
 import { filterCondition } from '../query/filters.js';
-import { commandFilters, filterOptions, WINDOW_OWNS, type OutputFlags } from '../toolkit/logs.js';
+import { commandFilters, filterOptions, WINDOW_OWNS, type ReadFlags } from '../toolkit/logs.js';
 import { showView } from '../toolkit/view.js';
 
-interface Opts extends OutputFlags {
+interface Opts extends ReadFlags {
   periodHours: number;
   since?: TimeArg;
   limit: number;
@@ -16,7 +16,7 @@ interface Opts extends OutputFlags {
   [filter: string]: unknown;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['errors'],
   summary: 'failures of the window grouped by error signature, and by task',
   description:

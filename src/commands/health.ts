@@ -10,13 +10,17 @@ import { pickObjectives } from '../query/slo.js';
 import { csvList } from '../core/values.js';
 import { thresholdDefaults, thresholdOption, thresholdsOf } from '../query/thresholds.js';
 import { filterCondition } from '../query/filters.js';
-import { commandFilters, filterOptions, type OutputFlags } from '../toolkit/logs.js';
+import { commandFilters, filterOptions, type ReadFlags } from '../toolkit/logs.js';
 
-type Opts = OutputFlags & Record<string, unknown>;
+interface Opts extends ReadFlags {
+  slo?: string[];
+  /** the filters and the thresholds, by the names their tables give them */
+  [tableFlag: string]: unknown;
+}
 
 const THRESHOLDS = thresholdsOf('health');
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['health'],
   summary: 'django-cfg\'s TaskLog health check as a Nagios plugin: stuck tasks, last-hour failure rate, backlog',
   description:
@@ -43,7 +47,7 @@ export const spec: CommandSpec = {
   async run(opts: Opts, ctx: Ctx) {
     const { health, statusLine } = await import('../query/health.js');
     const thresholds = resolveThresholds(opts, ctx);
-    const slos = opts.slo ? pickObjectives(loadConfig(ctx).values.slos ?? [], opts.slo as string[]) : [];
+    const slos = opts.slo ? pickObjectives(loadConfig(ctx).values.slos ?? [], opts.slo) : [];
     const filters = commandFilters(opts, ctx);
     const h = await withDb(opts, ctx, { requireTable: true }, (db) => health(db, ctx.now(), thresholds, filterCondition(db, ctx.now(), { filters }), slos));
     await output(opts, ctx).print(h, () => {

@@ -16,7 +16,7 @@ interface Opts extends ConnectionFlags, OutputFlags {
   newIds?: boolean;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['import'],
   summary: 'upsert task log rows by job_id from NDJSON or CSV (an export of logs list), all or nothing',
   description:

@@ -2,7 +2,7 @@ import { EXIT, UsageError } from '../core/errors.js';
 import { isInteractive, type Ctx } from '../core/io.js';
 import type { CommandSpec } from '../toolkit/spec.js';
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<import('../ui/init.js').InitOptions> = {
   path: ['init'],
   summary: 'a wizard that writes the config file: database, connection test, table, user table, thresholds',
   description:

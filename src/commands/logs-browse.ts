@@ -3,14 +3,14 @@ import { withDb } from '../toolkit/database.js';
 import { isInteractive, type Ctx } from '../core/io.js';
 import { type CommandSpec } from '../toolkit/spec.js';
 import { intInRange } from '../core/values.js';
-import { filterOptions, filterValues, viewOptions, type OutputFlags } from '../toolkit/logs.js';
+import { filterOptions, filterValues, viewOptions, type ReadFlags } from '../toolkit/logs.js';
 
-interface Opts extends OutputFlags {
+interface Opts extends ReadFlags {
   pageSize?: number;
   [filter: string]: unknown;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['logs', 'browse'],
   summary: 'browse the rows on a terminal: filter, page, open one, jump to its related rows',
   description:

@@ -4,10 +4,11 @@ import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { intInRange, positiveInt } from '../core/values.js';
 import { formatInt } from '../render/format.js';
 import { DEFAULT_ORDERING, ESTIMATE_FROM, ORDERING_FIELDS, parseOrdering, type OrderTerm } from '../query/logs.js';
-import { commandFilters, FIELDS_OPTION, filterOptions, type OutputFlags } from '../toolkit/logs.js';
+import { commandFilters, FIELDS_OPTION, filterOptions, type ReadFlags } from '../toolkit/logs.js';
 import { OUTPUT_OPTION, output, type Output } from '../toolkit/output.js';
 
-interface Opts extends OutputFlags {
+interface Opts extends ReadFlags {
+  fields?: string[];
   ordering?: OrderTerm[];
   page: number;
   pageSize: number;
@@ -18,7 +19,7 @@ interface Opts extends OutputFlags {
 
 export const MAX_PAGE_SIZE = 1000;
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['logs', 'list'],
   summary: 'list task log rows: every filter of the API, search, ordering, pages, streaming',
   description:

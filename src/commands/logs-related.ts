@@ -2,15 +2,15 @@ import { withDb } from '../toolkit/database.js';
 import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { intInRange } from '../core/values.js';
-import { commandFilters, filterOptions, type OutputFlags } from '../toolkit/logs.js';
+import { commandFilters, filterOptions, type ReadFlags } from '../toolkit/logs.js';
 import { output } from '../toolkit/output.js';
 
-interface Opts extends OutputFlags {
+interface Opts extends ReadFlags {
   limit: number;
   [filter: string]: unknown;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['logs', 'related'],
   summary: 'other rows with the same job_id or task name, newest first',
   description: 'Newest created first (ties by id, descending); the filters of `logs list` (--where, --view too) narrow them. --json prints an array of list objects.',

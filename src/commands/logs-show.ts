@@ -1,10 +1,10 @@
 import { withDb } from '../toolkit/database.js';
 import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
-import type { OutputFlags } from '../toolkit/logs.js';
+import type { ReadFlags } from '../toolkit/logs.js';
 import { output } from '../toolkit/output.js';
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<ReadFlags> = {
   path: ['logs', 'show'],
   summary: 'one row in full: task, arguments, performance, result, error',
   description:
@@ -17,7 +17,7 @@ export const spec: CommandSpec = {
     { command: 'tasklog logs show 123', description: 'by id' },
     { command: 'tasklog logs show efdfd9dc3a2e4c68a92a6362d83cd9c7 --json', description: 'by job id, as JSON' },
   ],
-  async run(opts: OutputFlags, ctx: Ctx, args: string[]) {
+  async run(opts: ReadFlags, ctx: Ctx, args: string[]) {
     const ref = args[0];
     const { LogReader, notFound } = await import('../query/logs.js');
     const row = await withDb(opts, ctx, { requireTable: true }, async (db) => {

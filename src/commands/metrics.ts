@@ -5,19 +5,19 @@ import type { CommandSpec } from '../toolkit/spec.js';
 import { threshold, thresholdOption } from '../query/thresholds.js';
 import { PERIOD_OPTION, resolveWindow } from '../query/window.js';
 import { filterCondition } from '../query/filters.js';
-import { commandFilters, filterOptions, type OutputFlags } from '../toolkit/logs.js';
+import { commandFilters, filterOptions, type ReadFlags } from '../toolkit/logs.js';
 
 /** health's: tasklog_stuck_tasks counts what health calls stuck. */
 const STUCK_AFTER = threshold('health', 'stuckAfter');
 
-interface Opts extends OutputFlags {
+interface Opts extends ReadFlags {
   textfile?: string;
   periodHours: number;
   stuckAfter?: number;
   [filter: string]: unknown;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['metrics'],
   summary: 'the current state in the Prometheus text format, or written atomically for node_exporter',
   description:

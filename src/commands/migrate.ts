@@ -20,7 +20,7 @@ interface Opts extends ConnectionFlags, OutputFlags {
 
 const WHAT: Record<OwnIndexKind, string> = { search: 'search index', report: 'report index' };
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['migrate'],
   summary: "create the task log table as Django's migration does (idempotent); tasklog's own indexes on request",
   description:

@@ -13,7 +13,7 @@ interface Opts extends ConnectionFlags, OutputFlags {
   [filter: string]: unknown;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['overview'],
   summary: 'totals by queue and status, active queues and failures of the last 24 h',
   description:

@@ -6,7 +6,7 @@ import type { Ctx } from '../core/io.js';
 
 interface Opts extends RearqFlags, OutputFlags {}
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['rearq', 'cancel'],
   summary: "cancel ReArq jobs as ReArq's server does (queued, deferred or in_progress only)",
   description:

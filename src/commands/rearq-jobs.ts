@@ -13,7 +13,7 @@ interface Opts extends PagingFlags {
 
 export const JOB_FIELDS = ['id', 'task', 'args', 'kwargs', 'job_retry', 'job_retries', 'job_retry_after', 'job_id', 'enqueue_time', 'expire_time', 'status'] as const;
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['rearq', 'jobs'],
   summary: "ReArq's jobs (rearq_job) with the filters of ReArq's server, newest first",
   description:

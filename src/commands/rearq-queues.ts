@@ -9,7 +9,7 @@ interface Opts extends RearqFlags, OutputFlags {
   watch?: boolean | number;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['rearq', 'queues'],
   summary: "ReArq's queues: stream entries, consumer groups (pending, lag), delayed jobs, open jobs",
   description:

@@ -17,7 +17,7 @@ interface Opts extends RearqFlags, OutputFlags {
   dryRun?: boolean;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['rearq', 'requeue'],
   summary: 'enqueue ReArq jobs again: a new job with the same task and arguments, the original untouched',
   description:

@@ -13,7 +13,7 @@ interface Opts extends PagingFlags {
 
 const FIELDS = ['id', 'worker', 'success', 'msg_id', 'result', 'start_time', 'finish_time', 'job'] as const;
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['rearq', 'results'],
   summary: "ReArq's attempts (rearq_job_results) with the filters of ReArq's server, newest first",
   description:

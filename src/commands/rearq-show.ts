@@ -6,7 +6,7 @@ import { RuntimeFailure } from '../core/errors.js';
 
 interface Opts extends RearqFlags, OutputFlags {}
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['rearq', 'show'],
   summary: 'one ReArq job: its row, every attempt in order, and with Redis where it is',
   description:

@@ -5,7 +5,7 @@ import type { Ctx } from '../core/io.js';
 
 interface Opts extends RearqFlags, OutputFlags {}
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['rearq', 'tasks'],
   summary: 'every task seen in rearq_job: enabled or not (rearq:task), jobs, successes, failures, last run',
   description:

@@ -9,7 +9,7 @@ interface Opts extends RearqFlags, OutputFlags {
   watch?: boolean | number;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['rearq', 'workers'],
   summary: "ReArq's workers from rearq:worker: heartbeat, online or offline, attempts by success",
   description:

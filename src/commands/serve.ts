@@ -59,7 +59,7 @@ export function resolveToken(opts: { token?: string; tokenFile?: string }, ctx: 
   return token;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['serve'],
   summary: "django-cfg's task log API (/cfg/tasks/logs/), /metrics, /healthz and a dashboard over HTTP, read-only",
   description:

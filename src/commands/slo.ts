@@ -3,15 +3,15 @@ import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { WATCH_OPTION } from '../toolkit/watch.js';
 import type { Ctx } from '../core/io.js';
 import { describeBurnRules, pickObjectives, SLO_ACCEPTS } from '../query/slo.js';
-import type { OutputFlags } from '../toolkit/logs.js';
+import type { ReadFlags } from '../toolkit/logs.js';
 import { showView } from '../toolkit/view.js';
 
-interface Opts extends OutputFlags {
+interface Opts extends ReadFlags {
   prometheusRules?: boolean;
   watch?: boolean | number;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['slo'],
   summary: 'service-level objectives: attainment, error budget, burn rates and page/ticket status',
   description:

@@ -4,10 +4,10 @@ import { WATCH_OPTION } from '../toolkit/watch.js';
 import type { TimeArg } from '../query/timearg.js';
 import { PERIOD_OPTION, resolveWindow, SINCE_OPTION, windowJson } from '../query/window.js';
 import { filterCondition } from '../query/filters.js';
-import { commandFilters, describeFilters, filterOptions, WINDOW_OWNS, type OutputFlags } from '../toolkit/logs.js';
+import { commandFilters, describeFilters, filterOptions, WINDOW_OWNS, type ReadFlags } from '../toolkit/logs.js';
 import { showView } from '../toolkit/view.js';
 
-interface Opts extends OutputFlags {
+interface Opts extends ReadFlags {
   periodHours: number;
   since?: TimeArg;
   by?: 'task' | 'queue';
@@ -15,7 +15,7 @@ interface Opts extends OutputFlags {
   [filter: string]: unknown;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['stats'],
   summary: 'success rate, durations and percentiles, queue wait, retries — for a window, a task or a queue',
   description:

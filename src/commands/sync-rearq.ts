@@ -9,7 +9,7 @@ interface Opts extends RearqFlags, OutputFlags {
   dryRun?: boolean;
 }
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['sync', 'rearq'],
   summary: "fill the task log from ReArq's database: one row per job, upserted by job_id, incremental",
   description:

@@ -6,10 +6,10 @@ import { checkTimeZone, INTERVALS, type Interval } from '../query/buckets.js';
 import type { TimeArg } from '../query/timearg.js';
 import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
 import { filterCondition } from '../query/filters.js';
-import { commandFilters, describeFilters, filterOptions, WINDOW_OWNS, type OutputFlags } from '../toolkit/logs.js';
+import { commandFilters, describeFilters, filterOptions, WINDOW_OWNS, type ReadFlags } from '../toolkit/logs.js';
 import { showView } from '../toolkit/view.js';
 
-interface Opts extends OutputFlags {
+interface Opts extends ReadFlags {
   periodHours: number;
   since?: TimeArg;
   interval: Interval;
@@ -20,7 +20,7 @@ interface Opts extends OutputFlags {
 
 export const MAX_MINUTE_WINDOW_HOURS = 24;
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<Opts> = {
   path: ['timeline'],
   summary: 'tasks per minute, hour or day: total, successful, failed, average duration — as a chart',
   description:

@@ -3,9 +3,9 @@ import { loadConfig } from '../toolkit/config.js';
 import { output } from '../toolkit/output.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import type { Ctx } from '../core/io.js';
-import { savedViews, type OutputFlags } from '../toolkit/logs.js';
+import { savedViews, type ReadFlags } from '../toolkit/logs.js';
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec<ReadFlags> = {
   path: ['views'],
   summary: 'the saved views of the config file ("views"), with how many rows each selects',
   description:
@@ -17,7 +17,7 @@ export const spec: CommandSpec = {
     { command: 'tasklog views', description: 'each view, its expression and its row count' },
     { command: 'tasklog logs list --view payments-failing', description: 'the rows of a view' },
   ],
-  async run(opts: OutputFlags, ctx: Ctx) {
+  async run(opts: ReadFlags, ctx: Ctx) {
     const views = savedViews(ctx);
     const out = output(opts, ctx);
     if (views.size === 0 && !out.machine) {

@@ -4,7 +4,7 @@
  * commands share: --fields beside the output flags, the terminal they draw on.
  */
 import { loadConfig, type ConnectionFlags } from './config.js';
-import { output, type OutputFlags as PrintFlags, type Terminal } from './output.js';
+import { output, type OutputFlags, type Terminal } from './output.js';
 import type { OptionSpec } from '../core/option.js';
 import type { Ctx } from '../core/io.js';
 import { csvList } from '../core/values.js';
@@ -14,9 +14,8 @@ import { activeFilters, filterArgs, FILTERS, type ActiveFilter, type FilterDef }
 import { andWhere, describeWhereError, parseWhere, WhereError, type WhereExpr } from '../query/where.js';
 import { DETAIL_FIELDS } from '../query/present.js';
 
-export interface OutputFlags extends ConnectionFlags, PrintFlags {
-  fields?: string[];
-}
+/** What every command that reads the task log takes: the connection and the output flags. */
+export interface ReadFlags extends ConnectionFlags, OutputFlags {}
 
 export const FIELDS_OPTION: OptionSpec = {
   flags: '--fields <a,b,…>',
@@ -32,7 +31,7 @@ export const FIELDS_OPTION: OptionSpec = {
 };
 
 /** The terminal a logs screen draws on (browse keeps it for every page). */
-export function viewOptions(opts: OutputFlags, ctx: Ctx): Promise<Terminal> {
+export function viewOptions(opts: ReadFlags, ctx: Ctx): Promise<Terminal> {
   return output(opts, ctx).terminal();
 }
 

@@ -19,7 +19,7 @@ export interface Example {
 /** A command's exit code; nothing means 0. */
 export type RunResult = number | void;
 
-export interface CommandSpec {
+export interface CommandSpec<O = any> {
   /** words after `tasklog`: ['overview'], ['logs', 'list'] */
   path: string[];
   summary: string;
@@ -40,7 +40,7 @@ export interface CommandSpec {
    * positional arguments. Heavy modules (database drivers, renderers, prompts) are
    * imported inside, so that --help and other commands never load them.
    */
-  run(opts: any, ctx: Ctx, args: string[], program: Program): Promise<RunResult>;
+  run(opts: O, ctx: Ctx, args: string[], program: Program): Promise<RunResult>;
 }
 
 /** What a command may ask of the program around it: every command's spec (loaded on demand; completion needs them). */
