@@ -131,7 +131,16 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
     throw new UsageError(`${options.writes}, and ${target.display} is a ${dialect.productName} archive that only \`tasklog archive\` writes (point --db at the application's database)`);
   }
   const timeoutMs = settings.connectTimeoutMs;
-  const pool = new Pool(async () => reportingFailures(await withTimeout(dialect.openConnection(target, timeoutMs, options.create ? { ...options.session, create: true } : options.session), timeoutMs + 1000), target), options.poolSize ?? dialect.maxConnections);
+  // a connection the pool opens later (the server restarted, a connection dropped) fails as a statement does: a
+  // DatabaseError, which serve answers with 503 — not as an error of tasklog's own
+  const open = async () => {
+    try {
+      return reportingFailures(await withTimeout(dialect.openConnection(target, timeoutMs, options.create ? { ...options.session, create: true } : options.session), timeoutMs + 1000), target);
+    } catch (err) {
+      throw asDatabaseError(err, target);
+    }
+  };
+  const pool = new Pool(open, options.poolSize ?? dialect.maxConnections);
   const close = () => pool.close();
   const sql = pooledSql(pool);
   try {
@@ -204,17 +213,20 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
   }
 }
 
+/** A driver's failure as a DatabaseError naming the database (the driver's words in one line, the password redacted); tasklog's own errors as they are. */
+function asDatabaseError(err: unknown, target: Target): Error {
+  if (err instanceof TasklogError) return err;
+  const detail = redact(shortMessage((err as Error)?.message ?? String(err)), target);
+  return new DatabaseError(detail, target.display, errorCode(err), err);
+}
+
 /**
  * Every statement's failure becomes a DatabaseError naming the database, with
  * the driver's words in one line and the password redacted: the one place
  * that tells a database failure from any other error.
  */
 function reportingFailures(conn: DriverConnection, target: Target): DriverConnection {
-  const failure = (err: unknown) => {
-    if (err instanceof TasklogError) return err;
-    const detail = redact(shortMessage((err as Error)?.message ?? String(err)), target);
-    return new DatabaseError(detail, target.display, errorCode(err), err);
-  };
+  const failure = (err: unknown) => asDatabaseError(err, target);
   const copyLines = conn.copyLines?.bind(conn);
   const streamRecords = conn.streamRecords?.bind(conn);
   const insert = conn.insert?.bind(conn);

@@ -256,6 +256,28 @@ describe.each(backends.filter((b) => b.backend !== 'sqlite'))('tasklog serve on 
     }
   });
 
+  it.skipIf(skip)('requests in flight when the database goes away get 503, never 500, also those that need a new connection then', async () => {
+    // a restart as the server sees one: its connections drop while requests are queued for the pool, and
+    // new connections are refused for a moment; each request's answer is 200 (before) or 503 (after), then 200 again
+    const s = await startTasklog(['--db', proxied, '--connect-timeout', '2'], { TASKLOG_NOW: NOW });
+    try {
+      expect((await fetchAnswer(s.url, '/cfg/tasks/logs/overview/')).status).toBe(200);
+      const paths = ['/cfg/tasks/logs/?page=2', '/cfg/tasks/logs/stats/', '/cfg/tasks/logs/overview/', '/cfg/tasks/logs/7/', '/cfg/tasks/logs/timeline/', '/', '/logs/3'];
+      const inFlight = Array.from({ length: 48 }, (_, i) => fetchAnswer(s.url, paths[i % paths.length]));
+      await new Promise((r) => setTimeout(r, 30));
+      await proxy.down();
+      const statuses = (await Promise.all(inFlight)).map((a) => a.status);
+      expect(statuses.filter((st) => st !== 200 && st !== 503)).toEqual([]);
+      expect(statuses).toContain(503);
+      await proxy.up();
+      expect((await fetchAnswer(s.url, '/cfg/tasks/logs/overview/')).status).toBe(200);
+    } finally {
+      await proxy.up().catch(() => undefined);
+      await s.stop();
+    }
+    expect(s.stderr()).not.toMatch(/ 500 /);
+  });
+
   it.skipIf(skip)('a request past its deadline (--statement-timeout) gets 503 at the deadline, and the server answers the next ones', async () => {
     const s = await startTasklog(['--db', proxied, '--statement-timeout', '1'], { TASKLOG_NOW: NOW });
     try {
