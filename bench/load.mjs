@@ -4,8 +4,10 @@
 // 1,000,000-row tables of `npm run bench` (bench/.data/tasklog-1m.sqlite and PostgreSQL database
 // tasklog_bench_1m; this script only reads them: run `npm run bench` once to make them). Prints
 // per backend the requests per second, p50/p99 latency, the answers by status class (zero 5xx is
-// the target), the server's RSS after the warm-up and at the end (the target: at most +20%), and
-// its connections to the database at the end.
+// the target), the server's RSS at the start and at the end (the target: at most +20%) with a sample
+// every 30 s between, and its connections to the database at the end. The start is taken after a
+// warm-up: every path once, then the mix from all 64 connections for --warm-seconds (30), so the
+// heap has grown to what 64 requests in flight need; the RSS after the one-at-a-time part is printed too.
 //
 // With --restart-pg, PostgreSQL is restarted in the middle of the PostgreSQL run
 // (pg_ctlcluster --skip-systemctl-redirect VERSION CLUSTER restart; it is restarted for everyone
@@ -13,7 +15,7 @@
 // while it was away, the first 200 after it, and any 5xx outside that window (the target: none).
 //
 //   apt-get install wrk
-//   node bench/load.mjs [--backends sqlite,postgres] [--seconds 300] [--restart-pg 15/main]
+//   node bench/load.mjs [--backends sqlite,postgres] [--seconds 300] [--warm-seconds 30] [--restart-pg 15/main]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -30,6 +32,7 @@ const opt = (name, dflt) => {
 };
 const backends = opt('--backends', 'sqlite,postgres').split(',');
 const seconds = Number(opt('--seconds', '300'));
+const warmSeconds = Number(opt('--warm-seconds', '30'));
 const restartPg = opt('--restart-pg', null);
 const CONNECTIONS = 64;
 const SIZE = { name: '1m', rows: 1_000_000, label: '1,000,000' };
@@ -88,8 +91,13 @@ function done(summary, latency, requests)
 end
 `;
 
-function rssMb(pid) {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+/**
+ * The server's own memory: RssAnon (heap, stacks, buffers) — not RssFile, the pages of the SQLite file
+ * it maps (mmap_size), which are the kernel's page cache shared with every reader and grow to the
+ * file's size as it is read; VmRSS, the sum, is printed beside it
+ */
+function rssMb(pid, field = 'RssAnon') {
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 }
 
 function get(base, path, timeoutMs = 60_000) {
@@ -162,9 +170,20 @@ for (const backend of backends) {
       const status = await get(server.url, path);
       if (status !== 200) log(`  warm-up: ${path} answered ${status}`);
     }
+    const rssSequential = rssMb(pid);
+    // then the same mix from all 64 connections for --warm-seconds: the heap grows to what 64
+    // requests in flight need before the measured run starts, so start and end compare like with like
+    if (warmSeconds > 0) {
+      log(`  warm-up under load: ${CONNECTIONS} connections for ${warmSeconds} s (RSS ${rssSequential.toFixed(0)} MB after one request at a time)`);
+      const warm = spawnSync('wrk', ['-t', '2', '-c', String(CONNECTIONS), '-d', `${warmSeconds}s`, '--timeout', '60s', '-s', script, server.url], { encoding: 'utf8' });
+      if (warm.status !== 0) throw new Error(`wrk warm-up failed: ${warm.stderr}`);
+    }
     const rssStart = rssMb(pid);
     const started = Date.now();
     let rssMax = rssStart;
+    // the RSS every 30 s of the run: a plateau or a slope
+    const series = [{ s: 0, mb: rssStart }];
+    const seriesTimer = setInterval(() => series.push({ s: Math.round((Date.now() - started) / 1000), mb: rssMb(pid) }), 30_000);
     // RSS under load: once a tenth of the run has passed (the heap grown to what 64 requests in flight need), and at the end
     let rssLoaded = null;
     const sampler = setInterval(() => {
@@ -203,12 +222,15 @@ for (const backend of backends) {
     probing = false;
     await probe;
     clearInterval(sampler);
+    clearInterval(seriesTimer);
     const rssEnd = rssMb(pid);
+    const vmRssEnd = rssMb(pid, 'VmRSS');
+    series.push({ s: Math.round(elapsed), mb: rssEnd });
     const connections = backend === 'postgres' ? dbConnections(pid) : null;
     const m = /RESULT (\{.*\})/.exec(wrkOut);
     if (!m) throw new Error(`wrk gave no result: ${wrkOut}`);
     const w = JSON.parse(m[1]);
-    const row = { backend, seconds: elapsed, ...w, rps: w.requests / (w.duration_us / 1e6), rssStart, rssLoaded, rssEnd, rssMax, connections, restart };
+    const row = { backend, seconds: elapsed, ...w, rps: w.requests / (w.duration_us / 1e6), rssSequential, rssStart, rssLoaded, rssEnd, rssMax, vmRssEnd, series, connections, restart };
     if (restart) {
       // the window: from the restart until the probe's first 200 after it
       const firstOk = probes.find((p) => p.at >= restart.from && p.status === 200);
@@ -243,12 +265,14 @@ for (const backend of backends) {
 
 const ms = (us) => (us / 1000).toFixed(us < 100_000 ? 1 : 0);
 const lines = [
-  `| database | seconds | requests/s | p50 ms | p99 ms | 2xx | 4xx | 5xx | socket errors | RSS MB: after warm-up, at 10% of the run, end (max) | end / at 10% | end / after warm-up | DB connections at end |`,
-  `|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|`,
+  `| database | seconds | requests/s | p50 ms | p99 ms | 2xx | 4xx | 5xx | socket errors | RssAnon MB: one at a time, start (after the warm-up under load), at 10% of the run, end (max) | end / start | end / at 10% | VmRSS MB at end (with the mapped file) | DB connections at end |`,
+  `|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|`,
   ...results.map(
     (r) =>
-      `| ${r.backend} | ${r.seconds.toFixed(0)} | ${r.rps.toFixed(1)} | ${ms(r.p50_us)} | ${ms(r.p99_us)} | ${r.s2xx} | ${r.s4xx} | ${r.s5xx}${r.restart ? ` (${r.fiveHundredsDuring} while PostgreSQL restarted, ${r.fiveHundredsOutside} outside)` : ''} | ${r.connect + r.read + r.write + r.timeout} | ${r.rssStart.toFixed(0)}, ${r.rssLoaded?.toFixed(0)}, ${r.rssEnd.toFixed(0)} (${r.rssMax.toFixed(0)}) | ${(r.rssEnd / r.rssLoaded).toFixed(2)} | ${(r.rssEnd / r.rssStart).toFixed(2)} | ${r.connections ?? '—'} |`,
+      `| ${r.backend} | ${r.seconds.toFixed(0)} | ${r.rps.toFixed(1)} | ${ms(r.p50_us)} | ${ms(r.p99_us)} | ${r.s2xx} | ${r.s4xx} | ${r.s5xx}${r.restart ? ` (${r.fiveHundredsDuring} while PostgreSQL restarted, ${r.fiveHundredsOutside} outside)` : ''} | ${r.connect + r.read + r.write + r.timeout} | ${r.rssSequential.toFixed(0)}, ${r.rssStart.toFixed(0)}, ${r.rssLoaded?.toFixed(0)}, ${r.rssEnd.toFixed(0)} (${r.rssMax.toFixed(0)}) | ${(r.rssEnd / r.rssStart).toFixed(2)} | ${(r.rssEnd / r.rssLoaded).toFixed(2)} | ${r.vmRssEnd.toFixed(0)} | ${r.connections ?? '—'} |`,
   ),
+  '',
+  ...results.map((r) => `RssAnon of the ${r.backend} server every 30 s (s: MB): ${r.series.map((p) => `${p.s}: ${p.mb.toFixed(0)}`).join(', ')}`),
 ];
 process.stdout.write(`${CONNECTIONS} connections, the mix of ${PATHS.length} paths round-robin, ${SIZE.label} rows, now = ${NOW}\n\n${lines.join('\n')}\n`);
 for (const r of results.filter((x) => x.restart)) {
