@@ -145,3 +145,10 @@ export function ownIndexName(table: string, kind: OwnIndexKind, maxLength: numbe
   const digest = namesDigest([t, kind], 8);
   return `tasklog_${t.slice(0, max - 'tasklog_'.length - digest.length - kind.length - 2)}_${digest}_${kind}`;
 }
+
+/**
+ * The text columns `--search` looks in (with the user's username and email) and the search index holds, in this order:
+ * task name, job id, queue, error, worker.
+ */
+export const SEARCH_COLUMNS = ['task_name', 'job_id', 'queue_name', 'error_message', 'worker_id'] as const;
+export type SearchColumn = (typeof SEARCH_COLUMNS)[number];

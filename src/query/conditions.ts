@@ -4,6 +4,7 @@
  * statement, the same indexes — whichever way it was asked for.
  */
 import type { Db } from '../db/connect.js';
+import { SEARCH_COLUMNS } from '../db/schema.js';
 import { groupSqlWith, type StatusGroup } from './status.js';
 
 export interface FilterEnv {
@@ -69,4 +70,19 @@ export function hasErrorSql(e: FilterEnv): string {
 /** a condition standard SQL never makes NULL, kept so on every database (dialect's neverNullSql) */
 function neverNull(sql: string, e: FilterEnv): string {
   return e.db.dialect.neverNullSql ? e.db.dialect.neverNullSql(sql) : sql;
+}
+
+/**
+ * `column` holds `term`, case-insensitively over all of Unicode (the search's fold). On a column the search index
+ * holds (`tasklog migrate --search-index`), the index's own condition for the term — every row whose indexed
+ * columns hold it, a superset — goes first, for the planner to read the index by; the fold then decides, so the
+ * rows are the same with or without the index. Only where the condition is not negated (`positive`): a NULL
+ * column makes the fold NULL and the pair FALSE, which NOT would turn into a match.
+ */
+export function containsCondition(column: string, term: string, e: FilterEnv, positive = true): Condition {
+  const d = e.db.dialect;
+  const exact = d.foldContains(e.col(column), term);
+  if (!positive || !e.db.ownIndexes?.has('search') || !(SEARCH_COLUMNS as readonly string[]).includes(column)) return exact;
+  const index = d.indexedSearch?.(e.db.table, e.col, term, null);
+  return index ? { sql: `(${index.sql} AND ${exact.sql})`, bindings: [...index.bindings, ...exact.bindings] } : exact;
 }

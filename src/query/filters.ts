@@ -10,7 +10,8 @@ import type { OptionSpec } from '../core/option.js';
 import { csvList, nonNegativeInt, parseBool } from '../core/values.js';
 import { InvalidValue, RuntimeFailure } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
-import { equalsSql, hasErrorSql, inSql, negate, statusGroupSql, type Condition, type FilterEnv, type Where } from './conditions.js';
+import { SEARCH_COLUMNS } from '../db/schema.js';
+import { containsCondition, equalsSql, hasErrorSql, inSql, negate, statusGroupSql, type Condition, type FilterEnv, type Where } from './conditions.js';
 import { STATUSES, type StatusGroup } from './status.js';
 import { parseTimeArg, resolveTimeArg, TIME_ARG_HELP, type TimeArg } from './timearg.js';
 import { parseWhere, whereConditions, WHERE_GROUPS, type WhereExpr } from './where.js';
@@ -86,14 +87,13 @@ export function searchTerms(text: string): string[] {
  */
 export const MAX_SEARCH_WORDS = 32;
 
-export const SEARCH_COLUMNS = ['task_name', 'job_id', 'queue_name', 'error_message', 'worker_id'] as const;
 
 const DECLARED: Declared[] = [
   exact('task_name', '--task <name>', 'task name, exact (ReArq\'s "task")'),
   {
     option: { flags: '--task-name <text>', description: 'task name contains TEXT, case-insensitive' },
     apply: (qb, v: string, e) => {
-      const { sql, bindings } = e.db.dialect.foldContains(e.col('task_name'), v);
+      const { sql, bindings } = containsCondition('task_name', v, e);
       qb.and(sql, bindings);
     },
   },

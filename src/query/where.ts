@@ -22,7 +22,7 @@
  */
 import { InvalidValue } from '../core/errors.js';
 import type { JsonStep } from '../db/dialect/types.js';
-import { equalsSql, hasErrorSql, inSql, statusGroupSql, type Condition, type FilterEnv } from './conditions.js';
+import { containsCondition, equalsSql, hasErrorSql, inSql, statusGroupSql, type Condition, type FilterEnv } from './conditions.js';
 import { STATUS_GROUPS, STATUSES, type StatusGroup } from './status.js';
 import { parseTimeArg, resolveTimeArg, type TimeArg } from './timearg.js';
 
@@ -517,18 +517,19 @@ export function andWhere(a: WhereExpr | undefined, b: WhereExpr | undefined): Wh
  */
 export function whereConditions(expr: WhereExpr, e: FilterEnv): Condition[] {
   const parts = expr.node.k === 'and' ? expr.node.parts : [expr.node];
-  return parts.map((p) => compile(p, e));
+  return parts.map((p) => compile(p, e, true));
 }
 
-function compile(node: WhereNode, e: FilterEnv): Condition {
+/** `positive`: the node is under an even number of `not`s (a condition an index may narrow first: containsCondition) */
+function compile(node: WhereNode, e: FilterEnv, positive: boolean): Condition {
   switch (node.k) {
     case 'and':
     case 'or': {
-      const parts = node.parts.map((p) => compile(p, e));
+      const parts = node.parts.map((p) => compile(p, e, positive));
       return { sql: `(${parts.map((p) => p.sql).join(node.k === 'and' ? ' AND ' : ' OR ')})`, bindings: parts.flatMap((p) => p.bindings) };
     }
     case 'not': {
-      const inner = compile(node.e, e);
+      const inner = compile(node.e, e, !positive);
       return { sql: `NOT (${inner.sql})`, bindings: inner.bindings };
     }
     case 'group':
@@ -542,7 +543,12 @@ function compile(node: WhereNode, e: FilterEnv): Condition {
     }
     case 'match': {
       const target = node.field.path.length ? json(node.field, e).text : e.col(node.field.name);
-      const c = node.how === 'contains' ? e.db.dialect.foldContains(target, node.text) : e.db.dialect.startsWith(target, node.text);
+      const c =
+        node.how === 'startswith'
+          ? e.db.dialect.startsWith(target, node.text)
+          : node.field.path.length
+            ? e.db.dialect.foldContains(target, node.text)
+            : containsCondition(node.field.name, node.text, e, positive && !node.negate);
       return node.negate ? { sql: `NOT (${c.sql})`, bindings: c.bindings } : c;
     }
     case 'in': {

@@ -12,6 +12,7 @@ import type { Db } from '../../src/db/connect.js';
 import { insertRows, type WritableRow } from '../../src/db/insert.js';
 import { ownIndexName } from '../../src/db/schema.js';
 import { apiFilters, filterCondition, filterNamed, searchTerms } from '../../src/query/filters.js';
+import { parseWhere } from '../../src/query/where.js';
 import { LogReader, parseOrdering, type LogQuery } from '../../src/query/logs.js';
 import { StatsQuery } from '../../src/query/stats.js';
 import { timeline } from '../../src/query/timeline.js';
@@ -55,6 +56,18 @@ const SEARCHES = [
 
 const ORDERINGS = ['-enqueue_time', 'task_name,-id', 'duration_ms', '-queue_name,created_at'];
 
+/** terms for the one-column contains of --task-name and --where, which the search index narrows first */
+const CONTAINS = ['timeout', 'ошибка', 'EXPORT_ÜBER', 'taxİ', 'KELVIN', 'straße', '100%', 'abc_def', 'ab', 'x', 'worker-1', 'deliver'];
+/** the --where shapes around a contains: positive ones the index may narrow, negated ones it must not (NULLs) */
+const CONTAINS_WHERE = (t: string) => [
+  `error_message contains '${t}'`,
+  `task_name contains '${t}' or worker_id contains '${t}'`,
+  `not (error_message contains '${t}')`,
+  `error_message not contains '${t}'`,
+  `not (not (queue_name contains '${t}')) and job_retries >= 0`,
+  `not (status = 'success' and error_message contains '${t}')`,
+];
+
 let ALL: (WritableRow & { id: number })[] = [];
 
 describe.each(backends)('tasklog indexes on $backend', ({ backend, skip }) => {
@@ -82,6 +95,15 @@ describe.each(backends)('tasklog indexes on $backend', ({ backend, skip }) => {
         const ids: string[] = [];
         for await (const r of reader.stream(q, 50)) ids.push(r.job_id);
         out.set(`rows ${api} ${words}`, ids);
+      }
+    }
+    for (const t of CONTAINS) {
+      const order = parseOrdering('-enqueue_time');
+      const byFlag: LogQuery = { filters: [{ def: filterNamed('task_name'), value: t }], order };
+      out.set(`--task-name ${t}`, [await reader.count(byFlag), (await reader.page(byFlag, 1, 25)).map((r) => r.job_id)]);
+      for (const where of CONTAINS_WHERE(t)) {
+        const q: LogQuery = { filters: [{ def: filterNamed('where'), value: parseWhere(where) }], order };
+        out.set(`--where ${where}`, [await reader.count(q), (await reader.page(q, 1, 25)).map((r) => r.job_id)]);
       }
     }
     for (const order of ORDERINGS) {
@@ -130,6 +152,23 @@ describe.each(backends)('tasklog indexes on $backend', ({ backend, skip }) => {
   });
 
   // MySQL/MariaDB compare by the column's collation, whose folds are not JavaScript's (İ, ß): there the baseline is itself
+  it.skipIf(skip)('without the indexes --task-name and a --where contains count what JavaScript counts, NULLs outside both a contains and its negation', () => {
+    const has = (v: string | null, t: string) => v !== null && v.toLowerCase().includes(t.toLowerCase());
+    for (const t of ['timeout', 'deliver', 'ab']) {
+      expect(before.get(`--task-name ${t}`), t).toEqual([ALL.filter((r) => has(r.task_name, t)).length, expect.any(Array)]);
+      const yes = ALL.filter((r) => has(r.error_message, t)).length;
+      const no = ALL.filter((r) => r.error_message !== null && !has(r.error_message, t)).length;
+      expect((before.get(`--where error_message contains '${t}'`) as number[])[0], t).toBe(yes);
+      expect((before.get(`--where not (error_message contains '${t}')`) as number[])[0], t).toBe(no);
+      expect((before.get(`--where error_message not contains '${t}'`) as number[])[0], t).toBe(no);
+    }
+    // not vacuous: some rows hold 'timeout' in their error, some hold another error, some none
+    const [yes, no] = [`--where error_message contains 'timeout'`, `--where not (error_message contains 'timeout')`].map((k) => (before.get(k) as number[])[0]);
+    expect(yes).toBeGreaterThan(0);
+    expect(no).toBeGreaterThan(0);
+    expect(yes + no).toBeLessThan(ALL.length);
+  });
+
   if (searchable) it.skipIf(skip)('without the indexes each search finds what JavaScript finds (the baseline the indexes must equal)', () => {
     for (const words of SEARCHES) {
       for (const api of [false, true]) {
@@ -222,6 +261,22 @@ describe.each(backends)('tasklog indexes on $backend', ({ backend, skip }) => {
         await new LogReader(db2, new Date(NOW)).count(q);
         const plan = await explain(count, bindings);
         expect(plan, count).toMatch(backend === 'sqlite' ? /VIRTUAL TABLE INDEX/ : /Bitmap Index Scan on tasklog_django_cfg_task_log_search/);
+      }
+      // a one-column contains (--task-name, --where) reads the search index too; under a not it does not
+      for (const [filter, indexed] of [
+        [{ def: filterNamed('task_name'), value: 'timeout' }, true],
+        [{ def: filterNamed('where'), value: parseWhere("error_message contains 'timeout' or worker_id contains 'timeout'") }, true],
+        [{ def: filterNamed('where'), value: parseWhere("not (error_message contains 'timeout')") }, false],
+      ] as const) {
+        const q: LogQuery = { filters: [filter], order: parseOrdering('-enqueue_time') };
+        const bindings: unknown[] = [];
+        const db2: Db = { ...db, query: (sql: string, b?: readonly unknown[]) => (bindings.push(...(b ?? [])), db.query(sql, b)) } as Db;
+        const count = (await statements((d) => new LogReader(d, new Date(NOW)).count(q))).find((x) => x.startsWith('SELECT COUNT(*) AS n'))!;
+        await new LogReader(db2, new Date(NOW)).count(q);
+        const plan = await explain(count, bindings);
+        const reads = backend === 'sqlite' ? /VIRTUAL TABLE INDEX/ : /Bitmap Index Scan on tasklog_django_cfg_task_log_search/;
+        if (indexed) expect(plan, count).toMatch(reads);
+        else expect(plan, count).not.toMatch(reads);
       }
     });
   }, 60_000);

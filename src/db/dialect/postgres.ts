@@ -1,12 +1,10 @@
 import { StringDecoder } from 'node:string_decoder';
-import { bareTable, createIndexName, metaIndexName, ownIndexName, type OwnIndexKind } from '../schema.js';
+import { bareTable, createIndexName, metaIndexName, ownIndexName, SEARCH_COLUMNS, type OwnIndexKind } from '../schema.js';
 import { DatabaseError, RuntimeFailure } from '../../core/errors.js';
 import { toIso, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
 import { asciiFoldSpecials, REPORT_COLUMNS, type IndexBuild, type OwnIndexes, describeNetworkError, errorCode, isAscii, errorMessage, likeEscape, sqlText, type Dialect, type JsonStep, type JsonValueSql, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
 
-/** the columns of the search index, in the order of SEARCH_COLUMNS (query/filters.ts) */
-const SEARCH_INDEX_COLUMNS = ['task_name', 'job_id', 'queue_name', 'error_message', 'worker_id'] as const;
 /** how often a build's progress is read from pg_stat_progress_create_index */
 const PROGRESS_EVERY_MS = 500;
 
@@ -113,7 +111,7 @@ export class PostgresDialect implements Dialect {
    * matches; || rather than concat_ws, which is not IMMUTABLE.
    */
   searchExpr(col: (c: string) => string): string {
-    const joined = SEARCH_INDEX_COLUMNS.map((c) => `coalesce(${col(c)}, '')`).join(' || chr(1) || ');
+    const joined = SEARCH_COLUMNS.map((c) => `coalesce(${col(c)}, '')`).join(' || chr(1) || ');
     return this.icu ? `lower((${joined}) COLLATE "und-x-icu")` : `lower(${joined})`;
   }
 

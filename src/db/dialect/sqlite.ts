@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { pythonJsonDumps } from '../json.js';
-import { createIndexName, metaIndexName, ownIndexName, type OwnIndexKind } from '../schema.js';
+import { createIndexName, metaIndexName, ownIndexName, SEARCH_COLUMNS, type OwnIndexKind } from '../schema.js';
 import { toDjangoText, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
 import { asciiFoldSpecials, asciiRuns, dollarPath, errorMessage, isAscii, REPORT_COLUMNS, sqlText, type Dialect, type IndexBuild, type JsonStep, type JsonValueSql, type OwnIndexes, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql, type TableExtent, type WindowPlan } from './types.js';
@@ -8,8 +8,6 @@ import { asciiFoldSpecials, asciiRuns, dollarPath, errorMessage, isAscii, REPORT
 /** the longest word searched with LIKE: SQLite's limit on a pattern is 50,000 bytes (its escapes and the two % included) */
 const LIKE_PATTERN_MAX = 20_000;
 
-/** the columns of the search index, in the order of SEARCH_COLUMNS (query/filters.ts) */
-const SEARCH_INDEX_COLUMNS = ['task_name', 'job_id', 'queue_name', 'error_message', 'worker_id'] as const;
 /** rows of the table indexed per transaction while the search index is built: writers wait at most one batch */
 const SEARCH_FILL_BATCH = 20_000;
 
@@ -210,7 +208,7 @@ export class SqliteDialect implements Dialect {
     if (grams.size === 0) return null;
     const match = [...grams].map((g) => `"${g.replace(/"/g, '""')}"`).join(' AND ');
     const fts = this.quote(ownIndexName(table, 'search', this.maxNameLength));
-    const exact = SEARCH_INDEX_COLUMNS.map((c) => this.foldContains(col(c), term));
+    const exact = SEARCH_COLUMNS.map((c) => this.foldContains(col(c), term));
     const users = userIds ? ` UNION ALL SELECT ${this.quote('id')} FROM ${this.quote(table)} WHERE ${this.quote('user_id')} IN (${userIds.sql})` : '';
     const userExact = userIds ? ` OR ${col('user_id')} IN (${userIds.sql})` : '';
     return {
@@ -385,16 +383,16 @@ function sqliteOwnIndexes(d: SqliteDialect): OwnIndexes {
   const triggers = (table: string, suffix: string) => ['insert', 'update', 'delete'].map((t) => `${name(table, 'search')}_${t}${suffix}`);
   const ftsSql = (table: string) => {
     const fts = q(name(table, 'search'));
-    return `CREATE VIRTUAL TABLE ${fts} USING fts5(${SEARCH_INDEX_COLUMNS.map(q).join(', ')}, tokenize = 'trigram', detail = 'none', content = '')`;
+    return `CREATE VIRTUAL TABLE ${fts} USING fts5(${SEARCH_COLUMNS.map(q).join(', ')}, tokenize = 'trigram', detail = 'none', content = '')`;
   };
   const triggerSql = (table: string, suffix: string) => {
     const t = q(table);
     const fts = q(name(table, 'search'));
-    const cols = SEARCH_INDEX_COLUMNS.map(q).join(', ');
-    const values = (row: string) => SEARCH_INDEX_COLUMNS.map((c) => searchText(`${row}.${q(c)}`)).join(', ');
+    const cols = SEARCH_COLUMNS.map(q).join(', ');
+    const values = (row: string) => SEARCH_COLUMNS.map((c) => searchText(`${row}.${q(c)}`)).join(', ');
     // a contentless FTS5 table forgets a row when told its indexed values; only a row it holds (during a build, one not yet reached is not)
     const forget = `INSERT INTO ${fts} (${fts}, rowid, ${cols}) SELECT 'delete', old.${q('id')}, ${values('old')} WHERE EXISTS (SELECT 1 FROM ${fts} WHERE rowid = old.${q('id')})`;
-    const changed = SEARCH_INDEX_COLUMNS.map((c) => `old.${q(c)} IS NOT new.${q(c)}`).join(' OR ') + ` OR old.${q('id')} IS NOT new.${q('id')}`;
+    const changed = SEARCH_COLUMNS.map((c) => `old.${q(c)} IS NOT new.${q(c)}`).join(' OR ') + ` OR old.${q('id')} IS NOT new.${q('id')}`;
     const [ins, upd, del] = triggers(table, suffix).map(q);
     return [
       `CREATE TRIGGER ${ins} AFTER INSERT ON ${t} BEGIN INSERT INTO ${fts} (rowid, ${cols}) VALUES (new.${q('id')}, ${values('new')}); END`,
@@ -419,7 +417,7 @@ function sqliteOwnIndexes(d: SqliteDialect): OwnIndexes {
       return out;
     },
     createSql(table, kind) {
-      return kind === 'report' ? [reportSql(table)] : [ftsSql(table), ...triggerSql(table, ''), `INSERT INTO ${q(name(table, 'search'))} (rowid, ${SEARCH_INDEX_COLUMNS.map(q).join(', ')}) SELECT ${q('id')}, ${SEARCH_INDEX_COLUMNS.map((c) => searchText(q(c))).join(', ')} FROM ${q(table)}`];
+      return kind === 'report' ? [reportSql(table)] : [ftsSql(table), ...triggerSql(table, ''), `INSERT INTO ${q(name(table, 'search'))} (rowid, ${SEARCH_COLUMNS.map(q).join(', ')}) SELECT ${q('id')}, ${SEARCH_COLUMNS.map((c) => searchText(q(c))).join(', ')} FROM ${q(table)}`];
     },
     async create(build: IndexBuild, table, kind) {
       if (kind === 'report') {
@@ -443,7 +441,7 @@ function sqliteOwnIndexes(d: SqliteDialect): OwnIndexes {
       const [ext] = await build.sql.query<{ lo: unknown; hi: unknown; n: unknown }>(`SELECT MIN(${id}) AS lo, MAX(${id}) AS hi FROM ${t}`);
       const lo = Number(ext.lo ?? 1);
       const hi = Number(ext.hi ?? 0);
-      const fill = `INSERT INTO ${fts} (rowid, ${SEARCH_INDEX_COLUMNS.map(q).join(', ')}) SELECT ${id}, ${SEARCH_INDEX_COLUMNS.map((c) => searchText(q(c))).join(', ')} FROM ${t} ` +
+      const fill = `INSERT INTO ${fts} (rowid, ${SEARCH_COLUMNS.map(q).join(', ')}) SELECT ${id}, ${SEARCH_COLUMNS.map((c) => searchText(q(c))).join(', ')} FROM ${t} ` +
         `WHERE ${id} >= ? AND ${id} < ? AND NOT EXISTS (SELECT 1 FROM ${fts} WHERE rowid = ${t}.${id})`;
       for (let from = lo; from <= hi; from += SEARCH_FILL_BATCH) {
         build.progress(from - lo, hi - lo + 1, 'rows');
