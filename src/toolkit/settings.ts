@@ -570,7 +570,7 @@ export function hideSecret(kind: Secret, text: string): string {
   if (kind === 'path') {
     try {
       const u = new URL(text);
-      return `${u.protocol}//${u.host}${text.length > `${u.protocol}//${u.host}`.length ? '/***' : ''}`;
+      return `${u.protocol}//${u.host}${u.pathname !== '/' || u.search || u.hash ? '/***' : ''}`;
     } catch {
       return '***';
     }
