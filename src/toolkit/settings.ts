@@ -13,7 +13,7 @@
  */
 import { ConfigError, RuntimeFailure, UsageError } from '../core/errors.js';
 import { isEmailAddress, isSmtpUrl, isWebhookUrl, SMTP_ACCEPTS, WEBHOOK_ACCEPTS } from '../notify/addresses.js';
-import { parseDatabaseUrl, redactUrlText, withUrlPassword } from '../db/url.js';
+import { parseDatabaseUrl, redactUrlText, withUrlPassword, type Target } from '../db/url.js';
 import type { TaskRule } from '../query/alerts.js';
 import { BadObjective, parseObjectives, SLO_ACCEPTS, type Slo } from '../query/slo.js';
 import { formatThreshold, KIND_ACCEPTS, THRESHOLDS, thresholdFromJson, type Threshold } from '../query/thresholds.js';
@@ -294,7 +294,7 @@ function withPasswordFromEnv(url: string, file: FileValues): string {
 }
 
 /** A database URL, its errors naming where it came from (`label`) rather than --db. */
-export function parseUrlAs(url: string, label: string, cwd: string) {
+export function parseUrlAs(url: string, label: string, cwd: string): Target {
   try {
     return parseDatabaseUrl(url, cwd);
   } catch (err) {
@@ -627,9 +627,4 @@ function readKey(spec: ConfigKey, v: unknown, path: string | null, warn: (key: s
     if (err instanceof BadValue) throw new ConfigError(path, spec.key + err.sub, err.accepts, err.got);
     throw err;
   }
-}
-
-/** A span key of the checked file in ms (its text was checked when read). */
-export function spanSetting(text: string | undefined): number | undefined {
-  return text === undefined ? undefined : parseSpan(text);
 }
