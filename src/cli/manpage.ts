@@ -5,7 +5,7 @@
 import { COMMANDS, GROUPS } from '../commands/index.js';
 import { EXIT_STATUS } from '../core/exit.js';
 import { PROGRAM_DESCRIPTION } from './program.js';
-import { CONFIG_KEYS } from '../toolkit/settings.js';
+import { SETTINGS, type Setting } from '../toolkit/settings.js';
 import { WHERE_FIELDS, WHERE_GRAMMAR, WHERE_GROUPS } from '../query/where.js';
 import { GLOBAL_OPTIONS, HELP_OPTION, VERSION_OPTION, type CommandSpec, type OptionSpec } from '../toolkit/spec.js';
 
@@ -42,14 +42,27 @@ function commandSection(spec: CommandSpec): string[] {
   return out;
 }
 
-/** Every key of the config file, from the table the file is checked against. */
+/** Where a setting is taken from, in order, as the settings table declares it. */
+function precedence(s: Setting): string {
+  const flags = (s.flags ?? []).map((f) => f.flag).join(' or ');
+  const from = [...(flags ? [flags] : []), ...(s.env ?? []).map((e) => `$${e}`), ...(s.file ? ['the config file'] : [])];
+  const shown = s.default === undefined ? undefined : s.show ? s.show(s.default) : s.default;
+  return `From ${from.join(', then ')}${shown === undefined ? '' : `; default ${typeof shown === 'string' ? shown : JSON.stringify(shown)}`}.`;
+}
+
+/** Every key of the config file, from the settings table the file is checked against. */
 function configSection(): string[] {
   const out = [
     '.SH CONFIG FILE',
-    esc('Every key is checked when the file is read: a bad value stops the command with one line naming the key and what it accepts (exit 2; health: 3), an unknown key is a warning. Flags win over the file. Keys with a dot are in a section: "alerts.webhook" is {"alerts": {"webhook": ...}}.'),
+    esc('Every key is checked when the file is read: a bad value stops the command with one line naming the key and what it accepts (exit 2; health: 3), an unknown key is a warning. Flags and environment variables win over the file, as each key says; tasklog config shows every setting in effect and where it came from. Keys with a dot are in a section: "alerts.webhook" is {"alerts": {"webhook": ...}}.'),
   ];
-  for (const k of CONFIG_KEYS) out.push('.TP', `.B ${esc(k.key)}`, esc(`${k.description}: ${k.accepts}.`));
+  for (const s of SETTINGS) if (s.file) out.push('.TP', `.B ${esc(s.name)}`, esc(`${s.description}: ${s.file.accepts}. ${precedence(s)}`));
   return out;
+}
+
+/** The environment variables of the settings table, each with its setting. */
+function settingsEnvironment(): string[] {
+  return SETTINGS.flatMap((s) => (s.env ?? []).flatMap((e) => ['.TP', `.B ${esc(e)}`, esc(`${s.description[0].toUpperCase()}${s.description.slice(1)} (${s.name}). ${precedence(s)}`)]));
 }
 
 /** The --where language, from its own tables (grammar, fields, groups). */
@@ -97,9 +110,7 @@ export function manPage(version: string): string {
   for (const spec of COMMANDS) lines.push(...commandSection(spec));
   lines.push(
     '.SH ENVIRONMENT',
-    '.TP', '.B TASKLOG_DATABASE_URL', esc('The database, when --db is not given.'),
-    '.TP', '.B DATABASE_URL', esc('The database, when neither --db nor TASKLOG_DATABASE_URL is set (the variable dj-database-url reads).'),
-    '.TP', '.B TASKLOG_SMTP_URL', esc('The SMTP server of alerts check --email (smtp://user:pass@host:587 or smtps://...).'),
+    ...settingsEnvironment(),
     '.TP', '.B XDG_CONFIG_HOME', esc('Where the global config file lives (default ~/.config).'),
     '.TP', '.B NO_COLOR', esc('Set to anything to turn colors off (also --no-color).'),
     '.TP', '.B FORCE_COLOR', esc('Force colors (1, 2 or 3) or turn them off (0), even off a terminal.'),

@@ -176,6 +176,19 @@ export const REGISTRY: readonly CommandEntry[] = [
   },
   {
     "path": [
+      "config"
+    ],
+    "summary": "every setting in effect and where it comes from: a flag, the environment, the config file or a default",
+    "args": [
+      {
+        "name": "setting"
+      }
+    ],
+    "options": 1,
+    "module": "config"
+  },
+  {
+    "path": [
       "migrate"
     ],
     "summary": "create the task log table as Django's migration does (idempotent); tasklog's own indexes on request",

@@ -1,7 +1,7 @@
-import { configThresholds, loadConfig, type LoadedConfig } from '../toolkit/config.js';
+import { resolveSetting, thresholdValues } from '../toolkit/config.js';
 import { withDb } from '../toolkit/database.js';
 import { output } from '../toolkit/output.js';
-import { spanSetting } from '../toolkit/settings.js';
+import { ALERTS_COOLDOWN, ALERTS_EMAIL, ALERTS_FROM, ALERTS_SMTP_URL, ALERTS_TASKS, ALERTS_WEBHOOK, SLOS } from '../toolkit/settings.js';
 import { RuntimeFailure, UsageError } from '../core/errors.js';
 import { ALERT_EXIT, ALERT_STATUS, exitDocs } from '../core/exit.js';
 import type { Ctx } from '../core/io.js';
@@ -13,7 +13,7 @@ import { emailList, isWebhookUrl, WEBHOOK_ACCEPTS } from '../notify/addresses.js
 import type { Delivery, RetryPolicy } from '../notify/channels.js';
 import { SLO_ALERT_PREFIX, type Alert, type AlertRules } from '../query/alerts.js';
 import { describeBurnRules } from '../query/slo.js';
-import { formatThreshold, threshold, thresholdDefaults, thresholdOption, thresholdsOf } from '../query/thresholds.js';
+import { formatThreshold, threshold, thresholdOption, thresholdsOf } from '../query/thresholds.js';
 import { parseSpan } from '../query/timearg.js';
 import { filterCondition, type ActiveFilter } from '../query/filters.js';
 import { commandFilters, filterOptions, type ReadFlags } from '../toolkit/logs.js';
@@ -31,8 +31,7 @@ interface Opts extends ReadFlags {
 }
 
 const THRESHOLDS = thresholdsOf('alerts');
-const DEFAULT_FROM = 'tasklog@localhost';
-const DEFAULT_COOLDOWN_MS = 3_600_000;
+const DEFAULT_FROM = ALERTS_FROM.default;
 
 /** The rules with their default thresholds, as the help says them (from the thresholds table). */
 function describeRules(): string {
@@ -77,8 +76,7 @@ export const spec: CommandSpec<Opts> = {
     { command: 'tasklog alerts check --email oncall@example.com --smtp-url smtp://mail:587 --dry-run', description: 'see what would be mailed' },
   ],
   async run(opts: Opts, ctx: Ctx) {
-    const cfg = loadConfig(ctx);
-    const plan = resolvePlan(opts, cfg, ctx);
+    const plan = resolvePlan(opts, ctx);
     const { evaluate } = await import('../query/alerts.js');
     // sending records each alert in a state table of the task log's database (its cooldown); evaluating only reads
     const writes = plan.channels && !plan.dryRun ? 'alerts check records what it sent in the database (--dry-run only reads)' : undefined;
@@ -120,21 +118,20 @@ interface Outcome {
   cleared: string[];
 }
 
-function resolvePlan(opts: Opts, cfg: LoadedConfig, ctx: Ctx): Plan {
-  const section = cfg.values.alerts ?? {};
-  const webhook = opts.webhook ?? section.webhook;
-  const emails = opts.email ?? section.email;
-  const smtpUrl = opts.smtpUrl ?? ctx.env.TASKLOG_SMTP_URL ?? section.smtpUrl;
+function resolvePlan(opts: Opts, ctx: Ctx): Plan {
+  const webhook = resolveSetting(ALERTS_WEBHOOK, opts, ctx).value;
+  const emails = resolveSetting(ALERTS_EMAIL, opts, ctx).value;
+  const smtpUrl = resolveSetting(ALERTS_SMTP_URL, opts, ctx).value;
   if (emails?.length && !smtpUrl) throw new UsageError('option --email needs an SMTP server: --smtp-url smtp://host:587, or TASKLOG_SMTP_URL');
   if (webhook && !isWebhookUrl(webhook)) throw new UsageError(`option '--webhook <url>' argument is invalid. expects ${WEBHOOK_ACCEPTS}`);
   return {
     now: ctx.now(),
-    rules: resolveRules(opts, cfg),
+    rules: resolveRules(opts, ctx),
     webhook,
     emails,
     smtpUrl,
-    from: opts.from ?? section.from ?? DEFAULT_FROM,
-    cooldownMs: opts.cooldown ?? spanSetting(section.cooldown) ?? DEFAULT_COOLDOWN_MS,
+    from: resolveSetting(ALERTS_FROM, opts, ctx).value!,
+    cooldownMs: resolveSetting(ALERTS_COOLDOWN, opts, ctx).value!,
     policy: { attempts: opts.retries, baseDelayMs: opts.retryDelay * 1000 },
     dryRun: Boolean(opts.dryRun),
     channels: Boolean(webhook || emails?.length),
@@ -142,10 +139,9 @@ function resolvePlan(opts: Opts, cfg: LoadedConfig, ctx: Ctx): Plan {
   };
 }
 
-/** Defaults, then the config file's "alerts" section, then flags. */
-function resolveRules(opts: Opts, cfg: LoadedConfig): AlertRules {
-  const rules: Record<string, unknown> = { ...thresholdDefaults('alerts'), ...configThresholds(cfg, 'alerts'), tasks: cfg.values.alerts?.tasks ?? [], slos: cfg.values.slos ?? [] };
-  for (const t of THRESHOLDS) if (opts[t.key] !== undefined) rules[t.field] = opts[t.key];
+/** Each threshold from its flag, the config file's "alerts" section, its default; the file's rules and objectives. */
+function resolveRules(opts: Opts, ctx: Ctx): AlertRules {
+  const rules = { ...thresholdValues('alerts', opts, ctx), tasks: resolveSetting(ALERTS_TASKS, opts, ctx).value!, slos: resolveSetting(SLOS, opts, ctx).value! };
   return rules as unknown as AlertRules;
 }
 

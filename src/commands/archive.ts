@@ -28,7 +28,7 @@ export const spec: CommandSpec<Opts> = {
     'nothing visible and the next run finishes the job: nothing lost, nothing twice. Only reads the source. Run one at ' +
     'a time (in cron: flock).',
   options: [
-    { flags: '--to <url>', description: 'the archive: clickhouse://[user[:password]@]host[:port]/database (HTTP interface, port 8123 by default)' },
+    { flags: '--to <url>', description: 'the archive: clickhouse://[user[:password]@]host[:port]/database (HTTP interface, port 8123 by default; default: $TASKLOG_ARCHIVE_URL, archive.url)' },
     CLUSTER_OPTION,
     { flags: '--since <time>', description: `only rows created since then (${TIME_ARG_HELP})`, parse: parseTimeArg },
     { flags: '--dry-run', description: 'count what would be archived, write nothing' },

@@ -1,5 +1,6 @@
 import { withDb } from '../toolkit/database.js';
-import { archiveRequired, resolveArchive, type ArchiveFlags, type ConnectionFlags } from '../toolkit/config.js';
+import { resolveArchive, resolveSetting, type ArchiveFlags, type ConnectionFlags } from '../toolkit/config.js';
+import { ARCHIVE_REQUIRED } from '../toolkit/settings.js';
 import { output, type Output } from '../toolkit/output.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { EXIT, RuntimeFailure, UsageError } from '../core/errors.js';
@@ -53,7 +54,7 @@ export const spec: CommandSpec<Opts> = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     checkFlags(opts, ctx);
-    if (opts.archived || archiveRequired(ctx)) {
+    if (resolveSetting(ARCHIVE_REQUIRED, opts, ctx).value) {
       if (commandFilters(opts, ctx).length > 0) throw new UsageError('cleanup --archived deletes by age alone: it takes no filters (--where, --view, …) yet');
       return cleanupArchived(opts, ctx);
     }

@@ -1,4 +1,5 @@
-import { configThresholds, loadConfig } from '../toolkit/config.js';
+import { resolveSetting, thresholdValues } from '../toolkit/config.js';
+import { SLOS } from '../toolkit/settings.js';
 import { withDb } from '../toolkit/database.js';
 import { output } from '../toolkit/output.js';
 import { UsageError } from '../core/errors.js';
@@ -8,7 +9,7 @@ import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import type { Thresholds } from '../query/health.js';
 import { pickObjectives } from '../query/slo.js';
 import { csvList } from '../core/values.js';
-import { thresholdDefaults, thresholdOption, thresholdsOf } from '../query/thresholds.js';
+import { thresholdOption, thresholdsOf } from '../query/thresholds.js';
 import { filterCondition } from '../query/filters.js';
 import { commandFilters, filterOptions, type ReadFlags } from '../toolkit/logs.js';
 
@@ -47,7 +48,7 @@ export const spec: CommandSpec<Opts> = {
   async run(opts: Opts, ctx: Ctx) {
     const { health, statusLine } = await import('../query/health.js');
     const thresholds = resolveThresholds(opts, ctx);
-    const slos = opts.slo ? pickObjectives(loadConfig(ctx).values.slos ?? [], opts.slo) : [];
+    const slos = opts.slo ? pickObjectives(resolveSetting(SLOS, opts, ctx).value!, opts.slo) : [];
     const filters = commandFilters(opts, ctx);
     const h = await withDb(opts, ctx, { requireTable: true }, (db) => health(db, ctx.now(), thresholds, filterCondition(db, ctx.now(), { filters }), slos));
     await output(opts, ctx).print(h, () => {
@@ -66,10 +67,9 @@ export const spec: CommandSpec<Opts> = {
   },
 };
 
-/** Defaults, then the config file's "health" section, then flags. */
+/** Each threshold from its flag, the config file's "health" section, its default; a critical one below its warning is refused. */
 export function resolveThresholds(opts: Opts, ctx: Ctx): Thresholds {
-  const t: Record<string, number> = { ...thresholdDefaults('health'), ...configThresholds(loadConfig(ctx), 'health') };
-  for (const o of THRESHOLDS) if (opts[o.key] !== undefined) t[o.field] = opts[o.key] as number;
+  const t = thresholdValues('health', opts, ctx);
   for (const [w, c] of [['warnStuck', 'critStuck'], ['warnFailureRate', 'critFailureRate'], ['warnQueued', 'critQueued']] as const) {
     if (t[c] < t[w]) throw new UsageError(`the critical threshold ${c} (${t[c]}) is below the warning ${w} (${t[w]})`);
   }

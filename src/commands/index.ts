@@ -4,6 +4,7 @@ import { spec as alertsCheck } from './alerts-check.js';
 import { spec as archive } from './archive.js';
 import { spec as cleanup } from './cleanup.js';
 import { spec as completion } from './completion.js';
+import { spec as config } from './config.js';
 import { spec as demo } from './demo.js';
 import { spec as doctor } from './doctor.js';
 import { spec as errors } from './errors.js';
@@ -32,6 +33,6 @@ import { spec as rearqTasks } from './rearq-tasks.js';
 import { spec as rearqCancel } from './rearq-cancel.js';
 import { spec as rearqRequeue } from './rearq-requeue.js';
 
-export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, views, stats, timeline, errors, slo, health, alertsCheck, cleanup, archive, metrics, serve, init, migrate, demo, importRows, rearqJobs, rearqResults, rearqShow, rearqWorkers, rearqQueues, rearqTasks, rearqCancel, rearqRequeue, syncRearq, doctor, completion];
+export const COMMANDS: CommandSpec[] = [overview, logsList, logsShow, logsRelated, logsBrowse, views, stats, timeline, errors, slo, health, alertsCheck, cleanup, archive, metrics, serve, init, config, migrate, demo, importRows, rearqJobs, rearqResults, rearqShow, rearqWorkers, rearqQueues, rearqTasks, rearqCancel, rearqRequeue, syncRearq, doctor, completion];
 
 export { GROUPS } from './groups.js';

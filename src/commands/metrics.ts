@@ -1,4 +1,5 @@
-import { configThresholds, loadConfig } from '../toolkit/config.js';
+import { resolveSetting } from '../toolkit/config.js';
+import { SLOS, thresholdSetting } from '../toolkit/settings.js';
 import { withDb } from '../toolkit/database.js';
 import type { Ctx } from '../core/io.js';
 import type { CommandSpec } from '../toolkit/spec.js';
@@ -41,10 +42,10 @@ export const spec: CommandSpec<Opts> = {
   async run(opts: Opts, ctx: Ctx) {
     const { metrics } = await import('../query/metrics.js');
     const filters = commandFilters(opts, ctx);
-    const config = loadConfig(ctx);
-    const stuckAfterMs = opts.stuckAfter ?? configThresholds(config, 'health')[STUCK_AFTER.field] ?? STUCK_AFTER.default;
+    const stuckAfterMs = resolveSetting(thresholdSetting(STUCK_AFTER), opts, ctx).value!;
+    const slos = resolveSetting(SLOS, opts, ctx).value!;
     const text = await withDb(opts, ctx, { requireTable: true }, (db) =>
-      metrics(db, ctx.now(), resolveWindow({ periodHours: opts.periodHours }, ctx.now()), stuckAfterMs, filterCondition(db, ctx.now(), { filters }), config.values.slos),
+      metrics(db, ctx.now(), resolveWindow({ periodHours: opts.periodHours }, ctx.now()), stuckAfterMs, filterCondition(db, ctx.now(), { filters }), slos),
     );
     if (!opts.textfile) {
       ctx.stdout.write(text);

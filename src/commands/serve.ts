@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { loadConfig, resolveConnection, type ConnectionFlags } from '../toolkit/config.js';
+import { resolveConnection, resolveSetting, type ConnectionFlags } from '../toolkit/config.js';
+import { SERVE_TOKEN, SLOS } from '../toolkit/settings.js';
 import { UsageError } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
 import type { CommandSpec } from '../toolkit/spec.js';
@@ -20,44 +19,10 @@ interface Opts extends ConnectionFlags {
   periodHours: number;
 }
 
-export const TOKEN_ENV = 'TASKLOG_SERVE_TOKEN';
+/** the variable of the setting serve.token */
+export const TOKEN_ENV = SERVE_TOKEN.env![0];
 const POOL_SIZE = 8;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
-/** what a client can send after "Bearer ": visible ASCII, no space (RFC 6750's b64token and more) */
-const TOKEN_CHARS = /^[\x21-\x7e]+$/;
-
-/**
- * The token of --token, --token-file or $TASKLOG_SERVE_TOKEN (an empty
- * variable counts as unset). Refused: a blank one (`--token "$UNSET"` would
- * otherwise open the server to anyone), or one with spaces or characters a
- * header cannot carry as they are, since the header is compared exactly.
- */
-export function resolveToken(opts: { token?: string; tokenFile?: string }, ctx: Ctx): string | undefined {
-  if (opts.token !== undefined && opts.tokenFile !== undefined) throw new UsageError('give --token or --token-file, not both');
-  let token: string | undefined;
-  let from: string;
-  if (opts.tokenFile !== undefined) {
-    from = `--token-file ${opts.tokenFile}`;
-    let text: string;
-    try {
-      text = readFileSync(resolve(ctx.cwd, opts.tokenFile), 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read --token-file ${opts.tokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    // the file's one line; its line break is not part of the token
-    token = text.replace(/\r?\n$/, '');
-  } else if (opts.token !== undefined) {
-    from = '--token';
-    token = opts.token;
-  } else {
-    from = `$${TOKEN_ENV}`;
-    token = ctx.env[TOKEN_ENV] || undefined;
-  }
-  if (token === undefined) return undefined;
-  if (token.trim() === '') throw new UsageError(`${from} is empty or blank: give a token of visible characters (or none, on loopback)`);
-  if (!TOKEN_CHARS.test(token)) throw new UsageError(`${from} holds spaces or characters other than visible ASCII: a client sends the token as it is in "Authorization: Bearer TOKEN"`);
-  return token;
-}
 
 export const spec: CommandSpec<Opts> = {
   path: ['serve'],
@@ -98,7 +63,7 @@ export const spec: CommandSpec<Opts> = {
     { command: 'TASKLOG_SERVE_TOKEN=s3cret tasklog serve --host 0.0.0.0 --port 8080', description: 'reachable from other hosts, with a token' },
   ],
   async run(opts: Opts, ctx: Ctx) {
-    const token = resolveToken(opts, ctx);
+    const token = resolveSetting(SERVE_TOKEN, opts, ctx).value;
     if (!LOOPBACK.test(opts.host) && token === undefined) {
       throw new UsageError(`--host ${opts.host} makes the task log readable from other hosts: give --token-file FILE (or $${TOKEN_ENV}) so that requests must authenticate`);
     }
@@ -114,7 +79,7 @@ export const spec: CommandSpec<Opts> = {
     // fail at once, with the usual one line, when the database is not there at start
     const first = await open();
     let initial: typeof first | null = first;
-    const slos = loadConfig(ctx).values.slos ?? [];
+    const slos = resolveSetting(SLOS, opts, ctx).value!;
     const log = (line: string) => void ctx.stderr.write(line + '\n');
     const opsSettings = { thresholds, periodHours: opts.periodHours, slos, log };
     const views = savedViews(ctx);

@@ -1,4 +1,5 @@
-import { loadConfig } from '../toolkit/config.js';
+import { resolveSetting } from '../toolkit/config.js';
+import { SLOS } from '../toolkit/settings.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { WATCH_OPTION } from '../toolkit/watch.js';
 import type { Ctx } from '../core/io.js';
@@ -42,7 +43,7 @@ export const spec: CommandSpec<Opts> = {
       ctx.stdout.write(prometheusRules());
       return;
     }
-    const slos = pickObjectives(loadConfig(ctx).values.slos ?? [], args);
+    const slos = pickObjectives(resolveSetting(SLOS, opts, ctx).value!, args);
     const { measureObjectives, budgetOverWindow, SPARK_BUCKETS } = await import('../query/slo.js');
     await showView(opts, ctx, {
       // the sparkline's buckets only for the terminal page: --json counts without them

@@ -33,13 +33,13 @@ export const spec: CommandSpec<ReadFlags> = {
       return counted;
     });
     await out.print(rows, async (term) => {
-      const [{ renderTable }, { formatInt }] = await Promise.all([import('../render/table.js'), import('../render/format.js')]);
+      const [{ renderTable }, { formatInt, showControls }] = await Promise.all([import('../render/table.js'), import('../render/format.js')]);
       return renderTable(
         [
           { header: 'VIEW', cell: (v) => v.name },
           { header: 'ROWS', cell: (v) => formatInt(v.count), align: 'right' },
           // an expression is the config file's text: control characters shown, never sent to the terminal
-          { header: 'WHERE', cell: (v) => v.where.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`), flexible: true },
+          { header: 'WHERE', cell: (v) => showControls(v.where), flexible: true },
         ],
         rows,
         term,

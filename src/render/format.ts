@@ -72,6 +72,11 @@ export function clipText(s: string | null, max: number): string {
   return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }
 
+/** Text from a file, a variable or a database as a terminal may show it: control characters as \xNN, never sent as they are. */
+export function showControls(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export function visibleLength(s: string): number {
   let n = 0;
   // eslint-disable-next-line no-control-regex

@@ -1,27 +1,44 @@
 /**
- * Settings that come from outside the command line: environment variables and
- * the config file. The resolution order for the database is fixed here:
- *   --db, TASKLOG_DATABASE_URL, DATABASE_URL, ./tasklog.config.json,
- *   $XDG_CONFIG_HOME/tasklog/config.json, ./tasklog.sqlite
- * The config file's keys are declared in settings.ts (checked whole when the
- * file is read), the thresholds in query/thresholds.ts.
+ * Settings that come from outside the command line, and the one resolver of
+ * every setting: resolveSetting takes a setting of the table
+ * (toolkit/settings.ts) from its flag, its environment variables in order,
+ * the config file, its default, and says which. The config file that applies
+ * is the first of ./tasklog.config.json, $XDG_CONFIG_HOME/tasklog/config.json;
+ * it is checked whole when read. The thresholds are declared in
+ * query/thresholds.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ConnectionSettings } from '../db/connect.js';
-import { parseDatabaseUrl, redactUrlText, withUrlPassword } from '../db/url.js';
 import { EXIT, RuntimeFailure, TasklogError, UsageError } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
-import { thresholdFromJson, thresholdsOf, type ThresholdSection } from '../query/thresholds.js';
-import { checkConfig, DEFAULT_PASSWORD_ENV, ENV_NAME, TABLE_NAME, TABLE_NAME_HELP, type ConfigFile } from './settings.js';
+import { own } from '../core/own.js';
+import { thresholdsOf, type ThresholdSection } from '../query/thresholds.js';
+import { attributeName } from './spec.js';
+import {
+  ARCHIVE_URL,
+  checkConfig,
+  CONNECT_TIMEOUT,
+  DATABASE,
+  DEFAULT_CONNECT_TIMEOUT_S,
+  DEFAULT_PASSWORD_ENV,
+  DEFAULT_SQLITE_FILE,
+  DEFAULT_TABLE,
+  DEFAULT_USER_TABLE,
+  ENV_NAME,
+  originLabel,
+  TABLE,
+  TABLE_NAME,
+  TABLE_NAME_HELP,
+  thresholdSetting,
+  USER_TABLE,
+  type ConfigFile,
+  type Origin,
+  type Setting,
+} from './settings.js';
 
-export { DEFAULT_PASSWORD_ENV, ENV_NAME, TABLE_NAME, TABLE_NAME_HELP, type ConfigFile };
-
-export const DEFAULT_TABLE = 'django_cfg_task_log';
-export const DEFAULT_USER_TABLE = 'auth_user';
-export const DEFAULT_SQLITE_FILE = 'tasklog.sqlite';
-export const DEFAULT_CONNECT_TIMEOUT_S = 10;
+export { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_PASSWORD_ENV, DEFAULT_SQLITE_FILE, DEFAULT_TABLE, DEFAULT_USER_TABLE, ENV_NAME, TABLE_NAME, TABLE_NAME_HELP, type ConfigFile };
 
 export interface LoadedConfig {
   path: string | null;
@@ -74,6 +91,73 @@ export function readConfigFile(path: string): Record<string, unknown> {
   return values as Record<string, unknown>;
 }
 
+/** A setting's value (undefined: not set, and no default) and where it came from. */
+export interface Resolved<T> {
+  value: T | undefined;
+  origin: Origin;
+}
+
+/**
+ * The one resolver: the setting's value from the first of its flags (in
+ * `flags`, a command's parsed options; two of them at once are a usage
+ * error), its environment variables in order (an empty one counts as unset),
+ * the config file, its default — then its check, whatever the origin. A
+ * setting the config file may hold reads the file (checked whole) even when a
+ * flag wins, so a bad file stops every command alike.
+ */
+export function resolveSetting<T>(setting: Setting<T>, flags: object, ctx: Ctx): Resolved<T> {
+  const config = setting.file ? loadConfig(ctx) : undefined;
+  const found = fromFlags(setting, flags as Record<string, unknown>, ctx) ?? fromEnv(setting, ctx) ?? fromFile(setting, config, ctx) ?? fromDefault(setting);
+  if (found.value !== undefined) setting.check?.(found.value, found.origin);
+  return found;
+}
+
+function fromFlags<T>(setting: Setting<T>, flags: Record<string, unknown>, ctx: Ctx): Resolved<T> | undefined {
+  const given = (setting.flags ?? []).filter((f) => flags[attributeName({ flags: f.flag, description: '' })] !== undefined);
+  if (given.length > 1) throw new UsageError(`give ${given.map((f) => f.flag).join(' or ')}, not both`);
+  if (given.length === 0) return undefined;
+  const f = given[0];
+  const raw = flags[attributeName({ flags: f.flag, description: '' })];
+  if (!f.file) return { value: raw as T, origin: { kind: 'flag', flag: f.flag } };
+  const file = String(raw);
+  let text: string;
+  try {
+    text = readFileSync(resolve(ctx.cwd, file), 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${f.flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  // the file's one line; its line break is not part of the value
+  return { value: text.replace(/\r?\n$/, '') as T, origin: { kind: 'flag', flag: f.flag, file } };
+}
+
+function fromEnv<T>(setting: Setting<T>, ctx: Ctx): Resolved<T> | undefined {
+  for (const name of setting.env ?? []) {
+    const text = ctx.env[name];
+    if (text) return { value: text as T, origin: { kind: 'env', name } };
+  }
+  return undefined;
+}
+
+function fromFile<T>(setting: Setting<T>, config: LoadedConfig | undefined, ctx: Ctx): Resolved<T> | undefined {
+  if (!config?.path) return undefined;
+  const v = fileValue(config.values, setting.name);
+  if (v === undefined) return undefined;
+  const value = setting.fromFile ? setting.fromFile(v, { path: config.path, values: config.values, env: ctx.env }) : (v as T);
+  return { value, origin: { kind: 'file', path: config.path, key: setting.name } };
+}
+
+function fromDefault<T>(setting: Setting<T>): Resolved<T> {
+  return setting.default === undefined ? { value: undefined, origin: { kind: 'none' } } : { value: setting.default, origin: { kind: 'default' } };
+}
+
+/** A dotted key's value in the checked file ("alerts.cooldown" is {"alerts": {"cooldown": …}}), by own keys only. */
+function fileValue(values: ConfigFile, name: string): unknown {
+  const dot = name.indexOf('.');
+  if (dot < 0) return own(values, name);
+  const section = own(values, name.slice(0, dot));
+  return section !== null && typeof section === 'object' ? own(section as Record<string, unknown>, name.slice(dot + 1)) : undefined;
+}
+
 export interface ConnectionFlags {
   db?: string;
   table?: string;
@@ -81,33 +165,18 @@ export interface ConnectionFlags {
   connectTimeout?: number;
 }
 
+/** The database, its tables and connect timeout; `source` is "--db", the variable's name, the config file or "default". */
 export function resolveConnection(flags: ConnectionFlags, ctx: Ctx): ConnectionSettings {
-  const config = loadConfig(ctx);
-  const cfg = config.values;
-  let url: string;
-  let source: string;
-  if (flags.db !== undefined) {
-    url = flags.db;
-    source = '--db';
-  } else if (ctx.env.TASKLOG_DATABASE_URL) {
-    url = ctx.env.TASKLOG_DATABASE_URL;
-    source = 'TASKLOG_DATABASE_URL';
-  } else if (ctx.env.DATABASE_URL) {
-    url = ctx.env.DATABASE_URL;
-    source = 'DATABASE_URL';
-  } else if (cfg.database !== undefined) {
-    url = withPasswordFromEnv(cfg.database, cfg.passwordEnv, ctx, config.path);
-    source = config.path ?? 'config';
-  } else {
-    url = DEFAULT_SQLITE_FILE;
-    source = 'default';
-  }
-  const table = flags.table ?? cfg.table ?? DEFAULT_TABLE;
-  const userTable = flags.userTable ?? cfg.userTable ?? DEFAULT_USER_TABLE;
-  checkIdentifier(table, '--table');
-  checkIdentifier(userTable, '--user-table');
-  const timeoutS = flags.connectTimeout ?? cfg.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_S;
-  return { url, source, table, userTable, connectTimeoutMs: Math.round(timeoutS * 1000) };
+  const db = resolveSetting(DATABASE, flags, ctx);
+  const table = resolveSetting(TABLE, flags, ctx).value!;
+  const userTable = resolveSetting(USER_TABLE, flags, ctx).value!;
+  const source = db.origin.kind === 'env' ? db.origin.name : db.origin.kind === 'default' ? 'default' : originLabel(db.origin);
+  return { url: db.value!, source, table, userTable, connectTimeoutMs: connectTimeoutMs(flags, ctx) };
+}
+
+/** --connect-timeout, or the config file's connectTimeout, or 10 s, in ms. */
+export function connectTimeoutMs(flags: ConnectionFlags, ctx: Ctx): number {
+  return Math.round(resolveSetting(CONNECT_TIMEOUT, flags, ctx).value! * 1000);
 }
 
 export interface ArchiveFlags {
@@ -116,64 +185,31 @@ export interface ArchiveFlags {
 }
 
 /**
- * The archive (ClickHouse) to write or check: --to, $TASKLOG_ARCHIVE_URL,
- * the config file's archive.url. Its tables are named after the source's
- * task table (--table).
+ * The archive (ClickHouse) to write or check: the setting archive.url (--to,
+ * $TASKLOG_ARCHIVE_URL, the config file). Its tables are named after the
+ * source's task table (--table).
  */
 export function resolveArchive(flags: ArchiveFlags & ConnectionFlags, ctx: Ctx): ConnectionSettings {
   const source = resolveConnection(flags, ctx);
-  const config = loadConfig(ctx);
-  let url: string;
-  let from: string;
-  if (flags.to !== undefined) {
-    url = flags.to;
-    from = '--to';
-  } else if (ctx.env.TASKLOG_ARCHIVE_URL) {
-    url = ctx.env.TASKLOG_ARCHIVE_URL;
-    from = 'TASKLOG_ARCHIVE_URL';
-  } else if (config.values.archive?.url !== undefined) {
-    url = config.values.archive.url;
-    from = config.path ?? 'config';
-  } else {
+  const archive = resolveSetting(ARCHIVE_URL, flags, ctx);
+  if (archive.value === undefined) {
     throw new UsageError('no archive: give --to clickhouse://host:8123/database (or set $TASKLOG_ARCHIVE_URL, or archive.url in the config file)');
   }
-  let backend: string;
-  try {
-    backend = parseDatabaseUrl(url, ctx.cwd).backend;
-  } catch (err) {
-    if (err instanceof UsageError) throw new UsageError(err.message.replace(/^option --db:/, `${from}:`));
-    throw err;
-  }
-  if (backend !== 'clickhouse') throw new UsageError(`${from}: the archive is a ClickHouse database (clickhouse://host:8123/database), not ${redactUrlText(url)}`);
-  return { ...source, url, source: from };
+  return { ...source, url: archive.value, source: originLabel(archive.origin) };
 }
 
-/** Whether cleanup keeps rows that are not in the archive unless told otherwise (archive.required). */
-export function archiveRequired(ctx: Ctx): boolean {
-  return loadConfig(ctx).values.archive?.required === true;
-}
-
-/** A config file URL without a password gets the one in the environment variable `passwordEnv` names. */
-function withPasswordFromEnv(url: string, passwordEnv: string | undefined, ctx: Ctx, path: string | null): string {
-  if (passwordEnv === undefined) return url;
-  const password = ctx.env[passwordEnv];
-  if (!password) {
-    throw new RuntimeFailure(`config file ${path} takes the database password from $${passwordEnv}, which is not set (export ${passwordEnv}=…, or remove passwordEnv)`, 'config');
-  }
-  return withUrlPassword(url, password);
-}
-
-function checkIdentifier(name: string, flag: string): void {
-  if (!TABLE_NAME.test(name)) throw new UsageError(`option ${flag}: '${name}' is not a table name (${TABLE_NAME_HELP})`);
+/** A section's thresholds by field (spans in ms): each from its flag, the config file's section, its default. */
+export function thresholdValues(section: ThresholdSection, flags: object, ctx: Ctx): Record<string, number> {
+  return Object.fromEntries(thresholdsOf(section).map((t) => [t.field, resolveSetting(thresholdSetting(t), flags, ctx).value!]));
 }
 
 /** The section's thresholds set in the config file, by field (spans in ms); the file was checked when read. */
 export function configThresholds(config: LoadedConfig, section: ThresholdSection): Record<string, number> {
-  const values = config.values[section] as Record<string, unknown> | undefined;
   const out: Record<string, number> = {};
   for (const t of thresholdsOf(section)) {
-    const v = values?.[t.key];
-    if (v !== undefined) out[t.field] = thresholdFromJson(t.kind, v)!;
+    const setting = thresholdSetting(t);
+    const v = fileValue(config.values, setting.name);
+    if (v !== undefined) out[t.field] = setting.fromFile!(v, { path: config.path ?? '', values: config.values, env: {} });
   }
   return out;
 }

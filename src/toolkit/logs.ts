@@ -3,7 +3,8 @@
  * `logs list` (with --where and --view) and their values; and what the logs
  * commands share: --fields beside the output flags, the terminal they draw on.
  */
-import { loadConfig, type ConnectionFlags } from './config.js';
+import { resolveSetting, type ConnectionFlags } from './config.js';
+import { VIEWS } from './settings.js';
 import { output, type OutputFlags, type Terminal } from './output.js';
 import type { OptionSpec } from '../core/option.js';
 import type { Ctx } from '../core/io.js';
@@ -90,7 +91,7 @@ function parseLater(def: FilterDef, raw: string): unknown {
 
 /** The saved views of the config file, by name. */
 export function savedViews(ctx: Ctx): Map<string, string> {
-  return new Map(Object.entries(loadConfig(ctx).values.views ?? {}));
+  return new Map(Object.entries(resolveSetting(VIEWS, {}, ctx).value!));
 }
 
 /** A view's expression (checked when the config file was read). */

@@ -1,17 +1,16 @@
 /**
- * ReArq's connections, resolved like --db: ReArq's database from
- * --rearq-db, $TASKLOG_REARQ_DATABASE_URL or the config file's
- * "rearq": {"database"}; Redis from --redis, $TASKLOG_REDIS_URL or
- * "rearq": {"redis"}; the tables from --rearq-tables or "rearq": {"tables"};
- * the task → queue map from --queue-map or "rearq": {"queues"}.
+ * ReArq's connections, opened for a command: the settings rearq.database
+ * (--rearq-db, $TASKLOG_REARQ_DATABASE_URL), rearq.redis (--redis,
+ * $TASKLOG_REDIS_URL), rearq.tables and rearq.queues, each declared once in
+ * the settings table (toolkit/settings.ts) with its config file key.
  */
 import type { Ctx } from '../core/io.js';
-import { ConfigError, InvalidValue, UsageError } from '../core/errors.js';
+import { InvalidValue, UsageError } from '../core/errors.js';
 import type { OptionSpec } from './spec.js';
-import { loadConfig, resolveConnection, type ConnectionFlags, type LoadedConfig } from './config.js';
-import type { ConfigFile } from './settings.js';
+import { connectTimeoutMs, resolveSetting, type ConnectionFlags } from './config.js';
+import { DEFAULT_USER_TABLE, originLabel, parseUrlAs, REARQ_DATABASE, REARQ_QUEUES, REARQ_REDIS, REARQ_TABLES } from './settings.js';
 import type { ConnectionSettings, Db } from '../db/connect.js';
-import { DEFAULT_TABLES, parseTables, type RearqTables } from '../rearq/schema.js';
+import { parseTables, type RearqTables } from '../rearq/schema.js';
 import type { RearqDb } from '../rearq/read.js';
 import type { RedisConn } from '../redis/client.js';
 
@@ -56,46 +55,27 @@ export const QUEUE_MAP_OPTION: OptionSpec = {
 /** The options every rearq command takes. */
 export const REARQ_OPTIONS: OptionSpec[] = [REARQ_DB_OPTION, REDIS_OPTION, REARQ_TABLES_OPTION];
 
-/** The config file's "rearq" section, already checked key by key when the file was read (toolkit/settings.ts). */
-function section(config: LoadedConfig): NonNullable<ConfigFile['rearq']> {
-  return (config.values as ConfigFile).rearq ?? {};
-}
-
 export interface RearqSettings {
   db: ConnectionSettings | null;
   tables: RearqTables;
+  /** `source` names where the URL came from, as a message names it (--redis, $TASKLOG_REDIS_URL, the config file) */
   redis: { url: string; source: string } | null;
   queueMap: Record<string, string>;
   connectTimeoutMs: number;
 }
 
+/** ReArq's settings (toolkit/settings.ts); an empty URL, even from a flag, is none. */
 export function resolveRearq(flags: RearqFlags, ctx: Ctx): RearqSettings {
-  const config = loadConfig(ctx);
-  const base = resolveConnection({ ...flags, db: flags.db ?? ':memory:' }, ctx);
-  const rearq = section(config);
-  let tables = flags.rearqTables;
-  if (!tables) {
-    try {
-      tables = rearq.tables ? parseTables(rearq.tables) : DEFAULT_TABLES;
-    } catch (err) {
-      throw new ConfigError(config.path, 'rearq.tables', (err as Error).message.replace(/^expects /, ''), rearq.tables);
-    }
-  }
-  let db: ConnectionSettings | null = null;
-  const dbUrl = flags.rearqDb ?? ctx.env.TASKLOG_REARQ_DATABASE_URL ?? rearq.database;
-  if (dbUrl !== undefined && dbUrl !== '') {
-    const source = flags.rearqDb !== undefined ? '--rearq-db' : ctx.env.TASKLOG_REARQ_DATABASE_URL ? 'TASKLOG_REARQ_DATABASE_URL' : (config.path ?? 'config');
-    db = { url: dbUrl, source, table: tables.job, userTable: 'auth_user', connectTimeoutMs: base.connectTimeoutMs };
-  }
-  const redisUrl = flags.redis ?? ctx.env.TASKLOG_REDIS_URL ?? rearq.redis;
-  const redisSource = flags.redis !== undefined ? '--redis' : ctx.env.TASKLOG_REDIS_URL ? '$TASKLOG_REDIS_URL' : `${config.path}: rearq.redis`;
-  const queueMap = flags.queueMap ?? rearq.queues ?? {};
+  const tables = resolveSetting(REARQ_TABLES, flags, ctx).value!;
+  const timeoutMs = connectTimeoutMs(flags, ctx);
+  const db = resolveSetting(REARQ_DATABASE, flags, ctx);
+  const redis = resolveSetting(REARQ_REDIS, flags, ctx);
   return {
-    db,
+    db: db.value ? { url: db.value, source: originLabel(db.origin), table: tables.job, userTable: DEFAULT_USER_TABLE, connectTimeoutMs: timeoutMs } : null,
     tables,
-    redis: redisUrl !== undefined && redisUrl !== '' ? { url: redisUrl, source: redisSource } : null,
-    queueMap,
-    connectTimeoutMs: base.connectTimeoutMs,
+    redis: redis.value ? { url: redis.value, source: originLabel(redis.origin) } : null,
+    queueMap: resolveSetting(REARQ_QUEUES, flags, ctx).value!,
+    connectTimeoutMs: timeoutMs,
   };
 }
 
@@ -127,12 +107,7 @@ export async function withRearq<T>(flags: RearqFlags, ctx: Ctx, needs: RearqNeed
   let db: Db | null = null;
   try {
     if (needs.db !== 'none' && settings.db) {
-      const { parseDatabaseUrl } = await import('../db/url.js');
-      try {
-        parseDatabaseUrl(settings.db.url, ctx.cwd);
-      } catch (err) {
-        throw new UsageError((err as Error).message.replace('option --db', settings.db.source === '--rearq-db' ? 'option --rearq-db' : settings.db.source));
-      }
+      parseUrlAs(settings.db.url, settings.db.source, ctx.cwd);
       const { connect } = await import('../db/connect.js');
       db = await connect(settings.db, ctx.cwd, {});
       rearq = { db, tables: settings.tables };

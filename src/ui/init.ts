@@ -18,6 +18,7 @@ import {
   TABLE_NAME,
   TABLE_NAME_HELP,
 } from '../toolkit/config.js';
+import { DATABASE } from '../toolkit/settings.js';
 import { describeError, EXIT } from '../core/errors.js';
 import type { Ctx } from '../core/io.js';
 import type { Db } from '../db/connect.js';
@@ -274,7 +275,7 @@ function writeFile(s: Session, out: RawConfig, withPassword: boolean): void {
 function sayNext(s: Session, envName: string | undefined): void {
   const { c, say, ctx, path } = s;
   if (envName) say(`The password is not in the file: export ${envName}='…' before running tasklog.`);
-  for (const v of ['TASKLOG_DATABASE_URL', 'DATABASE_URL']) {
+  for (const v of DATABASE.env!) {
     if (ctx.env[v]) say(`${c.yellow('!')} $${v} is set and wins over the config file's database.`);
   }
   const local = configPaths(ctx)[0];

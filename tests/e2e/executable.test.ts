@@ -3,7 +3,7 @@
  * (`npm test` builds first, through the pretest script.)
  */
 import { execa } from 'execa';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,30 @@ describe('bin/tasklog', () => {
     for (const spec of COMMANDS) expect(await loadedBy([...spec.path, '--help'])).toEqual([]);
     // the probe can see a loaded module: a real run loads the SQLite driver only
     expect(await loadedBy(['overview'])).toEqual(['better-sqlite3']);
+    // resolving every setting connects to nothing and loads no driver
+    expect(await loadedBy(['config'])).toEqual([]);
+  });
+
+  it('config: where each setting comes from, secrets hidden, as text and --json; a bad flag is one line, exit 2', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tasklog-e2e-config-'));
+    writeFileSync(join(cwd, 'tasklog.config.json'), JSON.stringify({ database: 'postgres://app@db/tasks', passwordEnv: 'APP_DB_PASSWORD', alerts: { cooldown: '45m' } }));
+    const env = { APP_DB_PASSWORD: 'Sup3rS3cret', TASKLOG_REDIS_URL: 'redis://:Sup3rS3cret@r:6379/0', TASKLOG_SERVE_TOKEN: 'Sup3rS3cret' };
+    const text = await tasklog(['config', '--connect-timeout', '4'], { cwd, env });
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toMatch(/^database\s+postgres:\/\/app:\*\*\*@db\/tasks\s+config file .*tasklog\.config\.json: database$/m);
+    expect(text.stdout).toMatch(/^connectTimeout\s+4\s+flag --connect-timeout$/m);
+    expect(text.stdout).toMatch(/^alerts\.cooldown\s+45m\s+config file .*: alerts\.cooldown$/m);
+    expect(text.stdout).toMatch(/^rearq\.redis\s+redis:\/\/:\*\*\*@r:6379\/0\s+env TASKLOG_REDIS_URL$/m);
+    const json = await tasklog(['--db', 'mysql://m:Sup3rS3cret@db/x', 'config', '--json'], { cwd, env });
+    expect(json.exitCode).toBe(0);
+    const rows = JSON.parse(json.stdout) as { setting: string; value: unknown; origin: string }[];
+    expect(rows.find((r) => r.setting === 'database')).toMatchObject({ value: 'mysql://m:***@db/x', origin: 'flag --db' });
+    expect(rows.find((r) => r.setting === 'serve.token')).toMatchObject({ value: '***', origin: 'env TASKLOG_SERVE_TOKEN' });
+    for (const out of [text.stdout, text.stderr, json.stdout, json.stderr]) expect(out).not.toContain('Sup3rS3cret');
+    const bad = await tasklog(['config', '--connect-timeout', '0'], { cwd, env });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^tasklog: option '--connect-timeout <seconds>' argument '0' is invalid/);
   });
 });
 
