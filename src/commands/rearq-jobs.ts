@@ -40,10 +40,9 @@ export const spec: CommandSpec = {
     const filter = { task: opts.task, jobId: opts.jobId, status: opts.status, ...timeRange(opts, ctx) };
     await withRearq(opts, ctx, { db: 'required', redis: 'none' }, async ({ rearq }) => {
       const r = rearq!;
-      const { renderTable, tableBody } = await import('../render/table.js');
-      const { statusBadge } = await import('../render/style.js');
+      const { tableBody } = await import('../render/table.js');
+      const { renderJobs } = await import('../render/rearq.js');
       type Job = import('../rearq/schema.js').RearqJob;
-      const json = (v: unknown) => (v === null ? '—' : JSON.stringify(v));
       await printRows<Job>(
         ctx,
         opts,
@@ -57,20 +56,7 @@ export const spec: CommandSpec = {
         },
         (j) => ({ ...j }),
         async (rows, first) => {
-          const text = renderTable<Job>(
-            [
-              { header: 'ID', cell: (j) => String(j.id), align: 'right' },
-              { header: 'TASK', cell: (j) => j.task, flexible: true },
-              { header: 'JOB ID', cell: (j) => j.job_id, flexible: true, droppable: true },
-              { header: 'STATUS', cell: (j) => statusBadge(view.style, j.status) },
-              { header: 'RETRIES', cell: (j) => `${j.job_retries}/${j.job_retry}`, align: 'right' },
-              { header: 'ENQUEUED', cell: (j) => j.enqueue_time },
-              { header: 'ARGS', cell: (j) => json(j.args), flexible: true, droppable: true },
-              { header: 'KWARGS', cell: (j) => json(j.kwargs), flexible: true, droppable: true },
-            ],
-            rows,
-            view,
-          );
+          const text = renderJobs(rows, view);
           return first ? text : tableBody(text, view.decorate);
         },
       );

@@ -37,8 +37,8 @@ export const spec: CommandSpec = {
     const filter = { task: opts.task, jobId: opts.jobId, worker: opts.worker, success: opts.success, ...timeRange(opts, ctx) };
     await withRearq(opts, ctx, { db: 'required', redis: 'none' }, async ({ rearq }) => {
       const r = rearq!;
-      const { renderTable, tableBody } = await import('../render/table.js');
-      const { statusBadge } = await import('../render/style.js');
+      const { tableBody } = await import('../render/table.js');
+      const { renderResults } = await import('../render/rearq.js');
       type Res = import('../rearq/read.js').ResultWithJob;
       await printRows<Res>(
         ctx,
@@ -53,19 +53,7 @@ export const spec: CommandSpec = {
         },
         (x) => ({ id: x.id, worker: x.worker, success: x.success, msg_id: x.msg_id, result: x.result, start_time: x.start_time, finish_time: x.finish_time, job: x.job }),
         async (rows, first) => {
-          const text = renderTable<Res>(
-            [
-              { header: 'ID', cell: (x) => String(x.id), align: 'right' },
-              { header: 'TASK', cell: (x) => x.job.task, flexible: true },
-              { header: 'WORKER', cell: (x) => x.worker, flexible: true },
-              { header: 'OK', cell: (x) => (x.success ? view.style.c.green('yes') : view.style.c.red('no')) },
-              { header: 'JOB', cell: (x) => statusBadge(view.style, x.job.status) },
-              { header: 'STARTED', cell: (x) => x.start_time ?? '—' },
-              { header: 'RESULT', cell: (x) => (x.result ?? '—').replace(/\s+/g, ' '), flexible: true, droppable: true },
-            ],
-            rows,
-            view,
-          );
+          const text = renderResults(rows, view);
           return first ? text : tableBody(text, view.decorate);
         },
       );

@@ -1,7 +1,7 @@
 import { REARQ_OPTIONS, withRearq, type RearqFlags } from '../toolkit/rearq.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { WATCH_OPTION, watchSeconds } from '../toolkit/watch.js';
-import type { OutputFlags, Terminal } from '../toolkit/output.js';
+import type { OutputFlags } from '../toolkit/output.js';
 import type { Ctx } from '../core/io.js';
 import { showRearqView } from '../toolkit/rearq-view.js';
 
@@ -23,26 +23,9 @@ export const spec: CommandSpec = {
     const seconds = watchSeconds(opts.watch, ctx);
     const { workersReport } = await import('../rearq/report.js');
     await withRearq(opts, ctx, { db: 'optional', redis: 'required' }, async ({ rearq, redis }) => {
-      const { renderTable } = await import('../render/table.js');
-      const { formatInt } = await import('../render/format.js');
+      const { renderWorkers } = await import('../render/rearq.js');
       const compute = () => workersReport(redis!, rearq, ctx.now());
-      const render = (rows: Awaited<ReturnType<typeof compute>>, view: Terminal) => {
-        if (!rows.length) return 'no workers in rearq:worker\n';
-        return renderTable(
-          [
-            { header: 'NAME', cell: (w) => w.name, flexible: true },
-            { header: 'QUEUE', cell: (w) => w.queue ?? '—' },
-            { header: 'TIMER', cell: (w) => (w.is_timer ? 'timer' : '') },
-            { header: 'STATE', cell: (w) => (w.online ? view.style.c.green('online') : view.style.c.red('offline')) },
-            { header: 'HEARTBEAT', cell: (w) => (w.age_seconds === null ? '—' : `${Math.round(w.age_seconds)} s ago`), align: 'right' },
-            { header: 'OK', cell: (w) => (w.attempts ? formatInt(w.attempts.success) : '—'), align: 'right' },
-            { header: 'FAILED', cell: (w) => (w.attempts ? formatInt(w.attempts.failed) : '—'), align: 'right' },
-          ],
-          rows,
-          view,
-        );
-      };
-      await showRearqView(opts, ctx, seconds, compute, (workers) => ({ workers }), render);
+      await showRearqView(opts, ctx, seconds, compute, (workers) => ({ workers }), renderWorkers);
     });
   },
 };
