@@ -1,9 +1,9 @@
 import { QUEUE_MAP_OPTION, REARQ_OPTIONS, withRearq, type RearqFlags } from '../toolkit/rearq.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
-import { WATCH_OPTION, watchSeconds } from '../toolkit/watch.js';
+import { WATCH_OPTION } from '../toolkit/watch.js';
 import type { OutputFlags } from '../toolkit/output.js';
 import type { Ctx } from '../core/io.js';
-import { showRearqView } from '../toolkit/rearq-view.js';
+import { showView } from '../toolkit/view.js';
 
 interface Opts extends RearqFlags, OutputFlags {
   watch?: boolean | number;
@@ -21,12 +21,12 @@ export const spec: CommandSpec = {
   options: [...REARQ_OPTIONS, QUEUE_MAP_OPTION, JSON_OPTION, WATCH_OPTION],
   examples: [{ command: 'tasklog rearq queues --redis redis://127.0.0.1:6379/0 --rearq-db rearq.sqlite', description: 'backlog per queue' }],
   async run(opts: Opts, ctx: Ctx) {
-    const seconds = watchSeconds(opts.watch, ctx);
     const { queuesReport } = await import('../rearq/report.js');
-    await withRearq(opts, ctx, { db: 'optional', redis: 'required' }, async ({ rearq, redis, settings }) => {
-      const { renderQueues } = await import('../render/rearq.js');
-      const compute = () => queuesReport(redis!, rearq, ctx.now(), settings.queueMap);
-      await showRearqView(opts, ctx, seconds, compute, (queues) => ({ queues }), renderQueues);
+    const { renderQueues } = await import('../render/rearq.js');
+    await showView(opts, ctx, (use) => withRearq(opts, ctx, { db: 'optional', redis: 'required' }, use), {
+      compute: ({ rearq, redis, settings }) => queuesReport(redis!, rearq, ctx.now(), settings.queueMap),
+      json: (queues) => ({ queues }),
+      render: renderQueues,
     });
   },
 };

@@ -1,9 +1,9 @@
 import { REARQ_OPTIONS, withRearq, type RearqFlags } from '../toolkit/rearq.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
-import { WATCH_OPTION, watchSeconds } from '../toolkit/watch.js';
+import { WATCH_OPTION } from '../toolkit/watch.js';
 import type { OutputFlags } from '../toolkit/output.js';
 import type { Ctx } from '../core/io.js';
-import { showRearqView } from '../toolkit/rearq-view.js';
+import { showView } from '../toolkit/view.js';
 
 interface Opts extends RearqFlags, OutputFlags {
   watch?: boolean | number;
@@ -20,12 +20,12 @@ export const spec: CommandSpec = {
   options: [...REARQ_OPTIONS, JSON_OPTION, WATCH_OPTION],
   examples: [{ command: 'tasklog rearq workers --redis redis://127.0.0.1:6379/0 --watch', description: 'watch the heartbeats' }],
   async run(opts: Opts, ctx: Ctx) {
-    const seconds = watchSeconds(opts.watch, ctx);
     const { workersReport } = await import('../rearq/report.js');
-    await withRearq(opts, ctx, { db: 'optional', redis: 'required' }, async ({ rearq, redis }) => {
-      const { renderWorkers } = await import('../render/rearq.js');
-      const compute = () => workersReport(redis!, rearq, ctx.now());
-      await showRearqView(opts, ctx, seconds, compute, (workers) => ({ workers }), renderWorkers);
+    const { renderWorkers } = await import('../render/rearq.js');
+    await showView(opts, ctx, (use) => withRearq(opts, ctx, { db: 'optional', redis: 'required' }, use), {
+      compute: ({ rearq, redis }) => workersReport(redis!, rearq, ctx.now()),
+      json: (workers) => ({ workers }),
+      render: renderWorkers,
     });
   },
 };

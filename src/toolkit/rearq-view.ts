@@ -1,4 +1,4 @@
-/** What the rearq commands share: paging and time flags, the view, table helpers. */
+/** What the rearq commands share: paging and time flags, the rows printed a page at a time or streamed. */
 import { OUTPUT_OPTION, output, type OutputFlags, type Terminal } from './output.js';
 import type { OptionSpec } from './spec.js';
 import type { RearqFlags } from './rearq.js';
@@ -35,28 +35,6 @@ export function timeRange(opts: PagingFlags, ctx: Ctx): { start?: Instant; end?:
     start: opts.startTime ? resolveTimeArg(opts.startTime, now) : undefined,
     end: opts.endTime ? resolveTimeArg(opts.endTime, now) : undefined,
   };
-}
-
-/**
- * A report read once (or every N seconds with --watch) and printed through
- * the one output path: `json` of it, or the page `render` draws.
- */
-export async function showRearqView<T>(
-  opts: OutputFlags,
-  ctx: Ctx,
-  seconds: number | null,
-  compute: () => Promise<T>,
-  json: (data: T) => unknown,
-  render: (data: T, term: Terminal) => string,
-): Promise<void> {
-  const out = output(opts, ctx);
-  if (seconds !== null) {
-    const { watch } = await import('./watch.js');
-    const term = await out.terminal();
-    return watch(ctx, seconds, async () => render(await compute(), term));
-  }
-  const data = await compute();
-  await out.print(json(data), (term) => render(data, term));
 }
 
 /** The terminal the rearq tables are drawn on (the one output path's). */
