@@ -3,7 +3,7 @@ import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import type { Ctx } from '../core/io.js';
 import { csvList } from '../core/values.js';
 import { STATUSES } from '../query/status.js';
-import { PAGING_OPTIONS, printRows, rearqView, timeOptions, timeRange, type PagingFlags } from '../toolkit/rearq-view.js';
+import { PAGING_OPTIONS, printRows, timeOptions, timeRange, type PagingFlags } from '../toolkit/rearq-view.js';
 
 interface Opts extends PagingFlags {
   task?: string;
@@ -36,11 +36,9 @@ export const spec: CommandSpec = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const read = await import('../rearq/read.js');
-    const view = await rearqView(opts, ctx);
     const filter = { task: opts.task, jobId: opts.jobId, status: opts.status, ...timeRange(opts, ctx) };
     await withRearq(opts, ctx, { db: 'required', redis: 'none' }, async ({ rearq }) => {
       const r = rearq!;
-      const { tableBody } = await import('../render/table.js');
       const { renderJobs } = await import('../render/rearq.js');
       type Job = import('../rearq/schema.js').RearqJob;
       await printRows<Job>(
@@ -55,10 +53,7 @@ export const spec: CommandSpec = {
           stream: () => read.streamJobs(r, filter),
         },
         (j) => ({ ...j }),
-        async (rows, first) => {
-          const text = renderJobs(rows, view);
-          return first ? text : tableBody(text, view.decorate);
-        },
+        renderJobs,
       );
     });
   },

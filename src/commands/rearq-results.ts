@@ -2,7 +2,7 @@ import { REARQ_OPTIONS, withRearq } from '../toolkit/rearq.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import type { Ctx } from '../core/io.js';
 import { parseBool } from '../core/values.js';
-import { PAGING_OPTIONS, printRows, rearqView, timeOptions, timeRange, type PagingFlags } from '../toolkit/rearq-view.js';
+import { PAGING_OPTIONS, printRows, timeOptions, timeRange, type PagingFlags } from '../toolkit/rearq-view.js';
 
 interface Opts extends PagingFlags {
   task?: string;
@@ -33,11 +33,9 @@ export const spec: CommandSpec = {
   examples: [{ command: 'tasklog rearq results --success false --worker payments-w-high', description: "a worker's failed attempts" }],
   async run(opts: Opts, ctx: Ctx) {
     const read = await import('../rearq/read.js');
-    const view = await rearqView(opts, ctx);
     const filter = { task: opts.task, jobId: opts.jobId, worker: opts.worker, success: opts.success, ...timeRange(opts, ctx) };
     await withRearq(opts, ctx, { db: 'required', redis: 'none' }, async ({ rearq }) => {
       const r = rearq!;
-      const { tableBody } = await import('../render/table.js');
       const { renderResults } = await import('../render/rearq.js');
       type Res = import('../rearq/read.js').ResultWithJob;
       await printRows<Res>(
@@ -52,10 +50,7 @@ export const spec: CommandSpec = {
           stream: () => read.streamResults(r, filter),
         },
         (x) => ({ id: x.id, worker: x.worker, success: x.success, msg_id: x.msg_id, result: x.result, start_time: x.start_time, finish_time: x.finish_time, job: x.job }),
-        async (rows, first) => {
-          const text = renderResults(rows, view);
-          return first ? text : tableBody(text, view.decorate);
-        },
+        renderResults,
       );
     });
   },
