@@ -46,10 +46,8 @@ export const spec: CommandSpec = {
         opts,
         JOB_FIELDS,
         {
-          page: async () => {
-            const [rows, total] = await Promise.all([read.pageJobs(r, filter, opts.limit, opts.offset), read.countJobs(r, filter)]);
-            return { rows, total };
-          },
+          page: () => read.pageJobs(r, filter, opts.limit, opts.offset),
+          count: () => read.countJobs(r, filter),
           stream: () => read.streamJobs(r, filter),
         },
         (j) => ({ ...j }),

@@ -1,13 +1,10 @@
 import { QUEUE_MAP_OPTION, REARQ_OPTIONS, withRearq, type RearqFlags } from '../toolkit/rearq.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { WATCH_OPTION } from '../toolkit/watch.js';
-import type { OutputFlags } from '../toolkit/output.js';
 import type { Ctx } from '../core/io.js';
-import { showView } from '../toolkit/view.js';
+import { showView, type ViewFlags } from '../toolkit/view.js';
 
-interface Opts extends RearqFlags, OutputFlags {
-  watch?: boolean | number;
-}
+type Opts = RearqFlags & ViewFlags;
 
 export const spec: CommandSpec = {
   path: ['rearq', 'queues'],

@@ -43,10 +43,8 @@ export const spec: CommandSpec = {
         opts,
         FIELDS,
         {
-          page: async () => {
-            const [rows, total] = await Promise.all([read.pageResults(r, filter, opts.limit, opts.offset), read.countResults(r, filter)]);
-            return { rows, total };
-          },
+          page: () => read.pageResults(r, filter, opts.limit, opts.offset),
+          count: () => read.countResults(r, filter),
           stream: () => read.streamResults(r, filter),
         },
         (x) => ({ id: x.id, worker: x.worker, success: x.success, msg_id: x.msg_id, result: x.result, start_time: x.start_time, finish_time: x.finish_time, job: x.job }),

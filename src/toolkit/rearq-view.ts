@@ -38,22 +38,22 @@ export function timeRange(opts: PagingFlags, ctx: Ctx): { start?: Instant; end?:
 }
 
 /**
- * Prints rows in the chosen format: a page ({"rows", "total"} for json) or,
- * with --all, every match streamed in constant memory (Output.stream: json
- * then {"rows": […], "total": n} written as it goes; a table of no rows is
- * its header).
+ * Prints rows in the chosen format: a page and the count of every match
+ * ({"rows", "total"} for json) or, with --all, every match streamed in
+ * constant memory (Output.stream: json then {"rows": […], "total": n}
+ * written as it goes; a table of no rows is its header).
  */
 export async function printRows<T>(
   ctx: Ctx,
   opts: PagingFlags,
   fields: readonly string[],
-  source: { page: () => Promise<{ rows: T[]; total: number }>; stream: () => AsyncIterable<T> },
+  source: { page: () => Promise<T[]>; count: () => Promise<number>; stream: () => AsyncIterable<T> },
   toRecord: (row: T) => Record<string, unknown>,
   table: (rows: T[], term: Terminal) => string,
 ): Promise<void> {
   const out = output(opts, ctx);
   if (!opts.all) {
-    const { rows, total } = await source.page();
+    const [rows, total] = await Promise.all([source.page(), source.count()]);
     const records = rows.map(toRecord);
     const footer = `${rows.length} of ${total} (offset ${opts.offset}; --limit, --offset, --all for more)`;
     if (!out.machine && !rows.length) return out.warn(footer);
