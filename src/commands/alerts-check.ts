@@ -8,10 +8,9 @@ import type { Ctx } from '../core/io.js';
 import { plural } from '../core/numbers.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { intInRange, positiveNumber } from '../core/values.js';
-import type { Db } from '../db/connect.js';
 import { emailList, isWebhookUrl, WEBHOOK_ACCEPTS } from '../notify/addresses.js';
-import type { Delivery, RetryPolicy } from '../notify/channels.js';
-import { SLO_ALERT_PREFIX, type Alert, type AlertRules } from '../query/alerts.js';
+import type { DeliveryPlan, Outcome, WouldSend } from '../notify/deliver.js';
+import type { AlertRules } from '../query/alerts.js';
 import { describeBurnRules } from '../query/slo.js';
 import { formatThreshold, threshold, thresholdOption, thresholdsOf } from '../query/thresholds.js';
 import { parseSpan } from '../query/timearg.js';
@@ -78,12 +77,14 @@ export const spec: CommandSpec<Opts> = {
   async run(opts: Opts, ctx: Ctx) {
     const plan = resolvePlan(opts, ctx);
     const { evaluate } = await import('../query/alerts.js');
+    const { deliver, wouldSend } = await import('../notify/deliver.js');
     // sending records each alert in a state table of the task log's database (its cooldown); evaluating only reads
     const writes = plan.channels && !plan.dryRun ? 'alerts check records what it sent in the database (--dry-run only reads)' : undefined;
     const outcome = await withDb(opts, ctx, { requireTable: true, writes }, async (db) =>
       deliver(db, await evaluate(db, plan.now, plan.rules, filterCondition(db, plan.now, { filters: plan.filters })), plan),
     );
-    await output(opts, ctx).print(await outcomeJson(outcome, plan), () => outcomeText(outcome, plan));
+    const would = plan.dryRun && plan.channels ? await wouldSend(outcome.alerts, plan) : null;
+    await output(opts, ctx).print(outcomeJson(outcome, plan, would), () => outcomeText(outcome, would));
     const failed = outcome.deliveries.filter((d) => !d.ok);
     if (failed.length) {
       throw new RuntimeFailure(`${plural(failed.length, 'delivery', 'deliveries')} failed: ${failed.map((d) => `${d.channel} (${d.error})`).join('; ')}`, 'delivery');
@@ -93,29 +94,10 @@ export const spec: CommandSpec<Opts> = {
 };
 
 /** What this run does: the rules, where alerts go, how often — flags over the config file's "alerts" section over defaults. */
-interface Plan {
-  now: Date;
+interface Plan extends DeliveryPlan {
   rules: AlertRules;
-  webhook?: string;
-  emails?: string[];
-  smtpUrl?: string;
-  from: string;
-  cooldownMs: number;
-  policy: RetryPolicy;
-  dryRun: boolean;
-  /** anywhere to send to (else the alerts are only printed) */
-  channels: boolean;
   /** the rows every rule looks at */
   filters: ActiveFilter[];
-}
-
-interface Outcome {
-  alerts: Alert[];
-  /** per alert: printed, dry_run, sent, suppressed (…), delivery failed */
-  state: Map<string, string>;
-  deliveries: Delivery[];
-  /** objectives' alerts sent before that no longer fire: their cooldown state was removed */
-  cleared: string[];
 }
 
 function resolvePlan(opts: Opts, ctx: Ctx): Plan {
@@ -145,82 +127,20 @@ function resolveRules(opts: Opts, ctx: Ctx): AlertRules {
   return rules as unknown as AlertRules;
 }
 
-/** Sends what fired and is not in its cooldown, records what was delivered; nothing is sent without channels or with --dry-run. */
-async function deliver(db: Db, alerts: Alert[], plan: Plan): Promise<Outcome> {
-  const outcome: Outcome = { alerts, state: new Map(), deliveries: [], cleared: [] };
-  if (!plan.channels || plan.dryRun) {
-    for (const a of alerts) outcome.state.set(a.id, plan.channels ? 'dry_run' : 'printed');
-    return outcome;
-  }
-  // nothing fired and no objective whose earlier alert may need clearing: nothing to read or write
-  if (alerts.length === 0 && !plan.rules.slos?.length) return outcome;
-  const { ensureStateTable, lastSent, recordSent, clearSent } = await import('../notify/state.js');
-  await ensureStateTable(db);
-  const last = await lastSent(db);
-  // an objective whose burn stopped: its next burn is news, whatever the cooldown
-  const firing = new Set(alerts.map((a) => a.id));
-  outcome.cleared = [...last.keys()].filter((id) => id.startsWith(SLO_ALERT_PREFIX) && !firing.has(id)).sort();
-  if (outcome.cleared.length) await clearSent(db, outcome.cleared);
-  if (alerts.length === 0) return outcome;
-  const toSend = outsideCooldown(alerts, last, plan, outcome.state);
-  if (toSend.length === 0) return outcome;
-  const ok = await send(toSend, plan, outcome.deliveries);
-  for (const a of toSend) {
-    if (ok.get(a.id)) {
-      await recordSent(db, a.id, a.value, plan.now);
-      outcome.state.set(a.id, 'sent');
-    } else outcome.state.set(a.id, 'delivery failed');
-  }
-  return outcome;
-}
-
-/** The alerts not sent within the cooldown; the others are marked suppressed. */
-function outsideCooldown(alerts: Alert[], last: Map<string, number>, plan: Plan, state: Map<string, string>): Alert[] {
-  const now = plan.now.getTime();
-  return alerts.filter((a) => {
-    const at = last.get(a.id);
-    // a last-sent time in the future (a clock that moved back) does not silence an alert
-    if (at !== undefined && now - at >= 0 && now - at < plan.cooldownMs) {
-      state.set(a.id, `suppressed (sent ${Math.round((now - at) / 60000)} min ago, cooldown ${plan.cooldownMs / 60000} min)`);
-      return false;
-    }
-    return true;
-  });
-}
-
-/** Posts and mails; whether each alert reached every channel. */
-async function send(alerts: Alert[], plan: Plan, deliveries: Delivery[]): Promise<Map<string, boolean>> {
-  const { sendWebhook, sendEmails } = await import('../notify/channels.js');
-  const ok = new Map(alerts.map((a) => [a.id, true]));
-  if (plan.webhook) {
-    const d = await sendWebhook(plan.webhook, alerts, plan.now, 'tasklog', plan.policy);
-    deliveries.push(d);
-    if (!d.ok) for (const a of alerts) ok.set(a.id, false);
-  }
-  if (plan.emails?.length) {
-    const ds = await sendEmails(plan.smtpUrl!, plan.from, plan.emails, alerts, plan.policy);
-    deliveries.push(...ds);
-    ds.forEach((d, i) => {
-      if (!d.ok) ok.set(alerts[i].id, false);
-    });
-  }
-  return ok;
-}
-
-/** What --json prints. */
-async function outcomeJson(outcome: Outcome, plan: Plan) {
+/** What --json prints; `would`: what --dry-run would have sent (with channels). */
+function outcomeJson(outcome: Outcome, plan: Plan, would: WouldSend | null) {
   return {
     fired: outcome.alerts.length,
     checked_at: plan.now.toISOString(),
     alerts: outcome.alerts.map((a) => ({ ...a, state: outcome.state.get(a.id) })),
     deliveries: outcome.deliveries,
     cleared: outcome.cleared,
-    ...(plan.dryRun && plan.channels ? { would_send: await wouldSend(outcome.alerts, plan) } : {}),
+    ...(would ? { would_send: would } : {}),
   };
 }
 
 /** The page a person reads: one line per alert with its evidence, then the deliveries. */
-async function outcomeText(outcome: Outcome, plan: Plan): Promise<string> {
+function outcomeText(outcome: Outcome, would: WouldSend | null): string {
   const lines: string[] = [];
   if (outcome.alerts.length === 0) lines.push('OK - no alert fired');
   for (const a of outcome.alerts) {
@@ -229,18 +149,9 @@ async function outcomeText(outcome: Outcome, plan: Plan): Promise<string> {
   }
   for (const id of outcome.cleared) lines.push(`cleared ${id}: the burn stopped (its next alert is sent at once)`);
   for (const d of outcome.deliveries) lines.push(`${d.ok ? 'delivered' : 'FAILED'}: ${d.channel} after ${plural(d.attempts, 'attempt')}${d.error ? ` (${d.error})` : ''}`);
-  if (plan.dryRun && plan.channels && outcome.alerts.length) {
-    const w = await wouldSend(outcome.alerts, plan);
-    if (w.webhook) lines.push(`would POST ${plural(w.webhook.payload.alerts.length, 'alert')} to ${w.webhook.url} (--json shows the payload)`);
-    for (const m of w.emails) lines.push(`would mail ${m.to.join(', ')}: ${m.subject}`);
+  if (would && outcome.alerts.length) {
+    if (would.webhook) lines.push(`would POST ${plural(would.webhook.payload.alerts.length, 'alert')} to ${would.webhook.url} (--json shows the payload)`);
+    for (const m of would.emails) lines.push(`would mail ${m.to.join(', ')}: ${m.subject}`);
   }
   return lines.join('\n') + '\n';
-}
-
-async function wouldSend(alerts: Alert[], plan: Plan) {
-  const { webhookPayload, redactUrl } = await import('../notify/channels.js');
-  return {
-    webhook: plan.webhook ? { url: redactUrl(plan.webhook), payload: webhookPayload(alerts, plan.now, 'tasklog') } : null,
-    emails: plan.emails?.length ? alerts.map((a) => ({ to: plan.emails!, subject: a.subject })) : [],
-  };
 }

@@ -128,7 +128,7 @@ async function deleteAll(run: Run): Promise<number | void> {
   const { progress } = await import('../render/progress.js');
   const { db, opts, out } = run;
   const bar = progress(run.ctx, 'Deleting', run.candidates.total);
-  const result = await batchesWithBar(run.ctx, bar, (stop) => deleteInBatches(db, run.plan, run.candidates, opts.batchSize, (n) => bar.update(n), stop));
+  const result = await batchesWithBar(run.ctx, bar, (stop) => deleteInBatches(db, { plan: run.plan, candidates: run.candidates, batchSize: opts.batchSize, onBatch: (n) => bar.update(n), stop }));
   const deleted = logs(result.deleted);
   if (result.interrupted) {
     bar.fail(`Interrupted: deleted ${deleted}; run it again to finish`);
@@ -175,7 +175,7 @@ async function cleanupArchived(opts: Opts, ctx: Ctx): Promise<number | void> {
       const bar = progress(ctx, opts.dryRun ? 'Checking' : 'Deleting', candidates.total);
       const counted = { n: 0 };
       const effective = opts.dryRun ? { archived: async (rows: import('../db/decode.js').TaskLogRow[]) => dryRunIds(await check.archived(rows), counted) } : check;
-      let result = await batchesWithBar(ctx, bar, (stop) => deleteArchivedInBatches(db, effective, plan, candidates, opts.batchSize, (n) => bar.update(n), stop));
+      let result = await batchesWithBar(ctx, bar, (stop) => deleteArchivedInBatches(db, effective, { plan, candidates, batchSize: opts.batchSize, onBatch: (n) => bar.update(n), stop }));
       // a dry run handed back no row to delete: what it counted would have gone, the rest stays
       if (opts.dryRun) result = { ...result, deleted: counted.n, kept: result.kept - counted.n };
       const deleted = logs(result.deleted);

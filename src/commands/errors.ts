@@ -6,7 +6,7 @@ import type { TimeArg } from '../query/timearg.js';
 import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
 import { filterCondition } from '../query/filters.js';
 import { commandFilters, filterOptions, WINDOW_OWNS, type ReadFlags } from '../toolkit/logs.js';
-import { showView } from '../toolkit/view.js';
+import { showView, taskLog } from '../toolkit/view.js';
 
 interface Opts extends ReadFlags {
   periodHours: number;
@@ -39,7 +39,7 @@ export const spec: CommandSpec<Opts> = {
   async run(opts: Opts, ctx: Ctx) {
     const { errorReport } = await import('../query/errors.js');
     const filters = commandFilters(opts, ctx, WINDOW_OWNS);
-    await showView(opts, ctx, {
+    await showView(opts, ctx, taskLog(opts, ctx), {
       compute: async (db) => {
         const window = resolveWindow(opts, ctx.now());
         return { window, report: await errorReport(db, window, opts.limit, filterCondition(db, ctx.now(), { filters })) };

@@ -1,11 +1,13 @@
 import { withDb } from '../toolkit/database.js';
-import { writeOut, type Ctx } from '../core/io.js';
+import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { intInRange, positiveInt } from '../core/values.js';
 import { formatInt } from '../render/format.js';
 import { DEFAULT_ORDERING, ESTIMATE_FROM, ORDERING_FIELDS, parseOrdering, type OrderTerm } from '../query/logs.js';
 import { commandFilters, FIELDS_OPTION, filterOptions, type ReadFlags } from '../toolkit/logs.js';
-import { OUTPUT_OPTION, output, type Output } from '../toolkit/output.js';
+import { inBlocks, OUTPUT_OPTION, output, type Output } from '../toolkit/output.js';
+import type { Column } from '../render/table.js';
+import type { TaskLogRow } from '../query/present.js';
 
 interface Opts extends ReadFlags {
   fields?: string[];
@@ -59,7 +61,7 @@ export const spec: CommandSpec<Opts> = {
     const out = output(opts, ctx);
     await withDb(opts, ctx, { requireTable: true }, async (db) => {
       const reader = new LogReader(db, ctx.now());
-      if (opts.all) await streamAll(reader, query, opts, out, ctx);
+      if (opts.all) await streamAll(reader, query, opts, out);
       else await printPage(reader, query, opts, out, ctx);
     });
   },
@@ -89,116 +91,91 @@ async function printPage(reader: Reader, query: Query, opts: Opts, out: Output, 
 
 /**
  * Every matching row, streamed in constant memory from one statement the
- * database streams (LogReader.streamRaw): JSON lines written straight from
- * the raw values, other formats through the decoded records, or the table
- * in blocks of 1,000 rows.
+ * database streams (LogReader.streamRaw; the ClickHouse archive's decoded
+ * rows, LogReader.stream): JSON lines written straight from the raw values,
+ * other formats through the decoded records, or the table in blocks of
+ * 1,000 rows (Output.stream).
  */
-async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output, ctx: Ctx): Promise<void> {
-  // the ClickHouse archive streams decoded rows (Db.streamRecords), not the source databases' raw values
-  if (reader.db.streamRecords) return streamDecoded(reader, query, opts, out, ctx);
-  const { toDetail, pick, columnsFor, serverFieldsSql, LIST_FIELDS } = await import('../query/present.js');
-  const { decodeRawRow } = await import('../db/decode.js');
-  const fields = opts.fields ?? [...LIST_FIELDS];
-  if (out.format !== 'table') {
-    const writer = await out.records(fields);
-    if (out.format === 'jsonl') {
-      // PostgreSQL writes the JSON lines itself where every field allows and streams them (COPY): the
-      // same bytes, 1M rows ~1.5× of COPY's time for the raw rows; its Node process does least
-      const serverFields = serverFieldsSql(fields, (c) => reader.env.col(c), reader.db.dialect);
-      if (serverFields) {
-        for await (const text of reader.streamJson(query, serverFields)) await writer.writeJsonLines(text);
-        writer.end();
-        return;
-      }
-      const { jsonLineWriter, copyTextJsonWriter } = await import('../query/export.js');
-      // otherwise PostgreSQL's COPY text (JSON columns, --fields all): the lines written from its bytes
-      const bytes = copyTextJsonWriter(fields);
-      const copy = reader.streamCopyText(query, bytes.only);
-      if (copy) {
-        for await (const chunk of copy.chunks) {
-          const lines = bytes.write(chunk);
-          if (lines.length) await writer.writeBytes(lines);
-        }
-        bytes.end();
-        writer.end();
-        return;
-      }
-      const { only, line } = jsonLineWriter(fields);
-      for await (const batch of reader.streamRaw(query, only).batches) {
-        // each line encoded into one buffer as it is made: joining a batch's lines into one text
-        // first costs a third more to encode, and a large text to collect
-        let bytes = Buffer.allocUnsafe(1 << 20);
-        let used = 0;
-        for (const row of batch) {
-          const text = line(row);
-          if (used + text.length * 3 > bytes.length) {
-            const bigger = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + text.length * 3));
-            bytes.copy(bigger, 0, 0, used);
-            bytes = bigger;
-          }
-          used += bytes.write(text, used);
-        }
-        await writer.writeBytes(bytes.subarray(0, used));
-      }
-      writer.end();
-      return;
-    }
-    // only the columns the fields are made from: an export of the list fields never reads args or results
-    const { columns, batches } = reader.streamRaw(query, columnsFor(fields));
-    for await (const batch of batches) for (const row of batch) await writer.write(pick(toDetail(decodeRawRow(columns, row)), fields));
-    writer.end();
-    return;
-  }
-  const raw = reader.streamRaw(query);
-  await printTableBlocks(
-    (async function* () {
-      for await (const batch of raw.batches) yield batch.map((row) => decodeRawRow(raw.columns, row));
-    })(),
-    opts,
-    out,
-    ctx,
-  );
-}
-
-/** The table in blocks, one per batch of rows: the header once, then bodies. */
-async function printTableBlocks(blocks: AsyncIterable<Awaited<ReturnType<Reader['page']>>>, opts: Opts, out: Output, ctx: Ctx): Promise<void> {
-  const term = await out.terminal();
-  const { renderList, listColumns, fieldColumns } = await import('../render/logs.js');
-  const { tableBody } = await import('../render/table.js');
-  const columns = opts.fields ? fieldColumns(opts.fields) : listColumns(term);
-  let first = true;
-  for await (const rows of blocks) {
-    const text = renderList(rows, columns, { ...term, width: undefined });
-    await writeOut(ctx.stdout, first ? text : tableBody(text, term.decorate));
-    first = false;
-  }
-}
-
-/** Every matching row from a database that streams decoded rows (the ClickHouse archive): the same lines, through toDetail. */
-async function streamDecoded(reader: Reader, query: Query, opts: Opts, out: Output, ctx: Ctx): Promise<void> {
+async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output): Promise<void> {
   const { toDetail, pick, columnsFor, LIST_FIELDS } = await import('../query/present.js');
   const fields = opts.fields ?? [...LIST_FIELDS];
-  if (out.format !== 'table') {
-    const writer = await out.records(fields);
+  // the ClickHouse archive streams decoded rows (Db.streamRecords), not the source databases' raw values
+  const decoded = Boolean(reader.db.streamRecords);
+  if (!decoded && out.format === 'jsonl') return streamJsonLines(reader, query, fields, out);
+  const { decodeRawRow } = await import('../db/decode.js');
+  let columns: Column<TaskLogRow>[] | undefined;
+  await out.stream<TaskLogRow>({
+    fields,
     // only the columns the fields are made from: an export of the list fields never reads args or results
-    for await (const row of reader.stream(query, undefined, columnsFor(fields))) await writer.write(pick(toDetail(row), fields));
+    async *records() {
+      if (decoded) {
+        for await (const row of reader.stream(query, undefined, columnsFor(fields))) yield pick(toDetail(row), fields);
+        return;
+      }
+      const raw = reader.streamRaw(query, columnsFor(fields));
+      for await (const batch of raw.batches) for (const row of batch) yield pick(toDetail(decodeRawRow(raw.columns, row)), fields);
+    },
+    async *blocks() {
+      if (decoded) {
+        yield* inBlocks(reader.stream(query), 1000);
+        return;
+      }
+      const raw = reader.streamRaw(query);
+      for await (const batch of raw.batches) yield batch.map((row) => decodeRawRow(raw.columns, row));
+    },
+    async table(rows, term) {
+      const { renderList, listColumns, fieldColumns } = await import('../render/logs.js');
+      columns ??= opts.fields ? fieldColumns(opts.fields) : listColumns(term);
+      return renderList(rows, columns, { ...term, width: undefined });
+    },
+  });
+}
+
+/**
+ * -o jsonl from a source database: PostgreSQL writes the lines itself where
+ * every field allows (or its COPY text is turned into them), otherwise each
+ * line is made from the raw values.
+ */
+async function streamJsonLines(reader: Reader, query: Query, fields: string[], out: Output): Promise<void> {
+  const { serverFieldsSql } = await import('../query/present.js');
+  const writer = await out.records(fields);
+  // PostgreSQL writes the JSON lines itself where every field allows and streams them (COPY): the
+  // same bytes, 1M rows ~1.5× of COPY's time for the raw rows; its Node process does least
+  const serverFields = serverFieldsSql(fields, (c) => reader.env.col(c), reader.db.dialect);
+  if (serverFields) {
+    for await (const text of reader.streamJson(query, serverFields)) await writer.writeJsonLines(text);
     writer.end();
     return;
   }
-  await printTableBlocks(
-    (async function* () {
-      let batch: Awaited<ReturnType<Reader['page']>> = [];
-      for await (const row of reader.stream(query)) {
-        batch.push(row);
-        if (batch.length >= 1000) {
-          yield batch;
-          batch = [];
-        }
+  const { jsonLineWriter, copyTextJsonWriter } = await import('../query/export.js');
+  // otherwise PostgreSQL's COPY text (JSON columns, --fields all): the lines written from its bytes
+  const bytes = copyTextJsonWriter(fields);
+  const copy = reader.streamCopyText(query, bytes.only);
+  if (copy) {
+    for await (const chunk of copy.chunks) {
+      const lines = bytes.write(chunk);
+      if (lines.length) await writer.writeBytes(lines);
+    }
+    bytes.end();
+    writer.end();
+    return;
+  }
+  const { only, line } = jsonLineWriter(fields);
+  for await (const batch of reader.streamRaw(query, only).batches) {
+    // each line encoded into one buffer as it is made: joining a batch's lines into one text
+    // first costs a third more to encode, and a large text to collect
+    let bytes = Buffer.allocUnsafe(1 << 20);
+    let used = 0;
+    for (const row of batch) {
+      const text = line(row);
+      if (used + text.length * 3 > bytes.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + text.length * 3));
+        bytes.copy(bigger, 0, 0, used);
+        bytes = bigger;
       }
-      if (batch.length) yield batch;
-    })(),
-    opts,
-    out,
-    ctx,
-  );
+      used += bytes.write(text, used);
+    }
+    await writer.writeBytes(bytes.subarray(0, used));
+  }
+  writer.end();
 }

@@ -3,7 +3,7 @@ import type { Ctx } from '../core/io.js';
 import type { OutputFlags, Terminal } from '../toolkit/output.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { WATCH_OPTION } from '../toolkit/watch.js';
-import { showView } from '../toolkit/view.js';
+import { showView, taskLog } from '../toolkit/view.js';
 import type { Overview } from '../query/overview.js';
 import { filterCondition } from '../query/filters.js';
 import { commandFilters, filterOptions } from '../toolkit/logs.js';
@@ -28,7 +28,7 @@ export const spec: CommandSpec<Opts> = {
   async run(opts: Opts, ctx: Ctx) {
     const { overview } = await import('../query/overview.js');
     const filters = commandFilters(opts, ctx);
-    await showView(opts, ctx, {
+    await showView(opts, ctx, taskLog(opts, ctx), {
       compute: (db) => overview(db, ctx.now(), filterCondition(db, ctx.now(), { filters })),
       json: (data) => data,
       render: renderOverviewPage,

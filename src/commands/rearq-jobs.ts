@@ -3,7 +3,7 @@ import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import type { Ctx } from '../core/io.js';
 import { csvList } from '../core/values.js';
 import { STATUSES } from '../query/status.js';
-import { PAGING_OPTIONS, printRows, rearqView, timeOptions, timeRange, type PagingFlags } from '../toolkit/rearq-view.js';
+import { PAGING_OPTIONS, printRows, timeOptions, timeRange, type PagingFlags } from '../toolkit/rearq-view.js';
 
 interface Opts extends PagingFlags {
   task?: string;
@@ -36,43 +36,22 @@ export const spec: CommandSpec<Opts> = {
   ],
   async run(opts: Opts, ctx: Ctx) {
     const read = await import('../rearq/read.js');
-    const view = await rearqView(opts, ctx);
     const filter = { task: opts.task, jobId: opts.jobId, status: opts.status, ...timeRange(opts, ctx) };
     await withRearq(opts, ctx, { db: 'required', redis: 'none' }, async ({ rearq }) => {
       const r = rearq!;
-      const { renderTable, tableBody } = await import('../render/table.js');
-      const { statusBadge } = await import('../render/style.js');
+      const { renderJobs } = await import('../render/rearq.js');
       type Job = import('../rearq/schema.js').RearqJob;
-      const json = (v: unknown) => (v === null ? '—' : JSON.stringify(v));
       await printRows<Job>(
         ctx,
         opts,
         JOB_FIELDS,
         {
-          page: async () => {
-            const [rows, total] = await Promise.all([read.pageJobs(r, filter, opts.limit, opts.offset), read.countJobs(r, filter)]);
-            return { rows, total };
-          },
+          page: () => read.pageJobs(r, filter, opts.limit, opts.offset),
+          count: () => read.countJobs(r, filter),
           stream: () => read.streamJobs(r, filter),
         },
         (j) => ({ ...j }),
-        async (rows, first) => {
-          const text = renderTable<Job>(
-            [
-              { header: 'ID', cell: (j) => String(j.id), align: 'right' },
-              { header: 'TASK', cell: (j) => j.task, flexible: true },
-              { header: 'JOB ID', cell: (j) => j.job_id, flexible: true, droppable: true },
-              { header: 'STATUS', cell: (j) => statusBadge(view.style, j.status) },
-              { header: 'RETRIES', cell: (j) => `${j.job_retries}/${j.job_retry}`, align: 'right' },
-              { header: 'ENQUEUED', cell: (j) => j.enqueue_time },
-              { header: 'ARGS', cell: (j) => json(j.args), flexible: true, droppable: true },
-              { header: 'KWARGS', cell: (j) => json(j.kwargs), flexible: true, droppable: true },
-            ],
-            rows,
-            view,
-          );
-          return first ? text : tableBody(text, view.decorate);
-        },
+        renderJobs,
       );
     });
   },

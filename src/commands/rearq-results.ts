@@ -2,7 +2,7 @@ import { REARQ_OPTIONS, withRearq } from '../toolkit/rearq.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import type { Ctx } from '../core/io.js';
 import { parseBool } from '../core/values.js';
-import { PAGING_OPTIONS, printRows, rearqView, timeOptions, timeRange, type PagingFlags } from '../toolkit/rearq-view.js';
+import { PAGING_OPTIONS, printRows, timeOptions, timeRange, type PagingFlags } from '../toolkit/rearq-view.js';
 
 interface Opts extends PagingFlags {
   task?: string;
@@ -33,41 +33,22 @@ export const spec: CommandSpec<Opts> = {
   examples: [{ command: 'tasklog rearq results --success false --worker payments-w-high', description: "a worker's failed attempts" }],
   async run(opts: Opts, ctx: Ctx) {
     const read = await import('../rearq/read.js');
-    const view = await rearqView(opts, ctx);
     const filter = { task: opts.task, jobId: opts.jobId, worker: opts.worker, success: opts.success, ...timeRange(opts, ctx) };
     await withRearq(opts, ctx, { db: 'required', redis: 'none' }, async ({ rearq }) => {
       const r = rearq!;
-      const { renderTable, tableBody } = await import('../render/table.js');
-      const { statusBadge } = await import('../render/style.js');
+      const { renderResults } = await import('../render/rearq.js');
       type Res = import('../rearq/read.js').ResultWithJob;
       await printRows<Res>(
         ctx,
         opts,
         FIELDS,
         {
-          page: async () => {
-            const [rows, total] = await Promise.all([read.pageResults(r, filter, opts.limit, opts.offset), read.countResults(r, filter)]);
-            return { rows, total };
-          },
+          page: () => read.pageResults(r, filter, opts.limit, opts.offset),
+          count: () => read.countResults(r, filter),
           stream: () => read.streamResults(r, filter),
         },
         (x) => ({ id: x.id, worker: x.worker, success: x.success, msg_id: x.msg_id, result: x.result, start_time: x.start_time, finish_time: x.finish_time, job: x.job }),
-        async (rows, first) => {
-          const text = renderTable<Res>(
-            [
-              { header: 'ID', cell: (x) => String(x.id), align: 'right' },
-              { header: 'TASK', cell: (x) => x.job.task, flexible: true },
-              { header: 'WORKER', cell: (x) => x.worker, flexible: true },
-              { header: 'OK', cell: (x) => (x.success ? view.style.c.green('yes') : view.style.c.red('no')) },
-              { header: 'JOB', cell: (x) => statusBadge(view.style, x.job.status) },
-              { header: 'STARTED', cell: (x) => x.start_time ?? '—' },
-              { header: 'RESULT', cell: (x) => (x.result ?? '—').replace(/\s+/g, ' '), flexible: true, droppable: true },
-            ],
-            rows,
-            view,
-          );
-          return first ? text : tableBody(text, view.decorate);
-        },
+        renderResults,
       );
     });
   },

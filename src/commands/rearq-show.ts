@@ -23,29 +23,7 @@ export const spec: CommandSpec<Opts> = {
       if (!r) throw new RuntimeFailure(`no ReArq job with job_id or id '${args[0]}' in ${rearq!.db.target.display}`, 'not_found');
       return r;
     });
-    const { statusBadge } = await import('../render/style.js');
-    const { formatDuration } = await import('../render/format.js');
-    await output(opts, ctx).print(report, (view) => {
-    const { c } = view.style;
-    const j = report.job;
-    const lines = [
-      `${c.bold(j.task)}  ${statusBadge(view.style, j.status)}  job ${j.job_id} (id ${j.id})`,
-      `enqueued ${j.enqueue_time}${j.expire_time ? `, expires ${j.expire_time}` : ''}; retries ${j.job_retries}/${j.job_retry}, retry after ${j.job_retry_after} s`,
-      `args ${JSON.stringify(j.args)}  kwargs ${JSON.stringify(j.kwargs)}`,
-      `queue ${report.queue ?? '— (unknown without --redis)'}`,
-    ];
-    if (report.redis) {
-      const p = report.redis;
-      if (p.stream) lines.push(`redis: ${p.stream} entry ${p.entry_id}` + (p.pending.length ? `, pending in ${p.pending.map((x) => `${x.group} (consumer ${x.consumer}, ${x.deliveries} deliveries)`).join(', ')}` : ', not pending'));
-      if (p.delayed) lines.push(`redis: due ${p.delayed.due} in ${p.delayed.key}`);
-      if (!p.stream && !p.delayed) lines.push('redis: in no stream and no delay set');
-    }
-    lines.push('', report.attempts.length ? `${report.attempts.length} attempt(s):` : 'no attempts');
-    report.attempts.forEach((a, i) => {
-      const outcome = a.success ? c.green('success') : c.red('failed');
-      lines.push(`  ${i + 1}. ${a.start_time ?? '—'}  ${formatDuration(a.duration_ms)}  ${a.worker}  ${outcome}  ${a.success ? (a.result ?? 'None') : (a.error ?? '')}`);
-    });
-      return lines.join('\n') + '\n';
-    });
+    const { renderJobPage } = await import('../render/rearq.js');
+    await output(opts, ctx).print(report, (view) => renderJobPage(report, view));
   },
 };

@@ -17,22 +17,10 @@ export const spec: CommandSpec<Opts> = {
   async run(opts: Opts, ctx: Ctx) {
     const { tasksReport } = await import('../rearq/report.js');
     const rows = await withRearq(opts, ctx, { db: 'required', redis: 'optional' }, ({ rearq, redis }) => tasksReport(rearq!, redis));
-    const { renderTable } = await import('../render/table.js');
-    const { formatInt } = await import('../render/format.js');
-    await output(opts, ctx).print({ tasks: rows }, (view) =>
-      renderTable(
-        [
-          { header: 'TASK', cell: (t) => t.task, flexible: true },
-          { header: 'ENABLED', cell: (t) => (t.enabled === null ? '—' : t.enabled ? view.style.c.green('enabled') : view.style.c.yellow('disabled')) },
-          { header: 'JOBS', cell: (t) => formatInt(t.jobs), align: 'right' },
-          { header: 'SUCCESS', cell: (t) => formatInt(t.success), align: 'right' },
-          { header: 'FAILED', cell: (t) => formatInt(t.failed), align: 'right' },
-          { header: 'LAST RUN', cell: (t) => t.last_run ?? '—' },
-        ],
-        rows,
-        view,
-      ),
-    { records: rows as unknown as Record<string, unknown>[], fields: ['task', 'enabled', 'jobs', 'success', 'failed', 'last_run'] },
-    );
+    const { renderTasks } = await import('../render/rearq.js');
+    await output(opts, ctx).print({ tasks: rows }, (view) => renderTasks(rows, view), {
+      records: rows as unknown as Record<string, unknown>[],
+      fields: ['task', 'enabled', 'jobs', 'success', 'failed', 'last_run'],
+    });
   },
 };

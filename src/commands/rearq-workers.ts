@@ -1,13 +1,10 @@
 import { REARQ_OPTIONS, withRearq, type RearqFlags } from '../toolkit/rearq.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
-import { WATCH_OPTION, watchSeconds } from '../toolkit/watch.js';
-import type { OutputFlags, Terminal } from '../toolkit/output.js';
+import { WATCH_OPTION } from '../toolkit/watch.js';
 import type { Ctx } from '../core/io.js';
-import { showRearqView } from '../toolkit/rearq-view.js';
+import { showView, type ViewFlags } from '../toolkit/view.js';
 
-interface Opts extends RearqFlags, OutputFlags {
-  watch?: boolean | number;
-}
+type Opts = RearqFlags & ViewFlags;
 
 export const spec: CommandSpec<Opts> = {
   path: ['rearq', 'workers'],
@@ -20,29 +17,12 @@ export const spec: CommandSpec<Opts> = {
   options: [...REARQ_OPTIONS, JSON_OPTION, WATCH_OPTION],
   examples: [{ command: 'tasklog rearq workers --redis redis://127.0.0.1:6379/0 --watch', description: 'watch the heartbeats' }],
   async run(opts: Opts, ctx: Ctx) {
-    const seconds = watchSeconds(opts.watch, ctx);
     const { workersReport } = await import('../rearq/report.js');
-    await withRearq(opts, ctx, { db: 'optional', redis: 'required' }, async ({ rearq, redis }) => {
-      const { renderTable } = await import('../render/table.js');
-      const { formatInt } = await import('../render/format.js');
-      const compute = () => workersReport(redis!, rearq, ctx.now());
-      const render = (rows: Awaited<ReturnType<typeof compute>>, view: Terminal) => {
-        if (!rows.length) return 'no workers in rearq:worker\n';
-        return renderTable(
-          [
-            { header: 'NAME', cell: (w) => w.name, flexible: true },
-            { header: 'QUEUE', cell: (w) => w.queue ?? '—' },
-            { header: 'TIMER', cell: (w) => (w.is_timer ? 'timer' : '') },
-            { header: 'STATE', cell: (w) => (w.online ? view.style.c.green('online') : view.style.c.red('offline')) },
-            { header: 'HEARTBEAT', cell: (w) => (w.age_seconds === null ? '—' : `${Math.round(w.age_seconds)} s ago`), align: 'right' },
-            { header: 'OK', cell: (w) => (w.attempts ? formatInt(w.attempts.success) : '—'), align: 'right' },
-            { header: 'FAILED', cell: (w) => (w.attempts ? formatInt(w.attempts.failed) : '—'), align: 'right' },
-          ],
-          rows,
-          view,
-        );
-      };
-      await showRearqView(opts, ctx, seconds, compute, (workers) => ({ workers }), render);
+    const { renderWorkers } = await import('../render/rearq.js');
+    await showView(opts, ctx, (use) => withRearq(opts, ctx, { db: 'optional', redis: 'required' }, use), {
+      compute: ({ rearq, redis }) => workersReport(redis!, rearq, ctx.now()),
+      json: (workers) => ({ workers }),
+      render: renderWorkers,
     });
   },
 };

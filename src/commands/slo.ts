@@ -5,7 +5,7 @@ import { WATCH_OPTION } from '../toolkit/watch.js';
 import type { Ctx } from '../core/io.js';
 import { describeBurnRules, pickObjectives, SLO_ACCEPTS } from '../query/slo.js';
 import type { ReadFlags } from '../toolkit/logs.js';
-import { showView } from '../toolkit/view.js';
+import { showView, taskLog } from '../toolkit/view.js';
 
 interface Opts extends ReadFlags {
   prometheusRules?: boolean;
@@ -45,7 +45,7 @@ export const spec: CommandSpec<Opts> = {
     }
     const slos = pickObjectives(resolveSetting(SLOS, opts, ctx).value!, args);
     const { measureObjectives, budgetOverWindow, SPARK_BUCKETS } = await import('../query/slo.js');
-    await showView(opts, ctx, {
+    await showView(opts, ctx, taskLog(opts, ctx), {
       // the sparkline's buckets only for the terminal page: --json counts without them
       compute: (db) => measureObjectives(db, ctx.now(), slos, opts.json ? {} : { buckets: SPARK_BUCKETS }),
       json: (measured) => ({ slos: measured.map((m) => m.report) }),

@@ -5,7 +5,7 @@ import type { TimeArg } from '../query/timearg.js';
 import { PERIOD_OPTION, resolveWindow, SINCE_OPTION, windowJson } from '../query/window.js';
 import { filterCondition } from '../query/filters.js';
 import { commandFilters, describeFilters, filterOptions, WINDOW_OWNS, type ReadFlags } from '../toolkit/logs.js';
-import { showView } from '../toolkit/view.js';
+import { showView, taskLog } from '../toolkit/view.js';
 
 interface Opts extends ReadFlags {
   periodHours: number;
@@ -41,7 +41,7 @@ export const spec: CommandSpec<Opts> = {
   async run(opts: Opts, ctx: Ctx) {
     const { StatsQuery } = await import('../query/stats.js');
     const filters = commandFilters(opts, ctx, WINDOW_OWNS);
-    await showView(opts, ctx, {
+    await showView(opts, ctx, taskLog(opts, ctx), {
       compute: async (db) => {
         const window = resolveWindow(opts, ctx.now());
         const q = new StatsQuery(db, { window, condition: filterCondition(db, ctx.now(), { filters }) });

@@ -7,7 +7,7 @@ import type { TimeArg } from '../query/timearg.js';
 import { PERIOD_OPTION, resolveWindow, SINCE_OPTION } from '../query/window.js';
 import { filterCondition } from '../query/filters.js';
 import { commandFilters, describeFilters, filterOptions, WINDOW_OWNS, type ReadFlags } from '../toolkit/logs.js';
-import { showView } from '../toolkit/view.js';
+import { showView, taskLog } from '../toolkit/view.js';
 
 interface Opts extends ReadFlags {
   periodHours: number;
@@ -47,7 +47,7 @@ export const spec: CommandSpec<Opts> = {
     if (opts.interval === 'minute' && first.hours > MAX_MINUTE_WINDOW_HOURS) {
       throw new UsageError(`option '--interval <unit>' argument 'minute' is invalid for a ${first.period_hours} h window. expects hour or day for windows over ${MAX_MINUTE_WINDOW_HOURS} h`);
     }
-    await showView(opts, ctx, {
+    await showView(opts, ctx, taskLog(opts, ctx), {
       compute: async (db) => {
         const window = resolveWindow(opts, ctx.now());
         return { window, buckets: await timeline(db, window, opts.interval, opts.tz, filterCondition(db, ctx.now(), { filters })) };

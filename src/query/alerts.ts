@@ -271,17 +271,14 @@ export function alertRules(rules: AlertRules): AlertRule[] {
   return [failureRateRule, stuckRule, backlogRule, slowRule, retryRule, ...rules.tasks.map(taskRule)];
 }
 
-/** The window's aggregates and the backlog, in two statements run side by side. */
+/** The window's aggregates and the backlog, in one statement that reads the window's rows once. */
 async function gatherFacts(db: Db, now: Date, rules: AlertRules, condition: Condition | null): Promise<Facts> {
-  const q = (c: string) => db.dialect.quote(c);
   const since = db.dialect.encodeTime(addMs(instantFromDate(now), -rules.windowMs));
-  const [[agg], state] = await Promise.all([
-    db.query<Record<string, unknown>>(`SELECT COUNT(${durationSql(db)}) AS n_duration, SUM(${durationSql(db)}) AS sum_duration, SUM(${q('job_retries')}) AS sum_retries ` +
-        `FROM ${q(db.table)} WHERE ${q('created_at')} >= ?${condition ? ` AND (${condition.sql})` : ''}`,
-      [since, ...(condition?.bindings ?? [])],
-    ),
-    queueState(db, now, rules.stuckAfterMs, rules.windowMs, condition),
-  ]);
+  const state = await queueState(db, now, rules.stuckAfterMs, rules.windowMs, condition, {
+    n_duration: `COUNT(${durationSql(db)})`,
+    sum_duration: `SUM(${durationSql(db)})`,
+    sum_retries: `SUM(${db.dialect.quote('job_retries')})`,
+  });
   return {
     db,
     now,
@@ -293,9 +290,9 @@ async function gatherFacts(db: Db, now: Date, rules: AlertRules, condition: Cond
     failed: state.failed,
     stuck: state.stuck,
     queued: state.queued,
-    nDuration: Number(agg.n_duration ?? 0),
-    sumDurationMs: Number(agg.sum_duration ?? 0),
-    sumRetries: Number(agg.sum_retries ?? 0),
+    nDuration: Number(state.window.n_duration ?? 0),
+    sumDurationMs: Number(state.window.sum_duration ?? 0),
+    sumRetries: Number(state.window.sum_retries ?? 0),
   };
 }
 

@@ -75,64 +75,50 @@ export interface BatchResult {
   interrupted: boolean;
 }
 
+/** A batched delete: what it deletes, the id range found at the start, the batch size, progress and when to stop. */
+export interface BatchRun {
+  plan: CleanupPlan;
+  candidates: Pick<Candidates, 'minId' | 'maxId'>;
+  batchSize: number;
+  onBatch: (deletedSoFar: number) => void;
+  stop: () => boolean;
+}
+
+/** One batch of a walk: the rows the plan deletes with ids in (lastId, upper]. */
+interface Batch {
+  /** the table, quoted */
+  table: string;
+  /** `id > ? AND id <= ? AND` the plan's condition, with its bindings */
+  where: string;
+  params: unknown[];
+  /** the plan's condition alone */
+  condition: { sql: string; bindings: unknown[] };
+}
+
 /**
  * Deletes batch after batch, each one short DELETE over the next `batchSize`
  * ids between the lowest and highest matching id (found once, at the start),
  * the condition checked on every row. Stops between batches when `stop()`.
  */
-export async function deleteInBatches(
-  db: Db,
-  plan: CleanupPlan,
-  candidates: Pick<Candidates, 'minId' | 'maxId'>,
-  batchSize: number,
-  onBatch: (deletedSoFar: number) => void,
-  stop: () => boolean,
-): Promise<BatchResult> {
+export async function deleteInBatches(db: Db, run: BatchRun): Promise<BatchResult> {
   // One connection for the whole run, its commits not waiting for the disk where that is safe.
   return db.session(async (conn) => {
     for (const s of db.dialect.relaxedCommitSql()) await conn.exec(s);
-    return deleteOn(conn, db, { plan, candidates, batchSize, onBatch, stop });
+    // A batch is one DELETE over the next batch-size ids: a range scan of the primary key,
+    // at most batch-size rows, the condition checked on each.
+    return walkIds(conn, db, run, (b) => conn.exec(`DELETE FROM ${b.table} WHERE ${b.where}`, b.params));
   });
-}
-
-async function deleteOn(
-  conn: Sql,
-  db: Db,
-  { plan, candidates, batchSize, onBatch, stop }: {
-    plan: CleanupPlan;
-    candidates: Pick<Candidates, 'minId' | 'maxId'>;
-    batchSize: number;
-    onBatch: (deletedSoFar: number) => void;
-    stop: () => boolean;
-  },
-): Promise<BatchResult> {
-  const { sql, bindings } = cleanupCondition(db, plan);
-  const q = (c: string) => db.dialect.quote(c);
-  const table = q(db.table);
-  // A batch is one DELETE over the next batch-size ids: a range scan of the primary key,
-  // at most batch-size rows, the condition checked on each.
-  return walkIds(conn, db, plan, candidates, batchSize, onBatch, stop, (lastId, upper) =>
-    conn.exec(`DELETE FROM ${table} WHERE ${q('id')} > ? AND ${q('id')} <= ? AND ${sql}`, [lastId, upper, ...bindings]),
-  );
 }
 
 /**
  * The ids between the lowest and highest matching id (found once, at the
- * start), batch after batch of `batchSize`: `deleteRange` deletes in one
- * range and says how many rows it deleted. Stops between batches when
+ * start), batch after batch of `batchSize`: `deleteBatch` deletes in one
+ * batch and says how many rows it deleted. Stops between batches when
  * `stop()`.
  */
-async function walkIds(
-  conn: Sql,
-  db: Db,
-  plan: CleanupPlan,
-  candidates: Pick<Candidates, 'minId' | 'maxId'>,
-  batchSize: number,
-  onBatch: (deletedSoFar: number) => void,
-  stop: () => boolean,
-  deleteRange: (lastId: number, upper: number) => Promise<number>,
-): Promise<BatchResult> {
-  const { sql, bindings } = cleanupCondition(db, plan);
+async function walkIds(conn: Sql, db: Db, { plan, candidates, batchSize, onBatch, stop }: BatchRun, deleteBatch: (batch: Batch) => Promise<number>): Promise<BatchResult> {
+  const condition = cleanupCondition(db, plan);
+  const { sql, bindings } = condition;
   const q = (c: string) => db.dialect.quote(c);
   const table = q(db.table);
   let lastId = 0;
@@ -153,7 +139,7 @@ async function walkIds(
     if (stop()) return { deleted, longestBatchMs: longest, interrupted: true };
     const upper = Math.min(lastId + batchSize, maxId);
     const started = performance.now();
-    const n = await deleteRange(lastId, upper);
+    const n = await deleteBatch({ table, where: `${q('id')} > ? AND ${q('id')} <= ? AND ${sql}`, params: [lastId, upper, ...bindings], condition });
     longest = Math.max(longest, performance.now() - started);
     deleted += n;
     lastId = upper;
@@ -185,37 +171,26 @@ export interface ArchiveCheck {
  * read (its updated_at unchanged). `kept` counts the rows left for not
  * being archived (yet).
  */
-export async function deleteArchivedInBatches(
-  db: Db,
-  archive: ArchiveCheck,
-  plan: CleanupPlan,
-  candidates: Pick<Candidates, 'minId' | 'maxId'>,
-  batchSize: number,
-  onBatch: (deletedSoFar: number) => void,
-  stop: () => boolean,
-): Promise<BatchResult & { kept: number }> {
-  const { sql, bindings } = cleanupCondition(db, plan);
+export async function deleteArchivedInBatches(db: Db, archive: ArchiveCheck, run: BatchRun): Promise<BatchResult & { kept: number }> {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
-  const table = q(db.table);
   let kept = 0;
   // each batch takes a connection for its transaction (SQLite has one): the walk itself holds none
-  const result = await (async () =>
-    walkIds(db, db, plan, candidates, batchSize, onBatch, stop, (lastId, upper) =>
-      db.transaction(async (tx) => {
-        const rows = (await tx.query(`SELECT * FROM ${table} WHERE ${q('id')} > ? AND ${q('id')} <= ? AND ${sql}${d.lockingRead}`, [lastId, upper, ...bindings])).map(decodeRow);
-        if (rows.length === 0) return 0;
-        const ids = await archive.archived(rows);
-        const gone = rows.filter((r) => ids.has(r.id));
-        kept += rows.length - gone.length;
-        if (gone.length === 0) return 0;
-        const versions = gone.map(() => '(?, ?)').join(', ');
-        const versionBindings = gone.flatMap((r) => [r.id, d.encodeTime(parseInstant(r.updated_at!)!)]);
-        return tx.exec(
-          `DELETE FROM ${table} WHERE ${q('id')} IN (${gone.map(() => '?').join(', ')}) AND (${q('id')}, ${q('updated_at')}) IN (${versions}) AND ${sql}`,
-          [...gone.map((r) => r.id), ...versionBindings, ...bindings],
-        );
-      }),
-    ))();
+  const result = await walkIds(db, db, run, (b) =>
+    db.transaction(async (tx) => {
+      const rows = (await tx.query(`SELECT * FROM ${b.table} WHERE ${b.where}${d.lockingRead}`, b.params)).map(decodeRow);
+      if (rows.length === 0) return 0;
+      const ids = await archive.archived(rows);
+      const gone = rows.filter((r) => ids.has(r.id));
+      kept += rows.length - gone.length;
+      if (gone.length === 0) return 0;
+      const versions = gone.map(() => '(?, ?)').join(', ');
+      const versionBindings = gone.flatMap((r) => [r.id, d.encodeTime(parseInstant(r.updated_at!)!)]);
+      return tx.exec(
+        `DELETE FROM ${b.table} WHERE ${q('id')} IN (${gone.map(() => '?').join(', ')}) AND (${q('id')}, ${q('updated_at')}) IN (${versions}) AND ${b.condition.sql}`,
+        [...gone.map((r) => r.id), ...versionBindings, ...b.condition.bindings],
+      );
+    }),
+  );
   return { ...result, kept };
 }

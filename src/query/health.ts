@@ -80,10 +80,12 @@ export function stuckWhere(db: Db, now: Date, stuckAfterMs: number): { sql: stri
 /**
  * The backlog and the recent past, in one statement: rows in progress that
  * started before `stuckBefore`, queued rows and the oldest one's enqueue time,
- * and rows created since `since` with how many failed. Shared by health,
+ * and rows created since `since` with how many failed, read in one pass over
+ * those rows together with `windowSums` (name → an aggregate over them: alerts
+ * check's durations and retries), returned as `window`. Shared by health,
  * alerts check and metrics. `condition`: only the rows it holds for (filterCondition).
  */
-export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceMs: number, condition?: Condition | null) {
+export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceMs: number, condition?: Condition | null, windowSums: Record<string, string> = {}) {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
   const table = q(db.table);
@@ -92,21 +94,25 @@ export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceM
   const stuck = stuckWhere(db, now, stuckAfterMs);
   const and = condition ? ` AND (${condition.sql})` : '';
   const c = condition?.bindings ?? [];
+  const sums = Object.entries(windowSums).map(([name, sql]) => `, ${sql} AS ${q(name)}`).join('');
   const [row] = await db.query<Record<string, unknown>>(`SELECT ` +
       `(SELECT COUNT(*) FROM ${table} WHERE ${stuck.sql}${and}) AS stuck, ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ?${and}) AS total, ` +
-      `(SELECT COUNT(*) FROM ${table} WHERE ${q('created_at')} >= ? AND ${groupSql('failed', d)}${and}) AS failed, ` +
       `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'queued'${and}) AS queued, ` +
-      `(SELECT MIN(${q('enqueue_time')}) FROM ${table} WHERE ${q('status')} = 'queued'${and}) AS oldest`,
-    [...stuck.params, ...c, since, ...c, since, ...c, ...c, ...c],
+      `(SELECT MIN(${q('enqueue_time')}) FROM ${table} WHERE ${q('status')} = 'queued'${and}) AS oldest, ` +
+      `w.* FROM (SELECT COUNT(*) AS total, SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed${sums} ` +
+      `FROM ${table} WHERE ${q('created_at')} >= ?${and}) AS w`,
+    [...stuck.params, ...c, ...c, ...c, since, ...c],
   );
   return {
     stuck: Number(row.stuck),
     total: Number(row.total),
-    failed: Number(row.failed),
+    // no row in the window: SUM is NULL
+    failed: Number(row.failed ?? 0),
     queued: Number(row.queued),
     // no queued row: no oldest (ClickHouse's MIN over no rows is 0, not NULL)
     oldest: Number(row.queued) === 0 || row.oldest === null || row.oldest === undefined ? null : parseInstant(decodeTime(row.oldest) ?? ''),
+    /** the windowSums, by name */
+    window: Object.fromEntries(Object.keys(windowSums).map((name) => [name, row[name]])),
   };
 }
 

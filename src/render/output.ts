@@ -32,15 +32,21 @@ export function csvLine(values: unknown[]): string {
 /** Text is handed to stdout in chunks of about this many characters: one write per record costs a system call each. */
 const CHUNK = 64 * 1024;
 
-/** A sink for a stream of records in one of the line formats (or a streamed JSON array). */
-export function recordWriter(ctx: Ctx, format: 'json' | 'jsonl' | 'csv', fields: readonly string[]) {
+/**
+ * A sink for a stream of records in one of the line formats, or a streamed
+ * JSON array (with `total`: the array under "rows" and the count beside it,
+ * {"rows": […], "total": n}).
+ */
+export function recordWriter(ctx: Ctx, format: 'json' | 'jsonl' | 'csv', fields: readonly string[], { total = false }: { total?: boolean } = {}) {
   let n = 0;
+  const open = total ? '{"rows": ' : '';
+  const close = total ? () => `, "total": ${n}}\n` : () => '\n';
   let pending = '';
   return {
     async write(record: Record<string, unknown>): Promise<void> {
       if (format === 'jsonl') pending += jsonLine(record);
       else if (format === 'csv') pending += (n === 0 ? csvLine([...fields]) : '') + csvLine(fields.map((f) => record[f]));
-      else pending += (n === 0 ? '[\n  ' : ',\n  ') + JSON.stringify(record);
+      else pending += (n === 0 ? open + '[\n  ' : ',\n  ') + JSON.stringify(record);
       n++;
       if (pending.length >= CHUNK) {
         const chunk = pending;
@@ -68,7 +74,7 @@ export function recordWriter(ctx: Ctx, format: 'json' | 'jsonl' | 'csv', fields:
     },
     end(): void {
       if (format === 'csv' && n === 0) pending += csvLine([...fields]);
-      if (format === 'json') pending += n === 0 ? '[]\n' : '\n]\n';
+      if (format === 'json') pending += (n === 0 ? open + '[]' : '\n]') + close();
       if (pending) ctx.stdout.write(pending);
       pending = '';
     },

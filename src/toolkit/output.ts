@@ -8,7 +8,7 @@
  *   jsonl  one compact JSON object per line (a command's rows)
  *   csv    a header line, then one line per row
  */
-import { terminalWidth, type Ctx } from '../core/io.js';
+import { terminalWidth, writeOut, type Ctx } from '../core/io.js';
 import type { OptionSpec } from '../core/option.js';
 import { JSON_OPTION } from './spec.js';
 import type { Style } from '../render/style.js';
@@ -99,10 +99,43 @@ export class Output {
     this.ctx.stdout.write(await render(render.length === 0 ? (undefined as unknown as Terminal) : await this.terminal()));
   }
 
-  /** A sink for rows streamed one at a time (json: a streamed array). */
-  async records(fields: readonly string[]) {
+  /** A sink for rows streamed one at a time (json: a streamed array; with `total`, {"rows": […], "total": n}). */
+  async records(fields: readonly string[], options: { total?: boolean } = {}) {
     const { recordWriter } = await import('../render/output.js');
-    return recordWriter(this.ctx, this.format === 'table' ? 'json' : this.format, fields);
+    return recordWriter(this.ctx, this.format === 'table' ? 'json' : this.format, fields, options);
+  }
+
+  /**
+   * Prints rows as they are read, in constant memory: the table block by
+   * block (drawn whole, the header only over the first), or the records one
+   * by one through `records` (json, jsonl, csv). Each format reads only its
+   * own source: `blocks` for the table, `records` for the others.
+   */
+  async stream<T>(rows: {
+    fields: readonly string[];
+    /** the rows as records, for json, jsonl and csv */
+    records(): AsyncIterable<Record<string, unknown>>;
+    /** the rows in blocks, for the table (inBlocks) */
+    blocks(): AsyncIterable<T[]>;
+    /** one block's table, header included */
+    table(rows: T[], term: Terminal): string | Promise<string>;
+    /** json: {"rows": […], "total": n} instead of the bare array */
+    total?: boolean;
+  }): Promise<void> {
+    if (this.format === 'table') {
+      const term = await this.terminal();
+      const { tableBody } = await import('../render/table.js');
+      let first = true;
+      for await (const block of rows.blocks()) {
+        const text = await rows.table(block, term);
+        await writeOut(this.ctx.stdout, first ? text : tableBody(text, term.decorate));
+        first = false;
+      }
+      return;
+    }
+    const writer = await this.records(rows.fields, { total: rows.total });
+    for await (const record of rows.records()) await writer.write(record);
+    writer.end();
   }
 
   /** A line for the person at the terminal (a confirmation, a summary): on stdout with the table format, nowhere otherwise. */
@@ -118,4 +151,23 @@ export class Output {
 
 export function output(flags: OutputFlags, ctx: Ctx): Output {
   return new Output(flags, ctx);
+}
+
+/**
+ * Rows in blocks of `size` for Output.stream's table (the last block
+ * shorter); `header`: with no rows, one empty block, so the table still
+ * shows its header.
+ */
+export async function* inBlocks<T>(rows: AsyncIterable<T>, size: number, { header = false } = {}): AsyncGenerator<T[]> {
+  let block: T[] = [];
+  let any = false;
+  for await (const row of rows) {
+    block.push(row);
+    if (block.length >= size) {
+      yield block;
+      block = [];
+      any = true;
+    }
+  }
+  if (block.length || (header && !any)) yield block;
 }

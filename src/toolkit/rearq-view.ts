@@ -1,8 +1,8 @@
-/** What the rearq commands share: paging and time flags, the view, table helpers. */
-import { OUTPUT_OPTION, output, type OutputFlags, type Terminal } from './output.js';
+/** What the rearq commands share: paging and time flags, the rows printed a page at a time or streamed. */
+import { inBlocks, OUTPUT_OPTION, output, type OutputFlags, type Terminal } from './output.js';
 import type { OptionSpec } from './spec.js';
 import type { RearqFlags } from './rearq.js';
-import { writeOut, type Ctx } from '../core/io.js';
+import type { Ctx } from '../core/io.js';
 import { nonNegativeInt, positiveInt } from '../core/values.js';
 import { parseTimeArg, resolveTimeArg, TIME_ARG_HELP, type TimeArg } from '../query/timearg.js';
 import type { Instant } from '../core/time.js';
@@ -38,77 +38,35 @@ export function timeRange(opts: PagingFlags, ctx: Ctx): { start?: Instant; end?:
 }
 
 /**
- * A report read once (or every N seconds with --watch) and printed through
- * the one output path: `json` of it, or the page `render` draws.
- */
-export async function showRearqView<T>(
-  opts: OutputFlags,
-  ctx: Ctx,
-  seconds: number | null,
-  compute: () => Promise<T>,
-  json: (data: T) => unknown,
-  render: (data: T, term: Terminal) => string,
-): Promise<void> {
-  const out = output(opts, ctx);
-  if (seconds !== null) {
-    const { watch } = await import('./watch.js');
-    const term = await out.terminal();
-    return watch(ctx, seconds, async () => render(await compute(), term));
-  }
-  const data = await compute();
-  await out.print(json(data), (term) => render(data, term));
-}
-
-/** The terminal the rearq tables are drawn on (the one output path's). */
-export function rearqView(opts: OutputFlags, ctx: Ctx): Promise<Terminal> {
-  return output(opts, ctx).terminal();
-}
-
-/**
- * Prints rows in the chosen format: a page ({"rows", "total"} for json) or,
- * with --all, a stream in constant memory (json is then written as it goes,
- * the total at the end).
+ * Prints rows in the chosen format: a page and the count of every match
+ * ({"rows", "total"} for json) or, with --all, every match streamed in
+ * constant memory (Output.stream: json then {"rows": […], "total": n}
+ * written as it goes; a table of no rows is its header).
  */
 export async function printRows<T>(
   ctx: Ctx,
   opts: PagingFlags,
   fields: readonly string[],
-  source: { page: () => Promise<{ rows: T[]; total: number }>; stream: () => AsyncGenerator<T> },
+  source: { page: () => Promise<T[]>; count: () => Promise<number>; stream: () => AsyncIterable<T> },
   toRecord: (row: T) => Record<string, unknown>,
-  table: (rows: T[], first: boolean) => Promise<string>,
+  table: (rows: T[], term: Terminal) => string,
 ): Promise<void> {
   const out = output(opts, ctx);
-  const format = out.format;
   if (!opts.all) {
-    const { rows, total } = await source.page();
+    const [rows, total] = await Promise.all([source.page(), source.count()]);
     const records = rows.map(toRecord);
     const footer = `${rows.length} of ${total} (offset ${opts.offset}; --limit, --offset, --all for more)`;
     if (!out.machine && !rows.length) return out.warn(footer);
-    await out.print({ rows: records, total }, async () => (await table(rows, true)) + footer + '\n', { records, fields });
+    await out.print({ rows: records, total }, (term) => table(rows, term) + footer + '\n', { records, fields });
     return;
   }
-  if (format === 'json') {
-    let n = 0;
-    let pending = '{"rows": [';
-    for await (const r of source.stream()) {
-      pending += (n++ ? ',\n  ' : '\n  ') + JSON.stringify(toRecord(r));
-      if (pending.length > 65536) await writeOut(ctx.stdout, pending), (pending = '');
-    }
-    ctx.stdout.write(pending + (n ? '\n' : '') + `], "total": ${n}}\n`);
-    return;
-  }
-  if (format === 'table') {
-    let batch: T[] = [];
-    let first = true;
-    for await (const r of source.stream()) {
-      batch.push(r);
-      if (batch.length >= 1000) await writeOut(ctx.stdout, await table(batch, first)), (batch = []), (first = false);
-    }
-    if (batch.length || first) await writeOut(ctx.stdout, await table(batch, first));
-    return;
-  }
-  const writer = await out.records(fields);
-  for await (const r of source.stream()) await writer.write(toRecord(r));
-  writer.end();
+  await out.stream({
+    fields,
+    total: true,
+    async *records() {
+      for await (const row of source.stream()) yield toRecord(row);
+    },
+    blocks: () => inBlocks(source.stream(), 1000, { header: true }),
+    table,
+  });
 }
-
