@@ -19,7 +19,7 @@ describe.skipIf(Boolean(missing))('archive on a two-shard cluster', () => {
   beforeAll(async () => {
     [cluster, tdb] = await Promise.all([startCluster('tasklog_test'), createDatabase('sqlite', 'cluster')]);
     expect((await run(['demo', '--db', tdb.url, '--rows', '1500', '--days', '3', '--seed', '21'])).code).toBe(0);
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
     await cluster?.stop();
     await tdb?.drop();

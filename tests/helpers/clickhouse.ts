@@ -36,6 +36,9 @@ export function clickhouseMissing(cluster = false): string | null {
   return why;
 }
 
+/** a server's folder name starts with this run's name (tests/helpers/global-setup.ts kills what a run leaves behind) */
+const serverPrefix = () => `tasklog-${process.env.TASKLOG_TEST_RUN ?? 'norun'}-`;
+
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const p of running) p.kill('SIGKILL');
@@ -112,7 +115,7 @@ function serverConfig(dir: string, ports: { http: number; tcp: number; interserv
 }
 
 /** One statement over HTTP on a connection of its own (no keep-alive: the server closes idle ones after 3 s). */
-async function httpQuery(port: number, sql: string, database?: string): Promise<string> {
+async function httpQuery(port: number, sql: string, database?: string, timeoutMs = 120_000): Promise<string> {
   const { request } = await import('node:http');
   const path = `/${database ? `?database=${encodeURIComponent(database)}` : ''}`;
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
@@ -122,6 +125,7 @@ async function httpQuery(port: number, sql: string, database?: string): Promise<
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(sql);
   });
@@ -141,7 +145,7 @@ async function waitUntil(what: string, ok: () => Promise<boolean>, timeoutMs: nu
 }
 
 export async function startClickhouse(options: ServerOptions = {}): Promise<ClickhouseServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'tasklog-ch-'));
+  const dir = mkdtempSync(join(tmpdir(), `${serverPrefix()}ch-`));
   for (const sub of ['log', 'data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(join(dir, sub));
   const ports = options.ports ?? { http: await freePort(), tcp: await freePort(), interserver: await freePort() };
   writeFileSync(join(dir, 'users.xml'), usersXml());
@@ -152,7 +156,7 @@ export async function startClickhouse(options: ServerOptions = {}): Promise<Clic
     const p = track(spawn(SERVER_BIN, [`--config-file=${join(dir, 'config.xml')}`], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir }));
     p.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     proc = p;
-    await waitUntil(`clickhouse-server on port ${ports.http}`, async () => (await httpQuery(ports.http, 'SELECT 1')).trim() === '1', 30_000, () =>
+    await waitUntil(`clickhouse-server on port ${ports.http}`, async () => (await httpQuery(ports.http, 'SELECT 1', undefined, 3000)).trim() === '1', 30_000, () =>
       p.exitCode !== null || p.signalCode !== null ? `exit ${p.exitCode ?? p.signalCode}: ${err}` : null,
     );
   };
@@ -200,7 +204,7 @@ export interface Zookeeper {
 
 /** Debian's ZooKeeper standalone on a free port, its data in a temporary folder. */
 export async function startZookeeper(): Promise<Zookeeper> {
-  const dir = mkdtempSync(join(tmpdir(), 'tasklog-zk-'));
+  const dir = mkdtempSync(join(tmpdir(), `${serverPrefix()}zk-`));
   const port = await freePort();
   writeFileSync(
     join(dir, 'zoo.cfg'),
@@ -237,6 +241,8 @@ async function zkOk(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
     let got = '';
+    // a server still starting may take the connection and never answer: give up on this try after 2 s
+    s.setTimeout(2000, () => s.destroy());
     s.on('data', (d) => (got += d.toString()));
     s.on('error', () => resolve(false));
     s.on('close', () => resolve(got.includes('imok')));
@@ -257,14 +263,14 @@ export async function startCluster(name = 'tasklog_test'): Promise<ClickhouseClu
   const ports = await Promise.all([0, 1].map(async () => ({ http: await freePort(), tcp: await freePort(), interserver: await freePort() })));
   const remoteServers = `<${name}>${ports.map((p) => `<shard><internal_replication>true</internal_replication><replica><host>127.0.0.1</host><port>${p.tcp}</port></replica></shard>`).join('')}</${name}>`;
   const shards: ClickhouseServer[] = [];
-  try {
-    for (const [i, p] of ports.entries()) {
-      shards.push(await startClickhouse({ ports: p, cluster: { remoteServers, zookeeperPort: zookeeper.port, shard: i + 1, replica: `r${i + 1}` } }));
-    }
-  } catch (err) {
+  // both shards start side by side (on a loaded machine one start takes many seconds)
+  const started = await Promise.allSettled(ports.map((p, i) => startClickhouse({ ports: p, cluster: { remoteServers, zookeeperPort: zookeeper.port, shard: i + 1, replica: `r${i + 1}` } })));
+  for (const s of started) if (s.status === 'fulfilled') shards.push(s.value);
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
     await Promise.all(shards.map((s) => s.stop()));
     await zookeeper.stop();
-    throw err;
+    throw failed.reason;
   }
   return {
     name,
