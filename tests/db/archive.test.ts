@@ -9,6 +9,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertRows, type WritableRow } from '../../src/db/insert.js';
+import { decodeRow } from '../../src/db/decode.js';
+import { rowHash } from '../../src/query/archive-rows.js';
+import { hostileRows, HOSTILE_JSON_TEXTS } from '../../fixtures/hostile.js';
 import { archivedRows, sourceRows, tableCounts } from '../helpers/archive.js';
 import { chDatabaseName, clickhouseMissing, startClickhouse, type ClickhouseServer } from '../helpers/clickhouse.js';
 import { backendsUnderTest, createDatabase, type TestDatabase } from '../helpers/databases.js';
@@ -152,6 +155,54 @@ describe.each(backends)('archive from $backend', ({ backend, skip }) => {
       // f1's failed version was superseded when it went back to the queue; nothing answers twice
       expect((await tableCounts(ch, database)).superseded).toBe(1);
       expect(await archive(['--db', scratch.url, '--to', to])).toMatchObject({ archived: 0, updated: 0 });
+    } finally {
+      await scratch.drop();
+    }
+  });
+
+  it.skipIf(off)('hostile values (every control character, quotes, backslashes, NUL where stored, odd JSON texts, a hostile user): the archive equals the source, each _hash the one cleanup --archived computes', async () => {
+    const database = chDatabaseName('hostile');
+    const scratch = await createDatabase(backend, 'hostile');
+    try {
+      expect((await run(['demo', '--db', scratch.url, '--rows', '30', '--days', '2', '--seed', '5'])).code).toBe(0);
+      const db = await openDb(scratch.url);
+      try {
+        const q = (c: string) => db.dialect.quote(c);
+        await db.exec(
+          `INSERT INTO ${q('auth_user')} (${['password', 'is_superuser', 'username', 'first_name', 'last_name', 'email', 'is_staff', 'is_active', 'date_joined'].map(q).join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          ['!', db.dialect.encodeBool(false), 'o\'brien "x" \\ \t\n \u2028 юзер', '', '', 'tab\there', db.dialect.encodeBool(false), db.dialect.encodeBool(true), db.dialect.encodeTime({ ms: Date.now(), micros: 0 })],
+        );
+        const [{ id }] = await db.query<{ id: unknown }>(`SELECT MAX(${q('id')}) AS id FROM ${q('auth_user')}`);
+        await insertRows(db, hostileRows(nowUs(), db.dialect.storesNul, [null, Number(id), 1, ...(backend === 'sqlite' ? [424242] : [])]));
+        if (backend === 'sqlite' || /mariadb/i.test(await db.dialect.serverVersion(db))) {
+          for (let i = 0; i < HOSTILE_JSON_TEXTS.length; i++) {
+            await db.exec(`UPDATE ${q(db.table)} SET ${q('args')} = ? WHERE ${q('job_id')} LIKE ?`, [HOSTILE_JSON_TEXTS[i], `hostile-${i}-%`]).catch(() => undefined);
+          }
+        }
+      } finally {
+        await db.close();
+      }
+      const source = await sourceRows(scratch.url);
+      expect(source.some((r) => [r.result, r.error_message, r.task_name].some((t) => t?.includes('\u0001\u0002')))).toBe(true);
+      expect((await archive(['--db', scratch.url, '--to', ch.url(database)])).archived).toBe(source.length);
+      // JSON as JSON.stringify writes it (-0 as 0, 1E400 as null), as every build has archived it
+      const json = (v: unknown) => JSON.parse(JSON.stringify(v ?? null)) as unknown;
+      expect(await archivedRows(ch, database)).toEqual(source.map((r) => ({ ...r, args: json(r.args), kwargs: json(r.kwargs) })));
+      // the hash of each row as cleanup --archived decodes it (SELECT *, decodeRow)
+      const expected = await (async () => {
+        const src = await openDb(scratch.url);
+        try {
+          const rows = (await src.query(`SELECT * FROM ${src.dialect.quote(src.table)}`)).map(decodeRow);
+          return Object.fromEntries(rows.map((r) => [String(r.id), rowHash(r)]));
+        } finally {
+          await src.close();
+        }
+      })();
+      const hashes = await ch.rows<{ id: string; h: string }>(
+        `SELECT toString(id) AS id, toString(_hash) AS h FROM (SELECT id, _hash FROM django_cfg_task_log_settled UNION ALL SELECT id, _hash FROM django_cfg_task_log_open)`,
+        database,
+      );
+      expect(Object.fromEntries(hashes.map((r) => [r.id, r.h]))).toEqual(expected);
     } finally {
       await scratch.drop();
     }
