@@ -19,15 +19,15 @@
  * checks what is already there (by id and content) before writing: nothing
  * twice, nothing lost. Memory holds one batch.
  */
-import { RuntimeFailure } from '../core/errors.js';
 import type { Instant } from '../core/time.js';
 import type { Db } from '../db/connect.js';
 import { ARCHIVE_COLUMNS, ClickhouseDialect, LOCAL_SUFFIX, RUNS_COLUMNS } from '../db/dialect/clickhouse.js';
 import type { ArchiveLayout } from '../db/archive.js';
 import type { ArchiveNames } from '../db/dialect/clickhouse.js';
 import type { ArchiveCheck } from './cleanup.js';
-import { decodeInt, type TaskLogRow } from '../db/decode.js';
-import { ARCHIVE_SOURCE_COLUMNS, isoMicros, linesOf, RowEncoder, rowHash, type EncodedBatch, type EncodedRow, type LineFormat } from './archive-rows.js';
+import type { TaskLogRow } from '../db/decode.js';
+import { isoMicros, linesOf, RowEncoder, rowHash, type EncodedBatch, type EncodedRow, type LineFormat } from './archive-rows.js';
+import { parallelBatches, readBatches, readerThreads, sourceRaw, type ReadSpec, type SourceOpening } from './archive-read.js';
 import { COMPLETED_STATUSES } from './status.js';
 
 const SETTLED_STATUSES = new Set<string>(COMPLETED_STATUSES);
@@ -38,8 +38,8 @@ const SETTLED_STATUSES = new Set<string>(COMPLETED_STATUSES);
  * CPU seconds) and is half the bytes (bench/RESULTS.md, issue #19)
  */
 const LINE_FORMAT: Exclude<LineFormat, null> = 'TabSeparated';
-/** rows read from the source at a time, at most */
-const READ_CHUNK = 1000;
+/** batches the settled pass reads on the main thread before it hands the rest to reader threads (when it may) */
+const PARALLEL_AFTER_BATCHES = 10;
 
 /** How far back before a run's start the next run reads again: rows whose writer committed late (or whose clock lags) are not missed. */
 export const ARCHIVE_OVERLAP_MS = 10 * 60_000;
@@ -54,6 +54,8 @@ export interface ArchiveOptions {
   onProgress(read: number): void;
   /** true when the run should stop after the current batch (Ctrl-C) */
   stop(): boolean;
+  /** how reader threads open the source (absent: the source is read on this thread only) */
+  reopen?: SourceOpening;
 }
 
 export interface ArchiveCounts {
@@ -90,43 +92,6 @@ interface Known {
   openHash: Map<number, string>;
   /** the hash each id answers with now (last finished run), by id */
   visible: Map<number, string>;
-}
-
-/**
- * The source's rows (ARCHIVE_SOURCE_COLUMNS, untyped values as the driver
- * hands them over), by id, a batch at a time, in one statement the database
- * streams (Db.streamRows). SQLite instead reads keyset segments of a batch,
- * each statement finished before its batch is handled: a reader holds
- * SQLite's shared lock while its statement runs, and writers (Django's
- * workers) must not wait for the archive's inserts. `where` is a condition
- * on `t`.
- */
-export async function* sourceRaw(db: Db, where: string, bindings: unknown[], batchSize: number): AsyncGenerator<unknown[][]> {
-  const q = (c: string) => db.dialect.quote(c);
-  const t = (c: string) => `${q('t')}.${q(c)}`;
-  let from = `${q(db.table)} AS ${q('t')}`;
-  const cols = ARCHIVE_SOURCE_COLUMNS.slice(0, -2).map((c) => t(c));
-  if (db.userTable) {
-    from += ` LEFT JOIN ${q(db.userTable)} AS ${q('u')} ON ${q('u')}.${q('id')} = ${t('user_id')}`;
-    cols.push(`${q('u')}.${q('username')}`, `${q('u')}.${q('email')}`);
-  } else cols.push(`NULL AS ${q('username')}`, `NULL AS ${q('email')}`);
-  const size = Math.max(1, Math.trunc(batchSize));
-  const select = (conds: string[]) => `SELECT ${cols.join(', ')} FROM ${from}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${t('id')}`;
-  if (db.dialect.backend !== 'sqlite') {
-    yield* db.streamRows(select([where].filter(Boolean)), bindings, size);
-    return;
-  }
-  let last: number | null = null;
-  for (;;) {
-    const conds = [where, ...(last === null ? [] : [`${t('id')} > ?`])].filter(Boolean);
-    let rows: unknown[][] = [];
-    // one batch more than the segment: the statement has ended when the batch arrives
-    for await (const batch of db.streamRows(`${select(conds)} LIMIT ${size}`, last === null ? bindings : [...bindings, last], size + 1)) rows = batch;
-    if (rows.length) yield rows;
-    if (rows.length < size) return;
-    last = decodeInt(rows[rows.length - 1][0]);
-    if (last === null) throw new RuntimeFailure('a row of the source has an id that is not a number');
-  }
 }
 
 /** The source's rows with these ids, raw (any order; missing ids are rows that are gone). */
@@ -221,6 +186,9 @@ export class Archiver {
   private newSnapshot = false;
   /** ids above this have never been archived (no lookup needed) */
   private maxArchivedId = 0;
+  /** in the settled pass (which meets each id once, and may read ranges of ids at once), the ids it writes raise maxArchivedId at its end */
+  private deferLimit = false;
+  private deferredLimit = 0;
   private run = '0';
   private exists: boolean;
 
@@ -315,10 +283,30 @@ export class Archiver {
       ...sinceBind,
       ...(watermark === null ? [] : [s.dialect.encodeTime({ ms: Math.floor(watermark / 1000), micros: watermark % 1_000_000 }), this.maxArchivedId]),
     ];
+    // each id is met once in this pass: what it writes raises the lookup limit only after it
+    this.deferLimit = true;
+    let last: number | null = null;
+    let batches = 0;
+    let more = false;
     for await (const batch of this.batches(changed.join(' AND '), changedBind, 'settled')) {
       await this.settledBatch(batch);
       if (await this.paused()) return true;
+      last = batch.rows[batch.rows.length - 1].id;
+      // a long read: the rest (ids above the last read, in id order) by reader threads
+      if (++batches >= PARALLEL_AFTER_BATCHES && this.options.reopen && readerThreads() > 0) {
+        more = true;
+        break;
+      }
     }
+    if (more) {
+      const spec = this.spec(changed.join(' AND '), changedBind, 'settled');
+      for await (const batch of parallelBatches(s, this.options.reopen!, spec, last, readerThreads())) {
+        await this.settledBatch(batch);
+        if (await this.paused()) return true;
+      }
+    }
+    this.deferLimit = false;
+    if (this.deferredLimit > this.maxArchivedId) this.maxArchivedId = this.deferredLimit;
     await this.flush();
     // 2. every open row: this run's snapshot, through the status index (the statuses the table has, open ones)
     const statuses = (await s.query<{ status: unknown }>(`SELECT DISTINCT ${q('status')} AS ${q('status')} FROM ${q(s.table)}`)).map((r) => String(r.status));
@@ -376,21 +364,14 @@ export class Archiver {
     return true;
   }
 
-  /**
-   * The source's rows of `where`, encoded, --batch-size rows at a time (read
-   * in chunks of at most READ_CHUNK: what waits for the collector stays
-   * small); their lines made for every row, for settled ones, or none.
-   */
-  private async *batches(where: string, bindings: unknown[], lines: 'all' | 'settled' | 'none'): AsyncGenerator<EncodedBatch> {
-    const encoder = new RowEncoder(this.run, lines === 'none' || this.options.dryRun ? null : LINE_FORMAT);
-    const size = Math.max(1, Math.trunc(this.options.batchSize));
-    for await (const chunk of sourceRaw(this.source, where, bindings, Math.min(size, READ_CHUNK))) {
-      for (const values of chunk) {
-        encoder.add(values, lines === 'settled');
-        if (encoder.count >= size) yield encoder.take();
-      }
-    }
-    if (encoder.count) yield encoder.take();
+  /** What the passes read: rows of `where`, their lines made for every row, for settled ones, or none. */
+  private spec(where: string, bindings: unknown[], lines: 'all' | 'settled' | 'none'): ReadSpec {
+    return { where, bindings, run: this.run, format: lines === 'none' || this.options.dryRun ? null : LINE_FORMAT, settledOnly: lines === 'settled', batchSize: this.options.batchSize };
+  }
+
+  /** The source's rows of `where`, encoded, --batch-size rows at a time, read on this thread. */
+  private batches(where: string, bindings: unknown[], lines: 'all' | 'settled' | 'none'): AsyncGenerator<EncodedBatch> {
+    return readBatches(this.source, this.spec(where, bindings, lines));
   }
 
   /** What the archive holds of these ids (only ids that may be there are looked up). */
@@ -495,7 +476,10 @@ export class Archiver {
 
   /** an id this run writes may meet a lookup later in the run (a row that opened again meanwhile) */
   private wrote(id: number): void {
-    if (id > this.maxArchivedId && !this.options.dryRun) this.maxArchivedId = id;
+    if (this.options.dryRun) return;
+    if (this.deferLimit) {
+      if (id > this.deferredLimit) this.deferredLimit = id;
+    } else if (id > this.maxArchivedId) this.maxArchivedId = id;
   }
 
   /**

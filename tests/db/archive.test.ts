@@ -4,7 +4,8 @@
  * any moment (tasklog, ClickHouse, the source) and run again, the archive
  * ends equal to the source, row for row.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,7 @@ import { edgeRow } from '../helpers/rows.js';
 import { run, runJson } from '../helpers/run.js';
 import { BIN } from '../helpers/servers.js';
 
+const execFileP = promisify(execFile);
 const missing = clickhouseMissing();
 const backends = await backendsUnderTest();
 const nowUs = () => Date.now() * 1000;
@@ -113,6 +115,25 @@ describe.each(backends)('archive from $backend', ({ backend, skip }) => {
     const after = await tableCounts(ch, database);
     expect(after).toEqual({ ...before, runs: before.runs + 1 });
     expect(await archivedRows(ch, database)).toEqual(source);
+  });
+
+  it.skipIf(off)('a long read (ten batches, then reader threads over ranges of ids) archives the same rows as one read; a second run writes nothing', async () => {
+    const database = chDatabaseName('threads');
+    const to = ch.url(database);
+    const source = await sourceRows(tdb.url);
+    expect(source.length).toBeGreaterThan(1000);
+    const open = source.filter((r) => !['success', 'failed', 'expired', 'canceled'].includes(r.status)).length;
+    // the compiled CLI (reader threads run compiled JavaScript only)
+    const compiled = async (args: string[]) => {
+      const { stdout } = await execFileP(BIN, ['archive', ...args, '--json']);
+      return JSON.parse(stdout) as Record<string, unknown>;
+    };
+    expect(await compiled(['--db', tdb.url, '--to', to, '--batch-size', '100'])).toMatchObject({ archived: source.length, updated: 0, unchanged: 0, open });
+    expect(await archivedRows(ch, database)).toEqual(source);
+    const before = await tableCounts(ch, database);
+    expect(before.settled).toBe(source.length - open);
+    expect(await compiled(['--db', tdb.url, '--to', to, '--batch-size', '100'])).toMatchObject({ archived: 0, updated: 0, open });
+    expect(await tableCounts(ch, database)).toEqual({ ...before, runs: before.runs + 1 });
   });
 
   it.skipIf(off)('a changed row is archived again and only its latest version answers; a row deleted while open keeps its last version', async () => {

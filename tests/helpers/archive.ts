@@ -1,7 +1,7 @@
 /** Reading an archive back and the source beside it, in one shape, for row-for-row comparisons. */
 import { openDb } from './db.js';
 import type { ClickhouseServer } from './clickhouse.js';
-import { sourceRaw } from '../../src/query/archive.js';
+import { sourceRaw } from '../../src/query/archive-read.js';
 import { decodeSourceRow } from '../../src/query/archive-rows.js';
 import { instantFromMicros, toIso } from '../../src/core/time.js';
 import type { TaskLogRow } from '../../src/db/decode.js';
