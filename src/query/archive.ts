@@ -38,6 +38,8 @@ const SETTLED_STATUSES = new Set<string>(COMPLETED_STATUSES);
  * CPU seconds) and is half the bytes (bench/RESULTS.md, issue #19)
  */
 const LINE_FORMAT: Exclude<LineFormat, null> = 'TabSeparated';
+/** ids per lookup statement at most (each id and created_at written out, 19 and 17 digits at most: 200 KB) */
+const LOOKUP_IDS = 5000;
 /** batches the settled pass reads on the main thread before it hands the rest to reader threads (when it may) */
 const PARALLEL_AFTER_BATCHES = 10;
 
@@ -112,6 +114,16 @@ export async function lookupArchive(ch: Db, t: ArchiveNames, state: ArchiveState
   const { committed, snapshot } = state;
   const known: Known = { live: new Map(), openHash: new Map(), visible: new Map() };
   if (rows.length === 0) return known;
+  if (rows.length > LOOKUP_IDS) {
+    // a statement of 100,000 ids passes ClickHouse's max_query_size (256 KiB): a few of LOOKUP_IDS each
+    for (let i = 0; i < rows.length; i += LOOKUP_IDS) {
+      const part = await lookupArchive(ch, t, state, rows.slice(i, i + LOOKUP_IDS));
+      for (const [id, versions] of part.live) known.live.set(id, [...(known.live.get(id) ?? []), ...versions]);
+      for (const [id, h] of part.openHash) known.openHash.set(id, h);
+      for (const [id, h] of part.visible) known.visible.set(id, h);
+    }
+    return known;
+  }
   const q = (c: string) => ch.dialect.quote(c);
   const ids = rows.map((r) => r.id).join(', ');
   const created = [...new Set(rows.map((r) => r.created_at))].join(', ');

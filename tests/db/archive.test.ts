@@ -268,6 +268,25 @@ describe.each(backends)('archive from $backend', ({ backend, skip }) => {
     }
   });
 
+  if (backend === 'sqlite') it.skipIf(off)('a batch of 100,000 rows looks the archive up in statements under ClickHouse\'s max_query_size', async () => {
+    const database = chDatabaseName('bigbatch');
+    const to = ch.url(database);
+    const big = await createDatabase(backend, 'bigbatch');
+    try {
+      expect((await run(['demo', '--db', big.url, '--rows', '12000', '--days', '2', '--seed', '6'])).code).toBe(0);
+      expect((await archive(['--db', big.url, '--to', to])).archived).toBe(12000);
+      // every row changed since: each one is looked up (12,000 ids and times: past 256 KiB in one statement)
+      await change(big.url, async (exec, t) => {
+        await exec(`UPDATE T SET updated_at = ?`, [t(nowUs())]);
+      });
+      const second = await archive(['--db', big.url, '--to', to, '--batch-size', '100000']);
+      expect(second).toMatchObject({ archived: 0, updated: 12000 });
+      expect(await archivedRows(ch, database)).toEqual(await sourceRows(big.url));
+    } finally {
+      await big.drop();
+    }
+  });
+
   if (backend !== 'sqlite') {
     it.skipIf(off)('the source going away mid-run: one line naming it, exit 1; the next run ends equal to the source', async () => {
       const database = chDatabaseName('srcdown');
