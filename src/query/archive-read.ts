@@ -12,7 +12,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { RuntimeFailure, TasklogError, DatabaseError } from '../core/errors.js';
 import type { ConnectionSettings, Db } from '../db/connect.js';
 import { decodeInt } from '../db/decode.js';
-import { ARCHIVE_SOURCE_COLUMNS, RowEncoder, type EncodedBatch, type EncodedRow, type LineFormat } from './archive-rows.js';
+import { ARCHIVE_SOURCE_COLUMNS, CopyRowEncoder, RowEncoder, type EncodedBatch, type EncodedRow, type LineFormat } from './archive-rows.js';
 
 /** rows read from the source at a time, at most (what waits for the collector stays small) */
 const READ_CHUNK = 1000;
@@ -27,29 +27,15 @@ const READ_CHUNK = 1000;
  * on `t`.
  */
 export async function* sourceRaw(db: Db, where: string, bindings: readonly unknown[], chunk: number, range: IdRange = {}): AsyncGenerator<unknown[][]> {
-  const q = (c: string) => db.dialect.quote(c);
-  const t = (c: string) => `${q('t')}.${q(c)}`;
-  let from = `${q(db.table)} AS ${q('t')}`;
-  const cols = ARCHIVE_SOURCE_COLUMNS.slice(0, -2).map((c) => t(c));
-  if (db.userTable) {
-    from += ` LEFT JOIN ${q(db.userTable)} AS ${q('u')} ON ${q('u')}.${q('id')} = ${t('user_id')}`;
-    cols.push(`${q('u')}.${q('username')}`, `${q('u')}.${q('email')}`);
-  } else cols.push(`NULL AS ${q('username')}`, `NULL AS ${q('email')}`);
   const size = Math.max(1, Math.trunc(chunk));
-  // one lower bound on id at most: SQLite starts a range at one of them, and a second would be scanned from
-  const statement = (after: number | null) => {
-    const conds = [where, ...(after === null ? [] : [`${t('id')} > ?`]), ...(range.upTo == null ? [] : [`${t('id')} <= ?`])].filter(Boolean);
-    const binds = [...bindings, ...(after === null ? [] : [after]), ...(range.upTo == null ? [] : [range.upTo])];
-    return { sql: `SELECT ${cols.join(', ')} FROM ${from}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${t('id')}`, binds };
-  };
   if (db.dialect.backend !== 'sqlite') {
-    const { sql, binds } = statement(range.after ?? null);
+    const { sql, binds } = sourceSelect(db, where, bindings, range.after ?? null, range.upTo ?? null);
     yield* db.streamRows(sql, binds, size);
     return;
   }
   let last: number | null = range.after ?? null;
   for (;;) {
-    const { sql, binds } = statement(last);
+    const { sql, binds } = sourceSelect(db, where, bindings, last, range.upTo ?? null);
     let rows: unknown[][] = [];
     // one row more than the segment: the statement has ended when its rows arrive
     for await (const batch of db.streamRows(`${sql} LIMIT ${size}`, binds, size + 1)) rows = batch;
@@ -58,6 +44,26 @@ export async function* sourceRaw(db: Db, where: string, bindings: readonly unkno
     last = decodeInt(rows[rows.length - 1][0]);
     if (last === null) throw new RuntimeFailure('a row of the source has an id that is not a number');
   }
+}
+
+/**
+ * The statement reading the source's rows of `where` (ARCHIVE_SOURCE_COLUMNS)
+ * with ids above `after` and up to `upTo`, in id order: one lower bound on
+ * id at most (SQLite starts a range at one of them, and would scan from the
+ * other).
+ */
+function sourceSelect(db: Db, where: string, bindings: readonly unknown[], after: number | null, upTo: number | null): { sql: string; binds: unknown[] } {
+  const q = (c: string) => db.dialect.quote(c);
+  const t = (c: string) => `${q('t')}.${q(c)}`;
+  let from = `${q(db.table)} AS ${q('t')}`;
+  const cols = ARCHIVE_SOURCE_COLUMNS.slice(0, -2).map((c) => t(c));
+  if (db.userTable) {
+    from += ` LEFT JOIN ${q(db.userTable)} AS ${q('u')} ON ${q('u')}.${q('id')} = ${t('user_id')}`;
+    cols.push(`${q('u')}.${q('username')}`, `${q('u')}.${q('email')}`);
+  } else cols.push(`NULL AS ${q('username')}`, `NULL AS ${q('email')}`);
+  const conds = [where, ...(after === null ? [] : [`${t('id')} > ?`]), ...(upTo === null ? [] : [`${t('id')} <= ?`])].filter(Boolean);
+  const binds = [...bindings, ...(after === null ? [] : [after]), ...(upTo === null ? [] : [upTo])];
+  return { sql: `SELECT ${cols.join(', ')} FROM ${from}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${t('id')}`, binds };
 }
 
 /** Ids above `after` (null: from the first) and up to `upTo` (null: to the last). */
@@ -86,6 +92,18 @@ export interface ReadSpec {
 export async function* readBatches(db: Db, spec: ReadSpec): AsyncGenerator<EncodedBatch> {
   const encoder = new RowEncoder(spec.run, spec.format);
   const size = Math.max(1, Math.trunc(spec.batchSize));
+  if (db.copyText && spec.format !== 'JSONEachRow') {
+    // PostgreSQL: COPY's bytes, encoded as bytes (CopyRowEncoder)
+    const { sql, binds } = sourceSelect(db, spec.where, spec.bindings, spec.range?.after ?? null, spec.range?.upTo ?? null);
+    const copy = new CopyRowEncoder(encoder, spec.settledOnly);
+    for await (const chunk of db.copyText(sql, binds)) {
+      copy.write(chunk);
+      if (encoder.count >= size) yield encoder.take();
+    }
+    copy.end();
+    if (encoder.count) yield encoder.take();
+    return;
+  }
   for await (const chunk of sourceRaw(db, spec.where, spec.bindings, Math.min(size, READ_CHUNK), spec.range)) {
     for (const values of chunk) {
       encoder.add(values, spec.settledOnly);

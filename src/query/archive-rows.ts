@@ -20,6 +20,7 @@ import { RuntimeFailure } from '../core/errors.js';
 import { decodeTime, parseInstant, toMicros } from '../core/time.js';
 import { decodeBool, decodeInt, decodeText, decodeRow, type TaskLogRow } from '../db/decode.js';
 import { ARCHIVE_ROW_COLUMNS } from '../db/dialect/clickhouse.js';
+import { copyTextCell, copyTextRow } from '../db/dialect/postgres.js';
 import { jsonColumnText } from './export.js';
 import { COMPLETED_STATUSES } from './status.js';
 
@@ -49,11 +50,11 @@ export function rowFields(row: TaskLogRow): { core: string; user: string } {
 }
 
 /** crypto.hash where Node has it (20.12+: no Hash object per row), else a Hash */
-const hashOnce: (algorithm: string, data: string) => string =
-  (crypto as { hash?: (a: string, d: string) => string }).hash ?? ((a, d) => crypto.createHash(a).update(d).digest('hex'));
+const hashOnce: (algorithm: string, data: string | Uint8Array) => string =
+  (crypto as { hash?: (a: string, d: string | Uint8Array) => string }).hash ?? ((a, d) => crypto.createHash(a).update(d).digest('hex'));
 
-/** 64 bits of the SHA-1 of a text, as a decimal UInt64. */
-function hash64(text: string): string {
+/** 64 bits of the SHA-1 of a text (or of its UTF-8 bytes), as a decimal UInt64. */
+function hash64(text: string | Uint8Array): string {
   return BigInt('0x' + hashOnce('sha1', text).slice(0, 16)).toString();
 }
 
@@ -94,6 +95,9 @@ export function isoMicros(iso: string): number {
   if (!t) throw new RuntimeFailure(`a row holds a time tasklog cannot read: ${JSON.stringify(iso).slice(0, 40)}`);
   return toMicros(t);
 }
+
+/** where the digits of `YYYY-MM-DD HH:MM:SS` are */
+const TIME_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
 /** 10^(6 − digits): what a fraction of that many digits is multiplied by to give microseconds */
 const FRACTION_SCALE = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
@@ -256,7 +260,8 @@ export type LineFormat = 'TabSeparated' | 'JSONEachRow' | null;
  */
 export class RowEncoder {
   private bytes = Buffer.allocUnsafe(1 << 16);
-  private used = 0;
+  /** bytes of lines so far */
+  used = 0;
   private rows: EncodedRow[] = [];
   private readonly runTail: string;
 
@@ -270,6 +275,32 @@ export class RowEncoder {
   /** rows added since the last take */
   get count(): number {
     return this.rows.length;
+  }
+
+  /** whether rows get lines (TabSeparated: CopyRowEncoder writes its lines) */
+  get writesLines(): boolean {
+    return this.format === 'TabSeparated';
+  }
+
+  /** the line's end: a tab, the run, a newline */
+  get runTailText(): string {
+    return this.runTail;
+  }
+
+  /** The batch's bytes with room for `n` more after what is used (CopyRowEncoder writes into them). */
+  reserve(n: number): Buffer {
+    if (this.used + n > this.bytes.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + n));
+      this.bytes.copy(bigger, 0, 0, this.used);
+      this.bytes = bigger;
+    }
+    return this.bytes;
+  }
+
+  /** A row CopyRowEncoder made, its line (if any) ending at `end`. */
+  push(row: EncodedRow): void {
+    this.used = row.end;
+    this.rows.push(row);
   }
 
   take(): EncodedBatch {
@@ -355,6 +386,297 @@ export class RowEncoder {
     this.rows.push(row);
     return row;
   }
+}
+
+/** The JSONEachRow keys of the hash's text, as bytes (the first without its comma). */
+const CORE_KEYS = ARCHIVE_SOURCE_COLUMNS.slice(0, 22).map((c, i) => Buffer.from(`${i === 0 ? '' : ','}"${c}":`, 'latin1'));
+const SETTLED_BYTES = [...SETTLED].map((st) => Buffer.from(st, 'latin1'));
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+
+/**
+ * RowEncoder's rows from the bytes of COPY's text format (PostgreSQL in a
+ * UTC session: LogReader's COPY, ARCHIVE_SOURCE_COLUMNS' order), worked on
+ * as bytes: integers, booleans, text (COPY's escapes turned into JSON's for
+ * the hash; COPY's text is already ClickHouse's TabSeparated, the same
+ * escapes) and times (`2026-11-26 07:37:41.8875+00`) rewritten byte by
+ * byte; the JSON columns through compactJson. Anything else in a row — an
+ * escape COPY does not write, another spelling of a time, a NULL where
+ * Django has none — sends the whole row through add(), so every row gets
+ * the same hash and values either way.
+ */
+export class CopyRowEncoder {
+  private core = Buffer.allocUnsafe(1 << 12);
+  private rest: Buffer | null = null;
+  private readonly starts = new Int32Array(24);
+  private readonly ends = new Int32Array(24);
+
+  constructor(
+    private readonly rows: RowEncoder,
+    private readonly settledOnly: boolean,
+  ) {}
+
+  /** Encodes the rows a chunk completes; returns how many. */
+  write(chunk: Uint8Array): number {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const d = this.rest ? Buffer.concat([this.rest, bytes]) : bytes;
+    let n = 0;
+    let s = 0;
+    for (let e = d.indexOf(10, s); e >= 0; e = d.indexOf(10, s)) {
+      this.row(d, s, e);
+      n++;
+      s = e + 1;
+    }
+    this.rest = s < d.length ? Buffer.from(d.subarray(s)) : null;
+    return n;
+  }
+
+  end(): void {
+    if (this.rest) throw new Error('the database ended a COPY inside a row');
+  }
+
+  private row(d: Buffer, s: number, e: number): void {
+    const starts = this.starts;
+    const ends = this.ends;
+    let c = 0;
+    starts[0] = s;
+    for (let k = s; k < e; k++) {
+      if (d[k] !== 9) continue;
+      if (++c >= 24) break;
+      ends[c - 1] = k;
+      starts[c] = k + 1;
+    }
+    if (c !== 23) throw new Error(`a COPY row of ${c + 1} columns where 24 were asked for`);
+    ends[23] = e;
+    if (!this.fast(d, e - s)) this.rows.add(copyTextRow(d.toString('utf8', s, e)), this.settledOnly);
+  }
+
+  /** The row by bytes; false (nothing kept) where a value is not one the bytes path reads. */
+  private fast(d: Buffer, length: number): boolean {
+    const r = this.rows;
+    const starts = this.starts;
+    const ends = this.ends;
+    // the JSON columns first (through compactJson, as strings): the room the row needs depends on them
+    const args = jsonColumnText(copyNull(d, starts[4], ends[4]) ? null : copyTextCell(d.toString('utf8', starts[4], ends[4])));
+    const kwargs = jsonColumnText(copyNull(d, starts[5], ends[5]) ? null : copyTextCell(d.toString('utf8', starts[5], ends[5])));
+    const argsJson = JSON.stringify(args);
+    const kwargsJson = JSON.stringify(kwargs);
+    const argsTsv = tsvJson(args);
+    const kwargsTsv = tsvJson(kwargs);
+    // the hash's text grows at most six times (a control character as \u00xx) and the line twice, plus their numbers
+    const coreRoom = length * 6 + (argsJson.length + kwargsJson.length) * 3 + 1024;
+    if (this.core.length < coreRoom) this.core = Buffer.allocUnsafe(coreRoom);
+    const core = this.core;
+    const line = r.reserve(length * 2 + (argsTsv.length + kwargsTsv.length) * 3 + 512);
+    const l0 = r.used;
+    let o = 0;
+    let l = l0;
+    let n = 0;
+    let created = 0;
+    let settled = false;
+    for (let i = 0; i < 24; i++) {
+      const a = starts[i];
+      const b = ends[i];
+      if (i > 0) line[l++] = 9;
+      if (i < 22) {
+        const k = CORE_KEYS[i];
+        for (let j = 0; j < k.length; j++) core[o++] = k[j];
+      }
+      const kind = COPY_KINDS[i];
+      if (kind === K_JSON) {
+        // NULL too: the careful path's text of it ("null"), never a NULL
+        o += core.write(i === 4 ? argsJson : kwargsJson, o, 'utf8');
+        l += line.write(i === 4 ? argsTsv : kwargsTsv, l, 'utf8');
+        continue;
+      }
+      if (copyNull(d, a, b)) {
+        if (!(kind & NULLABLE)) return false;
+        if (i < 22) o = putNull(core, o);
+        line[l++] = 92;
+        line[l++] = 78;
+        continue;
+      }
+      switch (kind & ~NULLABLE) {
+        case K_INT:
+          n = copyInt(d, a, b);
+          if (n < 0) return false;
+          for (let k = a; k < b; k++) core[o++] = line[l++] = d[k];
+          break;
+        case K_TEXT:
+          o = copyTextJson(d, a, b, core, o);
+          if (o < 0) return false;
+          if (i === 6) settled = isSettled(d, a, b);
+          if (b - a > 32) l += d.copy(line, l, a, b);
+          else for (let k = a; k < b; k++) line[l++] = d[k];
+          break;
+        case K_USER:
+          if (b - a > 32) l += d.copy(line, l, a, b);
+          else for (let k = a; k < b; k++) line[l++] = d[k];
+          break;
+        case K_BOOL:
+          if (b - a !== 1 || (d[a] !== 116 && d[a] !== 102)) return false;
+          core[o++] = line[l++] = d[a] === 116 ? 49 : 48;
+          break;
+        case K_TIME: {
+          const us = copyTimeMicros(d, a, b - a);
+          if (us < 0) return false;
+          if (i === 19) created = us;
+          n = putDecimal(core, o, us);
+          for (let k = 0; k < n; k++) line[l++] = core[o++];
+          break;
+        }
+      }
+    }
+    let id = 0;
+    const a0 = starts[0];
+    for (let k = a0 + (d[a0] === 45 ? 1 : 0); k < ends[0]; k++) id = id * 10 + d[k] - 48;
+    if (d[a0] === 45) id = -id;
+    const hash = hash64(core.subarray(0, o));
+    if ((settled || !this.settledOnly) && r.writesLines) {
+      line[l++] = 9;
+      for (let k = 0; k < hash.length; k++) line[l++] = hash.charCodeAt(k);
+      l += line.write(r.runTailText, l, 'latin1');
+    } else l = l0;
+    r.push({ id, created_at: created, settled, hash, start: l0, end: l });
+    return true;
+  }
+}
+
+const NULLABLE = 8;
+const K_INT = 1;
+const K_TEXT = 2;
+const K_JSON = 3;
+const K_BOOL = 4;
+const K_TIME = 5;
+/** the user's name and e-mail: the line only */
+const K_USER = 6;
+/** how each column of ARCHIVE_SOURCE_COLUMNS is read from COPY's bytes (NULLABLE: NULL allowed, else the careful path) */
+const COPY_KINDS = Uint8Array.of(
+  K_INT, K_TEXT, K_TEXT, K_TEXT, K_JSON, K_JSON, K_TEXT, K_INT | NULLABLE, K_INT, K_INT, K_INT, K_BOOL | NULLABLE,
+  K_TEXT | NULLABLE, K_TEXT | NULLABLE, K_TEXT | NULLABLE, K_TIME, K_TIME | NULLABLE, K_TIME | NULLABLE, K_TIME | NULLABLE, K_TIME, K_TIME, K_INT | NULLABLE,
+  K_USER | NULLABLE, K_USER | NULLABLE,
+);
+
+/** COPY's \N */
+function copyNull(d: Buffer, a: number, b: number): boolean {
+  return b - a === 2 && d[a] === 92 && d[a + 1] === 78;
+}
+
+function putNull(out: Buffer, o: number): number {
+  out[o] = 110;
+  out[o + 1] = 117;
+  out[o + 2] = 108;
+  out[o + 3] = 108;
+  return o + 4;
+}
+
+/** An integer as COPY writes it and JavaScript would (up to 15 digits, no leading zero, not -0): its length, or -1. */
+function copyInt(d: Buffer, a: number, b: number): number {
+  const first = d[a] === 45 ? a + 1 : a;
+  const n = b - first;
+  if (n < 1 || n > 15 || (d[first] === 48 && (n > 1 || first > a))) return -1;
+  for (let k = first; k < b; k++) if (d[k] < 48 || d[k] > 57) return -1;
+  return b - a;
+}
+
+/** COPY's text of a value as JSON.stringify's string, written at o; the end, or -1 at an escape COPY does not write. */
+function copyTextJson(d: Buffer, a: number, b: number, core: Buffer, o: number): number {
+  core[o++] = 34;
+  for (let k = a; k < b; k++) {
+    const x = d[k];
+    if (x > 34 && x !== 92) core[o++] = x;
+    else if (x === 92) {
+      const y = d[++k];
+      core[o++] = 92;
+      if (y === 92 || y === 110 || y === 116 || y === 114 || y === 98 || y === 102) core[o++] = y;
+      else if (y === 118) {
+        // \v: JSON.stringify writes \u000b
+        core[o++] = 117;
+        core[o++] = 48;
+        core[o++] = 48;
+        core[o++] = 48;
+        core[o++] = 98;
+      } else return -1;
+    } else if (x === 34) {
+      core[o++] = 92;
+      core[o++] = 34;
+    } else if (x < 32) {
+      // the control characters COPY leaves as they are: \u00xx
+      core[o++] = 92;
+      core[o++] = 117;
+      core[o++] = 48;
+      core[o++] = 48;
+      core[o++] = HEX[x >> 4];
+      core[o++] = HEX[x & 15];
+    } else core[o++] = x;
+  }
+  core[o++] = 34;
+  return o;
+}
+
+function isSettled(d: Buffer, a: number, b: number): boolean {
+  for (const st of SETTLED_BYTES) {
+    if (st.length !== b - a) continue;
+    let k = 0;
+    while (k < st.length && st[k] === d[a + k]) k++;
+    if (k === st.length) return true;
+  }
+  return false;
+}
+
+/**
+ * `YYYY-MM-DD HH:MM:SS[.f{1,6}]+00` (PostgreSQL in a UTC session), from
+ * 1970 on, as microseconds since the epoch; -1 for anything else (the
+ * careful path reads it).
+ */
+function copyTimeMicros(d: Buffer, a: number, len: number): number {
+  if (len < 22 || len > 29 || d[a + len - 3] !== 43 || d[a + len - 2] !== 48 || d[a + len - 1] !== 48) return -1;
+  if (d[a + 4] !== 45 || d[a + 7] !== 45 || d[a + 10] !== 32 || d[a + 13] !== 58 || d[a + 16] !== 58) return -1;
+  for (let j = 0; j < TIME_DIGITS.length; j++) {
+    const x = d[a + TIME_DIGITS[j]];
+    if (x < 48 || x > 57) return -1;
+  }
+  const year = (d[a] - 48) * 1000 + (d[a + 1] - 48) * 100 + (d[a + 2] - 48) * 10 + d[a + 3] - 48;
+  const month = (d[a + 5] - 48) * 10 + d[a + 6] - 48;
+  const day = (d[a + 8] - 48) * 10 + d[a + 9] - 48;
+  const hour = (d[a + 11] - 48) * 10 + d[a + 12] - 48;
+  const minute = (d[a + 14] - 48) * 10 + d[a + 15] - 48;
+  const second = (d[a + 17] - 48) * 10 + d[a + 18] - 48;
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return -1;
+  if (day > 28) {
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    if (day > (month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31)) return -1;
+  }
+  const fracEnd = a + len - 3;
+  let frac = 0;
+  let digits = 0;
+  if (len > 22) {
+    if (d[a + 19] !== 46 || fracEnd - (a + 20) < 1) return -1;
+    for (let k = a + 20; k < fracEnd; k++, digits++) {
+      const x = d[k];
+      if (x < 48 || x > 57) return -1;
+      frac = frac * 10 + x - 48;
+    }
+  }
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const secs = (era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468) * 86400 + hour * 3600 + minute * 60 + second;
+  const us = secs * 1_000_000 + frac * FRACTION_SCALE[digits];
+  return Number.isSafeInteger(us) ? us : -1;
+}
+
+/** A whole number of 0 up to 2^53 written in decimal at o; its length. */
+function putDecimal(out: Buffer, o: number, value: number): number {
+  let n = 1;
+  for (let v = value; v >= 10; v = Math.floor(v / 10)) n++;
+  let v = value;
+  for (let k = o + n - 1; k >= o; k--) {
+    const q = Math.floor(v / 10);
+    out[k] = 48 + v - q * 10;
+    v = q;
+  }
+  return n;
 }
 
 /** The lines of a batch's rows that `keep` keeps, in order, as bytes (the batch's own where it keeps every line). */

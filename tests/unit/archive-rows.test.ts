@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { utcTextToIso } from '../../src/core/time.js';
-import { ARCHIVE_SOURCE_COLUMNS, decodeSourceRow, isoMicros, linesOf, RowEncoder, rowHash, utcTextMicros } from '../../src/query/archive-rows.js';
+import { copyTextRow } from '../../src/db/dialect/postgres.js';
+import { ARCHIVE_SOURCE_COLUMNS, CopyRowEncoder, decodeSourceRow, isoMicros, linesOf, RowEncoder, rowHash, utcTextMicros } from '../../src/query/archive-rows.js';
 
 const RUN = '1796299711132000';
 
@@ -115,6 +116,53 @@ describe('the archive row from raw values', () => {
     expect(linesOf(batch, (r) => r.id === 3).bytes.toString().startsWith('3\t')).toBe(true);
     expect(encoder.count).toBe(0);
     expect(new RowEncoder(RUN, null).add(sqliteRow()).end).toBe(0);
+  });
+});
+
+describe('the archive row from the bytes of COPY (PostgreSQL)', () => {
+  /** a value as COPY's text format writes it */
+  const copyText = (v: unknown) =>
+    v === null || v === undefined ? '\\N' : String(v).replace(/[\\\t\n\r\b\f\v]/g, (c) => '\\' + ({ '\\': '\\', '\t': 't', '\n': 'n', '\r': 'r', '\b': 'b', '\f': 'f', '\v': 'v' } as Record<string, string>)[c]);
+  const CONTROLS = Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).join('') + '\u007f';
+  const pg = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+    id: '12', job_id: 'a1b2', task_name: 'billing.generate_invoice', queue_name: 'default', args: '[2024222]', kwargs: '{"format": "pdf", "customer": "Дмитрий"}',
+    status: 'success', duration_ms: '742', job_retry: '3', job_retries: '0', job_retry_after: '60', success: 't', result: '{"pages":1}', error_message: null,
+    worker_id: 'worker-4', enqueue_time: '2026-08-29 12:00:00.052505+00', expire_time: null, start_time: '2026-08-29 12:00:01.07+00',
+    finish_time: '2026-08-29 12:00:01+00', created_at: '2026-08-29 12:00:00.052505+00', updated_at: '2026-08-29 12:00:01.815661+00', user_id: '4',
+    username: 'zoë', email: 'zoe@example.com', ...over,
+  });
+  const rows = [
+    pg(),
+    pg({ id: '13', status: 'queued', success: null, finish_time: null, duration_ms: null, user_id: null, username: null, email: null }),
+    pg({ id: '14', job_id: `it's "quoted" \\ back\\slash`, task_name: CONTROLS, queue_name: 'Ошибка \u2028 😀', result: 'line\nbreak\r\n\ttab\v\b\f', worker_id: '\\N', username: 'o\'brien\t"x"', email: 'tab\there' }),
+    pg({ id: '15', args: '{"a": [1, 2.50, -0, 1e400], "k": "v\\"q\\\\"}', kwargs: '"[1, 2]"', status: 'failed', success: 'f' }),
+    pg({ id: '16', enqueue_time: '1969-12-31 23:59:59+00', start_time: '2026-08-29 12:00:00.1234567+00', finish_time: '2026-02-29 00:00:00+00', created_at: '1970-01-01 00:00:00+00' }),
+    pg({ id: '-0', duration_ms: '0012', job_retry: '1e3', success: 'true', user_id: '9007199254740993' }),
+    pg({ id: '18', job_id: null, args: null, kwargs: null, status: 'weird "status"' }),
+    pg({ id: '19', enqueue_time: null, updated_at: null, expire_time: '2026-08-29 12:00:00+05:30' }),
+    pg({ id: '20', error_message: 'oct \\101 escape' }),
+  ];
+  it('gives every row the careful path\'s hash, keys and line, whole rows or across chunks', () => {
+    const text = rows.map((r) => ARCHIVE_SOURCE_COLUMNS.map((c) => copyText(r[c])).join('\t') + '\n').join('');
+    const bytes = Buffer.from(text.replace('oct \\\\101', 'oct \\101'), 'utf8');
+    const careful = new RowEncoder(RUN, 'TabSeparated');
+    for (const line of bytes.toString('utf8').split('\n').slice(0, -1)) careful.add(copyTextRow(line), true);
+    const expected = careful.take();
+    for (const step of [bytes.length, 7, 1]) {
+      const encoder = new RowEncoder(RUN, 'TabSeparated');
+      const copy = new CopyRowEncoder(encoder, true);
+      for (let i = 0; i < bytes.length; i += step) copy.write(bytes.subarray(i, i + step));
+      copy.end();
+      const got = encoder.take();
+      expect(got.rows.map((r) => [r.id, r.created_at, r.settled, r.hash, r.end > r.start])).toEqual(expected.rows.map((r) => [r.id, r.created_at, r.settled, r.hash, r.end > r.start]));
+      // the same values once ClickHouse reads the lines: COPY's escapes (\\b \\f \\v) are TabSeparated's too
+      const unescape = (line: string) => line.split('\t').map((cell) => cell.replace(/\\(.)/g, (_m, c: string) => ({ t: '\t', n: '\n', r: '\r', b: '\b', f: '\f', v: '\v', '\\': '\\' } as Record<string, string>)[c] ?? '\\' + c));
+      expect(got.bytes.toString('utf8').split('\n').map(unescape)).toEqual(expected.bytes.toString('utf8').split('\n').map(unescape));
+    }
+    expect(() => new CopyRowEncoder(new RowEncoder(RUN, null), false).write(Buffer.from('1\t2\n'))).toThrow(/2 columns where 24/);
+    const cut = new CopyRowEncoder(new RowEncoder(RUN, null), false);
+    cut.write(bytes.subarray(0, 10));
+    expect(() => cut.end()).toThrow(/inside a row/);
   });
 });
 
