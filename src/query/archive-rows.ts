@@ -313,6 +313,115 @@ export class RowEncoder {
 
   /** Encodes a row; its line is made unless `settledOnly` and the row is open. */
   add(v: readonly unknown[], settledOnly = false): EncodedRow {
+    if (this.format !== 'JSONEachRow') {
+      const row = this.fastValues(v, settledOnly);
+      if (row) return row;
+    }
+    return this.careful(v, settledOnly);
+  }
+
+  /** the hash's text of the row being made by fastValues */
+  private core = Buffer.allocUnsafe(1 << 12);
+
+  /**
+   * add() by characters for the values SQLite hands over (whole numbers, text,
+   * Django's text times after 1970, 0/1 booleans, NULLs where Django allows
+   * them): the hash's text and the line written as bytes, no string made per
+   * value; null (nothing kept) for a row with anything else, which careful()
+   * then makes.
+   */
+  private fastValues(v: readonly unknown[], settledOnly: boolean): EncodedRow | null {
+    if (v.length !== 24) return null;
+    const args = jsonColumnText(v[4]);
+    const kwargs = jsonColumnText(v[5]);
+    // room: six bytes of the hash's text and three of the line per UTF-16 unit at most, and the numbers
+    let units = args.length + kwargs.length;
+    for (let i = 0; i < 24; i++) if (typeof v[i] === 'string') units += (v[i] as string).length;
+    const room = units * 7 + 1024;
+    if (this.core.length < room) this.core = Buffer.allocUnsafe(room);
+    const core = this.core;
+    const line = this.reserve(units * 3 + 1024);
+    const l0 = this.used;
+    let o = 0;
+    let l = l0;
+    let created = 0;
+    let settled = false;
+    for (let i = 0; i < 24; i++) {
+      const x = v[i];
+      if (i > 0) line[l++] = 9;
+      if (i < 22) {
+        const k = CORE_KEYS[i];
+        for (let j = 0; j < k.length; j++) core[o++] = k[j];
+      }
+      const kind = COPY_KINDS[i];
+      if (kind === K_JSON) {
+        o = textJson(i === 4 ? args : kwargs, core, o, line, l);
+        if (o < 0) return null;
+        l = textEnd;
+        continue;
+      }
+      if (x === null || x === undefined) {
+        if (!(kind & NULLABLE)) return null;
+        if (i < 22) o = putNull(core, o);
+        line[l++] = 92;
+        line[l++] = 78;
+        continue;
+      }
+      switch (kind & ~NULLABLE) {
+        case K_INT: {
+          if (typeof x !== 'number' || !Number.isSafeInteger(x)) return null;
+          let n = x;
+          if (n < 0) {
+            core[o++] = line[l++] = 45;
+            n = -n;
+          }
+          const w = putDecimal(core, o, n);
+          for (let k = 0; k < w; k++) line[l++] = core[o++];
+          break;
+        }
+        case K_TEXT:
+        case K_USER: {
+          if (typeof x !== 'string') return null;
+          if (i === 6) settled = SETTLED.has(x);
+          if (kind === (K_USER | NULLABLE)) {
+            // the line only: the scratch after the hash's text takes the JSON, not kept
+            if (textJson(x, core, o, line, l) < 0) return null;
+          } else {
+            o = textJson(x, core, o, line, l);
+            if (o < 0) return null;
+          }
+          l = textEnd;
+          break;
+        }
+        case K_BOOL:
+          if (x !== 0 && x !== 1) return null;
+          core[o++] = line[l++] = x === 1 ? 49 : 48;
+          break;
+        case K_TIME: {
+          if (typeof x !== 'string') return null;
+          const us = utcTextMicros(x);
+          if (!(us >= 0)) return null;
+          if (i === 19) created = us;
+          const w = putDecimal(core, o, us);
+          for (let k = 0; k < w; k++) line[l++] = core[o++];
+          break;
+        }
+      }
+    }
+    const id = v[0] as number;
+    const hash = hash64(core.subarray(0, o));
+    if ((settled || !settledOnly) && this.format !== null) {
+      line[l++] = 9;
+      for (let k = 0; k < hash.length; k++) line[l++] = hash.charCodeAt(k);
+      l += line.write(this.runTail, l, 'latin1');
+    } else l = l0;
+    const row: EncodedRow = { id: id === 0 ? 0 : id, created_at: created, settled, hash, start: l0, end: l };
+    this.push(row);
+    return row;
+  }
+
+  /** add() through the decoders, for any value. */
+  private careful(v: readonly unknown[], settledOnly: boolean): EncodedRow {
     const S = JSON.stringify;
     const id = intText(v[0]) ?? '0';
     const jobId = textOf(v[1]) ?? '';
@@ -555,6 +664,72 @@ const COPY_KINDS = Uint8Array.of(
   K_TEXT | NULLABLE, K_TEXT | NULLABLE, K_TEXT | NULLABLE, K_TIME, K_TIME | NULLABLE, K_TIME | NULLABLE, K_TIME | NULLABLE, K_TIME, K_TIME, K_INT | NULLABLE,
   K_USER | NULLABLE, K_USER | NULLABLE,
 );
+
+/** where textJson's line ended */
+let textEnd = 0;
+
+/**
+ * A text as JSON.stringify's string into `core` at o and as TabSeparated
+ * (tsvEscape) into `line` at l, both UTF-8: the new o, and the line's end in
+ * textEnd; -1 at a lone surrogate (the careful path writes it).
+ */
+function textJson(text: string, core: Buffer, o: number, line: Buffer, l: number): number {
+  core[o++] = 34;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      if (c >= 0x20 && c !== 34 && c !== 92) {
+        core[o++] = c;
+        line[l++] = c;
+        continue;
+      }
+      core[o++] = 92;
+      if (c === 34) {
+        core[o++] = 34;
+        line[l++] = 34;
+      } else if (c === 92) {
+        core[o++] = 92;
+        line[l++] = 92;
+        line[l++] = 92;
+      } else {
+        const short = c === 8 ? 98 : c === 9 ? 116 : c === 10 ? 110 : c === 12 ? 102 : c === 13 ? 114 : 0;
+        if (short) core[o++] = short;
+        else {
+          core[o++] = 117;
+          core[o++] = 48;
+          core[o++] = 48;
+          core[o++] = HEX[c >> 4];
+          core[o++] = HEX[c & 15];
+        }
+        // TabSeparated escapes tab, newline and carriage return; the rest stay as they are
+        if (c === 9 || c === 10 || c === 13) {
+          line[l++] = 92;
+          line[l++] = short;
+        } else line[l++] = c;
+      }
+    } else if (c < 0x800) {
+      core[o++] = line[l++] = 0xc0 | (c >> 6);
+      core[o++] = line[l++] = 0x80 | (c & 63);
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const low = text.charCodeAt(i + 1);
+      if (c > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) return -1;
+      const cp = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+      i++;
+      core[o++] = line[l++] = 0xf0 | (cp >> 18);
+      core[o++] = line[l++] = 0x80 | ((cp >> 12) & 63);
+      core[o++] = line[l++] = 0x80 | ((cp >> 6) & 63);
+      core[o++] = line[l++] = 0x80 | (cp & 63);
+    } else {
+      core[o++] = line[l++] = 0xe0 | (c >> 12);
+      core[o++] = line[l++] = 0x80 | ((c >> 6) & 63);
+      core[o++] = line[l++] = 0x80 | (c & 63);
+    }
+  }
+  core[o++] = 34;
+  textEnd = l;
+  return o;
+}
 
 /** COPY's \N */
 function copyNull(d: Buffer, a: number, b: number): boolean {
