@@ -326,8 +326,10 @@ export class Archiver {
     const openWhere = [`${t('status')} IN (${openStatuses.map(() => '?').join(', ')})`, ...sinceCond].join(' AND ');
     const openBind = [...openStatuses, ...sinceBind];
     // 2a. compared with the current snapshot: when no open row changed, none came or went, it stays current
-    let changedOpen = false;
-    if (openStatuses.length) {
+    // (with no snapshot yet, any open row makes one: they are read once, written and counted in 2b)
+    const firstSnapshot = this.snapshot === '0' && !this.options.dryRun;
+    let changedOpen = firstSnapshot;
+    if (openStatuses.length && !firstSnapshot) {
       for await (const batch of this.batches(openWhere, openBind, 'none')) {
         if (await this.compareOpen(batch.rows)) changedOpen = true;
         if (await this.paused()) return true;
@@ -341,10 +343,16 @@ export class Archiver {
     this.newSnapshot = changedOpen && !this.options.dryRun;
     if (this.newSnapshot && openStatuses.length) {
       for await (const batch of this.batches(openWhere, openBind, 'all')) {
-        await this.openBatch(batch);
+        await this.openBatch(batch, !firstSnapshot);
+        if (firstSnapshot) {
+          this.read += batch.rows.length;
+          this.options.onProgress(this.read);
+        }
         if (await this.paused()) return true;
       }
     }
+    // a first snapshot of no row is none
+    if (firstSnapshot && this.counts.open === 0) this.newSnapshot = false;
     // the snapshot is whole before pass 3 compares it
     await this.flush();
     // 3. rows of the last snapshot that are in neither (only when there is a new one to compare with)
