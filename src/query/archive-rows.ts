@@ -564,18 +564,12 @@ export class CopyRowEncoder {
     const r = this.rows;
     const starts = this.starts;
     const ends = this.ends;
-    // the JSON columns first (through compactJson, as strings): the room the row needs depends on them
-    const args = jsonColumnText(copyNull(d, starts[4], ends[4]) ? null : copyTextCell(d.toString('utf8', starts[4], ends[4])));
-    const kwargs = jsonColumnText(copyNull(d, starts[5], ends[5]) ? null : copyTextCell(d.toString('utf8', starts[5], ends[5])));
-    const argsJson = JSON.stringify(args);
-    const kwargsJson = JSON.stringify(kwargs);
-    const argsTsv = tsvJson(args);
-    const kwargsTsv = tsvJson(kwargs);
-    // the hash's text grows at most six times (a control character as \u00xx) and the line twice, plus their numbers
-    const coreRoom = length * 6 + (argsJson.length + kwargsJson.length) * 3 + 1024;
+    // the hash's text grows at most six times (a control character as \u00xx) and the line twice, plus their numbers;
+    // a JSON column the bytes path declines goes through compactJson as a string (then its room is reserved again)
+    const coreRoom = length * 6 + 1024;
     if (this.core.length < coreRoom) this.core = Buffer.allocUnsafe(coreRoom);
-    const core = this.core;
-    const line = r.reserve(length * 2 + (argsTsv.length + kwargsTsv.length) * 3 + 512);
+    let core = this.core;
+    let line = r.reserve(length * 2 + 512);
     const l0 = r.used;
     let o = 0;
     let l = l0;
@@ -592,9 +586,29 @@ export class CopyRowEncoder {
       }
       const kind = COPY_KINDS[i];
       if (kind === K_JSON) {
+        const fast = copyJsonBoth(d, a, b, core, o, line, l);
+        if (fast >= 0) {
+          o = fast;
+          l = textEnd;
+          continue;
+        }
         // NULL too: the careful path's text of it ("null"), never a NULL
-        o += core.write(i === 4 ? argsJson : kwargsJson, o, 'utf8');
-        l += line.write(i === 4 ? argsTsv : kwargsTsv, l, 'utf8');
+        const text = jsonColumnText(copyNull(d, a, b) ? null : copyTextCell(d.toString('utf8', a, b)));
+        const quoted = JSON.stringify(text);
+        const tsv = tsvJson(text);
+        if (core.length - o < quoted.length * 3 + length * 6 + 1024) {
+          const bigger = Buffer.allocUnsafe(core.length + quoted.length * 3 + length * 6 + 1024);
+          core.copy(bigger, 0, 0, o);
+          core = this.core = bigger;
+        }
+        if (line.length - l < tsv.length * 3 + length * 2 + 512) {
+          // the line so far (from l0) moves with the batch's bytes
+          r.used = l;
+          line = r.reserve(tsv.length * 3 + length * 2 + 512);
+          r.used = l0;
+        }
+        o += core.write(quoted, o, 'utf8');
+        l += line.write(tsv, l, 'utf8');
         continue;
       }
       if (copyNull(d, a, b)) {
@@ -730,6 +744,149 @@ function textJson(text: string, core: Buffer, o: number, line: Buffer, l: number
   textEnd = l;
   return o;
 }
+
+/**
+ * A JSON column's COPY bytes (jsonb's text: `{"a": [1, "x"]}`, non-ASCII as
+ * it is, COPY's backslash doubled) as compactJson's text, JSON-quoted into
+ * `core` at o and TabSeparated into `line` at l (textEnd): the one space
+ * after , and : dropped; -1 (nothing kept) where compactJson might write
+ * other bytes — a key of digits, escaped or twice, a number that is not a
+ * short integer, an escape other than \" \\ \n \t \r \b \f — and the string
+ * path does it.
+ */
+function copyJsonBoth(d: Buffer, a: number, b: number, core: Buffer, o: number, line: Buffer, l: number): number {
+  if (d[a] !== 123 && d[a] !== 91) return -1;
+  // the compact text's byte x: \" and \\ in the JSON string of the hash's text, \\ in the line
+  const open: (number[] | null)[] = [];
+  let expectKey = false;
+  let sawValue = false;
+  core[o++] = 34;
+  for (let k = a; k < b; ) {
+    const x = d[k];
+    if (x === 34) {
+      if (sawValue) return -1;
+      core[o++] = 92;
+      core[o++] = 34;
+      line[l++] = 34;
+      k++;
+      let hash = 2166136261;
+      let digitsOnly = true;
+      let escaped = false;
+      for (;;) {
+        if (k >= b) return -1;
+        const y = d[k];
+        if (y === 34) break;
+        if (y === 92) {
+          // COPY's \\ is one backslash of the JSON text, then JSON's escape: \" \n \t \r \b \f, or \\ (COPY's \\ again)
+          if (d[k + 1] !== 92) return -1;
+          const z = d[k + 2];
+          escaped = true;
+          // the JSON text's backslash: \\\\ in the hash's text (a backslash quoted), \\\\ in the line
+          core[o++] = 92;
+          core[o++] = 92;
+          line[l++] = 92;
+          line[l++] = 92;
+          if (z === 92) {
+            if (d[k + 3] !== 92) return -1;
+            core[o++] = 92;
+            core[o++] = 92;
+            line[l++] = 92;
+            line[l++] = 92;
+            k += 4;
+          } else if (z === 34) {
+            core[o++] = 92;
+            core[o++] = 34;
+            line[l++] = 34;
+            k += 3;
+          } else if (z === 110 || z === 116 || z === 114 || z === 98 || z === 102) {
+            core[o++] = z;
+            line[l++] = z;
+            k += 3;
+          } else return -1;
+          continue;
+        }
+        if (y < 32) return -1;
+        if (y < 48 || y > 57) digitsOnly = false;
+        hash = Math.imul(hash ^ y, 16777619);
+        core[o++] = y;
+        line[l++] = y;
+        k++;
+      }
+      core[o++] = 92;
+      core[o++] = 34;
+      line[l++] = 34;
+      k++;
+      if (expectKey) {
+        // JavaScript puts keys of digits first, and keeps one of two equal keys: the parser's business
+        if (digitsOnly || escaped) return -1;
+        const keys = open[open.length - 1]!;
+        if (keys.includes(hash)) return -1;
+        keys.push(hash);
+        if (d[k] !== 58) return -1;
+        core[o++] = line[l++] = 58;
+        k++;
+        if (d[k] === 32) k++;
+        expectKey = false;
+        continue;
+      }
+      sawValue = true;
+      continue;
+    }
+    if (x === 123 || x === 91) {
+      if (sawValue || expectKey) return -1;
+      core[o++] = line[l++] = x;
+      k++;
+      if (d[k] === (x === 123 ? 125 : 93)) {
+        core[o++] = line[l++] = d[k++];
+        sawValue = true;
+        continue;
+      }
+      open.push(x === 123 ? [] : null);
+      expectKey = x === 123;
+      continue;
+    }
+    if (x === 125 || x === 93) {
+      if (!sawValue || open.length === 0 || (open[open.length - 1] !== null) !== (x === 125)) return -1;
+      open.pop();
+      core[o++] = line[l++] = x;
+      k++;
+      continue;
+    }
+    if (x === 44) {
+      if (!sawValue || open.length === 0) return -1;
+      core[o++] = line[l++] = 44;
+      k++;
+      if (d[k] === 32) k++;
+      sawValue = false;
+      expectKey = open[open.length - 1] !== null;
+      continue;
+    }
+    if (sawValue || expectKey) return -1;
+    if (x === 45 || (x >= 48 && x <= 57)) {
+      // a short integer as JavaScript writes it (no leading zero, not -0, up to 15 digits); other numbers: the string path
+      const first = x === 45 ? k + 1 : k;
+      let j = first;
+      while (j < b && d[j] >= 48 && d[j] <= 57) j++;
+      const n = j - first;
+      if (n === 0 || n > 15 || (d[first] === 48 && (n > 1 || first > k)) || d[j] === 46 || d[j] === 101 || d[j] === 69) return -1;
+      for (; k < j; k++) core[o++] = line[l++] = d[k];
+      sawValue = true;
+      continue;
+    }
+    const word = x === 116 ? WORD_TRUE : x === 102 ? WORD_FALSE : x === 110 ? WORD_NULL : null;
+    if (!word || b - k < word.length) return -1;
+    for (let w = 0; w < word.length; w++) if (d[k + w] !== word[w]) return -1;
+    for (let w = 0; w < word.length; w++) core[o++] = line[l++] = word[w];
+    k += word.length;
+    sawValue = true;
+  }
+  if (open.length !== 0 || !sawValue) return -1;
+  core[o++] = 34;
+  textEnd = l;
+  return o;
+}
+
+const [WORD_TRUE, WORD_FALSE, WORD_NULL] = ['true', 'false', 'null'].map((w) => Buffer.from(w, 'latin1'));
 
 /** COPY's \N */
 function copyNull(d: Buffer, a: number, b: number): boolean {

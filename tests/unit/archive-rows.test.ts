@@ -141,6 +141,9 @@ describe('the archive row from the bytes of COPY (PostgreSQL)', () => {
     pg({ id: '18', job_id: null, args: null, kwargs: null, status: 'weird "status"' }),
     pg({ id: '19', enqueue_time: null, updated_at: null, expire_time: '2026-08-29 12:00:00+05:30' }),
     pg({ id: '20', error_message: 'oct \\101 escape' }),
+    pg({ id: '21', args: String.raw`{"k": "v\"q\\ \n\t", "n": [1, -2, true, false, null, {}, []], "é": "ü 😀"}`, kwargs: String.raw`[{"a": {"b": [1]}}, "x\\y"]` }),
+    pg({ id: '22', args: String.raw`{"10": 1, "a": 2}`, kwargs: String.raw`{"\u0041": 1}` }),
+    pg({ id: '23', args: String.raw`{"a": "\u0001"}`, kwargs: String.raw`[1.5, 12345678901234567]` }),
   ];
   it('gives every row the careful path\'s hash, keys and line, whole rows or across chunks', () => {
     const text = rows.map((r) => ARCHIVE_SOURCE_COLUMNS.map((c) => copyText(r[c])).join('\t') + '\n').join('');
