@@ -4,7 +4,8 @@
  *
  * A run R (a number above every run before it) reads from the source only:
  *  1. settled rows (success, failed, expired, canceled) updated since the
- *     last finished run's watermark, by id, in batches: a row whose content
+ *     last finished run's watermark, by id, in batches (a long pass in
+ *     reader threads over ranges of ids: archive-read.ts): a row whose content
  *     (its _hash) is already archived is left alone; otherwise it is written
  *     to T_settled with _run R, and its older settled versions are listed in
  *     T_superseded;
@@ -17,7 +18,8 @@
  *     one in T_runs only, so a run becomes visible whole or not at all.
  * Killed at any moment, nothing of the run is visible, and the next run
  * checks what is already there (by id and content) before writing: nothing
- * twice, nothing lost. Memory holds one batch.
+ * twice, nothing lost. Memory holds a few batches (two ahead per reader
+ * thread, two statements' queues per table).
  */
 import type { Instant } from '../core/time.js';
 import type { Db } from '../db/connect.js';
