@@ -61,7 +61,7 @@ export const spec: CommandSpec<Opts> = {
         throw err;
       });
       try {
-        return await archiveInto(source, ch, opts, ctx, out, since, started, archiveSettings.url);
+        return await archiveInto(source, ch, opts, ctx, out, since, started, archiveSettings.url, sourceSettings);
       } catch (err) {
         throw ch ? explain(err, ch) : err;
       } finally {
@@ -73,7 +73,17 @@ export const spec: CommandSpec<Opts> = {
   },
 };
 
-async function archiveInto(source: Db, ch: Db | null, opts: Opts, ctx: Ctx, out: ReturnType<typeof output>, since: import('../core/time.js').Instant | undefined, started: number, url: string) {
+async function archiveInto(
+  source: Db,
+  ch: Db | null,
+  opts: Opts,
+  ctx: Ctx,
+  out: ReturnType<typeof output>,
+  since: import('../core/time.js').Instant | undefined,
+  started: number,
+  url: string,
+  sourceSettings: import('../db/connect.js').ConnectionSettings,
+) {
   const { ensureArchiveTables, absentArchive, archiveDialect } = await import('../db/archive.js');
   const { Archiver } = await import('../query/archive.js');
   const { progress } = await import('../render/progress.js');
@@ -95,6 +105,8 @@ async function archiveInto(source: Db, ch: Db | null, opts: Opts, ctx: Ctx, out:
       now: ctx.now,
       onProgress: (n) => bar.update(n),
       stop: () => interrupted,
+      // a long read goes on in reader threads, each opening the source as this command did
+      reopen: { settings: sourceSettings, cwd: ctx.cwd },
     }, layout.missing.length === 0);
     result = await archiver.archive();
   } catch (err) {

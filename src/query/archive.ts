@@ -4,7 +4,8 @@
  *
  * A run R (a number above every run before it) reads from the source only:
  *  1. settled rows (success, failed, expired, canceled) updated since the
- *     last finished run's watermark, by id, in batches: a row whose content
+ *     last finished run's watermark, by id, in batches (a long pass in
+ *     reader threads over ranges of ids: archive-read.ts): a row whose content
  *     (its _hash) is already archived is left alone; otherwise it is written
  *     to T_settled with _run R, and its older settled versions are listed in
  *     T_superseded;
@@ -17,18 +18,32 @@
  *     one in T_runs only, so a run becomes visible whole or not at all.
  * Killed at any moment, nothing of the run is visible, and the next run
  * checks what is already there (by id and content) before writing: nothing
- * twice, nothing lost. Memory holds one batch.
+ * twice, nothing lost. Memory holds a few batches (two ahead per reader
+ * thread, two statements' queues per table).
  */
-import * as crypto from 'node:crypto';
-import { RuntimeFailure } from '../core/errors.js';
-import { parseInstant, toMicros, type Instant } from '../core/time.js';
+import type { Instant } from '../core/time.js';
 import type { Db } from '../db/connect.js';
 import { ARCHIVE_COLUMNS, ClickhouseDialect, LOCAL_SUFFIX, RUNS_COLUMNS } from '../db/dialect/clickhouse.js';
 import type { ArchiveLayout } from '../db/archive.js';
 import type { ArchiveNames } from '../db/dialect/clickhouse.js';
 import type { ArchiveCheck } from './cleanup.js';
-import { decodeRow, type TaskLogRow } from '../db/decode.js';
+import type { TaskLogRow } from '../db/decode.js';
+import { isoMicros, linesOf, RowEncoder, rowHash, type EncodedBatch, type EncodedRow, type LineFormat } from './archive-rows.js';
+import { parallelBatches, readBatches, readerThreads, sourceRaw, type ReadSpec, type SourceOpening } from './archive-read.js';
 import { COMPLETED_STATUSES } from './status.js';
+
+const SETTLED_STATUSES = new Set<string>(COMPLETED_STATUSES);
+
+/**
+ * How the archive's rows travel: TabSeparated takes ClickHouse less work to
+ * parse than JSONEachRow (18.16, 100,000 archive rows: 0.17 against 0.25
+ * CPU seconds) and is half the bytes (bench/RESULTS.md, issue #19)
+ */
+const LINE_FORMAT: Exclude<LineFormat, null> = 'TabSeparated';
+/** ids per lookup statement at most (each id and created_at written out, 19 and 17 digits at most: 200 KB) */
+const LOOKUP_IDS = 5000;
+/** batches the settled pass reads on the main thread before it hands the rest to reader threads (when it may) */
+const PARALLEL_AFTER_BATCHES = 10;
 
 /** How far back before a run's start the next run reads again: rows whose writer committed late (or whose clock lags) are not missed. */
 export const ARCHIVE_OVERLAP_MS = 10 * 60_000;
@@ -43,6 +58,8 @@ export interface ArchiveOptions {
   onProgress(read: number): void;
   /** true when the run should stop after the current batch (Ctrl-C) */
   stop(): boolean;
+  /** how reader threads open the source (absent: the source is read on this thread only) */
+  reopen?: SourceOpening;
 }
 
 export interface ArchiveCounts {
@@ -81,129 +98,12 @@ interface Known {
   visible: Map<number, string>;
 }
 
-/**
- * A row as the archive writes it: `core` is its 22 columns as JSONEachRow
- * fields (what its hash is taken of), `user` the user's name and e-mail.
- */
-function rowFields(row: TaskLogRow): { core: string; user: string } {
-  const s = JSON.stringify;
-  const n = (v: number | null) => (v === null ? 'null' : String(v));
-  const t = (v: string | null) => (v === null ? 'null' : String(isoMicros(v)));
-  const bool = row.success === null ? 'null' : row.success ? '1' : '0';
-  return {
-    core:
-      `"id":${row.id},"job_id":${s(row.job_id)},"task_name":${s(row.task_name)},"queue_name":${s(row.queue_name)},` +
-      `"args":${s(s(row.args ?? null))},"kwargs":${s(s(row.kwargs ?? null))},"status":${s(row.status)},"duration_ms":${n(row.duration_ms)},` +
-      `"job_retry":${row.job_retry},"job_retries":${row.job_retries},"job_retry_after":${row.job_retry_after},"success":${bool},` +
-      `"result":${s(row.result)},"error_message":${s(row.error_message)},"worker_id":${s(row.worker_id)},` +
-      `"enqueue_time":${t(row.enqueue_time)},"expire_time":${t(row.expire_time)},"start_time":${t(row.start_time)},` +
-      `"finish_time":${t(row.finish_time)},"created_at":${t(row.created_at)},"updated_at":${t(row.updated_at)},"user_id":${n(row.user_id)}`,
-    user: `"username":${s(row.username ?? null)},"email":${s(row.email ?? null)}`,
-  };
-}
-
-/** 64 bits of the SHA-1 of a text, as a decimal UInt64. */
-function hash64(text: string): string {
-  return BigInt('0x' + createHashOnce('sha1', text).slice(0, 16)).toString();
-}
-
-/** crypto.hash where Node has it (20.12+: no Hash object per row), else a Hash */
-const createHashOnce: (algorithm: string, data: string) => string =
-  (crypto as { hash?: (a: string, d: string) => string }).hash ?? ((a, d) => crypto.createHash(a).update(d).digest('hex'));
-
-/** A row's content as the archive compares it: its 22 columns (the user's name and e-mail aside), as a 64-bit number. */
-export function rowHash(row: TaskLogRow): string {
-  return hash64(rowFields(row).core);
-}
-
-/** A keyed row ready to write: its line without _run, its hash, its id and created_at. */
-interface Keyed {
-  row: TaskLogRow;
-  id: number;
-  created_at: number;
-  hash: string;
-  /** the JSONEachRow line up to the _run field */
-  head: string;
-}
-
-function keyRow(row: TaskLogRow): Keyed {
-  const f = rowFields(row);
-  const hash = hash64(f.core);
-  return { row, id: row.id, created_at: isoMicros(row.created_at!), hash, head: `{${f.core},${f.user},"_hash":${hash},"_run":` };
-}
-
-/** Date.UTC of each day met, by its YYYY-MM-DD (rows of a run span few days) */
-const days = new Map<string, number>();
-
-/**
- * Microseconds since the epoch of an ISO time as decodeRow writes them
- * (YYYY-MM-DDTHH:MM:SS[.ffffff]Z), read by position; anything else through
- * parseInstant.
- */
-export function isoMicros(iso: string): number {
-  const len = iso.length;
-  if (len >= 20 && len <= 27 && iso.charCodeAt(len - 1) === 90 && iso[10] === 'T' && iso[13] === ':' && iso[16] === ':' && (len === 20 || iso[19] === '.')) {
-    const day = iso.slice(0, 10);
-    let base = days.get(day);
-    if (base === undefined) {
-      base = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)));
-      if (days.size < 100_000) days.set(day, base);
-    }
-    const d = (i: number) => iso.charCodeAt(i) - 48;
-    const secs = (d(11) * 10 + d(12)) * 3600 + (d(14) * 10 + d(15)) * 60 + d(17) * 10 + d(18);
-    let frac = 0;
-    if (len > 20) {
-      let digits = 0;
-      for (let i = 20; i < len - 1; i++, digits++) frac = frac * 10 + d(i);
-      for (; digits < 6; digits++) frac *= 10;
-    }
-    const us = (base / 1000 + secs) * 1_000_000 + frac;
-    if (Number.isSafeInteger(us)) return us;
-  }
-  return micros(iso)!;
-}
-
-function micros(iso: string | null): number | null {
-  if (iso === null) return null;
-  const t = parseInstant(iso);
-  if (!t) throw new RuntimeFailure(`a row holds a time tasklog cannot read: ${JSON.stringify(iso).slice(0, 40)}`);
-  return toMicros(t);
-}
-
-const SETTLED = new Set<string>(COMPLETED_STATUSES);
-
-/**
- * The source's rows, by id, a batch at a time (keyset: each batch starts
- * after the last id of the one before), with the user's name and e-mail
- * when the user table is there. `where` is a condition on `t`.
- */
-export async function* sourceBatches(db: Db, where: string, bindings: unknown[], batchSize: number): AsyncGenerator<TaskLogRow[]> {
-  const q = (c: string) => db.dialect.quote(c);
-  const t = (c: string) => `${q('t')}.${q(c)}`;
-  let from = `${q(db.table)} AS ${q('t')}`;
-  const cols = [`${q('t')}.*`];
-  if (db.userTable) {
-    from += ` LEFT JOIN ${q(db.userTable)} AS ${q('u')} ON ${q('u')}.${q('id')} = ${t('user_id')}`;
-    cols.push(`${q('u')}.${q('username')} AS ${q('username')}`, `${q('u')}.${q('email')} AS ${q('email')}`);
-  }
-  let last: number | null = null;
-  for (;;) {
-    const conds: string[] = [where, ...(last === null ? [] : [`${t('id')} > ?`])].filter(Boolean);
-    const sql: string = `SELECT ${cols.join(', ')} FROM ${from}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${t('id')} LIMIT ${Math.trunc(batchSize)}`;
-    const raw: Record<string, unknown>[] = await db.query(sql, last === null ? bindings : [...bindings, last]);
-    const rows: TaskLogRow[] = raw.map(decodeRow);
-    if (rows.length) yield rows;
-    if (rows.length < batchSize) return;
-    last = rows[rows.length - 1].id;
-  }
-}
-
-/** The source's rows with these ids (any order; missing ids are rows that are gone). */
-async function sourceRowsById(db: Db, ids: number[]): Promise<TaskLogRow[]> {
+/** The source's rows with these ids, raw (any order; missing ids are rows that are gone). */
+async function sourceRowsById(db: Db, ids: number[]): Promise<unknown[][]> {
   if (ids.length === 0) return [];
   const q = (c: string) => db.dialect.quote(c);
-  const rows: TaskLogRow[] = [];
-  for await (const batch of sourceBatches(db, `${q('t')}.${q('id')} IN (${ids.map(() => '?').join(', ')})`, ids, ids.length + 1)) rows.push(...batch);
+  const rows: unknown[][] = [];
+  for await (const batch of sourceRaw(db, `${q('t')}.${q('id')} IN (${ids.map(() => '?').join(', ')})`, ids, ids.length + 1)) rows.push(...batch);
   return rows;
 }
 
@@ -216,6 +116,16 @@ export async function lookupArchive(ch: Db, t: ArchiveNames, state: ArchiveState
   const { committed, snapshot } = state;
   const known: Known = { live: new Map(), openHash: new Map(), visible: new Map() };
   if (rows.length === 0) return known;
+  if (rows.length > LOOKUP_IDS) {
+    // a statement of 100,000 ids passes ClickHouse's max_query_size (256 KiB): a few of LOOKUP_IDS each
+    for (let i = 0; i < rows.length; i += LOOKUP_IDS) {
+      const part = await lookupArchive(ch, t, state, rows.slice(i, i + LOOKUP_IDS));
+      for (const [id, versions] of part.live) known.live.set(id, [...(known.live.get(id) ?? []), ...versions]);
+      for (const [id, h] of part.openHash) known.openHash.set(id, h);
+      for (const [id, h] of part.visible) known.visible.set(id, h);
+    }
+    return known;
+  }
   const q = (c: string) => ch.dialect.quote(c);
   const ids = rows.map((r) => r.id).join(', ');
   const created = [...new Set(rows.map((r) => r.created_at))].join(', ');
@@ -290,6 +200,9 @@ export class Archiver {
   private newSnapshot = false;
   /** ids above this have never been archived (no lookup needed) */
   private maxArchivedId = 0;
+  /** in the settled pass (which meets each id once, and may read ranges of ids at once), the ids it writes raise maxArchivedId at its end */
+  private deferLimit = false;
+  private deferredLimit = 0;
   private run = '0';
   private exists: boolean;
 
@@ -384,21 +297,43 @@ export class Archiver {
       ...sinceBind,
       ...(watermark === null ? [] : [s.dialect.encodeTime({ ms: Math.floor(watermark / 1000), micros: watermark % 1_000_000 }), this.maxArchivedId]),
     ];
-    for await (const rows of sourceBatches(s, changed.join(' AND '), changedBind, this.options.batchSize)) {
-      await this.settledBatch(rows.filter((r) => SETTLED.has(r.status)), rows.length);
+    // each id is met once in this pass: what it writes raises the lookup limit only after it
+    this.deferLimit = true;
+    let last: number | null = null;
+    let batches = 0;
+    let more = false;
+    for await (const batch of this.batches(changed.join(' AND '), changedBind, 'settled')) {
+      await this.settledBatch(batch);
       if (await this.paused()) return true;
+      last = batch.rows[batch.rows.length - 1].id;
+      // a long read: the rest (ids above the last read, in id order) by reader threads
+      if (++batches >= PARALLEL_AFTER_BATCHES && this.options.reopen && readerThreads() > 0) {
+        more = true;
+        break;
+      }
     }
+    if (more) {
+      const spec = this.spec(changed.join(' AND '), changedBind, 'settled');
+      for await (const batch of parallelBatches(s, this.options.reopen!, spec, last, readerThreads())) {
+        await this.settledBatch(batch);
+        if (await this.paused()) return true;
+      }
+    }
+    this.deferLimit = false;
+    if (this.deferredLimit > this.maxArchivedId) this.maxArchivedId = this.deferredLimit;
     await this.flush();
     // 2. every open row: this run's snapshot, through the status index (the statuses the table has, open ones)
     const statuses = (await s.query<{ status: unknown }>(`SELECT DISTINCT ${q('status')} AS ${q('status')} FROM ${q(s.table)}`)).map((r) => String(r.status));
-    const openStatuses = statuses.filter((st) => !SETTLED.has(st));
+    const openStatuses = statuses.filter((st) => !SETTLED_STATUSES.has(st));
     const openWhere = [`${t('status')} IN (${openStatuses.map(() => '?').join(', ')})`, ...sinceCond].join(' AND ');
     const openBind = [...openStatuses, ...sinceBind];
     // 2a. compared with the current snapshot: when no open row changed, none came or went, it stays current
-    let changedOpen = false;
-    if (openStatuses.length) {
-      for await (const rows of sourceBatches(s, openWhere, openBind, this.options.batchSize)) {
-        if (await this.compareOpen(rows)) changedOpen = true;
+    // (with no snapshot yet, any open row makes one: they are read once, written and counted in 2b)
+    const firstSnapshot = this.snapshot === '0' && !this.options.dryRun;
+    let changedOpen = firstSnapshot;
+    if (openStatuses.length && !firstSnapshot) {
+      for await (const batch of this.batches(openWhere, openBind, 'none')) {
+        if (await this.compareOpen(batch.rows)) changedOpen = true;
         if (await this.paused()) return true;
       }
     }
@@ -409,11 +344,17 @@ export class Archiver {
     // 2b. a new snapshot: every open row again, written
     this.newSnapshot = changedOpen && !this.options.dryRun;
     if (this.newSnapshot && openStatuses.length) {
-      for await (const rows of sourceBatches(s, openWhere, openBind, this.options.batchSize)) {
-        await this.openBatch(rows);
+      for await (const batch of this.batches(openWhere, openBind, 'all')) {
+        await this.openBatch(batch, !firstSnapshot);
+        if (firstSnapshot) {
+          this.read += batch.rows.length;
+          this.options.onProgress(this.read);
+        }
         if (await this.paused()) return true;
       }
     }
+    // a first snapshot of no row is none
+    if (firstSnapshot && this.counts.open === 0) this.newSnapshot = false;
     // the snapshot is whole before pass 3 compares it
     await this.flush();
     // 3. rows of the last snapshot that are in neither (only when there is a new one to compare with)
@@ -445,6 +386,16 @@ export class Archiver {
     return true;
   }
 
+  /** What the passes read: rows of `where`, their lines made for every row, for settled ones, or none. */
+  private spec(where: string, bindings: unknown[], lines: 'all' | 'settled' | 'none'): ReadSpec {
+    return { where, bindings, run: this.run, format: lines === 'none' || this.options.dryRun ? null : LINE_FORMAT, settledOnly: lines === 'settled', batchSize: this.options.batchSize };
+  }
+
+  /** The source's rows of `where`, encoded, --batch-size rows at a time, read on this thread. */
+  private batches(where: string, bindings: unknown[], lines: 'all' | 'settled' | 'none'): AsyncGenerator<EncodedBatch> {
+    return readBatches(this.source, this.spec(where, bindings, lines));
+  }
+
   /** What the archive holds of these ids (only ids that may be there are looked up). */
   private async known(rows: { id: number; created_at: number }[]): Promise<Known> {
     const look = rows.filter((r) => r.id <= this.maxArchivedId);
@@ -461,36 +412,34 @@ export class Archiver {
     else this.counts.updated++;
   }
 
-  /** Settled rows; `read` rows were read for them (open ones among them left to the open pass). */
-  private async settledBatch(rows: TaskLogRow[], read = rows.length): Promise<void> {
-    this.read += read;
-    const keyed = rows.map(keyRow);
-    const known = await this.known(keyed);
-    let lines = '';
-    const written: number[] = [];
+  /** A batch's settled rows (the open ones among them are left to the open pass); `read`: count the batch's rows as read. */
+  private async settledBatch(batch: EncodedBatch, read = true): Promise<void> {
+    if (read) this.read += batch.rows.length;
+    const rows = batch.rows.filter((r) => r.settled);
+    const known = await this.known(rows);
+    const write = new Set<EncodedRow>();
     const supersede: { id: number; created_at: number; version: string }[] = [];
-    for (const k of keyed) {
+    for (const k of rows) {
       this.count(k.id, k.hash, known);
-      const live = known.live.get(k.id) ?? [];
-      const same = live.find((v) => v.hash === k.hash);
+      const live = known.live.get(k.id);
+      const same = live?.find((v) => v.hash === k.hash);
       if (!same) {
-        lines += `${k.head}${this.run}}\n`;
-        written.push(k.id);
+        write.add(k);
+        this.wrote(k.id);
       }
-      for (const v of live) if (v !== same) supersede.push({ id: k.id, created_at: k.created_at, version: v.run });
+      if (live) for (const v of live) if (v !== same) supersede.push({ id: k.id, created_at: k.created_at, version: v.run });
     }
-    await this.write(this.t.settled, lines, written);
+    if (write.size) await this.write(this.t.settled, linesOf(batch, write.size === rows.length ? (r) => r.settled : (r) => write.has(r)));
     await this.writeSuperseded(supersede);
     this.options.onProgress(this.read);
   }
 
   /** Open rows against the current snapshot, counted; true when one is new or changed (or was settled before). */
-  private async compareOpen(rows: TaskLogRow[]): Promise<boolean> {
+  private async compareOpen(rows: EncodedRow[]): Promise<boolean> {
     this.read += rows.length;
-    const keyed = rows.map(keyRow);
-    const known = await this.known(keyed);
+    const known = await this.known(rows);
     let changed = false;
-    for (const k of keyed) {
+    for (const k of rows) {
       this.count(k.id, k.hash, known);
       if (known.openHash.get(k.id) !== k.hash || (known.live.get(k.id) ?? []).length > 0) changed = true;
     }
@@ -499,38 +448,35 @@ export class Archiver {
     return changed;
   }
 
-  /** Open rows written to this run's snapshot (counted by compareOpen; `counted` false for rows met only now). */
-  private async openBatch(rows: TaskLogRow[], counted = true): Promise<void> {
-    const keyed = rows.map(keyRow);
-    const known = await this.known(keyed);
+  /** A batch's open rows written to this run's snapshot (counted by compareOpen; `counted` false for rows met only now). */
+  private async openBatch(batch: EncodedBatch, counted = true): Promise<void> {
+    const rows = batch.rows.filter((r) => !r.settled);
+    const known = await this.known(rows);
     const supersede: { id: number; created_at: number; version: string }[] = [];
-    let lines = '';
-    for (const k of keyed) {
+    for (const k of rows) {
       if (!counted) this.count(k.id, k.hash, known);
       for (const v of known.live.get(k.id) ?? []) supersede.push({ id: k.id, created_at: k.created_at, version: v.run });
-      lines += `${k.head}${this.run}}\n`;
+      this.wrote(k.id);
     }
     if (!counted) this.counts.open += rows.length;
-    await this.write(
-      this.t.open,
-      lines,
-      keyed.map((k) => k.id),
-    );
+    if (rows.length) await this.write(this.t.open, linesOf(batch, (r) => !r.settled));
     await this.writeSuperseded(supersede);
   }
 
   /** Ids of the last snapshot that this run's passes did not meet. */
   private async goneBatch(ids: number[]): Promise<void> {
-    const found = await sourceRowsById(this.source, ids);
-    const settled = found.filter((r) => SETTLED.has(r.status));
-    const open = found.filter((r) => !SETTLED.has(r.status));
-    // a row that settled (or opened again) without its updated_at moving past the watermark
-    if (settled.length) {
-      // counted by the settled pass's rules, as rows read
-      await this.settledBatch(settled);
+    const encoder = new RowEncoder(this.run, this.options.dryRun ? null : LINE_FORMAT);
+    for (const values of await sourceRowsById(this.source, ids)) encoder.add(values);
+    const found = encoder.take();
+    // a row that settled (or opened again) without its updated_at moving past the watermark:
+    // counted by the settled pass's rules (as rows read), or by the open pass's
+    const settled = found.rows.filter((r) => r.settled).length;
+    if (settled) {
+      this.read += settled;
+      await this.settledBatch(found, false);
     }
-    if (open.length) await this.openBatch(open, false);
-    const present = new Set(found.map((r) => r.id));
+    if (settled < found.rows.length) await this.openBatch(found, false);
+    const present = new Set(found.rows.map((r) => r.id));
     const left = ids.filter((id) => !present.has(id));
     if (left.length === 0) return;
     // left the source while open: its last archived version stays, as settled — unless a settled version is there already
@@ -550,18 +496,26 @@ export class Archiver {
     );
   }
 
+  /** an id this run writes may meet a lookup later in the run (a row that opened again meanwhile) */
+  private wrote(id: number): void {
+    if (this.options.dryRun) return;
+    if (this.deferLimit) {
+      if (id > this.deferredLimit) this.deferredLimit = id;
+    } else if (id > this.maxArchivedId) this.maxArchivedId = id;
+  }
+
   /**
-   * A batch's lines, appended to the INSERT that streams into `table`: one
-   * statement for up to 20 batches, so ClickHouse makes one part of them
-   * where an INSERT per batch would make twenty (and, past a hundred parts in
-   * a partition, slow every insert down). flush() ends them.
+   * A batch's lines (TabSeparated: ClickHouse parses it with less work than
+   * JSONEachRow, and it is half the bytes), appended to the INSERT that
+   * streams into `table`: one statement for up to 20 batches, so ClickHouse
+   * makes one part of them where an INSERT per batch would make twenty
+   * (and, past a hundred parts in a partition, slow every insert down).
+   * flush() ends them.
    */
-  private async write(table: string, lines: string, ids: number[]): Promise<void> {
-    if (lines.length === 0 || this.options.dryRun) return;
-    // an id this run writes may meet a lookup later in the run (a row that opened again meanwhile)
-    for (const id of ids) if (id > this.maxArchivedId) this.maxArchivedId = id;
+  private async write(table: string, lines: { bytes: Buffer; rows: number }): Promise<void> {
+    if (lines.rows === 0 || this.options.dryRun) return;
     const cols = ARCHIVE_COLUMNS.map(([c]) => this.q(c)).join(', ');
-    await this.send(table, `INSERT INTO ${table} (${cols}) FORMAT JSONEachRow`, lines, ids.length);
+    await this.send(table, `INSERT INTO ${table} (${cols}) FORMAT ${LINE_FORMAT}`, lines.bytes, lines.rows);
   }
 
   private async writeSuperseded(list: { id: number; created_at: number; version: string }[]): Promise<void> {
@@ -571,8 +525,10 @@ export class Archiver {
   }
 
   private readonly streams = new Map<string, RowStream>();
+  /** per table, the last INSERT whose rows are all sent, ending while the next batches are read */
+  private readonly ending = new Map<string, Promise<void>>();
 
-  private async send(table: string, statement: string, body: string, rows: number): Promise<void> {
+  private async send(table: string, statement: string, body: string | Buffer, rows: number): Promise<void> {
     let stream = this.streams.get(table);
     if (!stream) {
       stream = new RowStream(this.store, statement);
@@ -581,15 +537,24 @@ export class Archiver {
     await stream.push(body, rows);
     if (stream.rows >= this.options.batchSize * 20) {
       this.streams.delete(table);
-      await stream.end();
+      // the server writes the statement's last part while this run reads on (the next statement starts at
+      // once); the one before it has ended first, so at most two statements per table are in flight. A
+      // failure reaches the next send or flush.
+      const before = this.ending.get(table);
+      const ended = stream.end();
+      ended.catch(() => undefined);
+      this.ending.set(table, ended);
+      if (before) await before;
     }
   }
 
   /** Ends every INSERT in progress and waits until the server has taken its rows. */
   private async flush(): Promise<void> {
-    const open = [...this.streams.values()];
+    const open = [...this.streams.values()].map((s) => s.end());
     this.streams.clear();
-    await Promise.all(open.map((s) => s.end()));
+    open.push(...this.ending.values());
+    this.ending.clear();
+    await Promise.all(open);
   }
 
   /** Snapshots of open rows other than this run's: of earlier runs, or of runs killed before they finished. */
@@ -615,7 +580,7 @@ export class Archiver {
  */
 class RowStream {
   rows = 0;
-  private queue: string[] = [];
+  private queue: (string | Buffer)[] = [];
   private closed = false;
   private failed: unknown = null;
   private wakeReader: (() => void) | null = null;
@@ -630,7 +595,7 @@ class RowStream {
     });
   }
 
-  private async *body(): AsyncGenerator<string> {
+  private async *body(): AsyncGenerator<string | Buffer> {
     for (;;) {
       const next = this.queue.shift();
       if (next !== undefined) {
@@ -647,7 +612,7 @@ class RowStream {
     r?.();
   }
 
-  async push(text: string, rows: number): Promise<void> {
+  async push(text: string | Buffer, rows: number): Promise<void> {
     if (this.failed) throw this.failed;
     this.queue.push(text);
     this.rows += rows;

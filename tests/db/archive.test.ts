@@ -4,11 +4,15 @@
  * any moment (tasklog, ClickHouse, the source) and run again, the archive
  * ends equal to the source, row for row.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertRows, type WritableRow } from '../../src/db/insert.js';
+import { decodeRow } from '../../src/db/decode.js';
+import { rowHash } from '../../src/query/archive-rows.js';
+import { hostileRows, HOSTILE_JSON_TEXTS } from '../../fixtures/hostile.js';
 import { archivedRows, sourceRows, tableCounts } from '../helpers/archive.js';
 import { chDatabaseName, clickhouseMissing, startClickhouse, type ClickhouseServer } from '../helpers/clickhouse.js';
 import { backendsUnderTest, createDatabase, type TestDatabase } from '../helpers/databases.js';
@@ -17,6 +21,7 @@ import { edgeRow } from '../helpers/rows.js';
 import { run, runJson } from '../helpers/run.js';
 import { BIN } from '../helpers/servers.js';
 
+const execFileP = promisify(execFile);
 const missing = clickhouseMissing();
 const backends = await backendsUnderTest();
 const nowUs = () => Date.now() * 1000;
@@ -112,6 +117,25 @@ describe.each(backends)('archive from $backend', ({ backend, skip }) => {
     expect(await archivedRows(ch, database)).toEqual(source);
   });
 
+  it.skipIf(off)('a long read (ten batches, then reader threads over ranges of ids) archives the same rows as one read; a second run writes nothing', async () => {
+    const database = chDatabaseName('threads');
+    const to = ch.url(database);
+    const source = await sourceRows(tdb.url);
+    expect(source.length).toBeGreaterThan(1000);
+    const open = source.filter((r) => !['success', 'failed', 'expired', 'canceled'].includes(r.status)).length;
+    // the compiled CLI (reader threads run compiled JavaScript only)
+    const compiled = async (args: string[]) => {
+      const { stdout } = await execFileP(BIN, ['archive', ...args, '--json']);
+      return JSON.parse(stdout) as Record<string, unknown>;
+    };
+    expect(await compiled(['--db', tdb.url, '--to', to, '--batch-size', '100'])).toMatchObject({ archived: source.length, updated: 0, unchanged: 0, open });
+    expect(await archivedRows(ch, database)).toEqual(source);
+    const before = await tableCounts(ch, database);
+    expect(before.settled).toBe(source.length - open);
+    expect(await compiled(['--db', tdb.url, '--to', to, '--batch-size', '100'])).toMatchObject({ archived: 0, updated: 0, open });
+    expect(await tableCounts(ch, database)).toEqual({ ...before, runs: before.runs + 1 });
+  });
+
   it.skipIf(off)('a changed row is archived again and only its latest version answers; a row deleted while open keeps its last version', async () => {
     const database = chDatabaseName('chg');
     const to = ch.url(database);
@@ -157,6 +181,54 @@ describe.each(backends)('archive from $backend', ({ backend, skip }) => {
     }
   });
 
+  it.skipIf(off)('hostile values (every control character, quotes, backslashes, NUL where stored, odd JSON texts, a hostile user): the archive equals the source, each _hash the one cleanup --archived computes', async () => {
+    const database = chDatabaseName('hostile');
+    const scratch = await createDatabase(backend, 'hostile');
+    try {
+      expect((await run(['demo', '--db', scratch.url, '--rows', '30', '--days', '2', '--seed', '5'])).code).toBe(0);
+      const db = await openDb(scratch.url);
+      try {
+        const q = (c: string) => db.dialect.quote(c);
+        await db.exec(
+          `INSERT INTO ${q('auth_user')} (${['password', 'is_superuser', 'username', 'first_name', 'last_name', 'email', 'is_staff', 'is_active', 'date_joined'].map(q).join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          ['!', db.dialect.encodeBool(false), 'o\'brien "x" \\ \t\n \u2028 юзер', '', '', 'tab\there', db.dialect.encodeBool(false), db.dialect.encodeBool(true), db.dialect.encodeTime({ ms: Date.now(), micros: 0 })],
+        );
+        const [{ id }] = await db.query<{ id: unknown }>(`SELECT MAX(${q('id')}) AS id FROM ${q('auth_user')}`);
+        await insertRows(db, hostileRows(nowUs(), db.dialect.storesNul, [null, Number(id), 1, ...(backend === 'sqlite' ? [424242] : [])]));
+        if (backend === 'sqlite' || /mariadb/i.test(await db.dialect.serverVersion(db))) {
+          for (let i = 0; i < HOSTILE_JSON_TEXTS.length; i++) {
+            await db.exec(`UPDATE ${q(db.table)} SET ${q('args')} = ? WHERE ${q('job_id')} LIKE ?`, [HOSTILE_JSON_TEXTS[i], `hostile-${i}-%`]).catch(() => undefined);
+          }
+        }
+      } finally {
+        await db.close();
+      }
+      const source = await sourceRows(scratch.url);
+      expect(source.some((r) => [r.result, r.error_message, r.task_name].some((t) => t?.includes('\u0001\u0002')))).toBe(true);
+      expect((await archive(['--db', scratch.url, '--to', ch.url(database)])).archived).toBe(source.length);
+      // JSON as JSON.stringify writes it (-0 as 0, 1E400 as null), as every build has archived it
+      const json = (v: unknown) => JSON.parse(JSON.stringify(v ?? null)) as unknown;
+      expect(await archivedRows(ch, database)).toEqual(source.map((r) => ({ ...r, args: json(r.args), kwargs: json(r.kwargs) })));
+      // the hash of each row as cleanup --archived decodes it (SELECT *, decodeRow)
+      const expected = await (async () => {
+        const src = await openDb(scratch.url);
+        try {
+          const rows = (await src.query(`SELECT * FROM ${src.dialect.quote(src.table)}`)).map(decodeRow);
+          return Object.fromEntries(rows.map((r) => [String(r.id), rowHash(r)]));
+        } finally {
+          await src.close();
+        }
+      })();
+      const hashes = await ch.rows<{ id: string; h: string }>(
+        `SELECT toString(id) AS id, toString(_hash) AS h FROM (SELECT id, _hash FROM django_cfg_task_log_settled UNION ALL SELECT id, _hash FROM django_cfg_task_log_open)`,
+        database,
+      );
+      expect(Object.fromEntries(hashes.map((r) => [r.id, r.h]))).toEqual(expected);
+    } finally {
+      await scratch.drop();
+    }
+  });
+
   it.skipIf(off)('--dry-run writes nothing and counts what a run would; --since leaves older rows out', async () => {
     const database = chDatabaseName('dry');
     const to = ch.url(database);
@@ -191,6 +263,25 @@ describe.each(backends)('archive from $backend', ({ backend, skip }) => {
       expect(await archivedRows(ch, database)).toEqual(await sourceRows(big.url));
       // the rows the killed run wrote were found, not written again
       expect((await tableCounts(ch, database)).settled).toBe((await sourceRows(big.url)).filter((r) => ['success', 'failed', 'expired', 'canceled'].includes(r.status)).length);
+    } finally {
+      await big.drop();
+    }
+  });
+
+  if (backend === 'sqlite') it.skipIf(off)('a batch of 100,000 rows looks the archive up in statements under ClickHouse\'s max_query_size', async () => {
+    const database = chDatabaseName('bigbatch');
+    const to = ch.url(database);
+    const big = await createDatabase(backend, 'bigbatch');
+    try {
+      expect((await run(['demo', '--db', big.url, '--rows', '12000', '--days', '2', '--seed', '6'])).code).toBe(0);
+      expect((await archive(['--db', big.url, '--to', to])).archived).toBe(12000);
+      // every row changed since: each one is looked up (12,000 ids and times: past 256 KiB in one statement)
+      await change(big.url, async (exec, t) => {
+        await exec(`UPDATE T SET updated_at = ?`, [t(nowUs())]);
+      });
+      const second = await archive(['--db', big.url, '--to', to, '--batch-size', '100000']);
+      expect(second).toMatchObject({ archived: 0, updated: 12000 });
+      expect(await archivedRows(ch, database)).toEqual(await sourceRows(big.url));
     } finally {
       await big.drop();
     }

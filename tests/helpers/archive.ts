@@ -1,7 +1,8 @@
 /** Reading an archive back and the source beside it, in one shape, for row-for-row comparisons. */
 import { openDb } from './db.js';
 import type { ClickhouseServer } from './clickhouse.js';
-import { sourceBatches } from '../../src/query/archive.js';
+import { sourceRaw } from '../../src/query/archive-read.js';
+import { decodeSourceRow } from '../../src/query/archive-rows.js';
 import { instantFromMicros, toIso } from '../../src/core/time.js';
 import type { TaskLogRow } from '../../src/db/decode.js';
 
@@ -27,8 +28,7 @@ export async function sourceRows(url: string): Promise<TaskLogRow[]> {
   const db = await openDb(url);
   try {
     const out: TaskLogRow[] = [];
-    for await (const batch of sourceBatches(db, '', [], 5000)) out.push(...batch);
-    if (!db.userTable) for (const r of out) Object.assign(r, { username: null, email: null });
+    for await (const batch of sourceRaw(db, '', [], 5000)) for (const values of batch) out.push(decodeSourceRow(values));
     return out;
   } finally {
     await db.close();

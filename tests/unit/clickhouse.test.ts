@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chLiteral, inlineChBindings, parseServerError } from '../../src/db/clickhouse-http.js';
-import { isoMicros } from '../../src/query/archive.js';
+import { isoMicros } from '../../src/query/archive-rows.js';
 import { parseInstant, toMicros } from '../../src/core/time.js';
 
 describe('ClickHouse statements', () => {
