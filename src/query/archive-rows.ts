@@ -21,7 +21,7 @@ import { decodeTime, parseInstant, toMicros } from '../core/time.js';
 import { decodeBool, decodeInt, decodeText, decodeRow, type TaskLogRow } from '../db/decode.js';
 import { ARCHIVE_ROW_COLUMNS } from '../db/dialect/clickhouse.js';
 import { copyTextCell, copyTextRow } from '../db/dialect/postgres.js';
-import { jsonColumnText } from './export.js';
+import { copyTextJsonInside, isCopyPlainInt, jsonColumnText } from './export.js';
 import { COMPLETED_STATUSES } from './status.js';
 
 /** The source's columns the archive reads, in the order of a raw row: the task table's 22, then the user's name and e-mail. */
@@ -901,46 +901,16 @@ function putNull(out: Buffer, o: number): number {
   return o + 4;
 }
 
-/** An integer as COPY writes it and JavaScript would (up to 15 digits, no leading zero, not -0): its length, or -1. */
+/** COPY's text of a whole number: its length when its bytes are its JSON (isCopyPlainInt), else -1. */
 function copyInt(d: Buffer, a: number, b: number): number {
-  const first = d[a] === 45 ? a + 1 : a;
-  const n = b - first;
-  if (n < 1 || n > 15 || (d[first] === 48 && (n > 1 || first > a))) return -1;
-  for (let k = first; k < b; k++) if (d[k] < 48 || d[k] > 57) return -1;
-  return b - a;
+  return isCopyPlainInt(d, a, b) ? b - a : -1;
 }
 
-/** COPY's text of a value as JSON.stringify's string, written at o; the end, or -1 at an escape COPY does not write. */
+/** COPY's text of a value as JSON.stringify's string, quotes included, written at o; the end, or -1 at an escape COPY does not write. */
 function copyTextJson(d: Buffer, a: number, b: number, core: Buffer, o: number): number {
   core[o++] = 34;
-  for (let k = a; k < b; k++) {
-    const x = d[k];
-    if (x > 34 && x !== 92) core[o++] = x;
-    else if (x === 92) {
-      const y = d[++k];
-      core[o++] = 92;
-      if (y === 92 || y === 110 || y === 116 || y === 114 || y === 98 || y === 102) core[o++] = y;
-      else if (y === 118) {
-        // \v: JSON.stringify writes \u000b
-        core[o++] = 117;
-        core[o++] = 48;
-        core[o++] = 48;
-        core[o++] = 48;
-        core[o++] = 98;
-      } else return -1;
-    } else if (x === 34) {
-      core[o++] = 92;
-      core[o++] = 34;
-    } else if (x < 32) {
-      // the control characters COPY leaves as they are: \u00xx
-      core[o++] = 92;
-      core[o++] = 117;
-      core[o++] = 48;
-      core[o++] = 48;
-      core[o++] = HEX[x >> 4];
-      core[o++] = HEX[x & 15];
-    } else core[o++] = x;
-  }
+  o = copyTextJsonInside(d, a, b, core, o);
+  if (o < 0) return -1;
   core[o++] = 34;
   return o;
 }

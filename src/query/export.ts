@@ -409,53 +409,12 @@ export function copyTextJsonWriter(fields: readonly string[]): { only: ColumnSel
   /** COPY's text of a column as a JSON string's inside; false (nothing kept) at an escape COPY does not write */
   const putEscaped = (s: number, e: number): boolean => {
     ensure((e - s) * 6);
-    const o0 = o;
-    for (let k = s; k < e; k++) {
-      const b = d[k];
-      if (b === 92) {
-        const x = d[++k];
-        out[o++] = 92;
-        if (x === 92 || x === 110 || x === 116 || x === 114 || x === 98 || x === 102) out[o++] = x;
-        else if (x === 118) {
-          // \v: JSON.stringify writes \u000b
-          out[o++] = 117;
-          out[o++] = 48;
-          out[o++] = 48;
-          out[o++] = 48;
-          out[o++] = 98;
-        } else {
-          o = o0;
-          return false;
-        }
-      } else if (b === 34) {
-        out[o++] = 92;
-        out[o++] = 34;
-      } else if (b < 32) {
-        out[o++] = 92;
-        if (b === 8) out[o++] = 98;
-        else if (b === 9) out[o++] = 116;
-        else if (b === 10) out[o++] = 110;
-        else if (b === 12) out[o++] = 102;
-        else if (b === 13) out[o++] = 114;
-        else {
-          out[o++] = 117;
-          out[o++] = 48;
-          out[o++] = 48;
-          out[o++] = b < 16 ? 48 : 49;
-          const h = b & 15;
-          out[o++] = h < 10 ? 48 + h : 87 + h;
-        }
-      } else out[o++] = b;
-    }
+    const end = copyTextJsonInside(d, s, e, out, o);
+    if (end < 0) return false;
+    o = end;
     return true;
   };
-  /** a whole number of up to 15 digits as COPY writes it (an optional minus, no leading zero): its bytes are its JSON */
-  const plainInt = (s: number, e: number): boolean => {
-    const first = d[s] === 45 ? s + 1 : s;
-    if (e - first < 1 || e - first > 15 || (d[first] === 48 && e - first > 1)) return false;
-    for (let k = first; k < e; k++) if (d[k] < 48 || d[k] > 57) return false;
-    return !(first > s && e - first === 1 && d[first] === 48);
-  };
+  const plainInt = (s: number, e: number): boolean => isCopyPlainInt(d, s, e);
   const digit = (k: number) => d[k] >= 48 && d[k] <= 57;
   /** `YYYY-MM-DD HH:MM:SS[.f{1,6}]+00`, PostgreSQL's text of a time in a UTC session, as `"YYYY-MM-DDTHH:MM:SS[.ffffff]Z"` */
   const putTime = (s: number, e: number): boolean => {
@@ -727,4 +686,60 @@ export function copyTextJsonWriter(fields: readonly string[]): { only: ColumnSel
       if (rest) throw new Error('the database ended a COPY inside a row');
     },
   };
+}
+
+/**
+ * COPY's text of a value (bytes a…b of d) as the inside of the JSON string
+ * JSON.stringify writes for it, written into out from o: COPY's escapes
+ * (\\ \n \t \r \b \f, and \v as \u000b), `"` escaped, the other control
+ * characters as \u00xx. The end, or -1 at an escape COPY does not write
+ * (octal, hex: the caller takes the careful path). out must have room for
+ * six bytes per input byte.
+ */
+export function copyTextJsonInside(d: Buffer, a: number, b: number, out: Buffer, o: number): number {
+  for (let k = a; k < b; k++) {
+    const x = d[k];
+    if (x > 34 && x !== 92) out[o++] = x;
+    else if (x === 92) {
+      const y = d[++k];
+      out[o++] = 92;
+      if (y === 92 || y === 110 || y === 116 || y === 114 || y === 98 || y === 102) out[o++] = y;
+      else if (y === 118) {
+        // \v: JSON.stringify writes \u000b
+        out[o++] = 117;
+        out[o++] = 48;
+        out[o++] = 48;
+        out[o++] = 48;
+        out[o++] = 98;
+      } else return -1;
+    } else if (x === 34) {
+      out[o++] = 92;
+      out[o++] = 34;
+    } else if (x < 32) {
+      out[o++] = 92;
+      if (x === 8) out[o++] = 98;
+      else if (x === 9) out[o++] = 116;
+      else if (x === 10) out[o++] = 110;
+      else if (x === 12) out[o++] = 102;
+      else if (x === 13) out[o++] = 114;
+      else {
+        out[o++] = 117;
+        out[o++] = 48;
+        out[o++] = 48;
+        out[o++] = x < 16 ? 48 : 49;
+        const h = x & 15;
+        out[o++] = h < 10 ? 48 + h : 87 + h;
+      }
+    } else out[o++] = x;
+  }
+  return o;
+}
+
+/** A whole number of up to 15 digits as COPY writes it (an optional minus, no leading zero, no -0): its bytes are its JSON. */
+export function isCopyPlainInt(d: Buffer, a: number, b: number): boolean {
+  const first = d[a] === 45 ? a + 1 : a;
+  const n = b - first;
+  if (n < 1 || n > 15 || (d[first] === 48 && (n > 1 || first > a))) return false;
+  for (let k = first; k < b; k++) if (d[k] < 48 || d[k] > 57) return false;
+  return true;
 }
