@@ -227,8 +227,16 @@ function asDatabaseError(err: unknown, target: Target): Error {
  */
 function reportingFailures(conn: DriverConnection, target: Target): DriverConnection {
   const failure = (err: unknown) => asDatabaseError(err, target);
-  const copyLines = conn.copyLines?.bind(conn);
-  const streamRecords = conn.streamRecords?.bind(conn);
+  /** a stream of the driver's whose failure, at any row, is a DatabaseError */
+  const reporting = <A extends unknown[], T>(stream: ((...args: A) => AsyncIterable<T>) | undefined) =>
+    stream &&
+    async function* (...args: A): AsyncGenerator<T> {
+      try {
+        yield* stream(...args);
+      } catch (err) {
+        throw failure(err);
+      }
+    };
   const insert = conn.insert?.bind(conn);
   return {
     async run(text, bindings) {
@@ -238,40 +246,10 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
         throw failure(err);
       }
     },
-    async *streamRows(text, bindings, batchRows) {
-      try {
-        yield* conn.streamRows(text, bindings, batchRows);
-      } catch (err) {
-        throw failure(err);
-      }
-    },
-    copyText: conn.copyText
-      ? async function* (text, bindings) {
-          try {
-            yield* conn.copyText!(text, bindings);
-          } catch (err) {
-            throw failure(err);
-          }
-        }
-      : undefined,
-    copyLines: copyLines
-      ? async function* (text, bindings) {
-          try {
-            yield* copyLines(text, bindings);
-          } catch (err) {
-            throw failure(err);
-          }
-        }
-      : undefined,
-    streamRecords: streamRecords
-      ? async function* (text, bindings) {
-          try {
-            yield* streamRecords(text, bindings);
-          } catch (err) {
-            throw failure(err);
-          }
-        }
-      : undefined,
+    streamRows: reporting(conn.streamRows.bind(conn))!,
+    copyText: reporting(conn.copyText?.bind(conn)),
+    copyLines: reporting(conn.copyLines?.bind(conn)),
+    streamRecords: reporting(conn.streamRecords?.bind(conn)),
     insert: insert
       ? async (text, body) => {
           try {
