@@ -13,7 +13,8 @@
 // --shuffled: the tables out of time order; --sqlite/--pg-db: another copy of the same table (one with
 // tasklog's own indexes, say: never build them on the shared bench tables), read by both servers.
 // --cli: also whole processes (issue #21): `tasklog stats --period-hours 168` against one warm Django
-// API request for the same stats, and `tasklog logs list --search timeout` against a hand-written
+// API request for the same stats and against the Django API one-shot (fixtures/django `get`: a new
+// Python process that sets Django up, answers that one request and exits, as a command does), and `tasklog logs list --search timeout` against a hand-written
 // full-scan count of the same search (sqlite3 / psql, the count a first page needs), alternating.
 import { spawn, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
@@ -149,8 +150,16 @@ async function cliCases(backend, dj) {
   const hand = backend === 'sqlite'
     ? ['sqlite3', '-readonly', db, `SELECT COUNT(*) FROM ${TABLE} WHERE ${cols.map((c) => `${c} LIKE '%timeout%'`).join(' OR ')}`]
     : ['psql', '-X', '-A', '-t', '-d', db, '-c', `SELECT COUNT(*) FROM ${TABLE} WHERE ${cols.map((c) => `lower(${c}) LIKE '%timeout%'`).join(' OR ')}`];
+  const statsArgv = [process.execPath, TASKLOG, 'stats', '--db', db, '--period-hours', '168', '--json'];
+  const oneShotArgv = [PYTHON, FIXTURE, ...djangoArgs(backend), 'get', '/cfg/tasks/logs/stats/?period_hours=168', '--now', NOW];
+  // the one-shot and the command line answer the same eight numbers
+  const mine = JSON.parse(spawnSync(statsArgv[0], statsArgv.slice(1), { env: { ...process.env, TASKLOG_NOW: NOW }, encoding: 'utf8' }).stdout);
+  const theirs = JSON.parse(spawnSync(oneShotArgv[0], oneShotArgv.slice(1), { env: { ...process.env, TZ: 'UTC' }, encoding: 'utf8' }).stdout).body;
+  if (Object.keys(theirs).some((k) => JSON.stringify(mine[k]) !== JSON.stringify(theirs[k]))) log(`  note: stats 168 h: tasklog ${JSON.stringify(mine)} but Django ${JSON.stringify(theirs)}`);
   const cases = [
-    ['CLI stats 168 h', 'Django API request', () => processMs([process.execPath, TASKLOG, 'stats', '--db', db, '--period-hours', '168', '--json'], { TASKLOG_NOW: NOW }), async () => (await get(dj.url, '/cfg/tasks/logs/stats/?period_hours=168')).ms],
+    ['CLI stats 168 h', 'Django API request', () => processMs(statsArgv, { TASKLOG_NOW: NOW }), async () => (await get(dj.url, '/cfg/tasks/logs/stats/?period_hours=168')).ms],
+    // the Django API one-shot: a new Python process that sets Django up, answers the one request through its WSGI application and exits
+    ['CLI stats 168 h', 'Django API one-shot', () => processMs(statsArgv, { TASKLOG_NOW: NOW }), async () => processMs(oneShotArgv, { TZ: 'UTC' })],
     ['CLI logs list --search', 'full-scan count (hand)', () => processMs([process.execPath, TASKLOG, 'logs', 'list', '--db', db, '--search', 'timeout', '--json'], { TASKLOG_NOW: NOW }), async () => processMs(hand)],
   ];
   for (const [name, baseline, a, b] of cases) {
