@@ -28,40 +28,37 @@ export interface Bucket {
 export async function timeline(db: Db, window: Window, interval: Interval, tz: string, condition?: Condition | null, plan?: WindowPlan): Promise<Bucket[]> {
   const d = db.dialect;
   const q = (c: string) => d.quote(c);
-  const g = fineSeconds(interval, tz);
-  const chosen = plan ?? (await chooseWindowPlan(db, window.since)).plan;
-  const where = [windowTerm(db, chosen)];
-  const bindings: unknown[] = [d.encodeTime(window.since)];
-  if (condition) {
-    where.push(`(${condition.sql})`);
-    bindings.push(...condition.bindings);
-  }
-  const key = d.intDivSql(d.epochSecondsSql(q('created_at')), String(g));
-  const rows = await db.query<Record<string, unknown>>(`SELECT ${key} AS k, COUNT(*) AS total, ` +
-      `SUM(CASE WHEN ${groupSql('successful', d)} THEN 1 ELSE 0 END) AS successful, ` +
-      `SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed, ` +
-      `COUNT(${durationSql(db)}) AS n_duration, SUM(${durationSql(db)}) AS sum_duration${d.numericSql ? `, COUNT(${q('duration_ms')}) AS n_duration_raw` : ''} ` +
-      `FROM ${windowSource(db, chosen)} WHERE ${where.join(' AND ')} GROUP BY ${key}`,
-    bindings,
-  );
   const starts = bucketStarts(window.since.ms, window.until.ms, interval, tz);
+  const sums = `COUNT(*) AS total, ` +
+    `SUM(CASE WHEN ${groupSql('successful', d)} THEN 1 ELSE 0 END) AS successful, ` +
+    `SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed, ` +
+    `COUNT(${durationSql(db)}) AS n_duration, SUM(${durationSql(db)}) AS sum_duration${d.numericSql ? `, COUNT(${q('duration_ms')}) AS n_duration_raw` : ''}`;
+  const rows = d.bucketRangesSql && starts.length <= RANGED_BUCKETS_MAX && (await rangesFit(db))
+    ? await rangedCounts(db, window, starts, sums, condition)
+    : await keyedCounts(db, window, interval, tz, plan ?? (await chooseWindowPlan(db, window.since)).plan, sums, condition);
   const acc = starts.map(() => ({ total: 0, successful: 0, failed: 0, n: 0, sum: 0 }));
+  const add = (i: number, r: Record<string, unknown>) => {
+    const a = acc[i];
+    a.total += Number(r.total ?? 0);
+    a.successful += Number(r.successful ?? 0);
+    a.failed += Number(r.failed ?? 0);
+    a.n += Number(r.n_duration ?? 0);
+    a.sum += Number(r.sum_duration ?? 0);
+  };
   noteSkippedDurations(db, rows);
   let timeless = 0;
   for (const r of rows) {
+    if ('i' in r) {
+      add(Number(r.i) - 1, r);
+      continue;
+    }
     // a created_at that is no time (SQLite keeps any text) has no bucket
     if (r.k === null || r.k === undefined || !Number.isFinite(Number(r.k))) {
       timeless += Number(r.total);
       continue;
     }
-    const t = Number(r.k) * g * 1000;
-    const i = Math.max(0, upperBound(starts, t) - 1);
-    const a = acc[i];
-    a.total += Number(r.total);
-    a.successful += Number(r.successful ?? 0);
-    a.failed += Number(r.failed ?? 0);
-    a.n += Number(r.n_duration ?? 0);
-    a.sum += Number(r.sum_duration ?? 0);
+    const t = Number(r.k) * fineSeconds(interval, tz) * 1000;
+    add(Math.max(0, upperBound(starts, t) - 1), r);
   }
   if (timeless > 0) db.note(`${timeless} ${timeless === 1 ? 'row holds' : 'rows hold'} a created_at that is not a time (SQLite keeps any type in any column): left out of the timeline`);
   return starts.map((s, i) => ({
@@ -71,6 +68,55 @@ export async function timeline(db: Db, window: Window, interval: Interval, tz: s
     failed: acc[i].failed,
     avg_duration_ms: acc[i].n > 0 ? pyInt(acc[i].sum / acc[i].n) : 0,
   }));
+}
+
+/** the most buckets counted one range each: past it, one pass grouping by key costs less than the ranges' lookups */
+export const RANGED_BUCKETS_MAX = 2000;
+
+/**
+ * Whether the ranges are the cheaper read: each range walks an index, so the
+ * rows of a bucket must lie together — in the report index (it holds them)
+ * or in a table in time order. Out of time order every range reads pages all
+ * over the table again (1M rows, 168 hourly buckets: 190 → 440 ms; 92 daily
+ * buckets over the whole table: 0.47 → 3.9 s), so one pass is kept there.
+ */
+async function rangesFit(db: Db): Promise<boolean> {
+  if (db.ownIndexes.has('report')) return true;
+  return (await db.dialect.timeOrdered?.(db, db.table)) === true;
+}
+
+/**
+ * The window's rows grouped by a key computed from created_at at the fine
+ * granularity (whole UTC minutes, quarters or the interval itself), merged
+ * into the zone's buckets by the caller: one pass over the window.
+ */
+async function keyedCounts(db: Db, window: Window, interval: Interval, tz: string, plan: WindowPlan, sums: string, condition?: Condition | null): Promise<Record<string, unknown>[]> {
+  const d = db.dialect;
+  const where = [windowTerm(db, plan)];
+  const bindings: unknown[] = [d.encodeTime(window.since)];
+  if (condition) {
+    where.push(`(${condition.sql})`);
+    bindings.push(...condition.bindings);
+  }
+  const key = d.intDivSql(d.epochSecondsSql(d.quote('created_at')), String(fineSeconds(interval, tz)));
+  return db.query<Record<string, unknown>>(`SELECT ${key} AS k, ${sums} FROM ${windowSource(db, plan)} WHERE ${where.join(' AND ')} GROUP BY ${key}`, bindings);
+}
+
+/**
+ * One created_at range per bucket, each counted by itself: the first from the
+ * window's start, the last with no end (as the keyed pass puts later rows in
+ * the last bucket). No key is computed from a row and nothing is hashed
+ * (PostgreSQL, 1M rows in time order, 168 hourly buckets: 25 → 15 ms).
+ */
+async function rangedCounts(db: Db, window: Window, starts: number[], sums: string, condition?: Condition | null): Promise<Record<string, unknown>[]> {
+  const d = db.dialect;
+  const col = d.quote('created_at');
+  const lo = starts.map((s, i) => d.encodeTime(i === 0 ? window.since : instantFromMs(s)));
+  const hi = starts.map((_, i) => (i + 1 < starts.length ? d.encodeTime(instantFromMs(starts[i + 1])) : null));
+  const where = [`${col} >= b.lo`, `${col} < b.hi`, ...(condition ? [`(${condition.sql})`] : [])];
+  return db.query<Record<string, unknown>>(`SELECT b.i AS i, a.* FROM ${d.bucketRangesSql!()} CROSS JOIN LATERAL (SELECT ${sums} FROM ${d.quote(db.table)} WHERE ${where.join(' AND ')}) a`,
+    [lo, hi, ...(condition?.bindings ?? [])],
+  );
 }
 
 /** index of the first element greater than x */

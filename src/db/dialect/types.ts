@@ -156,6 +156,16 @@ export interface Dialect {
    */
   tableExtent?(db: Sql, table: string): Promise<TableExtent | null>;
   windowColumnSql?(columnSql: string, plan: WindowPlan): string;
+  /**
+   * Where a timeline counts faster one created_at range per bucket than by a
+   * key computed from every row and hashed (PostgreSQL: an index range each,
+   * no date_part and no hash table): a FROM item `b(lo, hi, i)` of the
+   * buckets from two bound arrays of times (the dialect's encodeTime; a
+   * null hi: no end), i counting from 1.
+   */
+  bucketRangesSql?(): string;
+  /** whether the table's rows lie in created_at order (null: not known), where the database keeps statistics that tell */
+  timeOrdered?(db: Sql, table: string): Promise<boolean | null>;
   /** appended to the task table in a window read that should walk the report index, where the planner needs telling (SQLite's INDEXED BY) */
   reportIndexHint?(table: string): string;
   /**
