@@ -186,11 +186,15 @@ export class StatsQuery {
           ...WAIT_PERCENTILES.map((p) => `${pc('wait_us', p / 1000)} AS pw${p}`),
         ].map((e) => `, ${e}`).join('')
       : '';
-    const agg = (
-      await this.db.query<Record<string, unknown>>(`SELECT ${this.counters()}, COUNT(wait_us) AS n_wait, SUM(wait_us) AS sum_wait, ${statusSums}${inline} FROM ${this.windowRows}`,
-        this.bindings,
-      )
-    )[0];
+    const sums = `${this.counters()}, COUNT(wait_us) AS n_wait, SUM(wait_us) AS sum_wait, ${statusSums}`;
+    // where the database picks its percentiles in passes of its own, the sums come with its second pass
+    const picked = !pc && this.db.dialect.pickedPercentiles
+      ? (await this.db.dialect.pickedPercentiles(this.db, { from: this.windowRows, where: '1 = 1', bindings: this.bindings, group: null, aggregates: sums, measures: [
+          { expr: durationSql(this.db), perMille: DURATION_PERCENTILES },
+          { expr: 'wait_us', perMille: WAIT_PERCENTILES },
+        ] })).get('')!
+      : null;
+    const agg = picked?.row ?? (await this.db.query<Record<string, unknown>>(`SELECT ${sums}${inline} FROM ${this.windowRows}`, this.bindings))[0];
     const n = (k: string) => Number(agg[k] ?? 0);
     const nullable = (k: string) => (agg[k] === null || agg[k] === undefined ? null : Number(agg[k]));
     // the seven statuses were counted above; only a status outside them needs a GROUP BY
@@ -202,8 +206,8 @@ export class StatsQuery {
         : this.db.query<{ status: string; n: number }>(`SELECT ${this.q('status')} AS status, COUNT(*) AS n FROM ${this.table} WHERE ${this.where} GROUP BY ${this.q('status')}`,
             this.bindings,
           ),
-      pc ? DURATION_PERCENTILES.map((p) => nullable(`pd${p}`)) : this.percentiles(durationSql(this.db), n('n_duration'), DURATION_PERCENTILES),
-      pc ? WAIT_PERCENTILES.map((p) => nullable(`pw${p}`)) : this.percentiles(this.waitSql, n('n_wait'), WAIT_PERCENTILES),
+      pc ? DURATION_PERCENTILES.map((p) => nullable(`pd${p}`)) : picked ? pickedAt(picked.measures[0], DURATION_PERCENTILES) : this.percentiles(durationSql(this.db), n('n_duration'), DURATION_PERCENTILES),
+      pc ? WAIT_PERCENTILES.map((p) => nullable(`pw${p}`)) : picked ? pickedAt(picked.measures[1], WAIT_PERCENTILES) : this.percentiles(this.waitSql, n('n_wait'), WAIT_PERCENTILES),
     ]);
     if (other) byStatus = other.map((s) => ({ status: s.status, n: Number(s.n) }));
     const total = n('total');
@@ -239,10 +243,6 @@ export class StatsQuery {
    */
   private async percentiles(expr: string, count: number, perMille: number[]): Promise<(number | null)[]> {
     if (count === 0) return perMille.map(() => null);
-    if (this.db.dialect.rankedValues) {
-      const found = (await this.ranked(expr, null, perMille)).get('');
-      return perMille.map((p) => (found ? interpolate(found.at, p, found.count) : null));
-    }
     const ranks = new Set<number>();
     for (const p of perMille) {
       const { lo, frac } = position(p, count);
@@ -256,11 +256,6 @@ export class StatsQuery {
     );
     const at = new Map(rows.map((r) => [Number(r.rn), Number(r.v)]));
     return perMille.map((p) => interpolate((rank) => at.get(rank), p, count));
-  }
-
-  /** The dialect's own ranked values of the window's non-NULL `expr`, per group of `group`. */
-  private ranked(expr: string, group: string | null, perMille: readonly number[]) {
-    return this.db.dialect.rankedValues!(this.db, { from: this.table, where: this.where, bindings: this.bindings, expr, group }, perMille);
   }
 
   /** Per task: count, sum and exact p50/p95/p99 of duration_ms (for metrics). */
@@ -284,18 +279,12 @@ export class StatsQuery {
         })
         .sort((a, b) => compareText(a.name, b.name));
     }
-    if (d.rankedValues) {
-      const [sums, ranked] = await Promise.all([
-        this.db.query<{ name: string; n: unknown; s: unknown }>(`SELECT ${col} AS name, COUNT(${dur}) AS n, SUM(${dur}) AS s FROM ${this.table} WHERE ${this.where} AND ${dur} IS NOT NULL GROUP BY ${col}`,
-          this.bindings,
-        ),
-        this.ranked(dur, col, wanted),
-      ]);
-      return sums
-        .map((r) => {
-          const found = ranked.get(String(r.name))!;
-          const [p50, p95, p99] = wanted.map((p) => interpolate(found.at, p, found.count));
-          return { name: String(r.name), count: Number(r.n), sum: Number(r.s), p50, p95, p99 };
+    if (d.pickedPercentiles) {
+      const picked = await d.pickedPercentiles(this.db, { from: this.table, where: `${this.where} AND ${dur} IS NOT NULL`, bindings: this.bindings, group: col, aggregates: `COUNT(${dur}) AS n, SUM(${dur}) AS s`, measures: [{ expr: dur, perMille: wanted }] });
+      return [...picked]
+        .map(([name, { row, measures }]) => {
+          const [p50, p95, p99] = wanted.map((p) => interpolate(measures[0].at, p, measures[0].count));
+          return { name, count: Number(row.n), sum: Number(row.s), p50, p95, p99 };
         })
         .sort((a, b) => compareText(a.name, b.name));
     }
@@ -331,11 +320,16 @@ export class StatsQuery {
     const col = this.q(by === 'task' ? 'task_name' : 'queue_name');
     const d = this.db.dialect;
     const pc = d.percentileContSql?.bind(d);
-    const own = d.rankedValues && !pc ? this.ranked(this.q('duration_ms'), col, [PERCENTILES.p95]) : null;
+    // where the database picks its percentiles in passes of its own, the counters come with its second pass
+    const own = d.pickedPercentiles && !pc
+      ? await d.pickedPercentiles(this.db, { from: this.table, where: this.where, bindings: this.bindings, group: col, aggregates: this.counters(), measures: [{ expr: this.q('duration_ms'), perMille: [PERCENTILES.p95] }] })
+      : null;
     const [rows, p95] = await Promise.all([
-      this.db.query<Record<string, unknown>>(`SELECT ${col} AS name, ${this.counters()}${pc ? `, ${pc(durationSql(this.db), PERCENTILES.p95 / 1000)} AS p95` : ''} FROM ${this.table} WHERE ${this.where} GROUP BY ${col}`,
-        this.bindings,
-      ),
+      own
+        ? [...own].map(([name, { row }]): Record<string, unknown> => ({ ...row, name }))
+        : this.db.query<Record<string, unknown>>(`SELECT ${col} AS name, ${this.counters()}${pc ? `, ${pc(durationSql(this.db), PERCENTILES.p95 / 1000)} AS p95` : ''} FROM ${this.table} WHERE ${this.where} GROUP BY ${col}`,
+            this.bindings,
+          ),
       pc || own
         ? Promise.resolve([])
         : this.db.query<{ name: string; v: unknown; rn: unknown; cnt: unknown }>(`SELECT name, v, rn, cnt FROM (SELECT ${col} AS name, ${durationSql(this.db)} AS v, ` +
@@ -355,7 +349,7 @@ export class StatsQuery {
       counts.set(r.name, Number(r.cnt));
     }
     for (const [name, at] of ranked) p95By.set(name, interpolate((rank) => at.get(rank), PERCENTILES.p95, counts.get(name)!));
-    if (own) for (const [name, found] of await own) p95By.set(name, interpolate(found.at, PERCENTILES.p95, found.count));
+    if (own) for (const [name, { measures }] of own) if (measures[0].count > 0) p95By.set(name, interpolate(measures[0].at, PERCENTILES.p95, measures[0].count));
     noteSkippedDurations(this.db, rows);
     return rows
       .map((r) => {
@@ -389,6 +383,11 @@ function position(perMille: number, count: number): { lo: number; frac: number }
   const at = (perMille / 1000) * (count - 1);
   const lo = Math.floor(at);
   return { lo, frac: at - lo };
+}
+
+/** a measure's percentiles at these per-mille positions from the dialect's picks (null where it has no value) */
+function pickedAt(m: { count: number; at(rank: number): number | undefined }, perMille: readonly number[]): (number | null)[] {
+  return perMille.map((p) => (m.count > 0 ? interpolate(m.at, p, m.count) : null));
 }
 
 /** percentile_cont from the values at ranks lo+1 and lo+2 (1-based) of `count` sorted values */

@@ -2,7 +2,7 @@ import { toMicros, type Instant } from '../../core/time.js';
 import { ClickhouseError, ClickhouseHttp, CH_ERROR, inlineChBindings } from '../clickhouse-http.js';
 import type { Target } from '../url.js';
 import { UsageError } from '../../core/errors.js';
-import { describeNetworkError, errorMessage, type Dialect, type DriverConnection, type JsonStep, type JsonValueSql, type OwnIndexes, type RankedRows, type SessionOptions, type Sql } from './types.js';
+import { describeNetworkError, errorMessage, type Dialect, type DriverConnection, type JsonStep, type JsonValueSql, type OwnIndexes, type PickedRows, type Picked, type SessionOptions, type Sql } from './types.js';
 
 /**
  * The archive's tables for a task log table T (the name tasklog reads with
@@ -419,36 +419,54 @@ export class ClickhouseDialect implements Dialect {
    * ranks around position fraction × (n − 1) are among them (k is
    * ⌊fraction × n⌋, the position's whole part k or k − 1).
    */
-  async rankedValues(db: Sql, rows: RankedRows, perMille: readonly number[]): Promise<Map<string, { count: number; at(rank: number): number | undefined }>> {
-    const source = `SELECT ${rows.group ?? "''"} AS g, assumeNotNull(${rows.expr}) AS x FROM ${rows.from} WHERE (${rows.where}) AND (${rows.expr}) IS NOT NULL`;
-    const picked = await db.query<{ g: string; n: number; qs: unknown[] }>(
-      `SELECT g, count() AS n, quantilesExact(${perMille.map((p) => String(p / 1000)).join(', ')})(x) AS qs FROM (${source}) GROUP BY g`,
+  async pickedPercentiles(db: Sql, rows: PickedRows): Promise<Map<string, Picked>> {
+    const g = rows.group ?? "''";
+    const by = rows.group ? ` GROUP BY g` : '';
+    const x = (i: number) => `assumeNotNull(${rows.measures[i].expr})`;
+    const has = (i: number) => `isNotNull(${rows.measures[i].expr})`;
+    // the first pass: every measure's count and picks (quantilesExact: a value of the measure near each position)
+    const picks = await db.query<Record<string, unknown>>(
+      `SELECT ${g} AS g, ${rows.measures.map((m, i) => `countIf(${has(i)}) AS n${i}, quantilesExactIf(${m.perMille.map((p) => String(p / 1000)).join(', ')})(${x(i)}, ${has(i)}) AS qs${i}`).join(', ')} ` +
+        `FROM ${rows.from} WHERE ${rows.where}${by}`,
       rows.bindings,
     );
-    const out = new Map<string, { count: number; at(rank: number): number | undefined }>();
-    if (picked.length === 0) return out;
-    const names = `[${picked.map((r) => quoteString(String(r.g))).join(', ')}]`;
-    const qSql = (i: number) => `transform(g, ${names}, CAST([${picked.map((r) => String(Number(r.qs[i]))).join(', ')}] AS Array(Int64)), toInt64(0))`;
-    const parts = perMille.map((_, i) => `countIf(x < q${i}) AS lt${i}, countIf(x <= q${i}) AS le${i}, maxIf(x, x < q${i}) AS below${i}, minIf(x, x > q${i}) AS above${i}`);
-    const around = await db.query<Record<string, unknown>>(
-      `SELECT g, ${parts.join(', ')} FROM (SELECT g, x, ${perMille.map((_, i) => `${qSql(i)} AS q${i}`).join(', ')} FROM (${source})) GROUP BY g`,
-      rows.bindings,
+    const out = new Map<string, Picked>();
+    if (picks.length === 0) return out;
+    const pickOf = (r: Record<string, unknown>, i: number, k: number) => (Number(r[`n${i}`]) > 0 ? Number((r[`qs${i}`] as unknown[])[k]) : 0);
+    // each pick as SQL: a constant with one group, else the group's own from a list
+    const names = `[${picks.map((r) => quoteString(String(r.g))).join(', ')}]`;
+    const q = (i: number, k: number) =>
+      rows.group ? `transform(g, ${names}, CAST([${picks.map((r) => String(pickOf(r, i, k))).join(', ')}] AS Array(Int64)), toInt64(0))` : `toInt64(${pickOf(picks[0], i, k)})`;
+    const around = rows.measures.flatMap((m, i) =>
+      m.perMille.map((_, k) => {
+        const [v, at] = [x(i), q(i, k)];
+        return `countIf(${has(i)} AND ${v} < ${at}) AS lt${i}_${k}, countIf(${has(i)} AND ${v} <= ${at}) AS le${i}_${k}, maxIf(${v}, ${has(i)} AND ${v} < ${at}) AS below${i}_${k}, minIf(${v}, ${has(i)} AND ${v} > ${at}) AS above${i}_${k}`;
+      }),
     );
-    const byGroup = new Map(around.map((r) => [String(r.g), r]));
-    for (const r of picked) {
-      const a = byGroup.get(String(r.g))!;
-      const known = perMille.map((_, i) => ({ q: Number(r.qs[i]), lt: Number(a[`lt${i}`]), le: Number(a[`le${i}`]), below: Number(a[`below${i}`]), above: Number(a[`above${i}`]) }));
-      out.set(String(r.g), {
-        count: Number(r.n),
-        at(rank: number) {
-          const i = rank - 1;
-          for (const k of known) {
-            if (i >= k.lt && i < k.le) return k.q;
-            if (i === k.lt - 1) return k.below;
-            if (i === k.le) return k.above;
-          }
-          throw new Error(`rank ${rank} of ${r.n} values is not near a picked quantile`);
-        },
+    // the second: the caller's aggregates and the counts and neighbours around every pick
+    const second = await db.query<Record<string, unknown>>(`SELECT ${g} AS g, ${rows.aggregates}, ${around.join(', ')} FROM ${rows.from} WHERE ${rows.where}${by}`, rows.bindings);
+    const byGroup = new Map(picks.map((r) => [String(r.g), r]));
+    for (const a of second) {
+      const r = byGroup.get(String(a.g));
+      if (!r) continue;
+      out.set(String(a.g), {
+        row: a,
+        measures: rows.measures.map((m, i) => {
+          const known = m.perMille.map((_, k) => ({ q: pickOf(r, i, k), lt: Number(a[`lt${i}_${k}`]), le: Number(a[`le${i}_${k}`]), below: Number(a[`below${i}_${k}`]), above: Number(a[`above${i}_${k}`]) }));
+          const count = Number(r[`n${i}`]);
+          return {
+            count,
+            at(rank: number) {
+              const j = rank - 1;
+              for (const k of known) {
+                if (j >= k.lt && j < k.le) return k.q;
+                if (j === k.lt - 1) return k.below;
+                if (j === k.le) return k.above;
+              }
+              throw new Error(`rank ${rank} of ${count} values is not near a picked quantile`);
+            },
+          };
+        }),
       });
     }
     return out;

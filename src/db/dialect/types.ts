@@ -141,12 +141,15 @@ export interface Dialect {
   /**
    * Where the database has neither percentile_cont nor window functions
    * (ClickHouse: its exact quantiles pick a value, sorting arrays is slow):
-   * the values percentile_cont reads, per group of `group` (key '' without
-   * one), found in passes of its own: the non-NULL count of `expr` and its
-   * value at a rank (1-based) — at least at the two ranks around each of
-   * the per-mille positions asked for.
+   * the values percentile_cont reads, of several measures at once, per group
+   * of `group` (key '' without one), with the caller's other aggregates of
+   * the same rows — in two passes over them: the first picks each measure's
+   * exact quantiles, the second computes the aggregates and, around each
+   * pick, the counts below and up to it and its nearest neighbours. For each
+   * measure its non-NULL count and its value at a rank (1-based) — at least
+   * at the two ranks around each per-mille position asked for.
    */
-  rankedValues?(db: Sql, rows: RankedRows, perMille: readonly number[]): Promise<Map<string, { count: number; at(rank: number): number | undefined }>>;
+  pickedPercentiles?(db: Sql, rows: PickedRows): Promise<Map<string, Picked>>;
   /**
    * Where the planner cannot tell a wide window from a narrow one (SQLite
    * without statistics walks the created_at index for any bound), tasklog
@@ -323,13 +326,22 @@ export function asciiRuns(folded: string, min: number): string[] {
   return folded.split(/[^\x00-\x7f]+/).filter((r) => r.length >= min);
 }
 
-/** The rows rankedValues reads: FROM and WHERE (with bindings), the expression, the group's expression (null: none). */
-export interface RankedRows {
+/** The rows pickedPercentiles reads: FROM and WHERE (with bindings), the group's expression (null: none), the measures and the other aggregates. */
+export interface PickedRows {
   from: string;
   where: string;
   bindings: readonly unknown[];
-  expr: string;
   group: string | null;
+  /** each measure: its expression (NULLs left out) and the per-mille positions wanted */
+  measures: readonly { expr: string; perMille: readonly number[] }[];
+  /** more aggregates of the same rows, each with its alias ("COUNT(*) AS total, …"), computed in the second pass */
+  aggregates: string;
+}
+
+/** A group's aggregates (by alias) and, per measure, its non-NULL count and its values by rank */
+export interface Picked {
+  row: Record<string, unknown>;
+  measures: { count: number; at(rank: number): number | undefined }[];
 }
 
 /** How a long-running reader (tasklog serve) wants its connections. */
