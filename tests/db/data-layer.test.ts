@@ -73,6 +73,19 @@ describe.each(backends)('$backend', ({ backend, skip }) => {
     }
   });
 
+  // PostgreSQL only (its sessions' work_mem); defined there alone: a skip fails CI
+  if (backend === 'postgres') it.skipIf(skip)("tasklog's PostgreSQL sessions get a work_mem of at least 32 MB: raised from the server's 4 MB, a larger one kept", async () => {
+    const workMem = () => withTestDb(tdb.url, async (db) => String((await db.query<{ work_mem: unknown }>('SHOW work_mem'))[0].work_mem));
+    expect(await workMem()).toBe('32MB');
+    await withTestDb(tdb.url, (db) => db.exec(`ALTER DATABASE ${db.dialect.quote(tdb.name)} SET work_mem = '96MB'`));
+    try {
+      expect(await workMem()).toBe('96MB');
+    } finally {
+      await withTestDb(tdb.url, (db) => db.exec(`ALTER DATABASE ${db.dialect.quote(tdb.name)} RESET work_mem`));
+    }
+    expect(await workMem()).toBe('32MB');
+  });
+
   it.skipIf(skip)('demo fills the table deterministically and the overview matches counts made in JavaScript', async () => {
     const r = await run(['demo', '--db', tdb.url, '--rows', '3000', '--days', '5', '--seed', '11', '--json'], { now: NOW });
     expect(r.stderr).toMatch(/Inserted 3,000 demo rows/);
