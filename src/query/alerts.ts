@@ -16,6 +16,7 @@ import { durationSql } from './stats.js';
 import { thresholdDefaults } from './thresholds.js';
 import type { Condition } from './conditions.js';
 import { filterCondition } from './filters.js';
+import { countWhen } from '../db/dialect/types.js';
 
 /** A failure-rate rule of its own: the rows of a task (exact), of a --where expression, or of both. */
 export interface TaskRule {
@@ -218,7 +219,7 @@ function taskRule(rule: TaskRule): AlertRule {
       const q = (c: string) => db.dialect.quote(c);
       const own = filterCondition(db, now, { filters: rule.task === undefined ? {} : { task: rule.task }, where: rule.where });
       const scope = [own, condition].filter((c): c is Condition => c !== null);
-      const [t] = await db.query<Record<string, unknown>>(`SELECT COUNT(*) AS total, SUM(CASE WHEN ${groupSql('failed', db.dialect)} THEN 1 ELSE 0 END) AS failed FROM ${q(db.table)} WHERE ${q('created_at')} >= ?${scope.map((c) => ` AND (${c.sql})`).join('')}`,
+      const [t] = await db.query<Record<string, unknown>>(`SELECT COUNT(*) AS total, ${countWhen(db.dialect, groupSql('failed', db.dialect))} AS failed FROM ${q(db.table)} WHERE ${q('created_at')} >= ?${scope.map((c) => ` AND (${c.sql})`).join('')}`,
         [since, ...scope.flatMap((c) => c.bindings)],
       );
       const n = Number(t.total);

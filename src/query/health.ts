@@ -11,6 +11,7 @@ import { measureObjectives, type Slo, type SloReport, type SloStatus } from './s
 import { groupSql } from './status.js';
 import { thresholdDefaults } from './thresholds.js';
 import type { Condition } from './conditions.js';
+import { countWhen } from '../db/dialect/types.js';
 
 
 export interface Thresholds {
@@ -99,7 +100,7 @@ export async function queueState(db: Db, now: Date, stuckAfterMs: number, sinceM
       `(SELECT COUNT(*) FROM ${table} WHERE ${stuck.sql}${and}) AS stuck, ` +
       `(SELECT COUNT(*) FROM ${table} WHERE ${q('status')} = 'queued'${and}) AS queued, ` +
       `(SELECT MIN(${q('enqueue_time')}) FROM ${table} WHERE ${q('status')} = 'queued'${and}) AS oldest, ` +
-      `w.* FROM (SELECT COUNT(*) AS total, SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed${sums} ` +
+      `w.* FROM (SELECT COUNT(*) AS total, ${countWhen(d, groupSql('failed', d))} AS failed${sums} ` +
       `FROM ${table} WHERE ${q('created_at')} >= ?${and}) AS w`,
     [...stuck.params, ...c, ...c, ...c, since, ...c],
   );

@@ -12,6 +12,7 @@ import { pyInt, pyRound } from './round.js';
 import type { Window } from './window.js';
 import { chooseWindowPlan, windowSource, windowTerm, type WindowPlan } from './plan.js';
 import type { Condition } from './conditions.js';
+import { countWhen } from '../db/dialect/types.js';
 
 /**
  * duration_ms as the reports aggregate it: a value that is not a number (SQLite
@@ -120,9 +121,9 @@ export class StatsQuery {
     const q = (c: string) => this.q(c);
     return [
       'COUNT(*) AS total',
-      `SUM(CASE WHEN ${groupSql('successful', d)} THEN 1 ELSE 0 END) AS successful`,
-      `SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed`,
-      `SUM(CASE WHEN ${groupSql('open', d)} THEN 1 ELSE 0 END) AS in_progress`,
+      `${countWhen(d, groupSql('successful', d))} AS successful`,
+      `${countWhen(d, groupSql('failed', d))} AS failed`,
+      `${countWhen(d, groupSql('open', d))} AS in_progress`,
       `COUNT(${durationSql(this.db)}) AS n_duration`,
       // where a duration may be no number (SQLite), how many are there at all: the difference is left out, and said
       ...(d.numericSql ? [`COUNT(${q('duration_ms')}) AS n_duration_raw`] : []),
@@ -131,7 +132,7 @@ export class StatsQuery {
       `MAX(${durationSql(this.db)}) AS max_duration`,
       `SUM(${q('job_retries')}) AS sum_retries`,
       `MAX(${q('job_retries')}) AS max_retries`,
-      `SUM(CASE WHEN ${q('job_retries')} > 0 THEN 1 ELSE 0 END) AS retried`,
+      `${countWhen(d, `${q('job_retries')} > 0`)} AS retried`,
     ].join(', ');
   }
 
@@ -177,7 +178,7 @@ export class StatsQuery {
 
   async summary(): Promise<Stats> {
     await this.ready();
-    const statusSums = STATUSES.map((s, i) => `SUM(CASE WHEN ${this.q('status')} = '${s}' THEN 1 ELSE 0 END) AS s${i}`).join(', ');
+    const statusSums = STATUSES.map((s, i) => `${countWhen(this.db.dialect, `${this.q('status')} = '${s}'`)} AS s${i}`).join(', ');
     // where the database has percentile_cont, the percentiles come with the sums, in one scan
     const pc = this.db.dialect.percentileContSql?.bind(this.db.dialect);
     const inline = pc

@@ -12,6 +12,7 @@ import { durationSql, noteSkippedDurations } from './stats.js';
 import type { Window } from './window.js';
 import { chooseWindowPlan, windowSource, windowTerm, type WindowPlan } from './plan.js';
 import type { Condition } from './conditions.js';
+import { countWhen } from '../db/dialect/types.js';
 
 export interface Bucket {
   timestamp: string;
@@ -30,8 +31,8 @@ export async function timeline(db: Db, window: Window, interval: Interval, tz: s
   const q = (c: string) => d.quote(c);
   const starts = bucketStarts(window.since.ms, window.until.ms, interval, tz);
   const sums = `COUNT(*) AS total, ` +
-    `SUM(CASE WHEN ${groupSql('successful', d)} THEN 1 ELSE 0 END) AS successful, ` +
-    `SUM(CASE WHEN ${groupSql('failed', d)} THEN 1 ELSE 0 END) AS failed, ` +
+    `${countWhen(d, groupSql('successful', d))} AS successful, ` +
+    `${countWhen(d, groupSql('failed', d))} AS failed, ` +
     `COUNT(${durationSql(db)}) AS n_duration, SUM(${durationSql(db)}) AS sum_duration${d.numericSql ? `, COUNT(${q('duration_ms')}) AS n_duration_raw` : ''}`;
   const rows = d.bucketRangesSql && starts.length <= RANGED_BUCKETS_MAX && (await rangesFit(db))
     ? await rangedCounts(db, window, starts, sums, condition)

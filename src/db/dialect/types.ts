@@ -48,6 +48,8 @@ export interface Dialect {
    * usual fence); '' where none is needed or a fence would cost more.
    */
   readonly subqueryFence: string;
+  /** how many rows of a group a condition holds for, where the database counts them faster than SUM(CASE …) (ClickHouse's countIf: half the time) */
+  countWhenSql?(conditionSql: string): string;
   /** how many connections a command may open at once (queries of one report run side by side) */
   readonly maxConnections: number;
   /** opens one connection with the database's driver, imported here, only when a command needs it */
@@ -442,6 +444,11 @@ export function valuesPlaceholders(columnCount: number, rowCount: number): strin
 }
 
 /** Quotes a possibly schema-qualified identifier with the database's quote character. */
+/** An aggregate: how many rows of the group the condition holds for (never NULL where there are rows). */
+export function countWhen(d: Pick<Dialect, 'countWhenSql'>, conditionSql: string): string {
+  return d.countWhenSql ? d.countWhenSql(conditionSql) : `SUM(CASE WHEN ${conditionSql} THEN 1 ELSE 0 END)`;
+}
+
 export function quoteIdentifier(identifier: string, q: '"' | '`'): string {
   return identifier
     .split('.')
