@@ -74,16 +74,22 @@ describe.each(backends)('$backend', ({ backend, skip }) => {
   });
 
   // PostgreSQL only (its sessions' work_mem); defined there alone: a skip fails CI
-  if (backend === 'postgres') it.skipIf(skip)("tasklog's PostgreSQL sessions get a work_mem of at least 32 MB: raised from the server's 4 MB, a larger one kept", async () => {
-    const workMem = () => withTestDb(tdb.url, async (db) => String((await db.query<{ work_mem: unknown }>('SHOW work_mem'))[0].work_mem));
-    expect(await workMem()).toBe('32MB');
-    await withTestDb(tdb.url, (db) => db.exec(`ALTER DATABASE ${db.dialect.quote(tdb.name)} SET work_mem = '96MB'`));
+  if (backend === 'postgres') it.skipIf(skip)("tasklog's PostgreSQL sessions get a work_mem of at least 32 MB and a jit_above_cost of at least 1M: raised from the server's, larger ones kept", async () => {
+    const settings = () => withTestDb(tdb.url, async (db) => [
+      String((await db.query<{ work_mem: unknown }>('SHOW work_mem'))[0].work_mem),
+      String((await db.query<{ jit_above_cost: unknown }>('SHOW jit_above_cost'))[0].jit_above_cost),
+    ]);
+    expect(await settings()).toEqual(['32MB', '1e+06']);
+    const alter = (sql: string) => withTestDb(tdb.url, (db) => db.exec(`ALTER DATABASE ${db.dialect.quote(tdb.name)} ${sql}`));
+    await alter(`SET work_mem = '96MB'`);
+    await alter(`SET jit_above_cost = 5000000`);
     try {
-      expect(await workMem()).toBe('96MB');
+      expect(await settings()).toEqual(['96MB', '5e+06']);
     } finally {
-      await withTestDb(tdb.url, (db) => db.exec(`ALTER DATABASE ${db.dialect.quote(tdb.name)} RESET work_mem`));
+      await alter('RESET work_mem');
+      await alter('RESET jit_above_cost');
     }
-    expect(await workMem()).toBe('32MB');
+    expect(await settings()).toEqual(['32MB', '1e+06']);
   });
 
   it.skipIf(skip)('demo fills the table deterministically and the overview matches counts made in JavaScript', async () => {

@@ -14,6 +14,8 @@ const TIME_ORDERED_CORRELATION = 0.9;
 
 /** the work_mem (kB) of tasklog's sessions, where the server's is lower */
 export const SESSION_WORK_MEM_KB = 32 * 1024;
+/** the jit_above_cost of tasklog's sessions, where the server's is lower (PostgreSQL's default: 100,000) */
+export const SESSION_JIT_ABOVE_COST = 1_000_000;
 
 /** how often a build's progress is read from pg_stat_progress_create_index */
 const PROGRESS_EVERY_MS = 500;
@@ -179,10 +181,18 @@ export class PostgresDialect implements Dialect {
     // a connection the server drops while idle must not crash the process; the next query reports it
     client.on('error', () => undefined);
     await client.connect();
-    // a search's bitmap of matching pages must stay exact: past work_mem it turns lossy, and every row of
-    // those pages is folded again (10M rows, a word in 85k of them: 4 MB, PostgreSQL's default, 1.03 s;
-    // 16 MB and more, 0.36 s). Raised for tasklog's own session only, never lowered.
-    await client.query(`SELECT set_config('work_mem', '${SESSION_WORK_MEM_KB}kB', false) FROM pg_settings WHERE name = 'work_mem' AND setting::bigint < ${SESSION_WORK_MEM_KB}`);
+    // Two settings of tasklog's own session, raised where the server's are lower, never lowered:
+    // - work_mem: a search's bitmap of matching pages must stay exact: past work_mem it turns lossy, and
+    //   every row of those pages is folded again (10M rows, a word in 85k of them: 4 MB, PostgreSQL's
+    //   default, 1.03 s; 16 MB and more, 0.36 s);
+    // - jit_above_cost: statements whose bounds are parameters (a timeline's ranges, a search's users)
+    //   are estimated at many times their rows, and compiling them costs more than they run (10M rows,
+    //   168 hourly ranges: 130 ms of JIT for a 200 ms statement); a full scan of 10M rows (cost 1.6M) is
+    //   still compiled.
+    await client.query(
+      `SELECT set_config(s.name, w.v, false) FROM (VALUES ('work_mem', '${SESSION_WORK_MEM_KB}kB', ${SESSION_WORK_MEM_KB}), ('jit_above_cost', '${SESSION_JIT_ABOVE_COST}', ${SESSION_JIT_ABOVE_COST})) AS w(name, v, n) ` +
+        `JOIN pg_settings s ON s.name = w.name WHERE s.setting::float8 < w.n`,
+    );
     if (session.readOnly) await client.query('SET default_transaction_read_only = on');
     if (session.statementTimeoutMs) await client.query(`SET statement_timeout = ${Math.trunc(session.statementTimeoutMs)}`);
     async function* copyText(select: string, bindings: readonly unknown[]): AsyncGenerator<Uint8Array> {
