@@ -74,10 +74,11 @@ type Query = import('../query/logs.js').LogQuery;
 async function printPage(reader: Reader, query: Query, opts: Opts, out: Output, ctx: Ctx): Promise<void> {
   const { toDetail, pick, LIST_FIELDS } = await import('../query/present.js');
   const fields = opts.fields ?? [...LIST_FIELDS];
-  const [{ count, estimated }, rows] = await Promise.all([
-    reader.countForPage(query, opts.exactCount ? null : ESTIMATE_FROM),
-    reader.page(query, opts.page, opts.pageSize),
-  ]);
+  // a filtered page is always counted: where one statement gives both, it reads the matching rows once
+  const together = query.filters.length > 0 ? await reader.pageWithCount(query, opts.page, opts.pageSize) : null;
+  const [{ count, estimated }, rows] = together
+    ? [{ count: together.count, estimated: false }, together.rows]
+    : await Promise.all([reader.countForPage(query, opts.exactCount ? null : ESTIMATE_FROM), reader.page(query, opts.page, opts.pageSize)]);
   const results = rows.map((r) => pick(toDetail(r), fields));
   const page = { count, count_estimated: estimated, page: opts.page, page_size: opts.pageSize, results };
   await out.print(page, async (term) => {

@@ -211,6 +211,37 @@ describe.each(backends)('logs on $backend', ({ backend, skip }) => {
     }
   });
 
+  it.skipIf(skip)('a filtered page with its count from one statement (PostgreSQL): the same rows and count as the count and the page apart; an empty page says nothing', async () => {
+    const db = await openDb(tdb.url);
+    try {
+      const { LogReader } = await import('../../src/query/logs.js');
+      const { FILTERS, filterNamed } = await import('../../src/query/filters.js');
+      const { parseOrdering } = await import('../../src/query/logs.js');
+      const reader = new LogReader(db, new Date(NOW));
+      const queue = FILTERS.find((f) => f.option.flags.startsWith('--queue-name '))!;
+      const queries = [
+        { filters: [{ def: queue, value: 'high' }], order: parseOrdering('-enqueue_time') },
+        { filters: [{ def: filterNamed('search'), value: ['timeout'] }], order: parseOrdering('duration_ms') },
+        { filters: [{ def: filterNamed('search'), value: ['no-row-holds-this'] }], order: parseOrdering('-enqueue_time') },
+      ];
+      for (const query of queries) {
+        const count = await reader.count(query);
+        for (const page of [1, 2, Math.ceil(count / 7) + 1]) {
+          const together = await reader.pageWithCount(query, page, 7);
+          const rows = await reader.page(query, page, 7);
+          if (backend !== 'postgres' || rows.length === 0) {
+            expect(together).toBeNull();
+            continue;
+          }
+          expect(together).toEqual({ count, rows });
+        }
+      }
+      if (backend === 'postgres') expect(await reader.pageWithCount(queries[0], 1, 7)).not.toBeNull();
+    } finally {
+      await db.close();
+    }
+  });
+
   it.skipIf(skip)('logs show by id and by job_id prints the detail fields', async () => {
     const row = ALL.find((r) => r.job_id === 'edge-null-success-failed')!;
     const byJob = await runJson(['logs', 'show', 'edge-null-success-failed', '--db', tdb.url], { now: NOW });

@@ -36,6 +36,7 @@ export class PostgresDialect implements Dialect {
   readonly groupsTextExactly = true;
   readonly subqueryFence = ' OFFSET 0';
   readonly maxConnections = 4;
+  readonly countWithPage = true;
   readonly beginSql = 'BEGIN';
   readonly trueSql = 'TRUE';
   readonly falseSql = 'FALSE';

@@ -52,6 +52,14 @@ export interface Dialect {
   countWhenSql?(conditionSql: string): string;
   /** how many connections a command may open at once (queries of one report run side by side) */
   readonly maxConnections: number;
+  /**
+   * Where a filtered page and its count come cheaper from one statement
+   * (COUNT(*) OVER () beside the ids a page sorts: one read of the matching
+   * rows, not one for the count and one for the page) — PostgreSQL, whose
+   * planner costs the window's need for every row; not SQLite, whose planner
+   * may then walk an ordering index over the whole table.
+   */
+  readonly countWithPage?: boolean;
   /** opens one connection with the database's driver, imported here, only when a command needs it */
   openConnection(target: Target, timeoutMs: number, session?: SessionOptions): Promise<DriverConnection>;
   /** the statement that starts a write transaction */
