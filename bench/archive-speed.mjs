@@ -10,6 +10,7 @@
 //   node bench/archive-speed.mjs --db postgres://postgres@127.0.0.1/tasklog_bench_1m --http 8123 --tcp 9000
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const opt = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
@@ -32,12 +33,26 @@ async function ch(sql) {
   return text.trim();
 }
 
-function sh(cmd, argv) {
+/** ms from spawn to exit; with `peak`, the process's own memory (RssAnon: not the pages of a file it maps) sampled every 100 ms, its maximum in peak.kb */
+function sh(cmd, argv, peak = null) {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const p = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
+    const timer = peak
+      ? setInterval(() => {
+          try {
+            const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'));
+            if (m) peak.kb = Math.max(peak.kb, Number(m[1]));
+          } catch {
+            // gone
+          }
+        }, 100)
+      : null;
     p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve(performance.now() - start) : reject(new Error(`${cmd} exited ${code}`))));
+    p.on('exit', (code) => {
+      if (timer) clearInterval(timer);
+      code === 0 ? resolve(performance.now() - start) : reject(new Error(`${cmd} exited ${code}`));
+    });
   });
 }
 
@@ -61,10 +76,11 @@ async function hand() {
 
 async function tasklog() {
   const db = await fresh();
-  const ms = await sh(BIN, ['archive', '--db', DB, '--to', `clickhouse://127.0.0.1:${HTTP}/${db}`, '--json']);
+  const peak = { kb: 0 };
+  const ms = await sh(BIN, ['archive', '--db', DB, '--to', `clickhouse://127.0.0.1:${HTTP}/${db}`, '--json'], peak);
   const rows = Number(await ch(`SELECT count() FROM ${db}.django_cfg_task_log`));
   await ch(`DROP DATABASE ${db}`);
-  return { ms, rows };
+  return { ms, rows, kb: peak.kb };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -73,7 +89,7 @@ for (let i = 0; i < RUNS; i++) {
   for (const [name, fn] of i % 2 ? [['tasklog', tasklog], ['hand', hand]] : [['hand', hand], ['tasklog', tasklog]]) {
     const r = await fn();
     t[name].push(r.ms);
-    console.log(`run ${i + 1} ${name.padEnd(8)} ${(r.ms / 1000).toFixed(1).padStart(7)} s  ${r.rows.toLocaleString('en')} rows`);
+    console.log(`run ${i + 1} ${name.padEnd(8)} ${(r.ms / 1000).toFixed(1).padStart(7)} s  ${r.rows.toLocaleString('en')} rows${r.kb ? `  peak RssAnon ${(r.kb / 1024).toFixed(0)} MB` : ''}`);
   }
 }
 const a = median(t.hand);
