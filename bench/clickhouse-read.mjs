@@ -8,6 +8,7 @@
 //
 //   node bench/clickhouse-read.mjs --url clickhouse://127.0.0.1:8123/bench [--rows 10m] [--runs 5]
 //   node bench/clickhouse-read.mjs --url clickhouse://127.0.0.1:8123/bench --pg tasklog_bench_1m --runs 3 [--pg-only]
+//   node bench/clickhouse-read.mjs --url clickhouse://127.0.0.1:SHARD1/bench --rows 10m --cluster tasklog_bench   (bench/cluster-start.mjs)
 //
 // The ClickHouse server is yours (a private one: the package's config.xml copied
 // with its paths and ports changed, see the README); the database of the URL is
@@ -55,8 +56,13 @@ const NOW_US = Date.parse(NOW) * 1000;
 const DAY_US = 86_400_000_000;
 const T = 'django_cfg_task_log';
 
+// --cluster NAME: the archive's tables made ON CLUSTER (bench/cluster-start.mjs runs one), the rows generated through
+// its Distributed tables (each INSERT on every shard before it returns), the reports read through them
+const CLUSTER = opt('--cluster', null);
+
 async function ch(sql, db = database) {
-  const res = await fetch(`${base}?${new URLSearchParams(db ? { database: db } : {})}`, { method: 'POST', body: sql });
+  const params = { ...(db ? { database: db } : {}), ...(CLUSTER ? { insert_distributed_sync: '1' } : {}) };
+  const res = await fetch(`${base}?${new URLSearchParams(params)}`, { method: 'POST', body: sql });
   const text = await res.text();
   if (!res.ok) throw new Error(`ClickHouse: ${text.trim().slice(0, 300)}`);
   return text;
@@ -64,12 +70,13 @@ async function ch(sql, db = database) {
 
 /** The archive's tables (tasklog migrate) in `db`, filled with `rows` generated rows once. */
 async function ensureGenerated(db, rows) {
-  await ch(`CREATE DATABASE IF NOT EXISTS ${db}`, null);
+  await ch(`CREATE DATABASE IF NOT EXISTS ${db}${CLUSTER ? ` ON CLUSTER ${CLUSTER}` : ''}`, null);
   const marker = `generated ${rows} rows v1 NOW=${NOW}`;
   const have = await ch(`SELECT count() FROM system.tables WHERE database = '${db}' AND name = 'bench_marker'`, null);
   if (have.trim() === '1' && (await ch('SELECT m FROM bench_marker', db)).trim() === marker) return;
+  if (CLUSTER && (await ch(`SELECT count() FROM system.tables WHERE database = '${db}'`, null)).trim() !== '0') throw new Error(`--cluster: ${db} holds tables already; name a new database`);
   for (const t of ['', '_settled', '_open', '_superseded', '_runs']) await ch(`DROP TABLE IF EXISTS ${T}${t}`, db);
-  const m = spawnSync(TASKLOG, ['migrate', '--db', `clickhouse://${u.host}/${db}`], { encoding: 'utf8' });
+  const m = spawnSync(TASKLOG, ['migrate', '--db', `clickhouse://${u.host}/${db}`, ...(CLUSTER ? ['--cluster', CLUSTER] : [])], { encoding: 'utf8' });
   if (m.status !== 0) throw new Error(m.stderr);
   console.error(`generating ${rows} rows in ${db} …`);
   const started = Date.now();
@@ -92,6 +99,7 @@ async function ensureGenerated(db, rows) {
   );
   await ch(`INSERT INTO ${T}_runs (run, started, finished, watermark, source, source_table) VALUES (1, ${NOW_US}, ${NOW_US}, ${NOW_US}, 'bench', '${T}')`, db);
   await ch('DROP TABLE IF EXISTS bench_marker', db);
+  // (on a cluster the marker lives on the server of the URL alone: a bench's own bookkeeping)
   await ch('CREATE TABLE bench_marker (m String) ENGINE = TinyLog', db);
   await ch(`INSERT INTO bench_marker VALUES ('${marker}')`, db);
   console.error(`… in ${((Date.now() - started) / 1000).toFixed(1)} s`);
