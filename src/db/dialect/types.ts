@@ -48,7 +48,7 @@ export interface Dialect {
    * usual fence); '' where none is needed or a fence would cost more.
    */
   readonly subqueryFence: string;
-  /** how many rows of a group a condition holds for, where the database counts them faster than SUM(CASE …) (ClickHouse's countIf: half the time) */
+  /** how many rows of a group a condition holds for, where the database counts them faster than SUM(CASE …) (ClickHouse's countIf: half the time; SQLite's and PostgreSQL's FILTER) */
   countWhenSql?(conditionSql: string): string;
   /** how many connections a command may open at once (queries of one report run side by side) */
   readonly maxConnections: number;
