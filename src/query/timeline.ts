@@ -4,15 +4,15 @@
  * here. Every bucket of the window is present; empty ones are zeros.
  */
 import { type Db } from '../db/connect.js';
-import { decodeTime, instantFromMs, isoToMs, toIso } from '../core/time.js';
+import { instantFromMs, toIso } from '../core/time.js';
 import { bucketStarts, fineSeconds, type Interval } from './buckets.js';
 import { groupSql } from './status.js';
 import { pyInt } from './round.js';
 import { durationSql, noteSkippedDurations } from './stats.js';
 import type { Window } from './window.js';
-import { chooseWindowPlan, SCAN_SHARE_IN_TIME_ORDER, windowSource, windowTerm, type WindowPlan } from './plan.js';
+import { chooseWindowPlan, SCAN_SHARE_IN_TIME_ORDER, windowShare, windowSource, windowTerm, type WindowPlan } from './plan.js';
 import type { Condition } from './conditions.js';
-import { countWhen } from '../db/dialect/types.js';
+import { countWhen, type TableExtent } from '../db/dialect/types.js';
 
 export interface Bucket {
   timestamp: string;
@@ -89,52 +89,38 @@ export const RANGED_ROWS_PER_BUCKET = 100;
  * over the table again (1M rows, 168 hourly buckets: 190 → 440 ms; 92 daily
  * buckets over the whole table: 0.47 → 3.9 s). The buckets must be full
  * enough (RANGED_ROWS_PER_BUCKET) and the window less than a third of the
- * table, both judged from the table's rows and time span.
+ * table, both judged from the table's extent.
  */
 async function rangesFit(db: Db, window: Window, buckets: number): Promise<boolean> {
-  const t = await tableShape(db);
-  if (!db.ownIndexes.has('report') && !t.ordered) return false;
-  if (t.oldestMs === null || t.rows <= 0) return false;
-  // the window's rows, the table's spread evenly over its span (as plan.ts judges SQLite's windows)
-  const span = window.until.ms - t.oldestMs;
-  const share = span <= 0 ? 1 : Math.min(1, Math.max(0, (window.until.ms - Math.max(window.since.ms, t.oldestMs)) / span));
-  const rows = t.rows * share;
+  const extent = await tableExtent(db);
+  if (!extent || (!db.ownIndexes.has('report') && !extent.inTimeOrder)) return false;
+  // the window's rows, the table's spread evenly over its span (windowShare, as SQLite's plan judges them)
+  const share = windowShare(extent, window.since);
+  if (share === null) return false;
   // a window of a third of the table or more is read whole at least as fast, and from disk in one sweep
   // (10M rows, 92 days by day, warm: ranges 3.4–3.5 s, one pass 3.0–3.5 s; cold, the ranges took 8–32 s)
-  return rows >= buckets * RANGED_ROWS_PER_BUCKET && share < SCAN_SHARE_IN_TIME_ORDER;
+  return extent.rows * share >= buckets * RANGED_ROWS_PER_BUCKET && share < SCAN_SHARE_IN_TIME_ORDER;
 }
 
-/** What rangesFit needs of the table, read once a minute per connection: a request's own reads cost more than its statement saves */
-interface TableShape {
-  at: number;
-  ordered: boolean;
-  rows: number;
-  oldestMs: number | null;
-}
-const SHAPE_TTL_MS = 60_000;
+/** The table's extent (the dialect's), read once a minute per database: a request's own catalog reads cost more than its statement saves */
+const EXTENT_TTL_MS = 60_000;
 /** by database and table (a server's requests each have a Db of their own over the same connections) */
-const shapes = new Map<string, TableShape>();
+const extents = new Map<string, { at: number; extent: TableExtent | null }>();
+const extentKey = (db: Db) => `${db.target.display}\u0000${db.table}`;
 
-/** Reads the table's shape again at the next timeline (after its rows were rewritten, say). */
-export function forgetTableShape(db: Db): void {
-  shapes.delete(`${db.target.display}\u0000${db.table}`);
+/** Reads the table's extent again at the next timeline (after its rows were rewritten, say). */
+export function forgetTableExtent(db: Db): void {
+  extents.delete(extentKey(db));
 }
 
-async function tableShape(db: Db): Promise<TableShape> {
-  const key = `${db.target.display}\u0000${db.table}`;
-  const known = shapes.get(key);
-  if (known && Date.now() - known.at < SHAPE_TTL_MS) return known;
-  const d = db.dialect;
-  const ordered = (await d.timeOrdered?.(db, db.table)) === true;
-  const [rows, oldest] = ordered || db.ownIndexes.has('report')
-    ? await Promise.all([d.estimateRows(db, db.table), db.query<{ m: unknown }>(`SELECT MIN(${d.quote('created_at')}) AS m FROM ${d.quote(db.table)}`)])
-    : [{ rows: 0 }, [{ m: null }]];
-  const iso = decodeTime(oldest[0]?.m);
-  const ms = iso === null ? NaN : isoToMs(iso);
-  const shape = { at: Date.now(), ordered, rows: rows.rows, oldestMs: Number.isFinite(ms) ? ms : null };
-  if (shapes.size >= 64) shapes.clear();
-  shapes.set(key, shape);
-  return shape;
+async function tableExtent(db: Db): Promise<TableExtent | null> {
+  const key = extentKey(db);
+  const known = extents.get(key);
+  if (known && Date.now() - known.at < EXTENT_TTL_MS) return known.extent;
+  const extent = (await db.dialect.tableExtent?.(db, db.table)) ?? null;
+  if (extents.size >= 64) extents.clear();
+  extents.set(key, { at: Date.now(), extent });
+  return extent;
 }
 
 /**

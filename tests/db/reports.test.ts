@@ -13,7 +13,7 @@ import { expectedErrorCounts, expectedStats, expectedTimeline } from '../helpers
 import { run, runJson } from '../helpers/run.js';
 import type { Db } from '../../src/db/connect.js';
 import { filterCondition } from '../../src/query/filters.js';
-import { forgetTableShape, timeline } from '../../src/query/timeline.js';
+import { forgetTableExtent, timeline } from '../../src/query/timeline.js';
 import { resolveWindow } from '../../src/query/window.js';
 
 const NOW = '2026-05-03T17:45:12.345Z';
@@ -126,7 +126,7 @@ describe.each(backends)('analytics on $backend', ({ backend, skip }) => {
       await db.exec(`INSERT INTO ${t} SELECT * FROM reordered ORDER BY ${order}`);
       await db.exec('DROP TABLE reordered');
       await db.exec(`ANALYZE ${t}`);
-      forgetTableShape(db);
+      forgetTableExtent(db);
       const sqls: string[] = [];
       const spy = { ...db, query: (sql: string, b?: readonly unknown[]) => (sqls.push(sql), db.query(sql, b)) } as Db;
       const out = [];
@@ -135,7 +135,7 @@ describe.each(backends)('analytics on $backend', ({ backend, skip }) => {
         const condition = task ? filterCondition(db, new Date(NOW), { where: `task_name = '${task}'` }) : null;
         const buckets = await timeline(spy, resolveWindow({ periodHours: hours }, new Date(NOW)), interval, tz, condition);
         expect(buckets, `${hours} h ${interval} ${tz} ${task ?? ''}`).toEqual(expectedTimeline(rows, NOW_US - hours * H, NOW_US, interval, tz, task));
-        out.push({ ranged: sqls.some((q) => q.includes('CROSS JOIN LATERAL')), ordered: await db.dialect.timeOrdered!(db, db.table) });
+        out.push({ ranged: sqls.some((q) => q.includes('CROSS JOIN LATERAL')), ordered: (await db.dialect.tableExtent!(db, db.table))?.inTimeOrder });
       }
       return out;
     };

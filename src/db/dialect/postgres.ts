@@ -3,7 +3,7 @@ import { bareTable, createIndexName, metaIndexName, ownIndexName, SEARCH_COLUMNS
 import { DatabaseError, RuntimeFailure } from '../../core/errors.js';
 import { toIso, type Instant } from '../../core/time.js';
 import type { Target } from '../url.js';
-import { asciiFoldSpecials, REPORT_COLUMNS, type IndexBuild, type OwnIndexes, describeNetworkError, errorCode, isAscii, errorMessage, likeEscape, sqlText, type Dialect, type JsonStep, type JsonValueSql, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
+import { asciiFoldSpecials, REPORT_COLUMNS, type IndexBuild, type OwnIndexes, type TableExtent, describeNetworkError, errorCode, isAscii, errorMessage, likeEscape, sqlText, type Dialect, type JsonStep, type JsonValueSql, type DriverConnection, type SessionOptions, onConflictUpsertSql, quoteIdentifier, type Sql } from './types.js';
 
 /**
  * The created_at correlation from which a table counts as in time order:
@@ -373,15 +373,27 @@ export class PostgresDialect implements Dialect {
     return res.map((r) => String(r.name));
   }
 
-  async timeOrdered(db: Sql, table: string): Promise<boolean | null> {
-    // the planner's statistics: how closely the rows' physical order follows created_at (-1 … 1); none before ANALYZE
-    const res = await db.query<{ c: unknown }>(
-      `SELECT s.correlation AS c FROM pg_stats s JOIN pg_class t ON t.relname = s.tablename JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = s.schemaname ` +
-        `WHERE t.oid = to_regclass(?) AND s.attname = 'created_at'`,
-      [this.quote(table)],
+  /**
+   * The table's extent from what PostgreSQL keeps anyway: MIN/MAX of
+   * created_at (its index's edges), the rows of the last ANALYZE, and the
+   * planner's statistics for the order (created_at's correlation with the
+   * rows' physical order, −1 … 1). Null before an ANALYZE (no statistics)
+   * and for an empty table. Its planner judges a window by itself: this
+   * serves the timeline's choice of ranges.
+   */
+  async tableExtent(db: Sql, table: string): Promise<TableExtent | null> {
+    const c = this.quote('created_at');
+    const [row] = await db.query<Record<string, unknown>>(
+      `SELECT (SELECT MIN(${c}) FROM ${this.quote(table)}) AS first, (SELECT MAX(${c}) FROM ${this.quote(table)}) AS last, ` +
+        `(SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(?)) AS n, ` +
+        `(SELECT s.correlation FROM pg_stats s JOIN pg_class t ON t.relname = s.tablename JOIN pg_namespace ns ON ns.oid = t.relnamespace AND ns.nspname = s.schemaname ` +
+        `WHERE t.oid = to_regclass(?) AND s.attname = 'created_at') AS correlation`,
+      [this.quote(table), this.quote(table)],
     );
-    const c = res.length ? Number(res[0].c) : NaN;
-    return Number.isFinite(c) ? c >= TIME_ORDERED_CORRELATION : null;
+    const correlation = row.correlation === null || row.correlation === undefined ? NaN : Number(row.correlation);
+    const rows = Number(row.n ?? -1);
+    if (row.first === null || row.first === undefined || !Number.isFinite(correlation) || !(rows > 0)) return null;
+    return { rows, first: row.first, last: row.last, inTimeOrder: correlation >= TIME_ORDERED_CORRELATION };
   }
 
   async estimateRows(db: Sql, table: string): Promise<{ rows: number; estimate: boolean }> {

@@ -161,11 +161,12 @@ export interface Dialect {
    */
   pickedPercentiles?(db: Sql, rows: PickedRows): Promise<Map<string, Picked>>;
   /**
-   * Where the planner cannot tell a wide window from a narrow one (SQLite
-   * without statistics walks the created_at index for any bound), tasklog
-   * chooses: the table's extent, and the created_at term of a window's
-   * condition for a plan. Absent where the planner judges by itself
-   * (PostgreSQL's and MySQL's statistics).
+   * The table's rows, created_at span and whether its rows lie in time
+   * order, read cheaply (null where it cannot tell): what tasklog judges a
+   * window's share by, where it chooses how to read it — SQLite's plan (its
+   * planner, without statistics, walks the created_at index for any bound:
+   * with windowColumnSql, the created_at term of a window for a plan) and
+   * PostgreSQL's timeline ranges. Absent on MySQL.
    */
   tableExtent?(db: Sql, table: string): Promise<TableExtent | null>;
   windowColumnSql?(columnSql: string, plan: WindowPlan): string;
@@ -177,8 +178,6 @@ export interface Dialect {
    * null hi: no end), i counting from 1.
    */
   bucketRangesSql?(): string;
-  /** whether the table's rows lie in created_at order (null: not known), where the database keeps statistics that tell */
-  timeOrdered?(db: Sql, table: string): Promise<boolean | null>;
   /** appended to the task table in a window read that should walk the report index, where the planner needs telling (SQLite's INDEXED BY) */
   reportIndexHint?(table: string): string;
   /**
