@@ -21,7 +21,7 @@ import { decodeTime, parseInstant, toMicros } from '../core/time.js';
 import { decodeBool, decodeInt, decodeText, decodeRow, type TaskLogRow } from '../db/decode.js';
 import { ARCHIVE_ROW_COLUMNS } from '../db/dialect/clickhouse.js';
 import { copyTextCell, copyTextRow } from '../db/dialect/postgres.js';
-import { copyTextJsonInside, isCopyPlainInt, jsonColumnText } from './export.js';
+import { copyJsonCompact, copyTextJsonInside, isCopyPlainInt, jsonColumnText } from './export.js';
 import { COMPLETED_STATUSES } from './status.js';
 
 /** The source's columns the archive reads, in the order of a raw row: the task table's 22, then the user's name and e-mail. */
@@ -277,15 +277,6 @@ export class RowEncoder {
     return this.rows.length;
   }
 
-  /** whether rows get lines (TabSeparated: CopyRowEncoder writes its lines) */
-  get writesLines(): boolean {
-    return this.format === 'TabSeparated';
-  }
-
-  /** the line's end: a tab, the run, a newline */
-  get runTailText(): string {
-    return this.runTail;
-  }
 
   /** The batch's bytes with room for `n` more after what is used (CopyRowEncoder writes into them). */
   reserve(n: number): Buffer {
@@ -297,10 +288,29 @@ export class RowEncoder {
     return this.bytes;
   }
 
-  /** A row CopyRowEncoder made, its line (if any) ending at `end`. */
-  push(row: EncodedRow): void {
+  /** A row made, its line (if any) ending at `end`. */
+  private push(row: EncodedRow): void {
     this.used = row.end;
     this.rows.push(row);
+  }
+
+  /**
+   * Ends a row written as bytes (fastValues, CopyRowEncoder): its hash from
+   * the hash's text core[0, o); where its line is kept (TabSeparated, and
+   * settled unless all rows are), the hash and the run after the line's
+   * bytes [l0, l) of the batch (reserve left room for them); then kept.
+   */
+  finish(core: Buffer, o: number, l0: number, l: number, id: number, created: number, settled: boolean, settledOnly: boolean): EncodedRow {
+    const hash = hash64(core.subarray(0, o));
+    const line = this.bytes;
+    if ((settled || !settledOnly) && this.format === 'TabSeparated') {
+      line[l++] = 9;
+      for (let k = 0; k < hash.length; k++) line[l++] = hash.charCodeAt(k);
+      l += line.write(this.runTail, l, 'latin1');
+    } else l = l0;
+    const row: EncodedRow = { id: id === 0 ? 0 : id, created_at: created, settled, hash, start: l0, end: l };
+    this.push(row);
+    return row;
   }
 
   take(): EncodedBatch {
@@ -408,16 +418,7 @@ export class RowEncoder {
         }
       }
     }
-    const id = v[0] as number;
-    const hash = hash64(core.subarray(0, o));
-    if ((settled || !settledOnly) && this.format !== null) {
-      line[l++] = 9;
-      for (let k = 0; k < hash.length; k++) line[l++] = hash.charCodeAt(k);
-      l += line.write(this.runTail, l, 'latin1');
-    } else l = l0;
-    const row: EncodedRow = { id: id === 0 ? 0 : id, created_at: created, settled, hash, start: l0, end: l };
-    this.push(row);
-    return row;
+    return this.finish(core, o, l0, l, v[0] as number, created, settled, settledOnly);
   }
 
   /** add() through the decoders, for any value. */
@@ -653,13 +654,7 @@ export class CopyRowEncoder {
     const a0 = starts[0];
     for (let k = a0 + (d[a0] === 45 ? 1 : 0); k < ends[0]; k++) id = id * 10 + d[k] - 48;
     if (d[a0] === 45) id = -id;
-    const hash = hash64(core.subarray(0, o));
-    if ((settled || !this.settledOnly) && r.writesLines) {
-      line[l++] = 9;
-      for (let k = 0; k < hash.length; k++) line[l++] = hash.charCodeAt(k);
-      l += line.write(r.runTailText, l, 'latin1');
-    } else l = l0;
-    r.push({ id, created_at: created, settled, hash, start: l0, end: l });
+    r.finish(core, o, l0, l, id, created, settled, this.settledOnly);
     return true;
   }
 }
@@ -745,148 +740,34 @@ function textJson(text: string, core: Buffer, o: number, line: Buffer, l: number
   return o;
 }
 
+/** copyJsonBoth's scratch: a JSON column's compact text */
+let compacted = Buffer.allocUnsafe(1 << 12);
+
 /**
  * A JSON column's COPY bytes (jsonb's text: `{"a": [1, "x"]}`, non-ASCII as
- * it is, COPY's backslash doubled) as compactJson's text, JSON-quoted into
- * `core` at o and TabSeparated into `line` at l (textEnd): the one space
- * after , and : dropped; -1 (nothing kept) where compactJson might write
- * other bytes — a key of digits, escaped or twice, a number that is not a
- * short integer, an escape other than \" \\ \n \t \r \b \f — and the string
- * path does it.
+ * it is, COPY's backslash doubled) as compactJson's text (copyJsonCompact,
+ * the export's), JSON-quoted into `core` at o and TabSeparated into `line`
+ * at l (textEnd); -1 (nothing kept) where copyJsonCompact declines, and the
+ * string path does it. The compact text holds no control character: quoting
+ * escapes " and \, TabSeparated doubles \.
  */
 function copyJsonBoth(d: Buffer, a: number, b: number, core: Buffer, o: number, line: Buffer, l: number): number {
-  if (d[a] !== 123 && d[a] !== 91) return -1;
-  // the compact text's byte x: \" and \\ in the JSON string of the hash's text, \\ in the line
-  const open: (number[] | null)[] = [];
-  let expectKey = false;
-  let sawValue = false;
+  if (compacted.length < b - a) compacted = Buffer.allocUnsafe(Math.max(b - a, compacted.length * 2));
+  const n = copyJsonCompact(d, a, b, compacted, 0);
+  if (n < 0) return -1;
   core[o++] = 34;
-  for (let k = a; k < b; ) {
-    const x = d[k];
-    if (x === 34) {
-      if (sawValue) return -1;
-      core[o++] = 92;
-      core[o++] = 34;
-      line[l++] = 34;
-      k++;
-      let hash = 2166136261;
-      let digitsOnly = true;
-      let escaped = false;
-      for (;;) {
-        if (k >= b) return -1;
-        const y = d[k];
-        if (y === 34) break;
-        if (y === 92) {
-          // COPY's \\ is one backslash of the JSON text, then JSON's escape: \" \n \t \r \b \f, or \\ (COPY's \\ again)
-          if (d[k + 1] !== 92) return -1;
-          const z = d[k + 2];
-          escaped = true;
-          // the JSON text's backslash: \\\\ in the hash's text (a backslash quoted), \\\\ in the line
-          core[o++] = 92;
-          core[o++] = 92;
-          line[l++] = 92;
-          line[l++] = 92;
-          if (z === 92) {
-            if (d[k + 3] !== 92) return -1;
-            core[o++] = 92;
-            core[o++] = 92;
-            line[l++] = 92;
-            line[l++] = 92;
-            k += 4;
-          } else if (z === 34) {
-            core[o++] = 92;
-            core[o++] = 34;
-            line[l++] = 34;
-            k += 3;
-          } else if (z === 110 || z === 116 || z === 114 || z === 98 || z === 102) {
-            core[o++] = z;
-            line[l++] = z;
-            k += 3;
-          } else return -1;
-          continue;
-        }
-        if (y < 32) return -1;
-        if (y < 48 || y > 57) digitsOnly = false;
-        hash = Math.imul(hash ^ y, 16777619);
-        core[o++] = y;
-        line[l++] = y;
-        k++;
-      }
-      core[o++] = 92;
-      core[o++] = 34;
-      line[l++] = 34;
-      k++;
-      if (expectKey) {
-        // JavaScript puts keys of digits first, and keeps one of two equal keys: the parser's business
-        if (digitsOnly || escaped) return -1;
-        const keys = open[open.length - 1]!;
-        if (keys.includes(hash)) return -1;
-        keys.push(hash);
-        if (d[k] !== 58) return -1;
-        core[o++] = line[l++] = 58;
-        k++;
-        if (d[k] === 32) k++;
-        expectKey = false;
-        continue;
-      }
-      sawValue = true;
-      continue;
-    }
-    if (x === 123 || x === 91) {
-      if (sawValue || expectKey) return -1;
-      core[o++] = line[l++] = x;
-      k++;
-      if (d[k] === (x === 123 ? 125 : 93)) {
-        core[o++] = line[l++] = d[k++];
-        sawValue = true;
-        continue;
-      }
-      open.push(x === 123 ? [] : null);
-      expectKey = x === 123;
-      continue;
-    }
-    if (x === 125 || x === 93) {
-      if (!sawValue || open.length === 0 || (open[open.length - 1] !== null) !== (x === 125)) return -1;
-      open.pop();
-      core[o++] = line[l++] = x;
-      k++;
-      continue;
-    }
-    if (x === 44) {
-      if (!sawValue || open.length === 0) return -1;
-      core[o++] = line[l++] = 44;
-      k++;
-      if (d[k] === 32) k++;
-      sawValue = false;
-      expectKey = open[open.length - 1] !== null;
-      continue;
-    }
-    if (sawValue || expectKey) return -1;
-    if (x === 45 || (x >= 48 && x <= 57)) {
-      // a short integer as JavaScript writes it (no leading zero, not -0, up to 15 digits); other numbers: the string path
-      const first = x === 45 ? k + 1 : k;
-      let j = first;
-      while (j < b && d[j] >= 48 && d[j] <= 57) j++;
-      const n = j - first;
-      if (n === 0 || n > 15 || (d[first] === 48 && (n > 1 || first > k)) || d[j] === 46 || d[j] === 101 || d[j] === 69) return -1;
-      for (; k < j; k++) core[o++] = line[l++] = d[k];
-      sawValue = true;
-      continue;
-    }
-    const word = x === 116 ? WORD_TRUE : x === 102 ? WORD_FALSE : x === 110 ? WORD_NULL : null;
-    if (!word || b - k < word.length) return -1;
-    for (let w = 0; w < word.length; w++) if (d[k + w] !== word[w]) return -1;
-    for (let w = 0; w < word.length; w++) core[o++] = line[l++] = word[w];
-    k += word.length;
-    sawValue = true;
+  for (let k = 0; k < n; k++) {
+    const x = compacted[k];
+    if (x === 34 || x === 92) core[o++] = 92;
+    core[o++] = x;
+    if (x === 92) line[l++] = 92;
+    line[l++] = x;
   }
-  if (open.length !== 0 || !sawValue) return -1;
   core[o++] = 34;
   textEnd = l;
   return o;
 }
 
-const [WORD_TRUE, WORD_FALSE, WORD_NULL] = ['true', 'false', 'null'].map((w) => Buffer.from(w, 'latin1'));
 
 /** COPY's \N */
 function copyNull(d: Buffer, a: number, b: number): boolean {

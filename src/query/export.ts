@@ -454,124 +454,12 @@ export function copyTextJsonWriter(fields: readonly string[]): { only: ColumnSel
     out[o++] = 34;
     return true;
   };
-  /**
-   * compactJson on COPY's bytes of a JSON column (jsonb's text: `{"a": [1, "x"]}`, non-ASCII as
-   * it is, COPY's backslash doubled): the one space after , and : dropped; false (nothing kept)
-   * where compactJson would decline, or a number is not a short integer (the careful path).
-   */
   const putJson = (s: number, e: number): boolean => {
-    if (d[s] !== 123 && d[s] !== 91) return false;
     ensure(e - s);
-    const o0 = o;
-    const fail = () => {
-      o = o0;
-      return false;
-    };
-    // per open container: the hashes of an object's keys, or null for an array
-    const open: (number[] | null)[] = [];
-    let expectKey = false;
-    let sawValue = false;
-    for (let k = s; k < e; ) {
-      const b = d[k];
-      if (b === 34) {
-        if (sawValue) return fail();
-        out[o++] = 34;
-        k++;
-        let hash = 2166136261;
-        let digitsOnly = true;
-        let escaped = false;
-        for (;;) {
-          if (k >= e) return fail();
-          const x = d[k];
-          if (x === 34) break;
-          if (x === 92) {
-            // COPY's \\ is one backslash of the JSON text, then JSON's escape: \" \n \t \r \b \f, or \\ (COPY's \\ again)
-            if (d[k + 1] !== 92) return fail();
-            const y = d[k + 2];
-            escaped = true;
-            out[o++] = 92;
-            if (y === 92) {
-              if (d[k + 3] !== 92) return fail();
-              out[o++] = 92;
-              k += 4;
-            } else if (y === 34 || y === 110 || y === 116 || y === 114 || y === 98 || y === 102) {
-              out[o++] = y;
-              k += 3;
-            } else return fail();
-            continue;
-          }
-          if (x < 32) return fail();
-          if (x < 48 || x > 57) digitsOnly = false;
-          hash = Math.imul(hash ^ x, 16777619);
-          out[o++] = x;
-          k++;
-        }
-        out[o++] = 34;
-        k++;
-        if (expectKey) {
-          // JavaScript puts keys of digits first, and keeps one of two equal keys: the parser's business
-          if (digitsOnly || escaped) return fail();
-          const keys = open[open.length - 1]!;
-          if (keys.includes(hash)) return fail();
-          keys.push(hash);
-          if (d[k] !== 58) return fail();
-          out[o++] = 58;
-          k++;
-          if (d[k] === 32) k++;
-          expectKey = false;
-          continue;
-        }
-        sawValue = true;
-        continue;
-      }
-      if (b === 123 || b === 91) {
-        if (sawValue || expectKey) return fail();
-        out[o++] = b;
-        k++;
-        if (d[k] === (b === 123 ? 125 : 93)) {
-          out[o++] = d[k++];
-          sawValue = true;
-          continue;
-        }
-        open.push(b === 123 ? [] : null);
-        expectKey = b === 123;
-        continue;
-      }
-      if (b === 125 || b === 93) {
-        if (!sawValue || open.length === 0 || (open[open.length - 1] !== null) !== (b === 125)) return fail();
-        open.pop();
-        out[o++] = b;
-        k++;
-        continue;
-      }
-      if (b === 44) {
-        if (!sawValue || open.length === 0) return fail();
-        out[o++] = 44;
-        k++;
-        if (d[k] === 32) k++;
-        sawValue = false;
-        expectKey = open[open.length - 1] !== null;
-        continue;
-      }
-      if (sawValue || expectKey) return fail();
-      if (b === 45 || (b >= 48 && b <= 57)) {
-        // a short integer as JavaScript writes it (no leading zero, not -0, up to 15 digits); other numbers: the careful path
-        const first = b === 45 ? k + 1 : k;
-        let j = first;
-        while (j < e && d[j] >= 48 && d[j] <= 57) j++;
-        const n = j - first;
-        if (n === 0 || n > 15 || (d[first] === 48 && (n > 1 || first > k)) || d[j] === 46 || d[j] === 101 || d[j] === 69) return fail();
-        for (; k < j; k++) out[o++] = d[k];
-        sawValue = true;
-        continue;
-      }
-      const word = b === 116 ? TRUE : b === 102 ? FALSE : b === 110 ? NULL : null;
-      if (!word || !sameBytes(word, k, k + word.length)) return fail();
-      for (let w = 0; w < word.length; w++) out[o++] = word[w];
-      k += word.length;
-      sawValue = true;
-    }
-    return open.length === 0 && sawValue ? true : fail();
+    const end = copyJsonCompact(d, s, e, out, o);
+    if (end < 0) return false;
+    o = end;
+    return true;
   };
   const putValue = (kind: Kind, c: number): void => {
     const s = starts[c];
@@ -686,6 +574,125 @@ export function copyTextJsonWriter(fields: readonly string[]): { only: ColumnSel
       if (rest) throw new Error('the database ended a COPY inside a row');
     },
   };
+}
+
+/**
+ * compactJson on COPY's bytes of a JSON column d[s, e) (jsonb's text:
+ * `{"a": [1, "x"]}`, non-ASCII as it is, COPY's backslash doubled), written
+ * at o in `out`, which has room for e − s more bytes (the text only
+ * shrinks): the one space after , and : dropped. The end, or -1 (nothing to
+ * keep) where compactJson would write other bytes — a key of digits,
+ * escaped or twice, a number that is not a short integer, an escape other
+ * than \" \\ \n \t \r \b \f — and the careful path does it.
+ */
+export function copyJsonCompact(d: Buffer, s: number, e: number, out: Buffer, o: number): number {
+  if (d[s] !== 123 && d[s] !== 91) return -1;
+  // per open container: the hashes of an object's keys, or null for an array
+  const open: (number[] | null)[] = [];
+  let expectKey = false;
+  let sawValue = false;
+  for (let k = s; k < e; ) {
+    const b = d[k];
+    if (b === 34) {
+      if (sawValue) return -1;
+      out[o++] = 34;
+      k++;
+      let hash = 2166136261;
+      let digitsOnly = true;
+      let escaped = false;
+      for (;;) {
+        if (k >= e) return -1;
+        const x = d[k];
+        if (x === 34) break;
+        if (x === 92) {
+          // COPY's \\ is one backslash of the JSON text, then JSON's escape: \" \n \t \r \b \f, or \\ (COPY's \\ again)
+          if (d[k + 1] !== 92) return -1;
+          const y = d[k + 2];
+          escaped = true;
+          out[o++] = 92;
+          if (y === 92) {
+            if (d[k + 3] !== 92) return -1;
+            out[o++] = 92;
+            k += 4;
+          } else if (y === 34 || y === 110 || y === 116 || y === 114 || y === 98 || y === 102) {
+            out[o++] = y;
+            k += 3;
+          } else return -1;
+          continue;
+        }
+        if (x < 32) return -1;
+        if (x < 48 || x > 57) digitsOnly = false;
+        hash = Math.imul(hash ^ x, 16777619);
+        out[o++] = x;
+        k++;
+      }
+      out[o++] = 34;
+      k++;
+      if (expectKey) {
+        // JavaScript puts keys of digits first, and keeps one of two equal keys: the parser's business
+        if (digitsOnly || escaped) return -1;
+        const keys = open[open.length - 1]!;
+        if (keys.includes(hash)) return -1;
+        keys.push(hash);
+        if (d[k] !== 58) return -1;
+        out[o++] = 58;
+        k++;
+        if (d[k] === 32) k++;
+        expectKey = false;
+        continue;
+      }
+      sawValue = true;
+      continue;
+    }
+    if (b === 123 || b === 91) {
+      if (sawValue || expectKey) return -1;
+      out[o++] = b;
+      k++;
+      if (d[k] === (b === 123 ? 125 : 93)) {
+        out[o++] = d[k++];
+        sawValue = true;
+        continue;
+      }
+      open.push(b === 123 ? [] : null);
+      expectKey = b === 123;
+      continue;
+    }
+    if (b === 125 || b === 93) {
+      if (!sawValue || open.length === 0 || (open[open.length - 1] !== null) !== (b === 125)) return -1;
+      open.pop();
+      out[o++] = b;
+      k++;
+      continue;
+    }
+    if (b === 44) {
+      if (!sawValue || open.length === 0) return -1;
+      out[o++] = 44;
+      k++;
+      if (d[k] === 32) k++;
+      sawValue = false;
+      expectKey = open[open.length - 1] !== null;
+      continue;
+    }
+    if (sawValue || expectKey) return -1;
+    if (b === 45 || (b >= 48 && b <= 57)) {
+      // a short integer as JavaScript writes it (no leading zero, not -0, up to 15 digits); other numbers: the careful path
+      const first = b === 45 ? k + 1 : k;
+      let j = first;
+      while (j < e && d[j] >= 48 && d[j] <= 57) j++;
+      const n = j - first;
+      if (n === 0 || n > 15 || (d[first] === 48 && (n > 1 || first > k)) || d[j] === 46 || d[j] === 101 || d[j] === 69) return -1;
+      for (; k < j; k++) out[o++] = d[k];
+      sawValue = true;
+      continue;
+    }
+    const word = b === 116 ? TRUE : b === 102 ? FALSE : b === 110 ? NULL : null;
+    if (!word || e - k < word.length) return -1;
+    for (let w = 0; w < word.length; w++) if (d[k + w] !== word[w]) return -1;
+    for (let w = 0; w < word.length; w++) out[o++] = word[w];
+    k += word.length;
+    sawValue = true;
+  }
+  return open.length === 0 && sawValue ? o : -1;
 }
 
 /**
