@@ -1,0 +1,83 @@
+/**
+ * The export's byte paths for single values against the rules they shortcut: duration_seconds
+ * against JSON.stringify(pyRound(ms / 1000, 2)), the rule the detail (and django-cfg) follows —
+ * the integer path, its tie decided by the double's exact side of the tie, must give the same
+ * text for every whole number of milliseconds (exact ties: multiples of 125; ties just above or
+ * below; huge values) — and a time from COPY's bytes against decodeTime.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { durationSecondsText, tieSide } from '../../src/query/export.js';
+import { pyRound } from '../../src/query/round.js';
+import { params } from '../helpers/property.js';
+
+const reference = (ms: number) => JSON.stringify(pyRound(ms / 1000, 2));
+
+describe('duration_seconds from whole milliseconds', () => {
+  it('is pyRound(ms / 1000, 2) for every millisecond of the first 200 seconds', () => {
+    const wrong: number[] = [];
+    for (let ms = 0; ms < 200_000; ms++) if (durationSecondsText(ms) !== reference(ms)) wrong.push(ms);
+    expect(wrong.slice(0, 5)).toEqual([]);
+  });
+
+  it('decides a tie by the double: 0.375 is the tie itself (half to even), 0.005 lies above it, 1.005 below', () => {
+    expect(tieSide(375)).toBe(0);
+    expect(durationSecondsText(375)).toBe('0.38');
+    expect(durationSecondsText(625)).toBe('0.62');
+    expect(tieSide(5)).toBe(1);
+    expect(durationSecondsText(5)).toBe('0.01');
+    expect(tieSide(1005)).toBe(-1);
+    expect(durationSecondsText(1005)).toBe('1');
+  });
+
+  it('is pyRound(ms / 1000, 2) for ties and other values up to 10^15, and for values past it', () => {
+    const ms = fc.oneof(
+      fc.integer({ min: 0, max: 1e14 - 1 }).map((k) => k * 10 + 5),
+      fc.integer({ min: 0, max: 8e12 - 1 }).map((k) => k * 125),
+      fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+      fc.integer({ min: -1e6, max: -1 }),
+    );
+    fc.assert(
+      fc.property(ms, (x) => {
+        expect(durationSecondsText(x)).toBe(reference(x));
+      }),
+      params(2000),
+    );
+  });
+});
+
+describe('a time from COPY\'s bytes', () => {
+  it('is JSON.stringify(decodeTime(text)) wherever the fast path answers, and the careful path takes the rest', async () => {
+    const { copyTimeJson } = await import('../../src/query/export.js');
+    const { decodeTime } = await import('../../src/core/time.js');
+    const texts = [
+      '2026-04-20 09:00:00+00',
+      '2026-04-20 09:00:00.000+00',
+      '2026-04-20 09:00:00.0+00',
+      '2026-04-20 09:00:00.1+00',
+      '2026-04-20 09:00:00.000001+00',
+      '2026-04-20 09:00:00.123456+00',
+      '2024-02-29 23:59:59.9+00',
+      '2023-02-29 00:00:00+00',
+      '2026-04-31 00:00:00+00',
+      '2026-13-01 00:00:00+00',
+      '2026-04-20 24:00:00+00',
+      '0999-04-20 09:00:00+00',
+      '2026-04-20 09:00:00+01',
+      '2026-04-20 09:00:00.+00',
+      '2026-04-20 09:00:00.1234567+00',
+      '2026-04-20T09:00:00+00',
+      '2026-04-2x 09:00:00+00',
+    ];
+    const answered: string[] = [];
+    for (const text of texts) {
+      const d = Buffer.from(text);
+      const out = Buffer.alloc(64);
+      const end = copyTimeJson(d, 0, d.length, out, 0);
+      if (end < 0) continue;
+      answered.push(text);
+      expect(out.toString('utf8', 0, end), text).toBe(JSON.stringify(decodeTime(text)));
+    }
+    expect(answered).toEqual(texts.slice(0, 7));
+  });
+});
