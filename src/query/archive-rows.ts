@@ -849,15 +849,31 @@ function copyTimeMicros(d: Buffer, a: number, len: number): number {
   return Number.isSafeInteger(us) ? us : -1;
 }
 
-/** A whole number of 0 up to 2^53 written in decimal at o; its length. */
-function putDecimal(out: Buffer, o: number, value: number): number {
+/**
+ * A whole number of 0 up to 2^53 written in decimal at o; its length. In
+ * 32-bit steps (a time's 16 digits as two runs of at most nine): a double's
+ * Math.floor per digit cost more than the rest of the time's bytes.
+ */
+export function putDecimal(out: Buffer, o: number, value: number): number {
+  if (value < 1e9) return putInt32(out, o, value | 0);
+  const hi = Math.floor(value / 1e9);
+  const n = putInt32(out, o, hi);
+  let x = (value - hi * 1e9) | 0;
+  for (let k = o + n + 8; k >= o + n; k--) {
+    const q = (x / 10) | 0;
+    out[k] = 48 + x - q * 10;
+    x = q;
+  }
+  return n + 9;
+}
+
+function putInt32(out: Buffer, o: number, x: number): number {
   let n = 1;
-  for (let v = value; v >= 10; v = Math.floor(v / 10)) n++;
-  let v = value;
+  for (let v = x; v >= 10; v = (v / 10) | 0) n++;
   for (let k = o + n - 1; k >= o; k--) {
-    const q = Math.floor(v / 10);
-    out[k] = 48 + v - q * 10;
-    v = q;
+    const q = (x / 10) | 0;
+    out[k] = 48 + x - q * 10;
+    x = q;
   }
   return n;
 }

@@ -725,12 +725,20 @@ export function copyJsonCompact(d: Buffer, s: number, e: number, out: Buffer, o:
     }
     if (sawValue || expectKey) return -1;
     if (b === 45 || (b >= 48 && b <= 57)) {
-      // a short integer as JavaScript writes it (no leading zero, not -0, up to 15 digits); other numbers: the careful path
+      // a short integer as JavaScript writes it (no leading zero, not -0, up to 15 digits) as it is
       const first = b === 45 ? k + 1 : k;
       let j = first;
       while (j < e && d[j] >= 48 && d[j] <= 57) j++;
       const n = j - first;
-      if (n === 0 || n > 15 || (d[first] === 48 && (n > 1 || first > k)) || d[j] === 46 || d[j] === 101 || d[j] === 69) return -1;
+      if (n === 0) return -1;
+      if (n > 15 || (d[first] === 48 && (n > 1 || first > k)) || d[j] === 46 || d[j] === 101 || d[j] === 69) {
+        // any other number (83.02, 1e-7, 0.10, 12345678901234567890) only where its text is the one
+        // JavaScript writes for its double — which also makes it a JSON number; else the careful path
+        while (j < e && ((d[j] >= 48 && d[j] <= 57) || d[j] === 46 || d[j] === 101 || d[j] === 69 || d[j] === 43 || d[j] === 45)) j++;
+        if (j - k > 32) return -1;
+        const text = d.toString('latin1', k, j);
+        if (String(Number(text)) !== text) return -1;
+      }
       for (; k < j; k++) out[o++] = d[k];
       sawValue = true;
       continue;

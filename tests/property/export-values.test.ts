@@ -81,3 +81,64 @@ describe('a time from COPY\'s bytes', () => {
     expect(answered).toEqual(texts.slice(0, 7));
   });
 });
+
+describe('a JSON column from COPY\'s bytes (copyJsonCompact)', () => {
+  it('writes numbers JavaScript writes the same as they are, and leaves every other number to the parser', async () => {
+    const { copyJsonCompact } = await import('../../src/query/export.js');
+    const compact = (text: string): string | null => {
+      const d = Buffer.from(text);
+      const out = Buffer.alloc(d.length);
+      const end = copyJsonCompact(d, 0, d.length, out, 0);
+      return end < 0 ? null : out.toString('utf8', 0, end);
+    };
+    // answered: the same bytes as JSON.stringify(JSON.parse(text))
+    for (const text of ['{"amount": 83.02}', '[0.1, -2.5, 1.5e-7, 1e+21, 123456789012345680, 0.125]', '[1, -7, 0]']) {
+      expect(compact(text), text).toBe(JSON.stringify(JSON.parse(text)));
+    }
+    // declined: JavaScript writes another text (or JSON.parse refuses it)
+    for (const text of ['[1.0]', '[0.10]', '[1e2]', '[1E400]', '[-0]', '[1000000000000000000000]', '[0.0000001]', '[12345678901234567890]', '[123456789012345678]', '[01.5]', '[1.5.5]', '[1-2]', '[+1]']) {
+      expect(compact(text), text).toBeNull();
+    }
+  });
+
+  it('property: whatever it answers for a list of numbers is JSON.stringify(JSON.parse(text))', async () => {
+    const { copyJsonCompact } = await import('../../src/query/export.js');
+    const number = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => String(x)),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => x.toFixed(3)),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => x.toExponential(4)),
+      fc.stringMatching(/^-?[0-9]{1,25}(\.[0-9]{1,6})?([eE][+-]?[0-9]{1,3})?$/),
+    );
+    fc.assert(
+      fc.property(fc.array(number, { minLength: 1, maxLength: 4 }), (numbers) => {
+        const text = '[' + numbers.join(', ') + ']';
+        const d = Buffer.from(text);
+        const out = Buffer.alloc(d.length * 2);
+        const end = copyJsonCompact(d, 0, d.length, out, 0);
+        let expected: string | null = null;
+        try {
+          expected = JSON.stringify(JSON.parse(text));
+        } catch {
+          expected = null;
+        }
+        if (end >= 0) expect(out.toString('utf8', 0, end)).toBe(expected);
+      }),
+      params(1000),
+    );
+  });
+});
+
+describe('a whole number in decimal (putDecimal)', () => {
+  it('writes what String() writes, from 0 to 2^53', async () => {
+    const { putDecimal } = await import('../../src/query/archive-rows.js');
+    const out = Buffer.alloc(20);
+    const values = [0, 9, 10, 999_999_999, 1e9, 1e9 + 1, 1_764_000_000_123_456, 9_999_999_999_999_999, Number.MAX_SAFE_INTEGER, 2 ** 53];
+    for (const v of values) expect(out.toString('latin1', 0, putDecimal(out, 0, v))).toBe(String(v));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (v) => {
+        expect(out.toString('latin1', 0, putDecimal(out, 0, v))).toBe(String(v));
+      }),
+      params(2000),
+    );
+  });
+});
