@@ -7,12 +7,14 @@
  * core. A thread's batch crosses as its lines' bytes (moved, not copied)
  * and its rows' keys and hashes.
  */
-import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { RuntimeFailure, TasklogError, DatabaseError } from '../core/errors.js';
-import type { ConnectionSettings, Db } from '../db/connect.js';
+import { RuntimeFailure } from '../core/errors.js';
+import type { Db } from '../db/connect.js';
 import { decodeInt } from '../db/decode.js';
 import { ARCHIVE_SOURCE_COLUMNS, CopyRowEncoder, RowEncoder, type EncodedBatch, type EncodedRow, type LineFormat } from './archive-rows.js';
+import { errorFromThread, threadError, type SourceOpening, type ThreadError } from './threads.js';
+
+export { readerThreads, type SourceOpening } from './threads.js';
 
 /** rows read from the source at a time, at most (what waits for the collector stays small) */
 const READ_CHUNK = 1000;
@@ -113,23 +115,6 @@ export async function* readBatches(db: Db, spec: ReadSpec): AsyncGenerator<Encod
   if (encoder.count) yield encoder.take();
 }
 
-/** How a reader thread opens the source: as the command did. */
-export interface SourceOpening {
-  settings: ConnectionSettings;
-  cwd: string;
-}
-
-/**
- * Reader threads for a long read on a machine of this many cores: two at
- * least (the main thread mostly waits), four at most (each is a connection
- * to the application's database); none where this module runs as
- * TypeScript source (the tests' in-process runs: a thread runs the compiled
- * JavaScript only).
- */
-export function readerThreads(): number {
-  if (import.meta.url.endsWith('.ts')) return 0;
-  return Math.min(4, Math.max(2, availableParallelism()));
-}
 
 interface ReaderData {
   tasklogArchiveReader: true;
@@ -140,7 +125,7 @@ interface ReaderData {
 type ToMain =
   | { type: 'batch'; bytes: ArrayBuffer; offset: number; length: number; ids: Float64Array; created: Float64Array; settled: Uint8Array; starts: Int32Array; ends: Int32Array; hashes: string[] }
   | { type: 'done' }
-  | { type: 'error'; error: { name: string; message: string; exitCode?: number; kind?: string; detail?: string; code?: string } };
+  | { type: 'error'; error: ThreadError };
 
 /** batches a reader sends before it waits for the main thread to take one */
 const AHEAD = 2;
@@ -187,7 +172,7 @@ export async function* parallelBatches(db: Db, opening: SourceOpening, spec: Rea
           owner.set(batch, worker);
           ready.push(batch);
         } else if (m.type === 'done') running--;
-        else failure ??= errorFrom(m.error);
+        else failure ??= errorFromThread(m.error);
         notify();
       });
       worker.on('error', (err) => {
@@ -223,13 +208,6 @@ function batchFrom(m: Extract<ToMain, { type: 'batch' }>): EncodedBatch {
     rows[i] = { id: m.ids[i], created_at: m.created[i], settled: m.settled[i] === 1, hash: m.hashes[i], start: m.starts[i], end: m.ends[i] };
   }
   return { rows, bytes: Buffer.from(m.bytes, m.offset, m.length) };
-}
-
-/** A reader's failure as the main thread would have thrown it (one line, the same exit code). */
-function errorFrom(e: Extract<ToMain, { type: 'error' }>['error']): Error {
-  if (e.name === 'DatabaseError') return Object.assign(new DatabaseError(e.detail ?? e.message, '', e.code), { message: e.message });
-  if (e.exitCode !== undefined) return Object.assign(new TasklogError(e.message, e.exitCode, e.kind), { name: e.name });
-  return Object.assign(new Error(e.message), { name: e.name, code: e.code });
 }
 
 /** A reader thread: opens the source read-only, reads its range, sends batches (at most AHEAD before the main thread takes one). */
@@ -278,9 +256,7 @@ async function reader(data: ReaderData): Promise<void> {
     }
     port.postMessage({ type: 'done' } satisfies ToMain);
   } catch (err) {
-    const e = err as { name?: string; message?: string; exitCode?: number; kind?: string; detail?: string; code?: unknown };
-    const error = { name: String(e?.name ?? 'Error'), message: String(e?.message ?? err), exitCode: err instanceof TasklogError ? e.exitCode : undefined, kind: e?.kind, detail: e?.detail, code: typeof e?.code === 'string' ? e.code : undefined };
-    port.postMessage({ type: 'error', error } satisfies ToMain);
+    port.postMessage({ type: 'error', error: threadError(err) } satisfies ToMain);
   }
   port.close();
 }
