@@ -1,4 +1,5 @@
 import { withDb } from '../toolkit/database.js';
+import { resolveConnection } from '../toolkit/config.js';
 import type { Ctx } from '../core/io.js';
 import { JSON_OPTION, type CommandSpec } from '../toolkit/spec.js';
 import { intInRange, positiveInt } from '../core/values.js';
@@ -61,7 +62,8 @@ export const spec: CommandSpec<Opts> = {
     const out = output(opts, ctx);
     await withDb(opts, ctx, { requireTable: true }, async (db) => {
       const reader = new LogReader(db, ctx.now());
-      if (opts.all) await streamAll(reader, query, opts, out);
+      // the export's reader threads open the database as this command did
+      if (opts.all) await streamAll(reader, query, opts, out, { settings: resolveConnection(opts, ctx), cwd: ctx.cwd });
       else await printPage(reader, query, opts, out, ctx);
     });
   },
@@ -69,6 +71,7 @@ export const spec: CommandSpec<Opts> = {
 
 type Reader = import('../query/logs.js').LogReader;
 type Query = import('../query/logs.js').LogQuery;
+type SourceOpening = import('../query/threads.js').SourceOpening;
 
 /** One page: {count, page, page_size, results} as JSON, its rows as JSON lines or CSV, or the table with a footer. */
 async function printPage(reader: Reader, query: Query, opts: Opts, out: Output, ctx: Ctx): Promise<void> {
@@ -97,12 +100,12 @@ async function printPage(reader: Reader, query: Query, opts: Opts, out: Output, 
  * other formats through the decoded records, or the table in blocks of
  * 1,000 rows (Output.stream).
  */
-async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output): Promise<void> {
+async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output, opening: SourceOpening): Promise<void> {
   const { toDetail, pick, columnsFor, LIST_FIELDS } = await import('../query/present.js');
   const fields = opts.fields ?? [...LIST_FIELDS];
   // the ClickHouse archive streams decoded rows (Db.streamRecords), not the source databases' raw values
   const decoded = Boolean(reader.db.streamRecords);
-  if (!decoded && out.format === 'jsonl') return streamJsonLines(reader, query, fields, out);
+  if (!decoded && out.format === 'jsonl') return streamJsonLines(reader, query, fields, out, opening);
   const { decodeRawRow } = await import('../db/decode.js');
   let columns: Column<TaskLogRow>[] | undefined;
   await out.stream<TaskLogRow>({
@@ -137,7 +140,7 @@ async function streamAll(reader: Reader, query: Query, opts: Opts, out: Output):
  * every field allows (or its COPY text is turned into them), otherwise each
  * line is made from the raw values.
  */
-async function streamJsonLines(reader: Reader, query: Query, fields: string[], out: Output): Promise<void> {
+async function streamJsonLines(reader: Reader, query: Query, fields: string[], out: Output, opening: SourceOpening): Promise<void> {
   const { serverFieldsSql } = await import('../query/present.js');
   const writer = await out.records(fields);
   // PostgreSQL writes the JSON lines itself where every field allows and streams them (COPY): the
@@ -148,7 +151,7 @@ async function streamJsonLines(reader: Reader, query: Query, fields: string[], o
     writer.end();
     return;
   }
-  const { jsonLineWriter, copyTextJsonWriter } = await import('../query/export.js');
+  const { jsonLineWriter, copyTextJsonWriter, linesBytes } = await import('../query/export.js');
   // otherwise PostgreSQL's COPY text (JSON columns, --fields all): the lines written from its bytes
   const bytes = copyTextJsonWriter(fields);
   const copy = reader.streamCopyText(query, bytes.only);
@@ -161,22 +164,13 @@ async function streamJsonLines(reader: Reader, query: Query, fields: string[], o
     writer.end();
     return;
   }
-  const { only, line } = jsonLineWriter(fields);
-  for await (const batch of reader.streamRaw(query, only).batches) {
-    // each line encoded into one buffer as it is made: joining a batch's lines into one text
-    // first costs a third more to encode, and a large text to collect
-    let bytes = Buffer.allocUnsafe(1 << 20);
-    let used = 0;
-    for (const row of batch) {
-      const text = line(row);
-      if (used + text.length * 3 > bytes.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + text.length * 3));
-        bytes.copy(bigger, 0, 0, used);
-        bytes = bigger;
-      }
-      used += bytes.write(text, used);
-    }
-    await writer.writeBytes(bytes.subarray(0, used));
+  // SQLite: reader threads over ranges of the order, where it has an index and enough rows
+  const { exportRanges } = await import('../query/export-ranges.js');
+  if (await exportRanges(reader, opening, query, fields, (bytes) => writer.writeBytes(bytes))) {
+    writer.end();
+    return;
   }
+  const { only, line } = jsonLineWriter(fields);
+  for await (const batch of reader.streamRaw(query, only).batches) await writer.writeBytes(linesBytes(batch, line));
   writer.end();
 }

@@ -87,6 +87,26 @@ export function jsonLineWriter(fields: readonly string[]): { only: ColumnSelecti
   return { only, line };
 }
 
+/**
+ * A batch's lines (jsonLineWriter's `line` of each row) as UTF-8 bytes, each
+ * line encoded into one buffer as it is made: joining a batch's lines into
+ * one text first costs a third more to encode, and a large text to collect.
+ */
+export function linesBytes(batch: readonly Values[], line: (row: Values) => string): Buffer {
+  let bytes = Buffer.allocUnsafe(1 << 20);
+  let used = 0;
+  for (const row of batch) {
+    const text = line(row);
+    if (used + text.length * 3 > bytes.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + text.length * 3));
+      bytes.copy(bigger, 0, 0, used);
+      bytes = bigger;
+    }
+    used += bytes.write(text, used);
+  }
+  return bytes.subarray(0, used);
+}
+
 /** The JSON text of a field of this kind from its column's value (and for UserDisplay, the username's and email's). */
 function valueJson(kind: Kind, v: unknown, username: unknown, email: unknown): string {
   switch (kind) {

@@ -54,6 +54,12 @@ function withTieBreak(order: OrderTerm[]): OrderTerm[] {
   return [...order, { field: 'id', desc: order[order.length - 1]?.desc ?? true }];
 }
 
+/** A range of an order by the keys (the order's fields, raw) of the row before it and of its own last row; null: open. */
+interface KeyRange {
+  after: Record<string, unknown> | null;
+  upTo: Record<string, unknown> | null;
+}
+
 export interface LogQuery {
   filters: ActiveFilter[];
   order: OrderTerm[];
@@ -246,10 +252,11 @@ export class LogReader {
     return { columns, chunks: this.db.copyText(sql, bindings) };
   }
 
-  private rawSelect(query: LogQuery, only: ColumnSelection): { columns: string[]; sql: string; bindings: unknown[] } {
+  private rawSelect(query: LogQuery, only: ColumnSelection, range?: KeyRange): { columns: string[]; sql: string; bindings: unknown[] } {
     const { db } = this;
     const q = (c: string) => db.dialect.quote(c);
     const select = this.base(query, false, only, true);
+    if (range) this.within(select, withTieBreak(query.order), range);
     const columns = [...only.columns];
     if (only.user) {
       // base() adds them after the task columns where there is a user table
@@ -258,6 +265,66 @@ export class LogReader {
     }
     const sql = `SELECT ${select.columns.join(', ')} FROM ${select.from}${select.whereSql()} ORDER BY ${this.orderSql(query.order)}`;
     return { columns, sql, bindings: select.bindings };
+  }
+
+  /**
+   * streamRaw's statement cut into consecutive ranges of the order, `every`
+   * rows each (the last: the rest), one statement per range, in order — for
+   * readers on connections of their own (the export's reader threads). The
+   * cuts come from one pass over the order's columns alone (an index's
+   * entries, where one gives the order), each the key of a range's last row;
+   * a range is the rows after the last row of the range before (the keyset's
+   * condition stream() pages by) and not after its own last row, with a plain
+   * bound on the order's first field so that each statement reads only its
+   * part of the index. Rows written meanwhile fall in the range their key
+   * says. Null where the database would sort every range's rows itself (no
+   * index gives the order: one statement is cheaper) or does not say.
+   */
+  async rawRanges(query: LogQuery, only: ColumnSelection, every: number): Promise<{ columns: string[]; ranges: AsyncGenerator<{ sql: string; bindings: unknown[] }> } | null> {
+    const { db } = this;
+    const whole = this.rawSelect(query, only);
+    if (!db.dialect.sortsRows || (await db.dialect.sortsRows(db, whole.sql, whole.bindings))) return null;
+    const order = withTieBreak(query.order);
+    const q = (c: string) => db.dialect.quote(c);
+    const keys = this.base(query, true, undefined, true);
+    const keySql = `SELECT ${order.map((o) => `${this.env.col(o.field)} AS ${q(o.field)}`).join(', ')} FROM ${keys.from}${keys.whereSql()} ORDER BY ${this.orderSql(query.order)}`;
+    const size = Math.max(1, Math.trunc(every));
+    const self = this;
+    async function* ranges(): AsyncGenerator<{ sql: string; bindings: unknown[] }> {
+      let after: Record<string, unknown> | null = null;
+      let counted = 0;
+      for await (const batch of db.streamRows(keySql, keys.bindings, 1000)) {
+        for (const values of batch) {
+          if (++counted < size) continue;
+          counted = 0;
+          const upTo: Record<string, unknown> = {};
+          order.forEach((o, i) => (upTo[o.field] = values[i]));
+          const { sql, bindings } = self.rawSelect(query, only, { after, upTo });
+          yield { sql, bindings };
+          after = upTo;
+        }
+      }
+      const { sql, bindings } = self.rawSelect(query, only, { after, upTo: null });
+      yield { sql, bindings };
+    }
+    return { columns: whole.columns, ranges: ranges() };
+  }
+
+  /** Narrows `select` to the rows of `order` after range.after (if any) and not after range.upTo (if any). */
+  private within(select: Select, order: OrderTerm[], range: KeyRange): void {
+    if (range.after) {
+      const { sql, bindings } = this.after(order, range.after);
+      select.and(sql, bindings);
+    }
+    if (range.upTo) {
+      const { sql, bindings } = this.after(order, range.upTo);
+      // after() is never NULL for a row (a NULL field takes its IS NULL branch), so NOT is its exact complement
+      select.and(`NOT (${sql})`, bindings);
+      const first = order[0];
+      const value = range.upTo[first.field];
+      // the rows up to the range's last row, as a plain bound the index can stop at
+      if (!NULLABLE.has(first.field) && value !== null && value !== undefined) select.and(`${this.sortExpr(first.field)} ${first.desc ? '>=' : '<='} ?`, [value]);
+    }
   }
 
   /**

@@ -294,6 +294,15 @@ export class SqliteDialect implements Dialect {
     return rows.map((r) => String(r.name));
   }
 
+  /** EXPLAIN QUERY PLAN's `USE TEMP B-TREE FOR [RIGHT PART OF | LAST TERM OF] ORDER BY` */
+  async sortsRows(db: Sql, selectSql: string, bindings: readonly unknown[]): Promise<boolean> {
+    const plan = await db.query<{ detail: unknown }>(`EXPLAIN QUERY PLAN ${selectSql}`, bindings);
+    return plan.some((step) => {
+      const detail = String(step.detail);
+      return detail.startsWith('USE TEMP B-TREE FOR') && detail.endsWith('ORDER BY');
+    });
+  }
+
   async estimateRows(db: Sql, table: string): Promise<{ rows: number; estimate: boolean }> {
     const rows = await db.query(`SELECT COUNT(*) AS n FROM ${this.quote(table)}`);
     return { rows: Number(rows[0].n), estimate: false };

@@ -134,6 +134,13 @@ export interface Dialect {
    */
   estimateSelectRows?(db: Sql, selectSql: string, bindings: readonly unknown[]): Promise<number | null>;
   /**
+   * Whether the database would sort a SELECT's rows for its ORDER BY itself
+   * (rather than read them in order from an index), by its plan, no rows
+   * read; absent where tasklog does not ask (only SQLite's export cuts a
+   * statement into ranges of its order, each of which would then sort).
+   */
+  sortsRows?(db: Sql, selectSql: string, bindings: readonly unknown[]): Promise<boolean>;
+  /**
    * An aggregate giving the exact percentile (linear interpolation between
    * the two nearest ranks, as PostgreSQL's percentile_cont) of a non-NULL
    * expression; absent where the database has none (MySQL/MariaDB only have
