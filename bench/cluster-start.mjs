@@ -6,7 +6,7 @@
 // so no second copy of them exists). Prints one JSON line {name, shards: [{http, tcp}]} and runs until
 // SIGINT or SIGTERM, then stops the servers and removes their folders.
 //
-//   node bench/cluster-start.mjs [--name tasklog_bench] &
+//   node bench/cluster-start.mjs [--name tasklog_bench | --single] &
 //   node bench/clickhouse-read.mjs --url clickhouse://127.0.0.1:HTTP/bench10m --cluster tasklog_bench --rows 10m
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,10 +27,12 @@ for (const f of readdirSync(helpers).filter((f) => f.endsWith('.ts'))) {
   const js = ts.transpileModule(readFileSync(join(helpers, f), 'utf8'), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
   writeFileSync(join(out, 'helpers', f.replace(/\.ts$/, '.js')), js);
 }
-const { startCluster } = await import(pathToFileURL(join(out, 'helpers', 'clickhouse.js')).href);
+const { startCluster, startClickhouse } = await import(pathToFileURL(join(out, 'helpers', 'clickhouse.js')).href);
 
-const cluster = await startCluster(name);
-process.stdout.write(JSON.stringify({ name, shards: cluster.shards.map((s) => ({ http: s.httpPort, tcp: s.tcpPort })) }) + '\n');
+// --single: one server alone, no ZooKeeper (the benches' single-server figures)
+const single = args.includes('--single');
+const cluster = single ? await startClickhouse().then((s) => ({ shards: [s], stop: () => s.stop() })) : await startCluster(name);
+process.stdout.write(JSON.stringify({ name: single ? null : name, shards: cluster.shards.map((s) => ({ http: s.httpPort, tcp: s.tcpPort })) }) + '\n');
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
