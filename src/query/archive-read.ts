@@ -12,7 +12,7 @@ import { RuntimeFailure } from '../core/errors.js';
 import type { Db } from '../db/connect.js';
 import { decodeInt } from '../db/decode.js';
 import { ARCHIVE_SOURCE_COLUMNS, CopyRowEncoder, RowEncoder, type EncodedBatch, type EncodedRow, type LineFormat } from './archive-rows.js';
-import { errorFromThread, threadError, type SourceOpening, type ThreadError } from './threads.js';
+import { Credit, errorFromThread, openSource, Signal, threadError, type SourceOpening, type ThreadError } from './threads.js';
 
 export { readerThreads, type SourceOpening } from './threads.js';
 
@@ -155,12 +155,8 @@ export async function* parallelBatches(db: Db, opening: SourceOpening, spec: Rea
   const owner = new Map<EncodedBatch, Worker>();
   let running = ranges.length;
   let failure: unknown = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
+  const changed = new Signal();
+  const notify = () => changed.notify();
   try {
     for (const r of ranges) {
       const data: ReaderData = { tasklogArchiveReader: true, opening, spec: { ...spec, range: { after: r.above, upTo: r.upTo } } };
@@ -195,7 +191,7 @@ export async function* parallelBatches(db: Db, opening: SourceOpening, spec: Rea
         continue;
       }
       if (running === 0) return;
-      await new Promise<void>((r) => (wake = r));
+      await changed.wait();
     }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
@@ -213,21 +209,13 @@ function batchFrom(m: Extract<ToMain, { type: 'batch' }>): EncodedBatch {
 /** A reader thread: opens the source read-only, reads its range, sends batches (at most AHEAD before the main thread takes one). */
 async function reader(data: ReaderData): Promise<void> {
   const port = parentPort!;
-  let credit = AHEAD;
-  let wake: (() => void) | null = null;
-  port.on('message', () => {
-    credit++;
-    const w = wake;
-    wake = null;
-    w?.();
-  });
+  const credit = new Credit(AHEAD);
+  port.on('message', () => credit.give());
   try {
-    const { connect } = await import('../db/connect.js');
-    const db = await connect(data.opening.settings, data.opening.cwd, { requireTable: true, session: { readOnly: true }, poolSize: 1 });
+    const db = await openSource(data.opening);
     try {
       for await (const batch of readBatches(db, data.spec)) {
-        while (credit === 0) await new Promise<void>((r) => (wake = r));
-        credit--;
+        await credit.take();
         const n = batch.rows.length;
         const m: Extract<ToMain, { type: 'batch' }> = {
           type: 'batch',

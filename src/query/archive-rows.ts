@@ -21,7 +21,7 @@ import { decodeTime, parseInstant, toMicros } from '../core/time.js';
 import { decodeBool, decodeInt, decodeText, decodeRow, type TaskLogRow } from '../db/decode.js';
 import { ARCHIVE_ROW_COLUMNS } from '../db/dialect/clickhouse.js';
 import { copyTextCell, copyTextRow } from '../db/dialect/postgres.js';
-import { copyJsonCompact, copyTextJsonInside, isCopyPlainInt, jsonColumnText } from './export.js';
+import { copyJsonCompact, copyTextJsonString, isCopyPlainInt, jsonColumnText } from './export.js';
 import { COMPLETED_STATUSES } from './status.js';
 
 /** The source's columns the archive reads, in the order of a raw row: the task table's 22, then the user's name and e-mail. */
@@ -626,7 +626,7 @@ export class CopyRowEncoder {
           for (let k = a; k < b; k++) core[o++] = line[l++] = d[k];
           break;
         case K_TEXT:
-          o = copyTextJson(d, a, b, core, o);
+          o = copyTextJsonString(d, a, b, core, o);
           if (o < 0) return false;
           if (i === 6) settled = isSettled(d, a, b);
           if (b - a > 32) l += d.copy(line, l, a, b);
@@ -787,14 +787,6 @@ function copyInt(d: Buffer, a: number, b: number): number {
   return isCopyPlainInt(d, a, b) ? b - a : -1;
 }
 
-/** COPY's text of a value as JSON.stringify's string, quotes included, written at o; the end, or -1 at an escape COPY does not write. */
-function copyTextJson(d: Buffer, a: number, b: number, core: Buffer, o: number): number {
-  core[o++] = 34;
-  o = copyTextJsonInside(d, a, b, core, o);
-  if (o < 0) return -1;
-  core[o++] = 34;
-  return o;
-}
 
 function isSettled(d: Buffer, a: number, b: number): boolean {
   for (const st of SETTLED_BYTES) {

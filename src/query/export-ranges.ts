@@ -15,7 +15,7 @@ import { RuntimeFailure } from '../core/errors.js';
 
 import { jsonLineWriter, linesBytes } from './export.js';
 import type { LogQuery, LogReader } from './logs.js';
-import { errorFromThread, readerThreads, threadError, type SourceOpening, type ThreadError } from './threads.js';
+import { Credit, errorFromThread, openSource, readerThreads, Signal, threadError, type SourceOpening, type ThreadError } from './threads.js';
 
 /** rows per range: small enough to keep a few in flight, large enough that a range's statement start is nothing */
 export const RANGE_ROWS = 20_000;
@@ -58,24 +58,16 @@ export async function exportRanges(reader: LogReader, opening: SourceOpening, qu
   let cutsDone = false;
   let assigned = 0;
   let failure: unknown = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
+  const changed = new Signal();
+  const notify = () => changed.notify();
   const chunks = new Map<number, Buffer[]>();
   const finished = new Set<number>();
   const owner = new Map<number, Worker>();
   const idle: Worker[] = [];
   const workers: Worker[] = [];
-  let cutWake: (() => void) | null = null;
+  // the cuts wait while enough ranges are pending
+  const taken = new Signal();
   let stopped = false;
-  const wakeCutting = () => {
-    const w = cutWake;
-    cutWake = null;
-    w?.();
-  };
   const dispatch = () => {
     while (idle.length && pending.length) {
       const worker = idle.shift()!;
@@ -84,7 +76,7 @@ export async function exportRanges(reader: LogReader, opening: SourceOpening, qu
       owner.set(index, worker);
       worker.postMessage({ type: 'range', index, sql: range.sql, bindings: range.bindings } satisfies ToThread);
     }
-    if (pending.length < threads) wakeCutting();
+    if (pending.length < threads) taken.notify();
   };
   const data: ThreadData = { tasklogExportRanges: true, opening, fields: [...fields] };
   try {
@@ -121,7 +113,7 @@ export async function exportRanges(reader: LogReader, opening: SourceOpening, qu
           pending.push(range);
           dispatch();
           // the cuts stay a few ranges ahead of the threads, whatever the table's size
-          while (pending.length >= threads && !stopped) await new Promise<void>((r) => (cutWake = r));
+          while (pending.length >= threads && !stopped) await taken.wait();
           if (stopped) break;
         }
       } catch (err) {
@@ -146,13 +138,13 @@ export async function exportRanges(reader: LogReader, opening: SourceOpening, qu
         continue;
       }
       if (cutsDone && pending.length === 0 && next >= assigned) break;
-      await new Promise<void>((r) => (wake = r));
+      await changed.wait();
     }
     await cutting;
     return true;
   } finally {
     stopped = true;
-    wakeCutting();
+    taken.notify();
     await ranges.return(undefined);
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -161,27 +153,23 @@ export async function exportRanges(reader: LogReader, opening: SourceOpening, qu
 /** A reader thread: opens the source read-only; for each range it is given, its lines, CHUNK_ROWS rows a chunk. */
 async function rangeReader(data: ThreadData): Promise<void> {
   const port = parentPort!;
-  let credit = CREDIT;
+  const credit = new Credit(CREDIT);
   const queue: Extract<ToThread, { type: 'range' }>[] = [];
-  let wake: (() => void) | null = null;
+  const given = new Signal();
   port.on('message', (m: ToThread) => {
-    if (m.type === 'credit') credit++;
-    else queue.push(m);
-    const w = wake;
-    wake = null;
-    w?.();
+    if (m.type === 'credit') return credit.give();
+    queue.push(m);
+    given.notify();
   });
   try {
-    const { connect } = await import('../db/connect.js');
-    const db = await connect(data.opening.settings, data.opening.cwd, { requireTable: true, session: { readOnly: true }, poolSize: 1 });
+    const db = await openSource(data.opening);
     const { line } = jsonLineWriter(data.fields);
     for (;;) {
-      while (!queue.length) await new Promise<void>((r) => (wake = r));
+      while (!queue.length) await given.wait();
       const range = queue.shift()!;
       for await (const batch of db.streamRows(range.sql, range.bindings, CHUNK_ROWS)) {
         const bytes = linesBytes(batch, line);
-        while (credit === 0) await new Promise<void>((r) => (wake = r));
-        credit--;
+        await credit.take();
         const m: ToMain = { type: 'lines', index: range.index, bytes: bytes.buffer as ArrayBuffer, offset: bytes.byteOffset, length: bytes.length };
         port.postMessage(m, [m.bytes]);
       }

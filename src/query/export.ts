@@ -579,8 +579,8 @@ function sameBytes(bytes: Uint8Array, d: Buffer, s: number, e: number): boolean 
   return true;
 }
 
-/** COPY's text of a column as a JSON string, or -1 at an escape COPY does not write */
-function copyTextJsonString(d: Buffer, s: number, e: number, out: Buffer, o: number): number {
+/** COPY's text of a value as JSON.stringify's string, quotes included, written at o; the end, or -1 at an escape COPY does not write */
+export function copyTextJsonString(d: Buffer, s: number, e: number, out: Buffer, o: number): number {
   out[o++] = 34;
   o = copyTextJsonInside(d, s, e, out, o);
   if (o < 0) return -1;

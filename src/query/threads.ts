@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { DatabaseError, TasklogError } from '../core/errors.js';
-import type { ConnectionSettings } from '../db/connect.js';
+import type { ConnectionSettings, Db } from '../db/connect.js';
 
 /**
  * Reader threads for a long read on a machine of this many cores: two at
@@ -47,4 +47,45 @@ export function errorFromThread(e: ThreadError): Error {
   if (e.name === 'DatabaseError') return Object.assign(new DatabaseError(e.detail ?? e.message, '', e.code), { message: e.message });
   if (e.exitCode !== undefined) return Object.assign(new TasklogError(e.message, e.exitCode, e.kind), { name: e.name });
   return Object.assign(new Error(e.message), { name: e.name, code: e.code });
+}
+
+/** The source as a reader thread opens it: as the command did, read-only, one connection. */
+export async function openSource(opening: SourceOpening): Promise<Db> {
+  const { connect } = await import('../db/connect.js');
+  return connect(opening.settings, opening.cwd, { requireTable: true, session: { readOnly: true }, poolSize: 1 });
+}
+
+/**
+ * How far a reader thread may run ahead: `n` sends, one more each time the
+ * main thread says it took one (give), so what waits in memory is bounded.
+ */
+export class Credit {
+  private readonly changed = new Signal();
+  constructor(private n: number) {}
+
+  give(): void {
+    this.n++;
+    this.changed.notify();
+  }
+
+  /** resolves once a send is allowed, and counts it */
+  async take(): Promise<void> {
+    while (this.n === 0) await this.changed.wait();
+    this.n--;
+  }
+}
+
+/** One loop waiting for something to change (a message, a thread's end): wait() until the next notify(). */
+export class Signal {
+  private wake: (() => void) | null = null;
+
+  notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  wait(): Promise<void> {
+    return new Promise<void>((r) => (this.wake = r));
+  }
 }
