@@ -6,7 +6,6 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { DatabaseError, RuntimeFailure, shortMessage, TasklogError, UsageError } from '../core/errors.js';
 import { errorCode, type Dialect, type DriverConnection, type SessionOptions, type Sql } from './dialect/types.js';
 
@@ -30,13 +29,6 @@ export interface Db extends Sql {
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   /** runs fn on one connection held for its duration (session settings stay with it), statements autocommitted */
   session<T>(fn: (conn: Sql) => Promise<T>): Promise<T>;
-  /**
-   * The single text column of each row of `select`, each line followed by a
-   * newline, streamed by the database in one statement (PostgreSQL's COPY),
-   * as text chunks that may end inside a line. Present where the dialect
-   * writes rows itself (serverJson). Breaking off closes the connection.
-   */
-  copyLines?(select: string, bindings: readonly unknown[]): AsyncGenerator<string>;
   /**
    * The rows of `select` in one statement the database streams, in batches
    * of arrays of untyped values (DriverConnection.streamRows), on a
@@ -187,7 +179,6 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
         pool.release(conn);
       }
     };
-    const copyLines = dialect.serverJson ? (select: string, bindings: readonly unknown[]) => pooledCopyLines(pool, select, bindings) : undefined;
     const insert = async (statement: string, body: string | AsyncIterable<string | Uint8Array>): Promise<void> => {
       const conn = await pool.acquire();
       try {
@@ -206,7 +197,7 @@ export async function connect(settings: ConnectionSettings, cwd: string, options
     const streamRows = (select: string, bindings: readonly unknown[], batchRows = 1000) => pooled(pool, (conn) => conn.streamRows(select, bindings, batchRows));
     const copyText = dialect.backend === 'postgres' ? (select: string, bindings: readonly unknown[]) => pooled(pool, (conn) => conn.copyText!(select, bindings)) : undefined;
     const streamRecords = dialect.streamsRows ? (select: string, bindings: readonly unknown[]) => pooledStreamRecords(pool, select, bindings) : undefined;
-    return { ...sql, transaction, session, copyLines, streamRows, streamRecords, copyText, insert, dialect, target, table, userTable, userTableName: settings.userTable, note, ownIndexes, close };
+    return { ...sql, transaction, session, streamRows, streamRecords, copyText, insert, dialect, target, table, userTable, userTableName: settings.userTable, note, ownIndexes, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -248,7 +239,6 @@ function reportingFailures(conn: DriverConnection, target: Target): DriverConnec
     },
     streamRows: reporting(conn.streamRows.bind(conn))!,
     copyText: reporting(conn.copyText?.bind(conn)),
-    copyLines: reporting(conn.copyLines?.bind(conn)),
     streamRecords: reporting(conn.streamRecords?.bind(conn)),
     insert: insert
       ? async (text, body) => {
@@ -269,27 +259,6 @@ async function* pooledStreamRecords(pool: Pool, select: string, bindings: readon
   let finished = false;
   try {
     yield* conn.streamRecords!(select, bindings);
-    finished = true;
-  } finally {
-    if (finished) pool.release(conn);
-    else await pool.discard(conn);
-  }
-}
-
-/** copyLines on a connection of its own, as UTF-8 text; a connection left mid-statement is closed, not reused. */
-async function* pooledCopyLines(pool: Pool, select: string, bindings: readonly unknown[]): AsyncGenerator<string> {
-  const conn = await pool.acquire();
-  let finished = false;
-  try {
-    if (!conn.copyLines) throw new Error('this database cannot stream rows as text');
-    // a chunk may end inside a character: the decoder keeps its first bytes for the next
-    const decoder = new StringDecoder('utf8');
-    for await (const chunk of conn.copyLines(select, bindings)) {
-      const text = decoder.write(chunk as Buffer);
-      if (text) yield text;
-    }
-    const rest = decoder.end();
-    if (rest) yield rest;
     finished = true;
   } finally {
     if (finished) pool.release(conn);

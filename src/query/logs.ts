@@ -327,34 +327,6 @@ export class LogReader {
     }
   }
 
-  /**
-   * The same rows as stream(), each as its JSON text written by the database
-   * (fieldsSql: serverFieldsSql of present.ts), in one statement the
-   * database streams (copyLines): one text column per row, nothing decoded
-   * here. Text chunks of whole lines, each ending in a newline.
-   */
-  async *streamJson(query: LogQuery, fieldsSql: string[]): AsyncGenerator<string> {
-    const { db } = this;
-    const d = db.dialect;
-    const q = (c: string) => d.quote(c);
-    if (!db.copyLines || !d.serverJson) throw new Error(`${d.productName} does not write export lines itself`);
-    const select = this.base(query, false, { columns: [], user: false }, true);
-    select.from += ` CROSS JOIN LATERAL (SELECT ${fieldsSql.join(', ')}) AS ${q('j')}`;
-    const sql = `SELECT ${d.serverJson.rowJsonSql(q('j'))} FROM ${select.from}${select.whereSql()} ORDER BY ${this.orderSql(query.order)}`;
-    let partial = '';
-    for await (const chunk of db.copyLines(sql, select.bindings)) {
-      const end = chunk.lastIndexOf('\n');
-      if (end < 0) {
-        partial += chunk;
-        continue;
-      }
-      const text = partial + chunk.slice(0, end + 1);
-      partial = chunk.slice(end + 1);
-      yield text;
-    }
-    if (partial) throw new Error('the database ended an export inside a line');
-  }
-
   /** SQL for "comes after this row" in the given order, NULLs last. */
   private after(order: OrderTerm[], last: Record<string, unknown>): { sql: string; bindings: unknown[] } {
     const alternatives: string[] = [];

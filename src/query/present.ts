@@ -3,9 +3,8 @@
  * list fields, and the detail fields (list fields plus the rest).
  */
 import type { TaskLogRow } from '../db/decode.js';
-import type { Dialect } from '../db/dialect/types.js';
 import { pyRound } from './round.js';
-import { statusDisplay, statusDisplaySql } from './status.js';
+import { statusDisplay } from './status.js';
 
 /** The decoded row the readers return and the views draw. */
 export type { TaskLogRow };
@@ -149,29 +148,3 @@ export function toListItem(row: TaskLogRow): Record<string, unknown> {
   return pick(toDetail(row), LIST_FIELDS);
 }
 
-const TIME_FIELDS = new Set(['enqueue_time', 'expire_time', 'start_time', 'finish_time', 'created_at', 'updated_at']);
-/** fields whose value leaves the database unchanged (numbers, text, booleans) */
-const PLAIN_FIELDS = new Set(['id', 'job_id', 'task_name', 'queue_name', 'status', 'success', 'job_retry', 'job_retries', 'job_retry_after', 'duration_ms', 'result', 'error_message', 'worker_id']);
-
-/**
- * The fields as SQL the database can put into JSON itself, as toDetail + pick
- * would write them (`expr AS "field"`, in the fields' order), or null where a
- * field needs tasklog (JSON columns, the user, rounding) or the dialect
- * cannot format rows.
- */
-export function serverFieldsSql(fields: readonly string[], col: (c: string) => string, d: Dialect): string[] | null {
-  const json = d.serverJson;
-  // a field named twice would be two keys of one object (JSON.stringify of a record writes it once)
-  if (!json || fields.length === 0 || new Set(fields).size !== fields.length) return null;
-  const out: string[] = [];
-  for (const f of fields) {
-    let expr: string;
-    if (PLAIN_FIELDS.has(f)) expr = col(f);
-    else if (TIME_FIELDS.has(f)) expr = json.isoTimeSql(col(f));
-    else if (f === 'status_display') expr = statusDisplaySql(col('status'));
-    else if (f === 'user') expr = col('user_id');
-    else return null;
-    out.push(`${expr} AS ${d.quote(f)}`);
-  }
-  return out;
-}

@@ -54,17 +54,7 @@ export function recordWriter(ctx: Ctx, format: 'json' | 'jsonl' | 'csv', fields:
         await writeOut(ctx.stdout, chunk);
       }
     },
-    /** records already written as JSON lines, each ending in a newline (jsonl only: the database wrote them) */
-    async writeJsonLines(text: string): Promise<void> {
-      if (pending) {
-        pending += text;
-        if (pending.length < CHUNK) return;
-        text = pending;
-        pending = '';
-      }
-      await writeOut(ctx.stdout, text);
-    },
-    /** whole JSON lines as UTF-8 bytes (jsonl only: written from the database's bytes) */
+    /** whole JSON lines as UTF-8 bytes (jsonl only: the export's lines, made as bytes) */
     async writeBytes(bytes: Uint8Array): Promise<void> {
       if (pending) {
         ctx.stdout.write(pending);

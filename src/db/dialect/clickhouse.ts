@@ -169,9 +169,6 @@ export class ClickhouseDialect implements Dialect {
         }
         if (batch.length) yield batch;
       },
-      copyLines(select, bindings) {
-        return http.stream(`${inlineChBindings(select, bindings)}\nFORMAT TabSeparatedRaw`);
-      },
       async insert(sql, body) {
         // through a Distributed table the rows reach every shard before the statement returns
         await http.text(sql, { body, settings: { insert_distributed_sync: 1 } });

@@ -207,13 +207,6 @@ export class PostgresDialect implements Dialect {
         const last = Array.isArray(res) ? res[res.length - 1] : res;
         return { rows: last?.rows ?? [], changes: last?.rowCount ?? 0 };
       },
-      async *copyLines(select, bindings) {
-        const { to } = await import('pg-copy-streams');
-        // CSV with a quote and a delimiter no line holds (row_to_json writes every control character
-        // as \u00xx, text never has a raw newline): each line crosses as it is, no escaping to undo
-        const stream = client.query(to(`COPY (${inlineBindings(select, bindings)}) TO STDOUT (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`));
-        yield* stream as AsyncIterable<Uint8Array>;
-      },
       copyText,
       async *streamRows(select, bindings, batchRows) {
         // COPY's text format: a row per line, columns split by tabs, \N for NULL, and only
@@ -403,16 +396,6 @@ export class PostgresDialect implements Dialect {
     const c = await db.query(`SELECT COUNT(*) AS n FROM ${this.quote(table)}`);
     return { rows: Number(c[0].n), estimate: false };
   }
-
-  /**
-   * row_to_json writes no spaces and escapes as JSON.stringify does (\" \\ \b \f \n \r \t,
-   * other control characters as \u00xx, everything else as is); a time in UTC
-   * with its six fraction digits, dropped when they are all zero.
-   */
-  readonly serverJson = {
-    isoTimeSql: (columnSql: string) => `replace(to_char(${columnSql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '.000000Z', 'Z')`,
-    rowJsonSql: (alias: string) => `row_to_json(${alias})::text`,
-  };
 
   percentileContSql(expr: string, fraction: number): string {
     return `percentile_cont(${fraction}) WITHIN GROUP (ORDER BY ${expr})`;

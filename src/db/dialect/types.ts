@@ -187,14 +187,6 @@ export interface Dialect {
   bucketRangesSql?(): string;
   /** appended to the task table in a window read that should walk the report index, where the planner needs telling (SQLite's INDEXED BY) */
   reportIndexHint?(table: string): string;
-  /**
-   * Where the database can write an export's JSON lines itself, byte for
-   * byte as tasklog would: a time column as tasklog's ISO text
-   * (YYYY-MM-DDTHH:MM:SS[.ffffff]Z, the fraction only when not zero), and a
-   * row of named columns as compact JSON text (JSON.stringify's escaping).
-   * Its lines reach tasklog in one statement: the connection's copyLines.
-   */
-  serverJson?: { isoTimeSql(columnSql: string): string; rowJsonSql(alias: string): string };
   /** runs once after connecting (feature detection) */
   init?(db: Sql): Promise<void>;
   /**
@@ -373,14 +365,6 @@ export interface SessionOptions {
 /** One open connection: SQL with `?` placeholders in, rows or a count of changed rows out. */
 export interface DriverConnection {
   run(sql: string, bindings: readonly unknown[]): Promise<{ rows: Record<string, unknown>[]; changes: number }>;
-  /**
-   * Where the database streams a statement's rows as text (PostgreSQL's COPY
-   * … TO STDOUT): the single text column of each row of `select`, each
-   * followed by a newline, in chunks as they arrive (a chunk may end inside
-   * a line). Backpressure reaches the server: a slow reader slows the query,
-   * memory stays flat. Breaking off leaves the connection unusable: close it.
-   */
-  copyLines?(select: string, bindings: readonly unknown[]): AsyncIterable<Uint8Array>;
   /**
    * Every row of `select` in one statement the database streams, in batches
    * of about `batchRows` rows, each row an array of its columns' values in
