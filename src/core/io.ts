@@ -2,6 +2,7 @@
  * The command context: streams, environment and clock, injected so that tests
  * run commands in-process and every command sees the same terminal facts.
  */
+import { EXIT } from './exit.js';
 import { processInterrupt } from './interrupt.js';
 
 export interface OutStream {
@@ -42,11 +43,13 @@ export interface Ctx {
 }
 
 export function processCtx(): Ctx {
-  // `tasklog … | head`: the reader went away; stop quietly, as Unix tools do.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
+      // `tasklog … | head`: the reader went away; stop quietly, as Unix tools do
       if (err.code === 'EPIPE') process.exit(0);
-      throw err;
+      // a full disk, a closed descriptor: one line where it can still be read, never a stack
+      if (stream === process.stdout) process.stderr.write(`tasklog: cannot write the output: ${err.code ?? err.name}: ${err.message.replace(/^[A-Z]+: /, '')}\n`);
+      process.exit(EXIT.FAILURE);
     });
   }
   return {

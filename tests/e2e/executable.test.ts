@@ -50,6 +50,12 @@ describe('bin/tasklog', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('output that cannot be written (a full disk) is one line and exit 1, never a stack', async () => {
+    const r = await execa('sh', ['-c', `${JSON.stringify(BIN)} logs list --all -o jsonl > /dev/full`], { cwd: dir, reject: false, env: { TASKLOG_NOW: NOW } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe('tasklog: cannot write the output: ENOSPC: no space left on device, write');
+  });
+
   it('piped, the list is a plain table: header, no color, no rule', async () => {
     const r = await tasklog(['logs', 'list', '--page-size', '3'], { cwd: dir, env: { TASKLOG_NOW: NOW, FORCE_COLOR: '0' } });
     expect(r.exitCode).toBe(0);
