@@ -25,8 +25,8 @@ const execFileP = promisify(execFile);
 const missing = clickhouseMissing();
 const backends = await backendsUnderTest();
 const nowUs = () => Date.now() * 1000;
-/** rows of the runs that are killed: enough batches of 100 that the kill lands mid-run */
-const KILL_ROWS = 5000;
+/** rows of the runs that are killed: enough batches of 100 that the kill lands mid-run (a run of 5,000 could end before the test cut its source away) */
+const KILL_ROWS = 20_000;
 
 let ch: ClickhouseServer;
 beforeAll(async () => {
