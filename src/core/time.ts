@@ -68,8 +68,9 @@ function parts(t: Instant): { date: string; time: string; frac: string } {
 
 /** `2025-10-30T10:00:01.250000Z`, or `2025-10-30T10:00:01Z` when the microseconds are 0. */
 export function toIso(t: Instant): string {
-  const p = parts(t);
-  return `${p.date}T${p.time}${p.frac}Z`;
+  const iso = new Date(t.ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  // (as parts(): one Date, no object; reports decode two times per group)
+  return t.micros === 0 ? iso.slice(0, 19) + 'Z' : iso.slice(0, 19) + '.' + String(t.micros).padStart(6, '0') + 'Z';
 }
 
 /** Django's SQLite text: `2025-10-30 10:00:01.250000`, no fraction when it is 0. */
@@ -165,10 +166,35 @@ export function compareIso(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return -1;
   if (b === null) return 1;
+  // toIso's own form (`YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, as decodeTime writes): digit by digit, without parsing
+  if (isIsoForm(a) && isIsoForm(b)) {
+    for (let i = 0; i < 19; i++) {
+      const d = a.charCodeAt(i) - b.charCodeAt(i);
+      if (d !== 0) return d;
+    }
+    // the fraction: six digits, or none (zero)
+    for (let i = 20; i < 26; i++) {
+      const d = (a.length === 27 ? a.charCodeAt(i) : 48) - (b.length === 27 ? b.charCodeAt(i) : 48);
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
   const ta = parseInstant(a);
   const tb = parseInstant(b);
   if (!ta || !tb) return a < b ? -1 : 1;
   return Math.floor(ta.ms / 1000) - Math.floor(tb.ms / 1000) || ta.micros - tb.micros;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` with digits where digits go: fixed width, so its characters order as the time does */
+function isIsoForm(t: string): boolean {
+  const n = t.length;
+  if ((n !== 20 && n !== 27) || t.charCodeAt(n - 1) !== 90) return false;
+  for (let i = 0; i < n - 1; i++) {
+    const c = t.charCodeAt(i);
+    const want = i === 4 || i === 7 ? 45 : i === 10 ? 84 : i === 13 || i === 16 ? 58 : i === 19 ? 46 : 0;
+    if (want ? c !== want : c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 const STRICT_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
