@@ -459,35 +459,30 @@ async function until(ok: () => Promise<boolean>, exited: Promise<number | null>)
   throw new Error('the run wrote nothing within 15 s');
 }
 
-/** Ends every session on the test database but ours: the server going away, as tasklog sees it. */
-/** PostgreSQL: whether the database takes new connections (set from another database); elsewhere nothing */
-async function allowConnections(tdb: TestDatabase, allow: boolean): Promise<void> {
-  if (tdb.backend !== 'postgres') return;
+/** PostgreSQL: fn on a connection to another database of the same server (the test's own may refuse connections) */
+async function fromAnotherDatabase(tdb: TestDatabase, fn: (c: import('pg').Client) => Promise<unknown>): Promise<void> {
   const pg = (await import('pg')).default;
   const u = new URL(tdb.url);
   u.pathname = '/postgres';
   const c = new pg.Client({ connectionString: u.toString() });
   await c.connect();
   try {
-    await c.query(`ALTER DATABASE "${tdb.name.replace(/"/g, '""')}" ALLOW_CONNECTIONS ${allow ? 'true' : 'false'}`);
+    await fn(c);
   } finally {
     await c.end();
   }
 }
 
+/** PostgreSQL: whether the database takes new connections; elsewhere nothing */
+async function allowConnections(tdb: TestDatabase, allow: boolean): Promise<void> {
+  if (tdb.backend !== 'postgres') return;
+  await fromAnotherDatabase(tdb, (c) => c.query(`ALTER DATABASE "${tdb.name.replace(/"/g, '""')}" ALLOW_CONNECTIONS ${allow ? 'true' : 'false'}`));
+}
+
+/** Ends every session on the test database: the server going away, as tasklog sees it. */
 async function dropConnections(tdb: TestDatabase): Promise<void> {
   if (tdb.backend === 'postgres') {
-    const pg = (await import('pg')).default;
-    // from another database: this one may be taking no new connections
-    const u = new URL(tdb.url);
-    u.pathname = '/postgres';
-    const c = new pg.Client({ connectionString: u.toString() });
-    await c.connect();
-    try {
-      await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [tdb.name]);
-    } finally {
-      await c.end();
-    }
+    await fromAnotherDatabase(tdb, (c) => c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [tdb.name]));
     return;
   }
   const mysql = await import('mysql2/promise');
