@@ -432,6 +432,15 @@ export function copyTextJsonWriter(fields: readonly string[]): { only: ColumnSel
   const cols = Int32Array.from(unique.map((f) => at.get(KINDS[f][1])!));
   const n = unique.length;
   const keyBytes = keys.reduce((sum, k) => sum + k.length, 0);
+  // how many fields read one cell at most: status and status_display read status, duration_ms and
+  // duration_seconds read duration_ms, user and user_display read user_id (and only user_display the user's)
+  const reads = new Int32Array(ncols);
+  unique.forEach((f, i) => reads[cols[i]]++);
+  if (unique.includes('user_display')) {
+    reads[username]++;
+    reads[email]++;
+  }
+  const mostReads = Math.max(1, ...reads);
   const starts = new Int32Array(ncols);
   const ends = new Int32Array(ncols);
   let out = EMPTY;
@@ -516,8 +525,9 @@ export function copyTextJsonWriter(fields: readonly string[]): { only: ColumnSel
     }
     if (c !== ncols - 1) throw new Error(`a COPY row of ${c + 1} columns where ${ncols} were asked for`);
     ends[c] = e;
-    // room for the whole line by the fast paths: its keys, six bytes per byte of the row, a little per value
-    const room = keyBytes + 6 * (e - s) + VALUE_ROOM * n + 2;
+    // room for the whole line by the fast paths: its keys, six bytes per byte of the row for each field
+    // that reads a cell, a little per value
+    const room = keyBytes + 6 * mostReads * (e - s) + VALUE_ROOM * n + 2;
     ensure(room);
     let buf = out;
     let p = o;

@@ -142,3 +142,23 @@ describe('a whole number in decimal (putDecimal)', () => {
     );
   });
 });
+
+describe('COPY\'s bytes to lines (copyTextJsonWriter): room for every field that reads a cell', () => {
+  it('a status read twice (status, status_display), each byte written as six, in long chunks: every line whole', async () => {
+    const { copyTextJsonWriter } = await import('../../src/query/export.js');
+    const { statusDisplay } = await import('../../src/query/status.js');
+    // up to Django's varchar(20) of control characters (\u0001: six bytes of JSON for one of COPY), lengths and
+    // counts such that some line ends at the edge of the writer's buffer
+    for (let length = 1; length <= 20; length++) {
+      const status = '\u0001'.repeat(length);
+      const rows = 5_000 + 37 * length;
+      const writer = copyTextJsonWriter(['status', 'status_display']);
+      expect(writer.only.columns).toEqual(['status']);
+      const out = writer.write(Buffer.from((status + '\n').repeat(rows), 'latin1'));
+      writer.end();
+      const line = JSON.stringify({ status, status_display: statusDisplay(status) }) + '\n';
+      expect(out.length, `status of ${length}`).toBe(Buffer.byteLength(line) * rows);
+      expect(out.toString('utf8') === line.repeat(rows), `status of ${length}`).toBe(true);
+    }
+  });
+});
