@@ -60,29 +60,28 @@ export function addMs(t: Instant, deltaMs: number): Instant {
   return { ms, micros: (((ms % 1000) + 1000) % 1000) * 1000 + sub };
 }
 
-function parts(t: Instant): { date: string; time: string; frac: string } {
+/** `YYYY-MM-DD`, then `sep`, then `HH:MM:SS` of an instant, in UTC: one Date, no object (reports decode two times per group) */
+function seconds(t: Instant, sep: string): string {
   const iso = new Date(t.ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  const frac = t.micros === 0 ? '' : '.' + String(t.micros).padStart(6, '0');
-  return { date: iso.slice(0, 10), time: iso.slice(11, 19), frac };
+  return sep === 'T' ? iso.slice(0, 19) : iso.slice(0, 10) + sep + iso.slice(11, 19);
 }
+
+/** `.ffffff`, the microseconds' six digits */
+const micros6 = (t: Instant) => '.' + String(t.micros).padStart(6, '0');
 
 /** `2025-10-30T10:00:01.250000Z`, or `2025-10-30T10:00:01Z` when the microseconds are 0. */
 export function toIso(t: Instant): string {
-  const iso = new Date(t.ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  // (as parts(): one Date, no object; reports decode two times per group)
-  return t.micros === 0 ? iso.slice(0, 19) + 'Z' : iso.slice(0, 19) + '.' + String(t.micros).padStart(6, '0') + 'Z';
+  return seconds(t, 'T') + (t.micros === 0 ? '' : micros6(t)) + 'Z';
 }
 
 /** Django's SQLite text: `2025-10-30 10:00:01.250000`, no fraction when it is 0. */
 export function toDjangoText(t: Instant): string {
-  const p = parts(t);
-  return `${p.date} ${p.time}${p.frac}`;
+  return seconds(t, ' ') + (t.micros === 0 ? '' : micros6(t));
 }
 
 /** MySQL datetime(6) literal, naive UTC, always six digits. */
 export function toMysqlText(t: Instant): string {
-  const p = parts(t);
-  return `${p.date} ${p.time}.${String(t.micros).padStart(6, '0')}`;
+  return seconds(t, ' ') + micros6(t);
 }
 
 /**

@@ -14,7 +14,6 @@ import { decodeInt } from '../db/decode.js';
 import { ARCHIVE_SOURCE_COLUMNS, CopyRowEncoder, RowEncoder, type EncodedBatch, type EncodedRow, type LineFormat } from './archive-rows.js';
 import { Credit, errorFromThread, openSource, Signal, threadError, type SourceOpening, type ThreadError } from './threads.js';
 
-export { readerThreads, type SourceOpening } from './threads.js';
 
 /** rows read from the source at a time, at most (what waits for the collector stays small) */
 const READ_CHUNK = 1000;

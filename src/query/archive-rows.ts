@@ -787,7 +787,6 @@ function copyInt(d: Buffer, a: number, b: number): number {
   return isCopyPlainInt(d, a, b) ? b - a : -1;
 }
 
-
 function isSettled(d: Buffer, a: number, b: number): boolean {
   for (const st of SETTLED_BYTES) {
     if (st.length !== b - a) continue;

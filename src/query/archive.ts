@@ -29,7 +29,8 @@ import type { ArchiveNames } from '../db/dialect/clickhouse.js';
 import type { ArchiveCheck } from './cleanup.js';
 import type { TaskLogRow } from '../db/decode.js';
 import { isoMicros, linesOf, RowEncoder, rowHash, type EncodedBatch, type EncodedRow, type LineFormat } from './archive-rows.js';
-import { parallelBatches, readBatches, readerThreads, sourceRaw, type ReadSpec, type SourceOpening } from './archive-read.js';
+import { parallelBatches, readBatches, sourceRaw, type ReadSpec } from './archive-read.js';
+import { readerThreads, type SourceOpening } from './threads.js';
 import { COMPLETED_STATUSES } from './status.js';
 
 const SETTLED_STATUSES = new Set<string>(COMPLETED_STATUSES);

@@ -15,6 +15,7 @@ import { RuntimeFailure } from '../core/errors.js';
 
 import { jsonLineWriter, linesBytes } from './export.js';
 import type { LogQuery, LogReader } from './logs.js';
+import { columnsFor } from './present.js';
 import { Credit, errorFromThread, openSource, readerThreads, Signal, threadError, type SourceOpening, type ThreadError } from './threads.js';
 
 /** rows per range: small enough to keep a few in flight, large enough that a range's statement start is nothing */
@@ -44,10 +45,9 @@ export async function exportRanges(reader: LogReader, opening: SourceOpening, qu
   const threads = readerThreads();
   // a database in memory is this connection's alone
   if (reader.db.dialect.backend !== 'sqlite' || reader.db.target.filename === ':memory:' || threads < 2) return false;
-  const { only } = jsonLineWriter(fields);
-  const planned = await reader.rawRanges(query, only, rangeRows);
-  if (!planned) return false;
-  const ranges = planned.ranges;
+  // the columns the lines are made from, as the threads' jsonLineWriter reads them
+  const ranges = await reader.rawRanges(query, columnsFor(fields), rangeRows);
+  if (!ranges) return false;
   const first = await ranges.next();
   const second = first.done ? first : await ranges.next();
   if (second.done) {
@@ -59,7 +59,6 @@ export async function exportRanges(reader: LogReader, opening: SourceOpening, qu
   let assigned = 0;
   let failure: unknown = null;
   const changed = new Signal();
-  const notify = () => changed.notify();
   const chunks = new Map<number, Buffer[]>();
   const finished = new Set<number>();
   const owner = new Map<number, Worker>();
@@ -94,15 +93,15 @@ export async function exportRanges(reader: LogReader, opening: SourceOpening, qu
           idle.push(worker);
           dispatch();
         } else failure ??= errorFromThread(m.error);
-        notify();
+        changed.notify();
       });
       worker.on('error', (err) => {
         failure ??= err;
-        notify();
+        changed.notify();
       });
       worker.on('exit', (code) => {
         if (code !== 0) failure ??= new RuntimeFailure(`a reader of ${reader.db.target.display} stopped (exit ${code})`);
-        notify();
+        changed.notify();
       });
     }
     dispatch();
@@ -120,7 +119,7 @@ export async function exportRanges(reader: LogReader, opening: SourceOpening, qu
         failure ??= err;
       }
       cutsDone = true;
-      notify();
+      changed.notify();
     })();
     for (let next = 0; ; ) {
       if (failure) throw failure;

@@ -186,14 +186,11 @@ export function durationSecondsText(ms: number): string {
 export function tieSide(ms: number): number {
   const q = ms / 1000;
   const p = q * 1000;
-  const SPLIT = 134217729; // 2^27 + 1
-  let t = SPLIT * q;
+  const t = 134217729 * q; // Veltkamp's split of q at 2^27 + 1
   const qHi = t - (t - q);
   const qLo = q - qHi;
-  t = SPLIT * 1000;
-  const bHi = t - (t - 1000);
-  const bLo = 1000 - bHi;
-  const err = qHi * bHi - p + qHi * bLo + qLo * bHi + qLo * bLo;
+  // 1000 splits into itself and 0, so of Dekker's four partial products two remain, each exact
+  const err = qHi * 1000 - p + qLo * 1000;
   // q·1000 exactly is p + err; p − ms is exact (p and ms are within a factor of two)
   return Math.sign(p - ms + err);
 }

@@ -280,7 +280,7 @@ export class LogReader {
    * says. Null where the database would sort every range's rows itself (no
    * index gives the order: one statement is cheaper) or does not say.
    */
-  async rawRanges(query: LogQuery, only: ColumnSelection, every: number): Promise<{ columns: string[]; ranges: AsyncGenerator<{ sql: string; bindings: unknown[] }> } | null> {
+  async rawRanges(query: LogQuery, only: ColumnSelection, every: number): Promise<AsyncGenerator<{ sql: string; bindings: unknown[] }> | null> {
     const { db } = this;
     const whole = this.rawSelect(query, only);
     if (!db.dialect.sortsRows || (await db.dialect.sortsRows(db, whole.sql, whole.bindings))) return null;
@@ -307,7 +307,7 @@ export class LogReader {
       const { sql, bindings } = self.rawSelect(query, only, { after, upTo: null });
       yield { sql, bindings };
     }
-    return { columns: whole.columns, ranges: ranges() };
+    return ranges();
   }
 
   /** Narrows `select` to the rows of `order` after range.after (if any) and not after range.upTo (if any). */

@@ -33,12 +33,6 @@ export function statusDisplay(status: string): string {
   return Object.hasOwn(STATUS_DISPLAY, status) ? STATUS_DISPLAY[status as Status] : status;
 }
 
-/** statusDisplay in SQL, for rows the database formats itself */
-export function statusDisplaySql(columnSql: string): string {
-  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-  return `(CASE ${columnSql} ${STATUSES.map((s) => `WHEN ${lit(s)} THEN ${lit(STATUS_DISPLAY[s])}`).join(' ')} ELSE ${columnSql} END)`;
-}
-
 export type StatusGroup = 'completed' | 'successful' | 'failed' | 'open';
 
 function list(values: readonly string[]): string {

@@ -63,7 +63,7 @@ describe('rawRanges: a statement cut into ranges of its order', () => {
       let ranges = 0;
       // the cuts are read on this connection while the ranges are read on another (as the threads do)
       await withTestDb(tdb.url, async (other) => {
-        for await (const range of planned!.ranges) {
+        for await (const range of planned!) {
           ranges++;
           for await (const batch of other.streamRows(range.sql, range.bindings, 500)) ranged.push(...batch);
         }
